@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/**
+ * @file
+ * What a device driver implements (struct vhd_device_ops) and what its host
+ * offers it (struct vhd_host). No vhost-user or DPDK here: lib/vhost hosts a
+ * driver over rte_vhost, a monolithic VMM could host it directly, and the
+ * unit tests host it with plain rings.
+ *
+ * Writing the next device, in short:
+ *  - describe it: virtio device id, queue count, device feature bits, config
+ *    space size; the host adds the transport bits (VERSION_1, INDIRECT_DESC,
+ *    EVENT_IDX, NOTIFY_ON_EMPTY) and vhost-user protocol features.
+ *  - handle(): one request at a time; read its readable part with
+ *    vhd_req_read(), write the reply with vhd_req_write(), return the used
+ *    length. Return VHD_REQ_HELD to keep it (copy what you need: the vhd_req
+ *    is reused) and finish it later with vhd_vq_push() + vhd_vq_notify();
+ *    return VHD_REQ_RETRY to leave it on the ring and be called again later
+ *    (say when with next_wake()).
+ *  - every callback of one device runs on one thread at a time (the worker
+ *    servicing it, or the control thread while that worker is held off), so
+ *    a driver needs no locks of its own, except for config space reads which
+ *    may come from the control thread at any time: keep config immutable or
+ *    atomic.
+ *  - a malformed request gets the protocol's error status when a status byte
+ *    can be written, else used length 0. Never trust a length.
+ */
+
+#ifndef VHD_DEVICE_H
+#define VHD_DEVICE_H
+
+#include <stdint.h>
+
+#include "vhd_vq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** handle(): keep the request, the driver completes it later. */
+#define VHD_REQ_HELD (-1)
+/** handle(): leave the request on the ring and call again later. */
+#define VHD_REQ_RETRY (-2)
+
+struct vhd_host;
+
+/** Callback for a file descriptor a driver watches. */
+typedef void (*vhd_fd_cb)(void *arg, int fd, uint32_t events);
+
+/** Services the host gives to a driver. */
+struct vhd_host {
+	/**
+	 * Watch @p fd for @p events (EPOLLIN...). @p cb runs on the device's
+	 * worker thread with the same guarantees as handle().
+	 * @return 0 or a negative errno.
+	 */
+	int (*watch_fd)(struct vhd_host *host, int fd, uint32_t events, vhd_fd_cb cb, void *arg);
+	/** Stop watching @p fd (call before closing it). */
+	void (*unwatch_fd)(struct vhd_host *host, int fd);
+	/** Ask for handle()/poll() to run again soon (from an fd callback). */
+	void (*wake)(struct vhd_host *host);
+	/** Opaque to drivers. */
+	void *ctx;
+};
+
+/** A device type. All callbacks get the driver's @p priv. */
+struct vhd_device_ops {
+	const char *name;        /**< short name: "rng", "gpio"... */
+	uint32_t virtio_id;      /**< virtio device id */
+	uint16_t num_queues;     /**< queues the device has */
+	uint16_t max_queue_size; /**< largest ring it accepts */
+	uint64_t features;       /**< device-specific feature bits offered */
+	uint32_t config_size;    /**< bytes of config space, 0 for none */
+
+	/** The host this device instance runs on; called once, first. Optional. */
+	void (*attach)(void *priv, struct vhd_host *host);
+	/** Copy config space bytes [off, off+len) to @p buf. Optional. */
+	int (*get_config)(void *priv, uint8_t *buf, uint32_t off, uint32_t len);
+	/** Guest wrote config space. Optional; absent means read-only. */
+	int (*set_config)(void *priv, const uint8_t *buf, uint32_t off, uint32_t len);
+	/** Negotiated features (all bits) before any queue starts. Optional. */
+	void (*set_features)(void *priv, uint64_t features);
+	/** Queue @p q became live; @p vq stays valid until queue_stop(). Optional. */
+	int (*queue_start)(void *priv, uint16_t q, struct vhd_vq *vq);
+	/** Queue @p q stops: forget held requests of it. Optional. */
+	void (*queue_stop)(void *priv, uint16_t q, struct vhd_vq *vq);
+	/**
+	 * Serve one request of queue @p q.
+	 * @return used length (>= 0), VHD_REQ_HELD or VHD_REQ_RETRY.
+	 */
+	int (*handle)(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req);
+	/**
+	 * Nanoseconds until the driver wants handle() retried or poll() run
+	 * (rate limits, timers); 0 for never. Optional.
+	 */
+	uint64_t (*next_wake)(void *priv);
+	/** Periodic work on the worker thread. Optional. */
+	void (*poll)(void *priv);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VHD_DEVICE_H */

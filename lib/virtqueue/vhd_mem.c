@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+#include "vhd_vq.h"
+
+void *
+vhd_mem_translate(const struct vhd_mem *mem, uint64_t gpa, uint64_t len)
+{
+	uint32_t i;
+
+	if (mem == NULL || gpa + len < gpa)
+		return NULL;
+	for (i = 0; i < mem->nregions && i < VHD_MEM_MAX_REGIONS; i++) {
+		const struct vhd_mem_region *r = &mem->regions[i];
+
+		/* Written so that no sum can overflow: gpa >= r->gpa first. */
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
+		    len <= r->size - (gpa - r->gpa))
+			return r->hva + (gpa - r->gpa);
+	}
+	return NULL;
+}

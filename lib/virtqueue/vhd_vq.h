@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/**
+ * @file
+ * Device side of a virtqueue: pops the guest's descriptor chains as
+ * requests (readable iovecs, then writable iovecs), returns them on the used
+ * ring, and decides when the guest must be notified.
+ *
+ * The engine knows nothing of DPDK or vhost-user: it works on rings already
+ * mapped into this process and on a guest memory table (struct vhd_mem).
+ * Every value the guest controls is checked; a malformed chain is returned
+ * to the guest with used length 0 and counted in vhd_vq_stats.bad_chains,
+ * and the queue keeps serving.
+ *
+ * Drivers only see struct vhd_req and call vhd_vq_push()/vhd_vq_notify()
+ * for requests they completed later (held requests). The ring format is
+ * hidden behind these calls so that packed rings can be added without
+ * touching drivers.
+ *
+ * Threading: a vhd_vq is used by one thread at a time (its worker).
+ */
+
+#ifndef VHD_VQ_H
+#define VHD_VQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "vhd_virtio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most guest memory regions the engine tracks (vhost-user allows 8..509). */
+#define VHD_MEM_MAX_REGIONS 64
+
+/** Most segments one request may have; longer chains are bad chains. */
+#define VHD_REQ_MAX_IOV 256
+
+/** Largest queue size the engine accepts (virtio split ring limit). */
+#define VHD_VQ_MAX_SIZE 32768
+
+/** One guest memory region mapped into this process. */
+struct vhd_mem_region {
+	uint64_t gpa;  /**< guest physical address of the first byte */
+	uint64_t size; /**< length in bytes */
+	uint8_t *hva;  /**< where the first byte is mapped here */
+};
+
+/** Guest memory table. */
+struct vhd_mem {
+	uint32_t nregions;
+	struct vhd_mem_region regions[VHD_MEM_MAX_REGIONS];
+};
+
+/**
+ * Translate a guest range to a pointer. The whole range must lie inside one
+ * region; a range straddling two regions or wrapping 2^64 returns NULL.
+ */
+void *vhd_mem_translate(const struct vhd_mem *mem, uint64_t gpa, uint64_t len);
+
+/**
+ * One request: a descriptor chain as iovecs. iov[0..n_rd) are readable by
+ * the device (driver -> device), iov[n_rd..n_rd+n_wr) writable.
+ */
+struct vhd_req {
+	uint16_t id;     /**< head descriptor id, passed back to vhd_vq_push() */
+	uint16_t n_rd;   /**< readable segments */
+	uint16_t n_wr;   /**< writable segments */
+	uint32_t rd_len; /**< total readable bytes */
+	uint32_t wr_len; /**< total writable bytes */
+	struct iovec iov[VHD_REQ_MAX_IOV];
+};
+
+/** Writable segments of @p req. */
+static inline struct iovec *
+vhd_req_wr_iov(struct vhd_req *req)
+{
+	return &req->iov[req->n_rd];
+}
+
+/**
+ * Copy up to @p len bytes from the readable part of @p req, starting at byte
+ * @p off of that part, into @p buf.
+ * @return bytes copied (less than @p len when the request is shorter).
+ */
+size_t vhd_req_read(const struct vhd_req *req, size_t off, void *buf, size_t len);
+
+/**
+ * Copy @p len bytes from @p buf into the writable part of @p req starting at
+ * byte @p off of that part.
+ * @return bytes copied (less than @p len when the request is shorter).
+ */
+size_t vhd_req_write(struct vhd_req *req, size_t off, const void *buf, size_t len);
+
+/** Generic iovec gather/scatter used by the request helpers. */
+size_t vhd_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off, void *buf,
+		      size_t len);
+/** Generic iovec scatter used by the request helpers. */
+size_t vhd_iov_from_buf(const struct iovec *iov, unsigned int n, size_t off, const void *buf,
+			size_t len);
+
+/** Per-queue counters; all monotonic. */
+struct vhd_vq_stats {
+	uint64_t requests;     /**< chains popped and accepted */
+	uint64_t bytes_rd;     /**< readable bytes of accepted chains */
+	uint64_t bytes_wr;     /**< used lengths reported back */
+	uint64_t bad_chains;   /**< chains rejected as malformed */
+	uint64_t bad_avail;    /**< times avail->idx jumped by more than the size */
+	uint64_t calls;        /**< guest notifications sent */
+	uint64_t calls_suppressed; /**< completions that needed no notification */
+	uint64_t kicks;        /**< kicks received (counted by the host loop) */
+	uint64_t busy_polls;   /**< polls that found work */
+	uint64_t idle_polls;   /**< polls that found nothing */
+};
+
+/** How the guest is asked to notify the device. */
+enum vhd_vq_notify_mode {
+	VHD_VQ_KICKS_OFF, /**< device polls: guest should not kick */
+	VHD_VQ_KICKS_ON,  /**< device sleeps: guest must kick */
+};
+
+/** A virtqueue as the device sees it. Fields are private to the engine. */
+struct vhd_vq {
+	/* ring, set by vhd_vq_setup() */
+	struct vhd_vring_desc *desc;
+	struct vhd_vring_avail *avail;
+	struct vhd_vring_used *used;
+	uint16_t size;
+	const struct vhd_mem *mem;
+	bool event_idx;
+	bool indirect;
+	bool notify_on_empty;
+	/* indexes */
+	uint16_t last_avail;   /**< next avail entry to pop */
+	uint16_t used_idx;     /**< next used entry to write (shadow of used->idx) */
+	uint16_t signalled_used; /**< used idx when the guest was last told */
+	bool signalled_valid;
+	uint16_t batch;        /**< used entries written but not yet published */
+	enum vhd_vq_notify_mode kicks;
+	/** File descriptor written to notify the guest, or -1. */
+	int call_fd;
+	struct vhd_vq_stats stats;
+};
+
+/** Parameters of vhd_vq_setup(). */
+struct vhd_vq_config {
+	void *desc;
+	void *avail;
+	void *used;
+	uint16_t size;            /**< power of two, 1..VHD_VQ_MAX_SIZE */
+	uint16_t last_avail;      /**< where to resume popping */
+	uint16_t used_idx;        /**< where to resume pushing */
+	uint64_t features;        /**< negotiated virtio features */
+	const struct vhd_mem *mem;
+	int call_fd;
+};
+
+/**
+ * Attach a ring. Statistics are kept across calls.
+ * @return 0, or -EINVAL for an unusable size or missing ring.
+ */
+int vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg);
+
+/** True when the guest has published chains that were not popped yet. */
+bool vhd_vq_has_work(const struct vhd_vq *vq);
+
+/**
+ * Pop the next chain into @p req.
+ * Malformed chains are returned to the guest (used length 0), counted, and
+ * skipped: this call then moves on to the next chain.
+ * @return 1 when @p req holds a request, 0 when the ring is empty.
+ */
+int vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req);
+
+/** Give back the last popped request unconsumed; it is popped again later. */
+void vhd_vq_unpop(struct vhd_vq *vq);
+
+/**
+ * Put request @p id on the used ring with @p len bytes written. The entry is
+ * published to the guest by vhd_vq_flush() (or by vhd_vq_notify()).
+ */
+void vhd_vq_push(struct vhd_vq *vq, uint16_t id, uint32_t len);
+
+/**
+ * Publish pushed entries (used->idx) and decide whether the guest needs a
+ * notification, honouring VIRTIO_RING_F_EVENT_IDX / NO_INTERRUPT and
+ * NOTIFY_ON_EMPTY.
+ * @return true when the guest must be notified.
+ */
+bool vhd_vq_flush(struct vhd_vq *vq);
+
+/** vhd_vq_flush(), then write call_fd when needed. Counts calls. */
+void vhd_vq_notify(struct vhd_vq *vq);
+
+/**
+ * Ask the guest to kick (VHD_VQ_KICKS_ON) or not to (VHD_VQ_KICKS_OFF).
+ * When turning kicks on, the ring is re-checked after a full barrier.
+ * @return true when work arrived meanwhile: the caller must not sleep.
+ */
+bool vhd_vq_set_kicks(struct vhd_vq *vq, enum vhd_vq_notify_mode mode);
+
+/** Guest-visible used index (for GET_VRING_BASE after a flush). */
+static inline uint16_t
+vhd_vq_used_idx(const struct vhd_vq *vq)
+{
+	return vq->used_idx;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VHD_VQ_H */
