@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/**
+ * @file
+ * Hosting devices over rte_vhost: one vhost-user socket per device instance,
+ * queues serviced by worker lcores in poll, interrupt or hybrid mode.
+ *
+ * An application (app/vhost-device-<name>) does, in order:
+ *  1. vhd_eal_init(argc, argv): EAL options before "--"; returns how many
+ *     arguments EAL took so the device options follow;
+ *  2. parse its own options with getopt_long(), handing the common ones
+ *     (VHD_COMMON_LONGOPTS) to vhd_common_opt();
+ *  3. vhd_dev_create() per socket with its driver's ops and state;
+ *  4. vhd_run(): serves until SIGINT/SIGTERM, then stops every device,
+ *     removes the sockets and returns 0.
+ */
+
+#ifndef VHD_VHOST_H
+#define VHD_VHOST_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vhd_device.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How a device's worker waits for requests. */
+enum vhd_mode {
+	VHD_MODE_POLL,      /**< busy-poll the rings, guest never kicks */
+	VHD_MODE_INTERRUPT, /**< sleep on kick eventfds */
+	VHD_MODE_HYBRID,    /**< poll for a while after the last request, then sleep */
+};
+
+/** Options every device app accepts. */
+struct vhd_common_opts {
+	bool client;            /**< --client: connect to the socket, reconnect */
+	enum vhd_mode mode;     /**< --mode poll|interrupt|hybrid */
+	bool mode_set;          /**< --mode was given */
+	uint32_t hybrid_us;     /**< --hybrid-poll-us: poll time before sleeping */
+	int lcore;              /**< --worker-lcore: lcore id, -1 automatic */
+};
+
+/** getopt_long() values of the common options. */
+enum {
+	VHD_OPT_CLIENT = 0x1000,
+	VHD_OPT_MODE,
+	VHD_OPT_HYBRID_US,
+	VHD_OPT_LCORE,
+};
+
+/** Entries to put in an app's struct option table. */
+#define VHD_COMMON_LONGOPTS                                              \
+	{"client", no_argument, NULL, VHD_OPT_CLIENT},                   \
+	{"mode", required_argument, NULL, VHD_OPT_MODE},                 \
+	{"hybrid-poll-us", required_argument, NULL, VHD_OPT_HYBRID_US},  \
+	{"worker-lcore", required_argument, NULL, VHD_OPT_LCORE}
+
+/** Help text of the common options. */
+#define VHD_COMMON_USAGE                                                              \
+	"      --client               connect to the socket (frontend listens), reconnect\n" \
+	"      --mode MODE            poll | interrupt | hybrid\n"                         \
+	"      --hybrid-poll-us US    hybrid: poll this long after the last request (200)\n" \
+	"      --worker-lcore ID      service this device on lcore ID (default automatic)\n"
+
+/** Defaults: @p mode is the device's preferred mode. */
+void vhd_common_opts_init(struct vhd_common_opts *o, enum vhd_mode mode);
+
+/**
+ * Handle common option @p c with argument @p arg.
+ * @return 1 when handled, 0 when @p c is not a common option, -1 on a bad
+ * value (an error line was printed).
+ */
+int vhd_common_opt(int c, const char *arg, struct vhd_common_opts *o);
+
+/**
+ * Initialise EAL with the arguments before "--".
+ * @return the number of arguments consumed; on failure prints one error
+ * line and exits with status 1.
+ */
+int vhd_eal_init(int argc, char **argv);
+
+/**
+ * Name of socket @p idx of @p count: upstream appends the index to the path
+ * always ("vrng.sock" -> "vrng.sock0").
+ * @return 0, or -1 when it does not fit in @p len.
+ */
+int vhd_socket_name(char *out, size_t len, const char *base, unsigned int idx);
+
+/** Parse an unsigned decimal number in [min, max]; -1 on error. */
+int vhd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+struct vhd_dev;
+
+/**
+ * Create a device instance on vhost-user socket @p path and register it
+ * with rte_vhost. Call after vhd_eal_init() and before vhd_run().
+ * @p ops and @p priv must outlive the device.
+ * @return the device, or NULL with an error line printed.
+ */
+struct vhd_dev *vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
+			       const struct vhd_common_opts *opts);
+
+/**
+ * Serve all created devices until SIGINT/SIGTERM (or vhd_stop()).
+ * Returns 0 after a clean stop: workers joined, sockets removed.
+ */
+int vhd_run(void);
+
+/** Ask vhd_run() to return (async-signal-safe). */
+void vhd_stop(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VHD_VHOST_H */
