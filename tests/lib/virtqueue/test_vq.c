@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vhd_test_pair.h"
+
+#define QSZ 8
+#define ALL_F (VHD_BIT(VHD_F_RING_INDIRECT_DESC) | VHD_BIT(VHD_F_VERSION_1))
+#define EVIDX_F (ALL_F | VHD_BIT(VHD_F_RING_EVENT_IDX))
+
+struct ctx {
+	struct vhd_test_pair p;
+	struct vhd_req req;
+};
+
+static int
+setup_plain(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	assert_int_equal(vhd_test_pair_init(&c->p, QSZ, ALL_F), 0);
+	*state = c;
+	return 0;
+}
+
+static int
+setup_evidx(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	assert_int_equal(vhd_test_pair_init(&c->p, QSZ, EVIDX_F), 0);
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	vhd_test_pair_fini(&c->p);
+	free(c);
+	return 0;
+}
+
+/* Post a good request: 5 readable bytes, 7 writable. */
+static int
+post_good(struct ctx *c, bool indirect)
+{
+	struct vhd_fe_buf b[2] = {
+		{vhd_test_alloc(&c->p, 5), 5},
+		{vhd_test_alloc(&c->p, 7), 7},
+	};
+
+	memcpy(b[0].ptr, "hello", 5);
+	return vhd_test_post(&c->p, b, 1, 1, indirect);
+}
+
+/* Expect exactly one good request, then return it with @len. */
+static void
+expect_good(struct ctx *c, uint32_t len)
+{
+	char buf[5];
+
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.n_rd, 1);
+	assert_int_equal(c->req.n_wr, 1);
+	assert_int_equal(c->req.rd_len, 5);
+	assert_int_equal(c->req.wr_len, 7);
+	assert_int_equal(vhd_req_read(&c->req, 0, buf, 5), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(vhd_req_write(&c->req, 0, "world!!", 7), 7);
+	vhd_vq_push(&c->p.vq, c->req.id, len);
+	vhd_vq_flush(&c->p.vq);
+}
+
+static void
+pop_direct_and_indirect(void **state)
+{
+	struct ctx *c = *state;
+	uint16_t id;
+	uint32_t len;
+	int head;
+
+	assert_false(vhd_vq_has_work(&c->p.vq));
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
+	head = post_good(c, false);
+	assert_true(vhd_vq_has_work(&c->p.vq));
+	expect_good(c, 7);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, head);
+	assert_int_equal(len, 7);
+	head = post_good(c, true);
+	expect_good(c, 3);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, head);
+	assert_int_equal(len, 3);
+	assert_int_equal(c->p.vq.stats.requests, 2);
+	assert_int_equal(c->p.vq.stats.bad_chains, 0);
+}
+
+static void
+unpop_returns_same_chain(void **state)
+{
+	struct ctx *c = *state;
+	uint16_t first;
+
+	post_good(c, false);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	first = c->req.id;
+	vhd_vq_unpop(&c->p.vq);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.id, first);
+	assert_int_equal(c->p.vq.stats.requests, 1);
+}
+
+/* Publish head 0 after the test wrote descriptors by hand; expect it to
+ * come back as a bad chain with len 0 and a good request after it served.
+ */
+static void
+expect_bad_then_good(struct ctx *c, uint16_t head)
+{
+	uint16_t id;
+	uint32_t len;
+	int good;
+
+	vhd_fe_ring_add_raw_head(&c->p.drv, head);
+	vhd_fe_ring_publish(&c->p.drv);
+	good = post_good(c, false);
+	expect_good(c, 7);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, head);
+	assert_int_equal(len, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, good);
+	assert_int_equal(len, 7);
+	assert_int_equal(c->p.vq.stats.bad_chains, 1);
+	assert_int_equal(c->p.vq.stats.requests, 1);
+}
+
+/* Raw descriptors are written in the upper half of the table, which
+ * post_good() does not reach first (its free list starts at 0).
+ */
+#define RAW 4
+
+static uint64_t
+gpa_of(struct ctx *c, uint32_t len)
+{
+	return vhd_fe_mem_gpa(&c->p.fmem, vhd_test_alloc(&c->p, len));
+}
+
+static void
+bad_head_index(void **state)
+{
+	struct ctx *c = *state;
+
+	expect_bad_then_good(c, QSZ + 3);
+}
+
+static void
+bad_next_index(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+
+	d[RAW] = (struct vhd_vring_desc){gpa_of(c, 4), 4, VHD_DESC_F_NEXT, 200};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_loop(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	uint64_t a = gpa_of(c, 4);
+
+	d[RAW] = (struct vhd_vring_desc){a, 4, VHD_DESC_F_NEXT, RAW + 1};
+	d[RAW + 1] = (struct vhd_vring_desc){a, 4, VHD_DESC_F_NEXT, RAW};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_outside_memory(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+
+	d[RAW] = (struct vhd_vring_desc){0x1000, 4, 0, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_straddles_end(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+
+	d[RAW] = (struct vhd_vring_desc){VHD_TEST_GPA_BASE + c->p.arena_size - 8, 16, 0, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_read_after_write(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	uint64_t a = gpa_of(c, 8);
+
+	d[RAW] = (struct vhd_vring_desc){a, 4, VHD_DESC_F_WRITE | VHD_DESC_F_NEXT, RAW + 1};
+	d[RAW + 1] = (struct vhd_vring_desc){a + 4, 4, 0, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_length_overflow(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	uint64_t a = gpa_of(c, 8);
+
+	/* Two lengths whose 32-bit sum wraps; the table is never touched. */
+	d[RAW] = (struct vhd_vring_desc){a, 0xfffffff0u, VHD_DESC_F_NEXT, RAW + 1};
+	d[RAW + 1] = (struct vhd_vring_desc){a, 0x20, 0, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_indirect_in_indirect(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	struct vhd_vring_desc *t = vhd_test_alloc(&c->p, 32);
+
+	t[0] = (struct vhd_vring_desc){gpa_of(c, 16), 16, VHD_DESC_F_INDIRECT, 0};
+	d[RAW] = (struct vhd_vring_desc){vhd_fe_mem_gpa(&c->p.fmem, t), 32, VHD_DESC_F_INDIRECT, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_indirect_len(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	struct vhd_vring_desc *t = vhd_test_alloc(&c->p, 32);
+
+	t[0] = (struct vhd_vring_desc){gpa_of(c, 4), 4, 0, 0};
+	d[RAW] = (struct vhd_vring_desc){vhd_fe_mem_gpa(&c->p.fmem, t), 24, VHD_DESC_F_INDIRECT, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_indirect_loop(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	struct vhd_vring_desc *t = vhd_test_alloc(&c->p, 32);
+	uint64_t a = gpa_of(c, 4);
+
+	t[0] = (struct vhd_vring_desc){a, 4, VHD_DESC_F_NEXT, 1};
+	t[1] = (struct vhd_vring_desc){a, 4, VHD_DESC_F_NEXT, 0};
+	d[RAW] = (struct vhd_vring_desc){vhd_fe_mem_gpa(&c->p.fmem, t), 32, VHD_DESC_F_INDIRECT, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_indirect_with_next(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	struct vhd_vring_desc *t = vhd_test_alloc(&c->p, 16);
+
+	t[0] = (struct vhd_vring_desc){gpa_of(c, 4), 4, 0, 0};
+	d[RAW] = (struct vhd_vring_desc){vhd_fe_mem_gpa(&c->p.fmem, t), 16,
+					 VHD_DESC_F_INDIRECT | VHD_DESC_F_NEXT, RAW + 1};
+	d[RAW + 1] = (struct vhd_vring_desc){gpa_of(c, 4), 4, 0, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_indirect_not_negotiated(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	struct vhd_vring_desc *t = vhd_test_alloc(&c->p, 16);
+
+	c->p.vq.indirect = false;
+	t[0] = (struct vhd_vring_desc){gpa_of(c, 4), 4, 0, 0};
+	d[RAW] = (struct vhd_vring_desc){vhd_fe_mem_gpa(&c->p.fmem, t), 16, VHD_DESC_F_INDIRECT, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+bad_avail_jump(void **state)
+{
+	struct ctx *c = *state;
+
+	/* The guest claims QSZ + 1 new entries: nothing is credible. */
+	__atomic_store_n(&c->p.drv.avail->idx, QSZ + 1, __ATOMIC_RELEASE);
+	assert_false(vhd_vq_has_work(&c->p.vq));
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
+	assert_int_equal(c->p.vq.stats.bad_avail, 1);
+	/* Once the guest's index is sane again the queue serves. */
+	c->p.drv.avail_idx = 0;
+	post_good(c, false);
+	expect_good(c, 1);
+}
+
+static void
+zero_length_descriptors_skipped(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vring_desc *d = c->p.drv.desc;
+	uint16_t id;
+	uint32_t len;
+
+	/* a zero-length descriptor with a bogus address is harmless */
+	d[RAW] = (struct vhd_vring_desc){0xdead0000, 0, VHD_DESC_F_NEXT, RAW + 1};
+	d[RAW + 1] = (struct vhd_vring_desc){gpa_of(c, 4), 4, VHD_DESC_F_WRITE, 0};
+	vhd_fe_ring_add_raw_head(&c->p.drv, RAW);
+	vhd_fe_ring_publish(&c->p.drv);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.n_rd, 0);
+	assert_int_equal(c->req.n_wr, 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 4);
+	vhd_vq_flush(&c->p.vq);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, RAW);
+}
+
+static void
+too_many_segments(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_test_pair *p = &c->p;
+	struct vhd_vring_desc *t;
+	uint64_t a;
+	unsigned int i, n = VHD_REQ_MAX_IOV + 1;
+
+	/* A long but otherwise valid indirect chain over our segment limit. */
+	t = vhd_test_alloc(p, 16 * n);
+	a = gpa_of(c, 1);
+	for (i = 0; i < n; i++)
+		t[i] = (struct vhd_vring_desc){a, 1, i + 1 < n ? VHD_DESC_F_NEXT : 0,
+					       (uint16_t)(i + 1)};
+	p->drv.desc[RAW] = (struct vhd_vring_desc){vhd_fe_mem_gpa(&p->fmem, t), 16 * n,
+						   VHD_DESC_F_INDIRECT, 0};
+	expect_bad_then_good(c, RAW);
+}
+
+static void
+used_ring_wraps(void **state)
+{
+	struct ctx *c = *state;
+	unsigned int i;
+	uint16_t id;
+	uint32_t len;
+
+	for (i = 0; i < 3 * QSZ + 1; i++) {
+		post_good(c, i & 1);
+		expect_good(c, i);
+		assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+		assert_int_equal(len, i);
+	}
+}
+
+static void
+need_event_arithmetic(void **state)
+{
+	(void)state;
+	assert_true(vhd_vring_need_event(0, 1, 0));
+	assert_false(vhd_vring_need_event(1, 1, 0));
+	assert_true(vhd_vring_need_event(5, 10, 3));
+	assert_false(vhd_vring_need_event(10, 10, 3));
+	assert_false(vhd_vring_need_event(2, 10, 3));
+	/* across the 16-bit wrap */
+	assert_true(vhd_vring_need_event(0xffff, 2, 0xfffe));
+	assert_true(vhd_vring_need_event(0, 2, 0xfffe));
+	assert_true(vhd_vring_need_event(1, 2, 0xfffe));
+	assert_false(vhd_vring_need_event(2, 2, 0xfffe));
+	assert_false(vhd_vring_need_event(0xfffd, 2, 0xfffe));
+}
+
+/* Move both sides to just before the 16-bit wrap. */
+static void
+near_wrap(struct ctx *c, uint16_t idx)
+{
+	c->p.drv.avail_idx = idx;
+	c->p.drv.kicked_idx = idx;
+	c->p.drv.last_used = idx;
+	c->p.drv.avail->idx = idx;
+	c->p.drv.used->idx = idx;
+	c->p.vq.last_avail = idx;
+	c->p.vq.used_idx = idx;
+	c->p.vq.signalled_used = idx;
+	c->p.vq.signalled_valid = true;
+}
+
+static void
+event_idx_calls_across_wrap(void **state)
+{
+	struct ctx *c = *state;
+	uint16_t id;
+	uint32_t len;
+	unsigned int i, calls = 0;
+
+	near_wrap(c, 0xfffd);
+	/* driver wants a call only once used idx passes 0x0001 */
+	*vhd_vring_used_event(c->p.drv.avail, QSZ) = 0x0001;
+	for (i = 0; i < 6; i++) {
+		post_good(c, false);
+		assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+		vhd_vq_push(&c->p.vq, c->req.id, 1);
+		if (vhd_vq_flush(&c->p.vq))
+			calls++;
+		/* used idx now 0xfffe, 0xffff, 0, 1, 2, 3: call exactly at 2 */
+		assert_int_equal(vhd_vq_flush(&c->p.vq), false);
+		if ((uint16_t)(0xfffe + i) == 2)
+			assert_int_equal(calls, 1);
+		assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	}
+	assert_int_equal(calls, 1);
+}
+
+static void
+event_idx_kick_suppression(void **state)
+{
+	struct ctx *c = *state;
+
+	near_wrap(c, 0xfffe);
+	/* polled queue: the guest must not kick at all, even across the wrap */
+	assert_false(vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_OFF));
+	for (int i = 0; i < 4; i++) {
+		post_good(c, false);
+		assert_false(vhd_fe_ring_kick_needed(&c->p.drv));
+		expect_good(c, 1);
+		assert_false(vhd_fe_ring_kick_needed(&c->p.drv));
+		assert_int_equal(vhd_test_used(&c->p, NULL, NULL), 1);
+	}
+	/* interrupt queue: the next chain must be kicked */
+	assert_false(vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_ON));
+	assert_true(post_good(c, false) >= 0);
+	assert_true(vhd_fe_ring_kick_needed(&c->p.drv));
+	/* and set_kicks(ON) with work pending says "don't sleep" */
+	assert_true(vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_ON));
+}
+
+static void
+no_event_idx_flags(void **state)
+{
+	struct ctx *c = *state;
+
+	vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_OFF);
+	post_good(c, false);
+	assert_false(vhd_fe_ring_kick_needed(&c->p.drv));
+	vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_ON);
+	post_good(c, false);
+	assert_true(vhd_fe_ring_kick_needed(&c->p.drv));
+	/* the guest asks for no interrupts */
+	c->p.drv.avail->flags = VHD_AVAIL_F_NO_INTERRUPT;
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 0);
+	assert_false(vhd_vq_flush(&c->p.vq));
+	/* ...but with NOTIFY_ON_EMPTY a drained queue is always notified */
+	c->p.vq.notify_on_empty = true;
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 0);
+	assert_true(vhd_vq_flush(&c->p.vq));
+	c->p.drv.avail->flags = 0;
+	post_good(c, false);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 0);
+	assert_true(vhd_vq_flush(&c->p.vq));
+}
+
+static void
+notify_writes_call_fd(void **state)
+{
+	struct ctx *c = *state;
+	uint64_t v = 0;
+	int fd = eventfd(0, EFD_NONBLOCK);
+
+	assert_true(fd >= 0);
+	c->p.vq.call_fd = fd;
+	post_good(c, false);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 0);
+	vhd_vq_notify(&c->p.vq);
+	assert_int_equal(read(fd, &v, sizeof(v)), sizeof(v));
+	assert_int_equal(v, 1);
+	assert_int_equal(c->p.vq.stats.calls, 1);
+	/* nothing pushed: no call */
+	vhd_vq_notify(&c->p.vq);
+	assert_int_equal(read(fd, &v, sizeof(v)), -1);
+	close(fd);
+}
+
+static void
+setup_rejects_bad_config(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vq vq;
+	struct vhd_vq_config cfg = {
+		.desc = c->p.drv.desc, .avail = c->p.drv.avail, .used = c->p.drv.used,
+		.size = 6, .mem = &c->p.mem, .call_fd = -1,
+	};
+
+	memset(&vq, 0, sizeof(vq));
+	assert_int_equal(vhd_vq_setup(&vq, &cfg), -EINVAL);
+	cfg.size = 0;
+	assert_int_equal(vhd_vq_setup(&vq, &cfg), -EINVAL);
+	cfg.size = 8;
+	cfg.desc = NULL;
+	assert_int_equal(vhd_vq_setup(&vq, &cfg), -EINVAL);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_plain, teardown)
+#define TE(f) cmocka_unit_test_setup_teardown(f, setup_evidx, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(pop_direct_and_indirect),
+		T(unpop_returns_same_chain),
+		T(bad_head_index),
+		T(bad_next_index),
+		T(bad_loop),
+		T(bad_outside_memory),
+		T(bad_straddles_end),
+		T(bad_read_after_write),
+		T(bad_length_overflow),
+		T(bad_indirect_in_indirect),
+		T(bad_indirect_len),
+		T(bad_indirect_loop),
+		T(bad_indirect_with_next),
+		T(bad_indirect_not_negotiated),
+		T(bad_avail_jump),
+		T(zero_length_descriptors_skipped),
+		T(too_many_segments),
+		T(used_ring_wraps),
+		T(need_event_arithmetic),
+		TE(event_idx_calls_across_wrap),
+		TE(event_idx_kick_suppression),
+		T(no_event_idx_flags),
+		TE(notify_writes_call_fd),
+		T(setup_rejects_bad_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
