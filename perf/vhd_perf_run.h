@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/**
+ * @file
+ * The closed loop: act as the guest on a backend's vhost-user socket, keep
+ * --qd requests in flight, repost each one as soon as it completes.
+ */
+
+#ifndef VHD_PERF_RUN_H
+#define VHD_PERF_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vhd_perf_gen.h"
+#include "vhd_perf_report.h"
+
+/** How the tool waits for completions. */
+enum vhd_perf_style {
+	VHD_PERF_POLL,   /**< spin on the used ring, calls suppressed */
+	VHD_PERF_NOTIFY, /**< calls enabled, block in read() on the call eventfd */
+};
+
+/** A closed-loop run. */
+struct vhd_perf_run_cfg {
+	const char *socket;
+	const struct vhd_perf_gen *gen;
+	struct vhd_perf_gen_cfg gen_cfg;
+	enum vhd_perf_style style;
+	uint32_t qd;            /**< requests in flight */
+	uint16_t ring_size;     /**< 0: smallest power of two >= qd, at least 8 */
+	uint64_t count;         /**< measured requests (when duration_s is 0) */
+	double duration_s;      /**< measure for this long instead of count */
+	uint64_t warmup;        /**< completions before measuring starts */
+	uint32_t connect_ms;    /**< retry connecting for this long (backend starting) */
+};
+
+/**
+ * Run @p cfg; fills @p out (label left to the caller).
+ * @return 0, or -1 with an error line printed.
+ */
+int vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out);
+
+#endif /* VHD_PERF_RUN_H */
