@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the vhost-device authors
+#
+# Build the generic test guest initramfs (gzip'd newc cpio) and print its
+# path: busybox-static for the basics, dash as /bin/sh, and the real guest
+# tools (gpiod 1.6.3, i2c-tools) with their shared libraries and the dynamic
+# loader. The tools come from Debian packages fetched with `apt-get download`
+# and unpacked with `dpkg -x` into the cache: nothing is installed on the host
+# for the guest. The test script is not inside: run-guest.sh appends it as a
+# second cpio at boot, so one image serves every test.
+#
+# Cached under $VHD_GUEST_CACHE keyed by the inputs' hashes and versions.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+force=0
+for a in "$@"; do
+	case $a in
+	--force) force=1 ;;
+	-h|--help)
+		echo "usage: ${0##*/} [--force]"
+		echo "Builds (once) and prints the path of the guest initramfs."
+		exit 0 ;;
+	*) vhd_die "unknown option '$a' (see --help)" ;;
+	esac
+done
+
+# Debian packages whose binaries go into the guest.
+pkgs="dash gpiod libgpiod2 i2c-tools libi2c0"
+# The binaries, relative to the unpacked packages' root.
+tools="bin/dash
+usr/bin/gpiodetect usr/bin/gpioinfo usr/bin/gpioget usr/bin/gpioset
+usr/bin/gpiomon usr/bin/gpiofind
+usr/sbin/i2cdetect usr/sbin/i2cget usr/sbin/i2cset usr/sbin/i2cdump
+usr/sbin/i2ctransfer"
+
+command -v busybox >/dev/null && [ -x /bin/busybox ] ||
+	vhd_die "busybox missing: apt-get install busybox-static"
+file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
+	vhd_die "/bin/busybox is not static: apt-get install busybox-static"
+for c in cpio gzip dpkg-query apt-get; do
+	command -v $c >/dev/null || vhd_die "$c missing"
+done
+
+versions=$(dpkg-query -W -f '${Package}=${Version}\n' busybox-static libc6 2>/dev/null)
+for p in $pkgs; do
+	v=$(apt-cache policy "$p" | awk '/Candidate:/ { print $2 }')
+	[ -n "$v" ] && [ "$v" != "(none)" ] || vhd_die "no Debian package '$p' (apt-get update?)"
+	versions="$versions
+$p=$v"
+done
+key=$( { echo "$versions"; cat "$0" "$here/init" "$here/guest-lib.sh"; } | sha256sum | cut -c1-12)
+out=$VHD_GUEST_CACHE/initramfs-$key.cpio.gz
+if [ "$force" = 0 ] && [ -s "$out" ]; then
+	echo "$out"
+	exit 0
+fi
+
+mkdir -p "$VHD_GUEST_CACHE/debs"
+# apt drops privileges to _apt for downloads; let it write there.
+chown _apt "$VHD_GUEST_CACHE/debs" 2>/dev/null || true
+exec 9>"$VHD_GUEST_CACHE/initramfs.lock"
+flock 9
+if [ "$force" = 0 ] && [ -s "$out" ]; then
+	echo "$out"
+	exit 0
+fi
+
+# Fetch the exact candidate versions once; apt keeps the .debs in the cache.
+debdir=$VHD_GUEST_CACHE/debs
+pkgroot=$VHD_GUEST_CACHE/pkgroot-$key
+rm -rf "$pkgroot"
+mkdir -p "$pkgroot"
+for pv in $(echo "$versions" | grep -vE '^(busybox-static|libc6)='); do
+	p=${pv%%=*}
+	v=${pv#*=}
+	deb=$(ls "$debdir/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$deb" ]; then
+		vhd_log "apt-get download $p=$v"
+		(cd "$debdir" && apt-get download -q "$p=$v" >&2) ||
+			vhd_die "apt-get download $p=$v failed"
+		deb=$(ls "$debdir/${p}_${v//:/%3a}_"*.deb | head -n1)
+	fi
+	dpkg -x "$deb" "$pkgroot"
+done
+
+stage=$(mktemp -d "$VHD_GUEST_CACHE/stage.XXXXXX")
+trap 'rm -rf "$stage" "$pkgroot"' EXIT
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,vhd-test,lib/vhd}
+
+cp /bin/busybox "$stage/bin/busybox"
+# Applets go in /bin only where no real tool takes the name: the real tools in
+# /usr/{s,}bin come first in PATH, but a missing symlink guarantees that a
+# test can never silently run busybox's i2cget instead of i2c-tools'.
+real_names=" sh "
+for t in $tools; do real_names="$real_names${t##*/} "; done
+for a in $(/bin/busybox --list); do
+	case $real_names in *" $a "*) continue ;; esac
+	[ "$a" = busybox ] && continue
+	ln -s busybox "$stage/bin/$a"
+done
+
+libdir=$pkgroot/usr/lib/x86_64-linux-gnu
+for t in $tools; do
+	[ -x "$pkgroot/$t" ] || vhd_die "$t not found in packages $pkgs"
+	cp "$pkgroot/$t" "$stage/$t"
+	# ldd resolves against the unpacked libraries first, then the host's libc
+	# (same Debian release, so the same glibc the tools were built against).
+	LD_LIBRARY_PATH=$libdir ldd "$pkgroot/$t" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
+	while read -r lib; do
+		dest=$stage/${lib#/}
+		case $lib in "$libdir"/*) dest=$stage/usr/lib/x86_64-linux-gnu/${lib##*/} ;; esac
+		[ -e "$dest" ] && continue
+		mkdir -p "$(dirname "$dest")"
+		cp -L "$lib" "$dest"
+	done
+done
+ln -s dash "$stage/bin/sh"
+# The loader finds libraries via the default dirs; usr/lib/x86_64-linux-gnu is
+# not one of them without ld.so.cache, so list it.
+mkdir -p "$stage/etc"
+echo /usr/lib/x86_64-linux-gnu >"$stage/etc/ld.so.conf"
+echo /lib/x86_64-linux-gnu >>"$stage/etc/ld.so.conf"
+ldconfig -r "$stage" 2>/dev/null || true
+
+cp "$here/init" "$stage/init"
+chmod 755 "$stage/init"
+cp "$here/guest-lib.sh" "$stage/lib/vhd/guest-lib.sh"
+echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+echo "root:x:0:" >"$stage/etc/group"
+
+# Sanity: every tool starts inside the tree with its own libraries only.
+if command -v chroot >/dev/null; then
+	chroot "$stage" /usr/sbin/i2cdetect -V >/dev/null 2>&1 ||
+		vhd_die "i2cdetect does not run inside the initramfs tree (missing library?)"
+	chroot "$stage" /usr/bin/gpiodetect --version >/dev/null 2>&1 ||
+		vhd_die "gpiodetect does not run inside the initramfs tree (missing library?)"
+fi
+
+# Padding to 512 bytes: the kernel parses a cpio appended after this one only
+# at a 4-byte aligned offset, and skips the zeros in between.
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -9n >"$out.tmp"
+size=$(stat -c %s "$out.tmp")
+pad=$(( (512 - size % 512) % 512 ))
+[ "$pad" = 0 ] || head -c "$pad" /dev/zero >>"$out.tmp"
+mv "$out.tmp" "$out"
+vhd_log "initramfs ready: $out ($(( $(stat -c %s "$out") / 1024 )) KiB)"
+echo "$out"

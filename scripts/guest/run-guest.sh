@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the vhost-device authors
+#
+# Boot the test guest in QEMU under TCG with vhost-user devices attached, run
+# a guest-side test script and return its exit status (from the
+# VHD-GUEST-EXIT=<n> marker line on the serial console).
+# Exit status: the guest script's status; 124 on timeout; 125 when the guest
+# never reported one (QEMU failed, kernel panic, ...); 2 on bad usage.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+usage() {
+	cat <<USAGE
+usage: ${0##*/} [options]
+  --script FILE      guest-side test script, run by dash as /vhd-test/test.sh
+  --file SRC[:NAME]  extra file for the guest, in /vhd-test/NAME (repeatable)
+  --env NAME=VALUE   variable exported to the guest script (repeatable)
+  --dev TYPE:SOCK[,PROP=VAL...]
+                     attach vhost-user-TYPE-pci on socket SOCK (rng, gpio, i2c,
+                     vsock, scsi, input, blk, gpu, ...), repeatable
+  --log FILE         serial console log (default: a temporary file, removed)
+  --timeout SEC      hard limit for the whole boot and test (default 180)
+  --mem MB           guest memory, shared with the backends (default 256)
+  --smp N            guest CPUs (default 1)
+  --kernel IMG       kernel image (default: scripts/guest/build-kernel.sh)
+  --initrd FILE      base initramfs (default: scripts/guest/build-initramfs.sh)
+  --append ARGS      extra kernel command line
+  --qemu-arg ARG     extra QEMU argument (repeatable)
+  --shell            interactive: console on this terminal, a shell after the
+                     script (if any); no timeout
+  --verbose          copy the console to stderr while the guest runs
+USAGE
+}
+
+script= log= kernel= initrd= append= shell=0 verbose=0
+timeout=180 mem=256 smp=1
+files=() envs=() devs=() qargs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--script) script=$2; shift ;;
+	--file) files+=("$2"); shift ;;
+	--env) envs+=("$2"); shift ;;
+	--dev) devs+=("$2"); shift ;;
+	--log) log=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--append) append=$2; shift ;;
+	--qemu-arg) qargs+=("$2"); shift ;;
+	--shell) shell=1 ;;
+	--verbose) verbose=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "${0##*/}: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $timeout$mem$smp in *[!0-9]*) vhd_die "--timeout, --mem, --smp take numbers" ;; esac
+[ -z "$script" ] || [ -r "$script" ] || vhd_die "cannot read script '$script'"
+command -v qemu-system-x86_64 >/dev/null || vhd_die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+
+[ -n "$kernel" ] || kernel=$("$here/build-kernel.sh")
+[ -n "$initrd" ] || initrd=$("$here/build-initramfs.sh")
+[ -r "$kernel" ] || vhd_die "cannot read kernel '$kernel'"
+[ -r "$initrd" ] || vhd_die "cannot read initramfs '$initrd'"
+
+qemu_pid=
+tail_pid=
+work=$(mktemp -d /tmp/vhd-guest.XXXXXX)
+keep_log=1
+if [ -z "$log" ]; then
+	log=$work/console.log
+	keep_log=0
+fi
+cleanup() {
+	# Every way out, including errors and signals, must take QEMU down with
+	# us: a stray QEMU keeps the backends' sockets connected.
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill -TERM "$qemu_pid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$qemu_pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	if [ -n "$tail_pid" ]; then
+		kill "$tail_pid" 2>/dev/null || true
+		wait "$tail_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The test script travels as a second, uncompressed cpio appended to the
+# generic initramfs (the kernel unpacks concatenated archives in order), so
+# the tool image is built once and every test reuses it.
+mkdir -p "$work/extra/vhd-test"
+[ -z "$script" ] || cp "$script" "$work/extra/vhd-test/test.sh"
+for f in "${files[@]}"; do
+	src=${f%%:*}
+	name=${f#*:}
+	[ "$name" != "$f" ] || name=${src##*/}
+	[ -r "$src" ] || vhd_die "cannot read file '$src'"
+	cp "$src" "$work/extra/vhd-test/$name"
+done
+for e in "${envs[@]}"; do
+	case $e in [A-Za-z_]*=*) ;; *) vhd_die "--env takes NAME=VALUE, got '$e'" ;; esac
+	# Single-quoted so values reach the guest unchanged.
+	printf "export %s='%s'\n" "${e%%=*}" "$(printf %s "${e#*=}" | sed "s/'/'\\\\''/g")" \
+		>>"$work/extra/vhd-test/env"
+done
+cp "$initrd" "$work/initrd"
+(cd "$work/extra" && find . -mindepth 1 | cpio -o -H newc -R 0:0 --quiet) >>"$work/initrd"
+
+devargs=()
+i=0
+for d in "${devs[@]}"; do
+	type=${d%%:*}
+	rest=${d#*:}
+	[ "$type" != "$d" ] && [ -n "$rest" ] || vhd_die "--dev takes TYPE:SOCK, got '$d'"
+	sock=${rest%%,*}
+	props=
+	[ "$sock" = "$rest" ] || props=,${rest#*,}
+	case $type in *[!a-z0-9-]*) vhd_die "bad device type '$type'" ;; esac
+	[ -S "$sock" ] || vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
+	devargs+=(-chardev "socket,path=$sock,id=vhd$i" -device "vhost-user-$type-pci,chardev=vhd$i$props")
+	i=$((i + 1))
+done
+
+cmdline="console=ttyS0 panic=-1 reboot=t $append"
+[ "$shell" = 0 ] || cmdline="$cmdline vhd.shell=1"
+
+run_qemu() { # $1: kernel image
+	# vhost-user backends map guest RAM: it must be a shareable memfd.
+	qemu=(qemu-system-x86_64 -accel tcg -M pc -nodefaults -no-reboot
+		-display none -smp "$smp" -m "${mem}M"
+		-object "memory-backend-memfd,id=mem,size=${mem}M,share=on"
+		-numa node,memdev=mem
+		-kernel "$1" -initrd "$work/initrd" -append "$cmdline"
+		"${devargs[@]}" "${qargs[@]}")
+	if [ "$shell" = 1 ]; then
+		# Console and monitor multiplexed on this terminal (Ctrl-a x quits);
+		# signal=off sends Ctrl-C to the guest shell.
+		"${qemu[@]}" -chardev "stdio,id=con,mux=on,signal=off,logfile=$log" \
+			-serial chardev:con -mon chardev=con,mode=readline
+		return
+	fi
+	: >"$log"
+	"${qemu[@]}" -chardev "file,id=con,path=$log" -serial chardev:con \
+		-monitor none </dev/null 2>"$work/qemu.err" &
+	qemu_pid=$!
+	if [ "$verbose" = 1 ]; then
+		tail -n +1 -f --pid="$qemu_pid" "$log" >&2 &
+		tail_pid=$!
+	fi
+}
+
+marker_rc() { sed -n 's/^VHD-GUEST-EXIT=\([0-9]*\).*/\1/p' "$log" | tail -n 1; }
+
+if [ "$shell" = 1 ]; then
+	run_qemu "$kernel" || true
+	rc=$(marker_rc)
+	exit "${rc:-0}"
+fi
+
+t0=$(date +%s%N)
+run_qemu "$kernel"
+booted=
+marked=
+rc=
+status=
+while :; do
+	if ! kill -0 "$qemu_pid" 2>/dev/null; then
+		wait "$qemu_pid" && status=0 || status=$?
+		qemu_pid=
+		break
+	fi
+	now=$(date +%s%N)
+	if [ -z "$booted" ] && grep -q '^VHD-GUEST-START' "$log"; then
+		booted=$(( (now - t0) / 1000000 ))
+	fi
+	# The guest powers off right after the marker; if that fails, do not
+	# wait for the timeout.
+	if [ -z "$marked" ] && grep -q '^VHD-GUEST-EXIT=' "$log"; then
+		marked=$now
+	elif [ -n "$marked" ] && [ $(( (now - marked) / 1000000000 )) -ge 10 ]; then
+		vhd_log "guest reported its status but did not power off, killing QEMU"
+		status=0
+		break
+	fi
+	if [ $(( (now - t0) / 1000000000 )) -ge "$timeout" ]; then
+		vhd_log "timeout after ${timeout}s, killing QEMU"
+		break
+	fi
+	sleep 0.1
+done
+# An ELF vmlinux without the PVH note is refused at once: use the bzImage.
+if [ "$status" = 1 ] && [ -z "$booted" ] && grep -qi 'pvh' "$work/qemu.err" &&
+	[ -r "$(dirname "$kernel")/bzImage" ]; then
+	vhd_log "QEMU refused $kernel, retrying with bzImage"
+	t0=$(date +%s%N)
+	status=
+	run_qemu "$(dirname "$kernel")/bzImage"
+	wait "$qemu_pid" && status=0 || status=$?
+	qemu_pid=
+fi
+total=$(( ($(date +%s%N) - t0) / 1000000 ))
+rc=$(marker_rc)
+
+if [ -s "$work/qemu.err" ]; then
+	sed 's/^/qemu: /' "$work/qemu.err" >&2
+	# Keep QEMU's own complaints next to the console output.
+	sed 's/^/qemu: /' "$work/qemu.err" >>"$log"
+fi
+if [ -n "$booted" ]; then
+	vhd_log "guest reached /init after $((booted / 1000)).$(printf %03d $((booted % 1000)))s, total $((total / 1000)).$(printf %03d $((total % 1000)))s"
+fi
+if [ -z "$status" ]; then
+	rc=124
+elif [ -z "$rc" ]; then
+	vhd_log "no VHD-GUEST-EXIT marker (QEMU status $status); last console lines:"
+	tail -n 25 "$log" >&2
+	rc=125
+fi
+[ "$keep_log" = 1 ] || { [ "$rc" = 0 ] || [ "$verbose" = 1 ] || { vhd_log "console:"; cat "$log" >&2; }; }
+exit "$rc"
