@@ -68,7 +68,11 @@ enum {
 	"      --hybrid-poll-us US    hybrid: poll this long after the last request (200)\n" \
 	"      --worker-lcore ID      service this device on lcore ID (default automatic)\n"
 
-/** Defaults: @p mode is the device's preferred mode. */
+/**
+ * Defaults: @p mode is the device's preferred mode. Call after
+ * vhd_eal_init(): an app started without "--" (upstream-style command line,
+ * EAL defaults to one unpinned lcore) defaults to interrupt mode instead.
+ */
 void vhd_common_opts_init(struct vhd_common_opts *o, enum vhd_mode mode);
 
 /**
@@ -79,9 +83,12 @@ void vhd_common_opts_init(struct vhd_common_opts *o, enum vhd_mode mode);
 int vhd_common_opt(int c, const char *arg, struct vhd_common_opts *o);
 
 /**
- * Initialise EAL with the arguments before "--".
- * @return the number of arguments consumed; on failure prints one error
- * line and exits with status 1.
+ * Initialise EAL with the arguments before "--". Without "--" in the
+ * command line every argument is a device option (upstream's command lines
+ * work unchanged) and EAL starts with --no-huge -m 64 --no-pci --no-shconf
+ * -l 0.
+ * @return the number of arguments consumed (shift argv by it; argv[0] stays
+ * the program name); on failure prints one error line and exits with 1.
  */
 int vhd_eal_init(int argc, char **argv);
 

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/**
+ * @file
+ * virtio-rng (device id 4): one request queue; the guest posts writable
+ * buffers and the device fills them from a random source, under an optional
+ * byte budget per period.
+ */
+
+#ifndef RNG_H
+#define RNG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "rng_limiter.h"
+#include "vhd_device.h"
+
+/** virtio device id of an entropy device. */
+#define RNG_VIRTIO_ID 4
+
+/** Largest fill per request: bounds the time one request holds the lcore. */
+#define RNG_MAX_FILL (64u * 1024u)
+
+/** Where random bytes come from; tests substitute their own. */
+struct rng_source {
+	/** Like readv(2); -1 with errno on error, 0 at end of file. */
+	ssize_t (*readv)(void *ctx, const struct iovec *iov, int n);
+	/** Start over after end of file; -1 if the source cannot. Optional. */
+	int (*rewind)(void *ctx);
+	void *ctx;
+};
+
+/** Driver counters. */
+struct rng_stats {
+	uint64_t bytes;        /**< random bytes given to the guest */
+	uint64_t read_errors;  /**< source errors (request answered empty) */
+	uint64_t throttled;    /**< times a request waited for the next period */
+};
+
+/** One rng device instance. */
+struct rng_dev {
+	struct rng_source src;
+	struct rng_limiter lim;
+	struct rng_stats stats;
+	/** A request is left on the ring until budget or data is back. */
+	bool waiting;
+	/** Clock in ns; CLOCK_MONOTONIC unless a test sets it. */
+	uint64_t (*now_ns)(void);
+};
+
+/** Device description to pass to a host with a struct rng_dev. */
+extern const struct vhd_device_ops rng_ops;
+
+/**
+ * Set up @p dev over @p src with @p max_bytes per @p period_ms
+ * (UINT64_MAX for no limit).
+ */
+void rng_dev_init(struct rng_dev *dev, const struct rng_source *src, uint64_t period_ms,
+		  uint64_t max_bytes);
+
+/**
+ * Open @p path as a source (non-blocking, so a slow source never stalls
+ * a polling lcore).
+ * @return 0, or a negative errno.
+ */
+int rng_source_open_file(struct rng_source *src, const char *path);
+
+#endif /* RNG_H */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/*
+ * Private state of the rte_vhost host, shared by its files. Two kinds of
+ * threads touch a device: its worker lcore (rings, driver callbacks) and the
+ * control threads (rte_vhost's message thread, telemetry). The control side
+ * never touches rings while the worker may: it first holds the device off
+ * with vhd_dev_pause(), which waits until the worker is outside the device.
+ */
+
+#ifndef VHD_INTERNAL_H
+#define VHD_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vhd_vhost.h"
+
+#define VHD_MAX_DEVS 128
+#define VHD_MAX_QUEUES 16
+#define VHD_MAX_WATCH 64
+#define VHD_MAX_WORKERS 64
+
+/** What an epoll event points at. */
+enum vhd_ev_kind { VHD_EV_KICK, VHD_EV_WATCH, VHD_EV_WAKE };
+
+struct vhd_dev;
+struct vhd_worker;
+
+struct vhd_ev {
+	enum vhd_ev_kind kind;
+	struct vhd_dev *dev;
+	unsigned int idx; /* queue or watch slot */
+};
+
+/** Queue life cycle, see vhd_dev.c. */
+enum vhd_q_state {
+	VHD_Q_STOPPED, /* no driver state: next enable starts from rte_vhost's base */
+	VHD_Q_PAUSED,  /* ring not ready (fds changing): driver state kept */
+	VHD_Q_RUNNING, /* serviced by the worker */
+};
+
+struct vhd_queue {
+	enum vhd_q_state state;
+	bool retry;     /* driver asked to retry later: do not spin on it */
+	int kick_fd;    /* our dup of rte_vhost's kickfd, or -1 */
+	int call_fd;    /* our dup of rte_vhost's callfd, or -1 */
+	struct vhd_ev ev;
+	struct vhd_vq vq;
+};
+
+struct vhd_watch {
+	int fd;
+	vhd_fd_cb cb;
+	void *arg;
+	struct vhd_ev ev;
+};
+
+struct vhd_dev {
+	unsigned int id;
+	char path[PATH_MAX];
+	const struct vhd_device_ops *ops;
+	void *priv;
+	struct vhd_common_opts opts;
+	int log_type;
+	struct vhd_worker *worker;
+	struct vhd_host host;
+	pthread_mutex_t ctl;       /* serialises control-side changes */
+	/* connection */
+	int vid;                   /* -1 when no frontend is connected */
+	uint64_t features;
+	bool features_told;
+	struct vhd_mem mem;
+	struct vhd_queue q[VHD_MAX_QUEUES];
+	struct vhd_watch watch[VHD_MAX_WATCH];
+	/* worker/control handshake */
+	int pause;                 /* >0: worker stays out */
+	int busy;                  /* worker is inside */
+	/* worker-only */
+	uint64_t last_busy_tsc;
+	bool sleeping;             /* kicks armed for sleep */
+	/* counters kept outside the queues */
+	uint64_t rejected_conns;
+	uint64_t connections;
+};
+
+struct vhd_worker {
+	unsigned int lcore;
+	int epfd;
+	int wake_fd;
+	struct vhd_ev wake_ev;
+	struct vhd_dev *devs[VHD_MAX_DEVS];
+	unsigned int ndevs;
+	struct vhd_req *req;
+	uint64_t sleeps;
+};
+
+/* vhd_dev.c */
+extern struct vhd_dev *vhd_devs[VHD_MAX_DEVS];
+extern unsigned int vhd_ndevs;
+void vhd_dev_pause(struct vhd_dev *dev);
+void vhd_dev_resume(struct vhd_dev *dev);
+void vhd_dev_unregister_all(void);
+
+/* vhd_worker.c */
+extern volatile int vhd_stopping;
+struct vhd_worker *vhd_worker_assign(struct vhd_dev *dev, int lcore);
+void vhd_worker_wake(struct vhd_worker *w);
+void vhd_worker_wake_all(void);
+int vhd_worker_loop(void *arg);
+void vhd_workers_launch(void);
+void vhd_workers_join(void);
+struct vhd_worker *vhd_main_worker(void);
+bool vhd_dev_enter(struct vhd_dev *dev);
+void vhd_dev_leave(struct vhd_dev *dev);
+
+/* vhd_telemetry.c */
+void vhd_telemetry_init(void);
+
+#endif /* VHD_INTERNAL_H */

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/*
+ * DPDK telemetry commands (read them with dpdk-telemetry.py):
+ *   /vhost_device/list          device ids and their socket paths
+ *   /vhost_device/info,<id>     type, socket, mode, lcore, connection
+ *   /vhost_device/stats,<id>    counters, device totals and per queue
+ * Counters are read without stopping the workers: each is a naturally
+ * aligned 64-bit word, so a read is never torn.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "vhd_internal.h"
+
+static const char *
+mode_name(enum vhd_mode m)
+{
+	return m == VHD_MODE_POLL ? "poll" : m == VHD_MODE_INTERRUPT ? "interrupt" : "hybrid";
+}
+
+static struct vhd_dev *
+dev_from_params(const char *params)
+{
+	uint64_t id;
+
+	if (params == NULL || vhd_parse_u64(params, 0, VHD_MAX_DEVS - 1, &id) != 0 ||
+	    id >= vhd_ndevs)
+		return NULL;
+	return vhd_devs[id];
+}
+
+static int
+cmd_list(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i;
+	char key[16];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < vhd_ndevs; i++) {
+		snprintf(key, sizeof(key), "%u", i);
+		rte_tel_data_add_dict_string(d, key, vhd_devs[i]->path);
+	}
+	return 0;
+}
+
+static int
+cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vhd_dev *dev = dev_from_params(params);
+
+	(void)cmd;
+	if (dev == NULL)
+		return -1;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "type", dev->ops->name);
+	rte_tel_data_add_dict_string(d, "socket", dev->path);
+	rte_tel_data_add_dict_string(d, "mode", mode_name(dev->opts.mode));
+	rte_tel_data_add_dict_u64(d, "lcore", dev->worker->lcore);
+	rte_tel_data_add_dict_u64(d, "connected", dev->vid >= 0);
+	rte_tel_data_add_dict_u64(d, "connections", dev->connections);
+	rte_tel_data_add_dict_u64(d, "rejected_connections", dev->rejected_conns);
+	rte_tel_data_add_dict_u64(d, "features", dev->features);
+	rte_tel_data_add_dict_u64(d, "queues", dev->ops->num_queues);
+	return 0;
+}
+
+#define STAT_FIELDS(X) \
+	X(requests) X(bytes_rd) X(bytes_wr) X(bad_chains) X(bad_avail) X(calls) \
+	X(calls_suppressed) X(kicks) X(busy_polls) X(idle_polls)
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vhd_dev *dev = dev_from_params(params);
+	struct vhd_vq_stats tot;
+	uint16_t i;
+	char key[16];
+
+	(void)cmd;
+	if (dev == NULL)
+		return -1;
+	memset(&tot, 0, sizeof(tot));
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < dev->ops->num_queues; i++) {
+		const struct vhd_vq_stats *s = &dev->q[i].vq.stats;
+		struct rte_tel_data *qd = rte_tel_data_alloc();
+
+		if (qd == NULL)
+			return -1;
+		rte_tel_data_start_dict(qd);
+#define X(f) tot.f += s->f; rte_tel_data_add_dict_u64(qd, #f, s->f);
+		STAT_FIELDS(X)
+#undef X
+		snprintf(key, sizeof(key), "queue%u", i);
+		rte_tel_data_add_dict_container(d, key, qd, 0);
+	}
+#define X(f) rte_tel_data_add_dict_u64(d, #f, tot.f);
+	STAT_FIELDS(X)
+#undef X
+	return 0;
+}
+
+void
+vhd_telemetry_init(void)
+{
+	rte_telemetry_register_cmd("/vhost_device/list", cmd_list,
+				   "Device ids and sockets. Takes no parameters");
+	rte_telemetry_register_cmd("/vhost_device/info", cmd_info,
+				   "Device type, socket, mode, lcore. Parameters: int device id");
+	rte_telemetry_register_cmd("/vhost_device/stats", cmd_stats,
+				   "Device and per-queue counters. Parameters: int device id");
+}
