@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the vhost-device authors
+#
+# Installs the Debian 12 packages the build, the tests and the guest
+# harness need, only when something is missing. Usage: scripts/deps.sh
+set -euo pipefail
+
+PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-dev
+	libgpiod-dev gpiod liburing-dev qemu-system-x86 busybox-static linux-source-6.1
+	flex bison bc libelf-dev libssl-dev cpio python3 python3-pyelftools xz-utils
+	procps kmod)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "error: missing packages (${missing[*]}); run as root or install them" >&2
+	exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
