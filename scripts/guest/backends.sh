@@ -62,8 +62,8 @@ vhd_app_path() { # DEVICE
 vhd_app_exists() { [ -x "$(vhd_app_path "$1")" ]; }
 
 # vhd_backend_start NAME DEVICE [DEVICE-OPTIONS...]
-# Starts vhost-device-DEVICE serving socket $VHD_WORK/NAME.sock and waits
-# until the socket exists. Returns non-zero, with the backend's log on
+# Starts vhost-device-DEVICE with -s $VHD_WORK/NAME.sock and waits until the
+# socket exists; vhd_backend_sock NAME gives its actual path. Returns non-zero, with the backend's log on
 # stderr, if it exits or never creates the socket.
 vhd_backend_start() {
 	local name=$1 dev=$2
@@ -74,7 +74,7 @@ vhd_backend_start() {
 	sock=$VHD_WORK/$name.sock
 	prefix=vhd-$name-$$
 	log=$VHD_WORK/$name.log
-	rm -f "$sock"
+	rm -f "$sock" "${sock}0"
 	VHD_BE_SOCK[$name]=$sock
 	VHD_BE_PREFIX[$name]=$prefix
 	VHD_BE_LOG[$name]=$log
@@ -84,6 +84,12 @@ vhd_backend_start() {
 	VHD_BE_PID[$name]=$!
 	echo "backends: started $name: ${exe##*/} ... -- -s $sock $* (pid ${VHD_BE_PID[$name]})" >&2
 	for i in $(seq 1 150); do
+		# Like upstream, apps suffix the socket index to the path (PATH0
+		# for the first); accept a bare PATH too.
+		if [ -S "${sock}0" ]; then
+			VHD_BE_SOCK[$name]=${sock}0
+			return 0
+		fi
 		[ -S "$sock" ] && return 0
 		if ! kill -0 "${VHD_BE_PID[$name]}" 2>/dev/null; then
 			wait "${VHD_BE_PID[$name]}" 2>/dev/null || true
@@ -124,6 +130,9 @@ vhd_backend_stop() {
 		unset "VHD_BE_PID[$name]"
 	fi
 	rm -f "${VHD_BE_SOCK[$name]:-}"
+	# DPDK leaves its runtime dir (telemetry socket) behind; the prefix is
+	# ours alone, so remove it.
+	[ -z "${VHD_BE_PREFIX[$name]:-}" ] || rm -rf "/var/run/dpdk/${VHD_BE_PREFIX[$name]}"
 	return $rc
 }
 
@@ -132,4 +141,10 @@ vhd_telemetry() {
 	local name=$1
 	shift
 	python3 "$VHD_GUEST_DIR/telemetry.py" --prefix "${VHD_BE_PREFIX[$name]}" "$@"
+}
+
+# vhd_telemetry_field NAME FIELD COMMAND: one top-level field of the reply,
+# e.g. vhd_telemetry_field rng0 bytes_wr /vhost_device/stats,0
+vhd_telemetry_field() {
+	python3 "$VHD_GUEST_DIR/telemetry.py" --prefix "${VHD_BE_PREFIX[$1]}" --field "$2" "$3"
 }

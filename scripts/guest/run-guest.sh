@@ -21,6 +21,8 @@ usage: ${0##*/} [options]
   --dev TYPE:SOCK[,PROP=VAL...]
                      attach vhost-user-TYPE-pci on socket SOCK (rng, gpio, i2c,
                      vsock, scsi, input, blk, gpu, ...), repeatable
+  --reconnect SEC    QEMU reconnects to a backend socket that goes away, every
+                     SEC seconds (chardev reconnect=SEC)
   --log FILE         serial console log (default: a temporary file, removed)
   --timeout SEC      hard limit for the whole boot and test (default 180)
   --mem MB           guest memory, shared with the backends (default 256)
@@ -35,7 +37,7 @@ usage: ${0##*/} [options]
 USAGE
 }
 
-script= log= kernel= initrd= append= shell=0 verbose=0
+reconnect= script= log= kernel= initrd= append= shell=0 verbose=0
 timeout=180 mem=256 smp=1
 files=() envs=() devs=() qargs=()
 while [ $# -gt 0 ]; do
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--env) envs+=("$2"); shift ;;
 	--dev) devs+=("$2"); shift ;;
 	--log) log=$2; shift ;;
+	--reconnect) reconnect=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
@@ -59,7 +62,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $timeout$mem$smp in *[!0-9]*) vhd_die "--timeout, --mem, --smp take numbers" ;; esac
+case $timeout$mem$smp$reconnect in *[!0-9]*) vhd_die "--timeout, --mem, --smp take numbers" ;; esac
 [ -z "$script" ] || [ -r "$script" ] || vhd_die "cannot read script '$script'"
 command -v qemu-system-x86_64 >/dev/null || vhd_die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
 
@@ -130,7 +133,7 @@ for d in "${devs[@]}"; do
 	[ "$sock" = "$rest" ] || props=,${rest#*,}
 	case $type in *[!a-z0-9-]*) vhd_die "bad device type '$type'" ;; esac
 	[ -S "$sock" ] || vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
-	devargs+=(-chardev "socket,path=$sock,id=vhd$i" -device "vhost-user-$type-pci,chardev=vhd$i$props")
+	devargs+=(-chardev "socket,path=$sock,id=vhd$i${reconnect:+,reconnect=$reconnect}" -device "vhost-user-$type-pci,chardev=vhd$i$props")
 	i=$((i + 1))
 done
 
@@ -216,8 +219,6 @@ rc=$(marker_rc)
 
 if [ -s "$work/qemu.err" ]; then
 	sed 's/^/qemu: /' "$work/qemu.err" >&2
-	# Keep QEMU's own complaints next to the console output.
-	sed 's/^/qemu: /' "$work/qemu.err" >>"$log"
 fi
 if [ -n "$booted" ]; then
 	vhd_log "guest reached /init after $((booted / 1000)).$(printf %03d $((booted % 1000)))s, total $((total / 1000)).$(printf %03d $((total % 1000)))s"
@@ -229,5 +230,7 @@ elif [ -z "$rc" ]; then
 	tail -n 25 "$log" >&2
 	rc=125
 fi
+# Keep QEMU's own complaints next to the console output.
+[ ! -s "$work/qemu.err" ] || sed 's/^/qemu: /' "$work/qemu.err" >>"$log"
 [ "$keep_log" = 1 ] || { [ "$rc" = 0 ] || [ "$verbose" = 1 ] || { vhd_log "console:"; cat "$log" >&2; }; }
 exit "$rc"

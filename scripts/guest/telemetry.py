@@ -6,9 +6,10 @@
 # the server greets with a JSON object holding max_output_len, then answers
 # one JSON reply per command). Used by the guest tests and demo.sh to read
 # the backends' /vhost_device/... counters.
-"""usage: telemetry.py (--prefix FILE_PREFIX | --socket PATH) COMMAND...
+"""usage: telemetry.py (--prefix FILE_PREFIX | --socket PATH) [--field NAME] COMMAND...
 
-Prints each reply as one JSON line. Exit status 1 if the socket is missing
+Prints each reply as one JSON line, or with --field only that top-level
+field of the command's reply (e.g. requests of /vhost_device/stats,0). Exit status 1 if the socket is missing
 or a reply is not JSON."""
 import glob
 import json
@@ -35,10 +36,13 @@ def main(argv):
     path = None
     prefix = None
     cmds = []
+    field = None
     it = iter(argv)
     for a in it:
         if a == "--socket":
             path = next(it, None)
+        elif a == "--field":
+            field = next(it, None)
         elif a == "--prefix":
             prefix = next(it, None)
         elif a in ("-h", "--help"):
@@ -62,7 +66,18 @@ def main(argv):
         for c in cmds:
             s.send(c.encode())
             reply = s.recv(maxlen).decode()
-            print(json.dumps(json.loads(reply), sort_keys=True))
+            data = json.loads(reply)
+            if field is None:
+                print(json.dumps(data, sort_keys=True))
+                continue
+            # The reply is {"<command>": <value>}; the command key drops
+            # the parameters.
+            value = data.get(c.split(",")[0])
+            if not isinstance(value, dict) or field not in value:
+                print("telemetry.py: error: no field %s in reply to %s: %s" %
+                      (field, c, reply), file=sys.stderr)
+                return 1
+            print(value[field])
     except (OSError, ValueError) as e:
         print("telemetry.py: error: %s: %s" % (path, e), file=sys.stderr)
         return 1
