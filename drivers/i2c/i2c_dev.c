@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "i2c_dev.h"
+
+static void
+i2c_held_free(struct i2c_held *h)
+{
+	free(h->msg.buf);
+	free(h->wr_iov);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
+i2c_drop_held(struct i2c_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_held; i++)
+		i2c_held_free(&d->held[i]);
+	d->n_held = 0;
+}
+
+/* Runs the held messages in order, one transfer per run of messages on the same adapter
+ * (normally the whole group). Returns how many leading messages succeeded.
+ */
+static unsigned int
+i2c_run_held(struct i2c_dev *d)
+{
+	struct i2c_xfer_msg msgs[I2C_XFER_MAX_MSGS];
+	unsigned int i = 0, j, done;
+
+	while (i < d->n_held) {
+		struct i2c_adapter *ad = i2c_map_lookup(d->map, d->held[i].msg.addr);
+
+		for (j = i; j < d->n_held; j++) {
+			if (i2c_map_lookup(d->map, d->held[j].msg.addr) != ad)
+				break;
+			msgs[j - i] = d->held[j].msg;
+		}
+		/* msgs[] shares the held buffers: read data lands where i2c_reply_held() looks */
+		d->stats.xfers++;
+		if (i2c_adapter_xfer(ad, msgs, j - i, &done) != 0) {
+			d->stats.xfer_errors++;
+			return i + done;
+		}
+		i = j;
+	}
+	return d->n_held;
+}
+
+/* Writes the reply of a held request; returns its used length. */
+static uint32_t
+i2c_reply_held(struct i2c_dev *d, struct i2c_held *h, bool ok)
+{
+	uint8_t st = ok ? VIRTIO_I2C_MSG_OK : VIRTIO_I2C_MSG_ERR;
+	uint32_t used = 1;
+
+	if (ok && h->msg.read && h->msg.len > 0) {
+		vhd_iov_from_buf(h->wr_iov, h->n_wr, 0, h->msg.buf, h->msg.len);
+		used = h->wr_len;
+	}
+	vhd_iov_from_buf(h->wr_iov, h->n_wr, h->wr_len - 1, &st, 1);
+	if (ok)
+		d->stats.msg_ok++;
+	else
+		d->stats.msg_err++;
+	return used;
+}
+
+/* Runs and completes the held group. With @p last_is_current the last held request is the
+ * one being handled: its used length is returned instead of pushed.
+ */
+static int
+i2c_finish_group(struct i2c_dev *d, bool last_is_current)
+{
+	unsigned int n_ok = i2c_run_held(d);
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < d->n_held; i++) {
+		uint32_t used = i2c_reply_held(d, &d->held[i], i < n_ok);
+
+		if (last_is_current && i == d->n_held - 1)
+			ret = (int)used;
+		else
+			vhd_vq_push(d->vq, d->held[i].id, used);
+		if (i > n_ok)
+			d->stats.skipped++;
+	}
+	i2c_drop_held(d);
+	return ret;
+}
+
+/* Status-only reply written into the request being handled. */
+static int
+i2c_reply_now(struct i2c_dev *d, struct vhd_req *req, uint8_t st)
+{
+	if (req->wr_len == 0) {
+		d->stats.no_status++;
+		return 0;
+	}
+	vhd_req_write(req, req->wr_len - 1, &st, 1);
+	if (st == VIRTIO_I2C_MSG_OK)
+		d->stats.msg_ok++;
+	else
+		d->stats.msg_err++;
+	return 1;
+}
+
+/* The request being handled fails: what its group held so far runs first (those requests
+ * precede it), then it answers ERR and, with FAIL_NEXT, so does the rest of its group.
+ */
+static int
+i2c_refuse(struct i2c_dev *d, struct vhd_req *req, bool fail_next)
+{
+	if (d->n_held > 0)
+		i2c_finish_group(d, false);
+	d->failing = fail_next;
+	return i2c_reply_now(d, req, VIRTIO_I2C_MSG_ERR);
+}
+
+static int
+i2c_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
+{
+	struct i2c_dev *d = priv;
+	struct i2c_out_hdr hdr;
+	struct i2c_held *h;
+	bool fail_next, rd;
+	uint32_t len;
+	int addr;
+
+	(void)q;
+	d->stats.requests++;
+	d->vq = vq;
+	if (vhd_req_read(req, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
+		/* flags unknown: end the group here rather than guess */
+		d->stats.malformed++;
+		return i2c_refuse(d, req, false);
+	}
+	fail_next = (hdr.flags & VIRTIO_I2C_FLAGS_FAIL_NEXT) != 0;
+	if (d->failing) {
+		d->stats.skipped++;
+		d->failing = fail_next;
+		return i2c_reply_now(d, req, VIRTIO_I2C_MSG_ERR);
+	}
+	if (req->wr_len == 0)
+		return i2c_refuse(d, req, fail_next);
+
+	/* Linux lays a request out exactly as header, buffer, status: a buffer on the wrong
+	 * side would leave us guessing which bytes are data, so it is refused.
+	 */
+	rd = (hdr.flags & VIRTIO_I2C_FLAGS_M_RD) != 0;
+	if (rd ? req->rd_len != I2C_OUT_HDR_LEN : req->wr_len != 1) {
+		d->stats.malformed++;
+		return i2c_refuse(d, req, fail_next);
+	}
+	len = rd ? req->wr_len - 1 : req->rd_len - I2C_OUT_HDR_LEN;
+	if (len > I2C_MSG_MAX_LEN || (len == 0 && !d->zero_len) ||
+	    d->n_held == I2C_XFER_MAX_MSGS) {
+		d->stats.malformed++;
+		return i2c_refuse(d, req, fail_next);
+	}
+	addr = i2c_proto_addr(hdr.addr);
+	if (addr < 0 || i2c_map_lookup(d->map, (unsigned int)addr) == NULL) {
+		d->stats.bad_addr++;
+		return i2c_refuse(d, req, fail_next);
+	}
+
+	h = &d->held[d->n_held];
+	h->msg.buf = malloc(len > 0 ? len : 1);
+	h->wr_iov = malloc(sizeof(struct iovec) * req->n_wr);
+	if (h->msg.buf == NULL || h->wr_iov == NULL) {
+		i2c_held_free(h);
+		return i2c_refuse(d, req, fail_next);
+	}
+	h->id = req->id;
+	h->msg.addr = (uint16_t)addr;
+	h->msg.read = rd;
+	h->msg.len = (uint16_t)len;
+	if (!rd)
+		vhd_req_read(req, I2C_OUT_HDR_LEN, h->msg.buf, len);
+	memcpy(h->wr_iov, vhd_req_wr_iov(req), sizeof(struct iovec) * req->n_wr);
+	h->n_wr = req->n_wr;
+	h->wr_len = req->wr_len;
+	d->n_held++;
+	if (fail_next)
+		return VHD_REQ_HELD;
+	return i2c_finish_group(d, true);
+}
+
+static void
+i2c_dev_set_features(void *priv, uint64_t features)
+{
+	struct i2c_dev *d = priv;
+
+	d->zero_len = (features & VHD_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST)) != 0;
+}
+
+static int
+i2c_dev_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct i2c_dev *d = priv;
+
+	(void)q;
+	d->vq = vq;
+	return 0;
+}
+
+static void
+i2c_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct i2c_dev *d = priv;
+
+	(void)q;
+	(void)vq;
+	/* the ring is going away: held requests are never completed */
+	i2c_drop_held(d);
+	d->failing = false;
+	d->vq = NULL;
+}
+
+const struct vhd_device_ops i2c_dev_ops = {
+	.name = "i2c",
+	.virtio_id = VIRTIO_ID_I2C_ADAPTER,
+	.num_queues = 1,
+	.max_queue_size = I2C_QUEUE_SIZE,
+	.features = VHD_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST),
+	.config_size = 0,
+	.set_features = i2c_dev_set_features,
+	.queue_start = i2c_dev_queue_start,
+	.queue_stop = i2c_dev_queue_stop,
+	.handle = i2c_dev_handle,
+};
+
+void
+i2c_dev_init(struct i2c_dev *d, struct i2c_map *map)
+{
+	memset(d, 0, sizeof(*d));
+	d->map = map;
+}
+
+void
+i2c_dev_fini(struct i2c_dev *d)
+{
+	i2c_drop_held(d);
+	d->failing = false;
+}
