@@ -60,6 +60,8 @@ usage(FILE *fp)
 		"                           call eventfd (poll)\n"
 		"      --ring N             ring size (smallest power of two >= qd, at least 8)\n"
 		"      --connect-ms MS      keep retrying the socket this long (5000)\n"
+		"      --backend-pid PID    report the backend's CPU use (/proc/PID/stat)\n"
+		"      --idle SEC           then stay connected, idle, SEC s and report its CPU\n"
 		"  -c, --cpu N              pin the tool to CPU N\n"
 		"  -p, --peer-cpu N         floor: echo thread on CPU N (the backend's core)\n"
 		"      --floor-file FILE    floor from an earlier --floor-only JSON (default:\n"
@@ -91,6 +93,8 @@ enum {
 	OPT_SOURCE_S,
 	OPT_TSV,
 	OPT_QUIET,
+	OPT_BACKEND_PID,
+	OPT_IDLE,
 };
 
 static const struct option longopts[] = {
@@ -119,6 +123,8 @@ static const struct option longopts[] = {
 	{"json", required_argument, NULL, 'j'},
 	{"tsv", required_argument, NULL, OPT_TSV},
 	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"backend-pid", required_argument, NULL, OPT_BACKEND_PID},
+	{"idle", required_argument, NULL, OPT_IDLE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -289,6 +295,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_QUIET:
 			o->quiet = true;
+			break;
+		case OPT_BACKEND_PID:
+			if (parse_u64("backend-pid", optarg, 1, INT32_MAX, &v) != 0)
+				return -1;
+			o->run.backend_pid = (int)v;
+			break;
+		case OPT_IDLE:
+			if (parse_secs("idle", optarg, &o->run.idle_s) != 0)
+				return -1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -64,6 +64,13 @@ vhd_perf_report_table(FILE *fp, const struct vhd_perf_report *r)
 			"tool CPU %.1f%%\n", per_s(run->reqs, run->elapsed_ns),
 			per_s(run->bytes, run->elapsed_ns) / 1e6, per_s(run->bytes, run->elapsed_ns),
 			run->kicks, run->waits, run->tool_cpu_pct);
+		if (run->backend_cpu_pct >= 0)
+			fprintf(fp, "  backend CPU %.1f%% under load", run->backend_cpu_pct);
+		if (run->backend_idle_cpu_pct >= 0)
+			fprintf(fp, ", %.1f%% idle (connected, no requests, %.1f s)",
+				run->backend_idle_cpu_pct, run->idle_s);
+		if (run->backend_cpu_pct >= 0)
+			fputc('\n', fp);
 		lat_header(fp, "latency (ns)");
 		lat_row(fp, "round trip", &run->lat);
 		if (f != NULL && f->valid) {
@@ -144,10 +151,12 @@ vhd_perf_report_json(FILE *fp, const struct vhd_perf_report *r)
 		fprintf(fp, ", \"qd\": %u, \"size\": %u, \"requests\": %lu, \"bytes\": %lu, "
 			"\"errors\": %lu, \"elapsed_ns\": %lu, \"requests_per_s\": %.1f, "
 			"\"bytes_per_s\": %.1f, \"kicks\": %lu, \"waits\": %lu, "
-			"\"tool_cpu_pct\": %.2f},\n", run->qd, run->size, run->reqs, run->bytes,
-			run->errors, run->elapsed_ns, per_s(run->reqs, run->elapsed_ns),
-			per_s(run->bytes, run->elapsed_ns), run->kicks, run->waits,
-			run->tool_cpu_pct);
+			"\"tool_cpu_pct\": %.2f, \"backend_cpu_pct\": %.2f, "
+			"\"backend_idle_cpu_pct\": %.2f, \"idle_s\": %.2f},\n", run->qd, run->size,
+			run->reqs, run->bytes, run->errors, run->elapsed_ns,
+			per_s(run->reqs, run->elapsed_ns), per_s(run->bytes, run->elapsed_ns),
+			run->kicks, run->waits, run->tool_cpu_pct, run->backend_cpu_pct,
+			run->backend_idle_cpu_pct, run->idle_s);
 		lat_json(fp, "run_latency", &run->lat, ",");
 		if (have_floor) {
 			ratio_json(fp, "ratio_to_pingpong", &run->lat, &f->pingpong);
@@ -184,13 +193,15 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	if (ftell(fp) == 0)
 		fprintf(fp, "label\tdevice\tstyle\tqd\tsize\treqs_per_s\tmb_per_s\tp50_ns\tp90_ns\t"
 			"p99_ns\tp999_ns\tmax_ns\tx_pp_p50\tx_pp_p99\tx_efd_p50\tx_efd_p99\t"
-			"errors\ttool_cpu_pct\tsrc_mb_per_s\n");
+			"errors\ttool_cpu_pct\tbe_cpu_pct\tbe_idle_cpu_pct\tsrc_mb_per_s\n");
 	fprintf(fp, "%s\t", label);
 	if (run != NULL)
 		fprintf(fp, "%s\t%s\t%u\t%u\t%.0f\t%.3f\t%lu\t%lu\t%lu\t%lu\t%lu\t", run->device,
 			run->style, run->qd, run->size, per_s(run->reqs, run->elapsed_ns),
 			per_s(run->bytes, run->elapsed_ns) / 1e6, run->lat.p50, run->lat.p90,
 			run->lat.p99, run->lat.p999, run->lat.max);
+	else if (src != NULL)
+		fprintf(fp, "-\t-\t-\t%u\t-\t-\t-\t-\t-\t-\t-\t", src->size);
 	else
 		fprintf(fp, "-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t");
 	if (run != NULL && have_floor)
@@ -200,9 +211,10 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	else
 		fprintf(fp, "-\t-\t-\t-\t");
 	if (run != NULL)
-		fprintf(fp, "%lu\t%.1f\t", run->errors, run->tool_cpu_pct);
+		fprintf(fp, "%lu\t%.1f\t%.1f\t%.1f\t", run->errors, run->tool_cpu_pct,
+			run->backend_cpu_pct, run->backend_idle_cpu_pct);
 	else
-		fprintf(fp, "-\t-\t");
+		fprintf(fp, "-\t-\t-\t-\t");
 	if (src != NULL)
 		fprintf(fp, "%.3f\n", per_s(src->bytes, src->elapsed_ns) / 1e6);
 	else

@@ -29,8 +29,11 @@ struct vhd_perf_result {
 	uint64_t errors;     /**< completions with a bad length or error status */
 	uint64_t elapsed_ns; /**< wall time of the measured part */
 	uint64_t kicks;      /**< kicks sent (the backend asked for them) */
-	uint64_t waits;      /**< times the tool slept on the call eventfd */
+	uint64_t waits;      /**< times the tool slept on the call eventfd (notify style) */
 	double tool_cpu_pct; /**< CPU time of the tool over the run, % of one CPU */
+	double backend_cpu_pct;      /**< backend CPU over the run, % of one CPU; < 0: n/a */
+	double backend_idle_cpu_pct; /**< backend CPU while connected, idle; < 0: n/a */
+	double idle_s;               /**< length of that idle window */
 	struct vhd_perf_lat lat;
 };
 

@@ -35,6 +35,8 @@ struct vhd_perf_run_cfg {
 	double duration_s;      /**< measure for this long instead of count */
 	uint64_t warmup;        /**< completions before measuring starts */
 	uint32_t connect_ms;    /**< retry connecting for this long (backend starting) */
+	int backend_pid;        /**< > 0: sample this process' CPU time (/proc) */
+	double idle_s;          /**< > 0: after the load, stay connected and idle this long */
 };
 
 /**

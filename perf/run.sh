@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the vhost-device authors
+#
+# Compare the rng backend in poll, interrupt and hybrid modes against the
+# hardware floor of the same two cores, in one run. See perf/README.md.
+#
+#   perf/run.sh [-b BUILD_DIR] [-o OUT_DIR] [-t SECONDS] [--idle SECONDS]
+#               [--backend-cpu N] [--tool-cpu N] [--hugepages N] [--no-build]
+#               [--modes "poll interrupt hybrid"] [--install-gnuplot]
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$src/build-perf
+out=
+secs=3
+idle=3
+be_cpu=0
+tool_cpu=1
+huge_pages=256
+do_build=1
+modes="poll interrupt hybrid"
+install_gnuplot=0
+
+usage() {
+	sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-b) build=$2; shift 2 ;;
+	-o) out=$2; shift 2 ;;
+	-t) secs=$2; shift 2 ;;
+	--idle) idle=$2; shift 2 ;;
+	--backend-cpu) be_cpu=$2; shift 2 ;;
+	--tool-cpu) tool_cpu=$2; shift 2 ;;
+	--hugepages) huge_pages=$2; shift 2 ;;
+	--no-build) do_build=0; shift ;;
+	--modes) modes=$2; shift 2 ;;
+	--install-gnuplot) install_gnuplot=1; shift ;;
+	-h|--help) usage 0 ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; usage 1 >&2 ;;
+	esac
+done
+
+[ -n "$out" ] || out=$src/perf/results/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out"
+perf=$build/perf/vhd-perf
+app=$build/app/vhost-device-rng/vhost-device-rng
+log() { echo "== $*" >&2; }
+
+# --- build -----------------------------------------------------------------
+if [ "$do_build" = 1 ]; then
+	[ -f "$build/build.ninja" ] || meson setup "$build" "$src" >/dev/null
+	ninja -C "$build" perf/vhd-perf app/vhost-device-rng/vhost-device-rng >/dev/null
+fi
+[ -x "$perf" ] && [ -x "$app" ] || { echo "run.sh: $perf or $app missing" >&2; exit 1; }
+
+# --- hugepages: reserve and mount privately when we may, else --no-huge ------
+huge_dir=
+orig_huge=
+bepid=
+sock_dir=
+cleanup() {
+	if [ -n "$bepid" ]; then
+		kill -TERM "$bepid" 2>/dev/null || true
+		wait "$bepid" 2>/dev/null || true
+	fi
+	if [ -n "$huge_dir" ]; then
+		umount "$huge_dir" 2>/dev/null || true
+		rmdir "$huge_dir" 2>/dev/null || true
+	fi
+	if [ -n "$orig_huge" ]; then
+		echo "$orig_huge" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	fi
+	[ -z "$sock_dir" ] || rm -rf "$sock_dir"
+}
+trap cleanup EXIT
+
+# The backend gets 256 MB either way, so the two set-ups differ only in page size.
+eal_mem=(--no-huge -m 256)
+mem_note="no hugepages: --no-huge -m 256"
+if [ "$huge_pages" -gt 0 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+	cur=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "$cur" -lt "$huge_pages" ] && echo "$huge_pages" >/proc/sys/vm/nr_hugepages 2>/dev/null; then
+		orig_huge=$cur
+	fi
+	free_pages=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	page_kb=$(awk '/^Hugepagesize/ {print $2}' /proc/meminfo)
+	need=$(( 256 * 1024 / page_kb ))
+	d=$(mktemp -d /tmp/vhd-perf-huge.XXXXXX)
+	if [ "$free_pages" -ge "$need" ] && mount -t hugetlbfs nodev "$d" 2>/dev/null; then
+		huge_dir=$d
+		eal_mem=(-m 256 --huge-dir "$huge_dir")
+		mem_note="hugepages: $free_pages free pages of $page_kb kB, -m 256 --huge-dir"
+	else
+		rmdir "$d"
+	fi
+fi
+log "memory: $mem_note"
+
+sock_dir=$(mktemp -d /tmp/vhd-perf-sock.XXXXXX)
+results=$out/results.tsv
+rm -f "$results"
+
+# Sets bepid and sock (not a $(...) subshell: bepid must stay in this shell).
+start_backend() { # mode
+	local base=$sock_dir/rng-$1.sock
+	rm -f "$base" "${base}0"
+	"$app" -l "$be_cpu" "${eal_mem[@]}" --no-pci --file-prefix "vhdperf$$" \
+		-- -s "$base" --mode "$1" >>"$out/backend-$1.log" 2>&1 &
+	bepid=$!
+	for _ in $(seq 150); do
+		if [ -S "${base}0" ]; then sock=${base}0; return 0; fi
+		if [ -S "$base" ]; then sock=$base; return 0; fi
+		kill -0 "$bepid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "run.sh: backend in --mode $1 did not create its socket, see $out/backend-$1.log" >&2
+	return 1
+}
+
+stop_backend() {
+	kill -TERM "$bepid" 2>/dev/null || true
+	wait "$bepid" 2>/dev/null || true
+	bepid=
+}
+
+# --- the floor, once, with nothing else running on the two cores -------------
+log "floor: cpu $tool_cpu <-> cpu $be_cpu"
+taskset -c "$tool_cpu" "$perf" --floor-only -c "$tool_cpu" -p "$be_cpu" \
+	--json "$out/floor.json" | tee "$out/floor.txt"
+
+# --- the random source alone --------------------------------------------------
+for size in 64 4096; do
+	log "source: /dev/urandom read() of $size B"
+	taskset -c "$tool_cpu" "$perf" --source-only --source /dev/urandom -b "$size" \
+		--source-seconds 1 --no-floor --quiet --label "urandom" \
+		--json "$out/source-$size.json" --tsv "$out/source.tsv"
+done
+
+# --- each mode: latency (both tool styles), throughput, idle CPU --------------
+# name | vhd-perf arguments
+runs=(
+	"lat64-poll|-b 64 -q 1 -S poll --idle $idle"
+	"lat64-notify|-b 64 -q 1 -S notify"
+	"tput4k-poll|-b 4096 -q 32 -S poll --source /dev/urandom --source-seconds 1"
+)
+for mode in $modes; do
+	for r in "${runs[@]}"; do
+		name=${r%%|*}
+		args=${r#*|}
+		log "$mode: $name"
+		start_backend "$mode"
+		# shellcheck disable=SC2086 # args is a list on purpose
+		taskset -c "$tool_cpu" "$perf" -s "$sock" -c "$tool_cpu" \
+			--floor-file "$out/floor.json" -t "$secs" -w 2000 --backend-pid "$bepid" \
+			--label "$mode/$name" $args --json "$out/$mode-$name.json" \
+			--tsv "$results" | tee "$out/$mode-$name.txt"
+		stop_backend
+	done
+done
+
+# The floor again: if it moved, something else shared the cores meanwhile.
+log "floor again, after the runs"
+taskset -c "$tool_cpu" "$perf" --floor-only -c "$tool_cpu" -p "$be_cpu" \
+	--json "$out/floor-after.json" | tee "$out/floor-after.txt"
+
+# --- one comparison table -----------------------------------------------------
+{
+	echo "# vhost-device-rng: poll vs interrupt vs hybrid ($(date -u +%FT%TZ), $(nproc) CPUs," \
+		"backend cpu $be_cpu, tool cpu $tool_cpu, $mem_note)"
+	for f in floor floor-after; do
+		grep -E '"floor_(pingpong|eventfd)"' "$out/$f.json" |
+			sed -E 's/^ *"floor_(\w+)": \{.*"p50_ns": ([0-9]+), "p90_ns": [0-9]+, "p99_ns": ([0-9]+), "p999_ns": ([0-9]+).*/# '"$f"' \1: p50 \2 ns, p99 \3 ns, p99.9 \4 ns/'
+	done
+	awk -F'\t' 'NR > 1 {printf "# /dev/urandom read() of %s B: %s MB/s\n", $5, $NF}' \
+		"$out/source.tsv"
+	echo
+	awk -F'\t' 'BEGIN {OFS="\t"; print "run", "style", "qd", "size", "req/s", "MB/s", "p50ns",
+			"p99ns", "p99.9ns", "maxns", "xPP50", "xPP99", "xEFD50", "xEFD99",
+			"beCPU%", "beIdle%", "srcMB/s"}
+		NR > 1 {print $1, $3, $4, $5, $6, $7, $8, $10, $11, $12, $13, $14, $15, $16,
+			$19, $20, $21}' "$results" | column -t -s $'\t'
+} | tee "$out/summary.txt"
+
+# --- the targets, judged from the same numbers --------------------------------
+row() { awk -F'\t' -v k="$1" '$1 == k' "$results"; }
+col() { echo "$1" | cut -f"$2"; }
+{
+	echo
+	echo "# targets"
+	p=$(row "poll/lat64-poll")
+	if [ -n "$p" ]; then
+		awk -v a="$(col "$p" 13)" -v b="$(col "$p" 14)" 'BEGIN {
+			printf "poll, 64 B, qd 1: p50 %.2fx ping-pong floor (target <= 3x: %s), ",
+				a, a <= 3 ? "met" : "NOT met"
+			printf "p99 %.2fx (target <= 10x: %s)\n", b, b <= 10 ? "met" : "NOT met" }'
+	fi
+	i=$(row "interrupt/lat64-poll")
+	[ -z "$i" ] || echo "interrupt: backend CPU while idle $(col "$i" 20)% of one CPU (target: near 0)"
+	h=$(row "hybrid/lat64-poll")
+	if [ -n "$h" ] && [ -n "$p" ] && [ -n "$i" ]; then
+		echo "hybrid: p50 $(col "$h" 8) ns vs poll $(col "$p" 8) ns under load;" \
+			"idle CPU $(col "$h" 20)% vs interrupt $(col "$i" 20)% and poll $(col "$p" 20)%"
+	fi
+	for m in $modes; do
+		t=$(row "$m/tput4k-poll")
+		[ -z "$t" ] || echo "$m: 4 KiB qd 32 $(col "$t" 7) MB/s vs raw /dev/urandom" \
+			"read() $(col "$t" 21) MB/s in the same invocation"
+	done
+} | tee -a "$out/summary.txt"
+
+# --- plot -----------------------------------------------------------------------
+if ! command -v gnuplot >/dev/null && [ "$install_gnuplot" = 1 ]; then
+	apt-get install -y gnuplot-nox >/dev/null || true
+fi
+if command -v gnuplot >/dev/null; then
+	awk -F'\t' 'NR > 1 && $1 ~ /lat64/ {print $1, $8, $10, $11}' "$results" >"$out/lat.dat"
+	awk -F'\t' 'NR > 1 && $1 ~ /lat64-poll/ {split($1, a, "/"); print a[1], $19, $20}' \
+		"$results" >"$out/cpu.dat"
+	pp=$(sed -nE 's/.*"floor_pingpong".*"p50_ns": ([0-9]+).*/\1/p' "$out/floor.json")
+	ef=$(sed -nE 's/.*"floor_eventfd".*"p50_ns": ([0-9]+).*/\1/p' "$out/floor.json")
+	gnuplot -e "datadir='$out'; pp=$pp; ef=$ef" "$src/perf/plot.gp" &&
+		log "plot: $out/perf.png"
+else
+	log "no gnuplot: no plot (perf/run.sh --install-gnuplot, or apt-get install gnuplot-nox)"
+fi
+log "results in $out"
