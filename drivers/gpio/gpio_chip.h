@@ -22,6 +22,7 @@
 #define GPIO_CHIP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -113,6 +114,29 @@ bool gpio_gpiod_available(void);
  * @return 0 and @p out, or a negative errno (-ENOTSUP without libgpiod).
  */
 int gpio_gpiod_open(unsigned int num, struct gpio_chip **out);
+
+/** One entry of a device list (-l): a host chip or a simulated one. */
+struct gpio_chip_spec {
+	bool sim;         /**< simulated chip */
+	unsigned int num; /**< host /dev/gpiochip number, or lines of the simulated chip */
+};
+
+/**
+ * Parse a device list as upstream's -l takes it: entries separated by ':',
+ * each a host chip number ("4") or 's' and a line count ("s8"). A host chip
+ * may appear once. On error, @p err gets one line saying why.
+ * @return number of entries (1..@p max) stored in @p out, or -1.
+ */
+int gpio_parse_device_list(const char *list, struct gpio_chip_spec *out, unsigned int max,
+			   char *err, size_t errlen);
+
+/**
+ * Open the chip @p spec describes; @p ctl_path is the control socket of a
+ * simulated chip (NULL for none), ignored for host chips.
+ * @return 0 and @p out, or a negative errno.
+ */
+int gpio_chip_open_spec(const struct gpio_chip_spec *spec, const char *ctl_path,
+			struct gpio_chip **out);
 
 /** Destroy a chip created by any backend (NULL is fine). */
 static inline void

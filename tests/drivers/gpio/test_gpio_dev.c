@@ -1207,6 +1207,66 @@ test_gpiod_absent_or_no_chip(void **state)
 		assert_int_equal(rc, -ENOTSUP);
 }
 
+/* ---- device list (-l) ---- */
+
+static void
+expect_list_error(const char *list, unsigned int max, const char *why)
+{
+	struct gpio_chip_spec s[4];
+	char err[160] = "";
+
+	assert_int_equal(gpio_parse_device_list(list, s, max, err, sizeof(err)), -1);
+	assert_string_equal(err, why);
+}
+
+static void
+test_device_list(void **state)
+{
+	struct gpio_chip_spec s[4];
+	struct gpio_chip *chip;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(gpio_parse_device_list("0:4:s8", s, 4, err, sizeof(err)), 3);
+	assert_false(s[0].sim);
+	assert_int_equal(s[0].num, 0);
+	assert_false(s[1].sim);
+	assert_int_equal(s[1].num, 4);
+	assert_true(s[2].sim);
+	assert_int_equal(s[2].num, 8);
+	/* Simulated chips may repeat, host chips may not. */
+	assert_int_equal(gpio_parse_device_list("s4:s4:s1024", s, 4, err, sizeof(err)), 3);
+	assert_int_equal(s[2].num, GPIO_SIM_MAX_LINES);
+	assert_int_equal(gpio_parse_device_list("65535", s, 4, err, sizeof(err)), 1);
+	expect_list_error("2:s4:2", 4, "device 2 is listed twice");
+	expect_list_error("", 4, "empty device list");
+	expect_list_error(NULL, 4, "empty device list");
+	expect_list_error("1:2:3", 2, "more than 2 devices in the list");
+	expect_list_error("1::2", 4, "bad device '': a gpiochip number or s<lines>");
+	expect_list_error("1:", 4, "bad device '': a gpiochip number or s<lines>");
+	expect_list_error("x", 4, "bad device 'x': a gpiochip number or s<lines>");
+	expect_list_error("-1", 4, "bad device '-1': a gpiochip number or s<lines>");
+	expect_list_error("+1", 4, "bad device '+1': a gpiochip number or s<lines>");
+	expect_list_error("1 ", 4, "bad device '1 ': a gpiochip number or s<lines>");
+	expect_list_error("65536", 4, "bad device '65536': a gpiochip number or s<lines>");
+	expect_list_error("99999999999999999999", 4,
+			  "bad device '99999999999999999999': a gpiochip number or s<lines>");
+	expect_list_error("s", 4, "bad simulated device 's': s<lines>, lines 1..1024");
+	expect_list_error("s0", 4, "bad simulated device 's0': s<lines>, lines 1..1024");
+	expect_list_error("s1025", 4, "bad simulated device 's1025': s<lines>, lines 1..1024");
+	expect_list_error("s4x", 4, "bad simulated device 's4x': s<lines>, lines 1..1024");
+	/* Opening: simulated chips come up with their lines, bad specs are refused. */
+	s[0] = (struct gpio_chip_spec){.sim = true, .num = 3};
+	assert_int_equal(gpio_chip_open_spec(&s[0], NULL, &chip), 0);
+	assert_int_equal(chip->ngpio, 3);
+	assert_string_equal(chip->ops->line_name(chip, 2), "sim-2");
+	gpio_chip_destroy(chip);
+	s[0].num = 0;
+	assert_int_equal(gpio_chip_open_spec(&s[0], NULL, &chip), -EINVAL);
+	s[0] = (struct gpio_chip_spec){.sim = false, .num = 4000};
+	assert_true(gpio_chip_open_spec(&s[0], NULL, &chip) < 0);
+}
+
 int
 main(void)
 {
@@ -1238,6 +1298,7 @@ main(void)
 		cmocka_unit_test_teardown(test_sim_control, teardown),
 		cmocka_unit_test(test_sim_ctl_path_errors),
 		cmocka_unit_test(test_gpiod_absent_or_no_chip),
+		cmocka_unit_test(test_device_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/*
+ * vhost-device-gpio [EAL options --] -s PATH [-c N] -l LIST [--sim-control PATH]
+ * Options match rust-vmm's vhost-device-gpio: one chip of LIST per socket,
+ * sockets PATH0..PATH<N-1>. Simulated chips ("s8") are always built in here;
+ * --sim-control gives them control sockets so that tests and demos can drive
+ * their input lines.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpio_dev.h"
+#include "vhd_vhost.h"
+
+#define MAX_SOCKETS 64
+
+enum {
+	OPT_SIM_CONTROL = 0x2000,
+};
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options --] -s PATH -l LIST [options]\n"
+	       "virtio-gpio vhost-user backend.\n"
+	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
+	       "  -c, --socket-count N       number of guests/sockets (1)\n"
+	       "  -l, --device-list LIST     one GPIO chip per socket, ':' separated: a host\n"
+	       "                             /dev/gpiochip number or s<lines> for a simulated\n"
+	       "                             chip, e.g. \"0:4:s8\"\n"
+	       "      --sim-control PATH     control sockets of simulated chips, suffixed\n"
+	       "                             with the socket index; text commands\n"
+	       "                             \"set <line> <0|1>\" and \"get <line>\"\n"
+	       VHD_COMMON_USAGE
+	       "  -h, --help                 this text\n"
+	       "host chips need libgpiod: %s\n",
+	       prog, gpio_gpiod_available() ? "built in" : "not in this build");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"socket-path", required_argument, NULL, 's'},
+		{"socket-count", required_argument, NULL, 'c'},
+		{"device-list", required_argument, NULL, 'l'},
+		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
+		{"help", no_argument, NULL, 'h'},
+		VHD_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	struct gpio_chip_spec specs[MAX_SOCKETS];
+	const char *path = NULL, *list = NULL, *ctl = NULL;
+	struct gpio_dev *devs[MAX_SOCKETS];
+	struct vhd_common_opts copts;
+	uint64_t count = 1;
+	char msg[160];
+	int c, shift, n, rc;
+	unsigned int i;
+
+	shift = vhd_eal_init(argc, argv);
+	argc -= shift;
+	argv += shift;
+	/* GPIO is low-rate and waits on the guest: sleep on kicks by default. */
+	vhd_common_opts_init(&copts, VHD_MODE_INTERRUPT);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":s:c:l:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'c':
+			if (vhd_parse_u64(optarg, 1, MAX_SOCKETS, &count) != 0) {
+				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
+					MAX_SOCKETS, optarg);
+				return 1;
+			}
+			break;
+		case 'l':
+			list = optarg;
+			break;
+		case OPT_SIM_CONTROL:
+			ctl = optarg;
+			break;
+		case 'h':
+			usage(argv[0]);
+			return 0;
+		case ':':
+			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
+			return 1;
+		case '?':
+			fprintf(stderr, "error: unknown option %s (see --help)\n",
+				argv[optind - 1]);
+			return 1;
+		default:
+			if (vhd_common_opt(c, optarg, &copts) != 1)
+				return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 1;
+	}
+	if (path == NULL) {
+		fprintf(stderr, "error: --socket-path is required (see --help)\n");
+		return 1;
+	}
+	if (list == NULL) {
+		fprintf(stderr, "error: --device-list is required (see --help)\n");
+		return 1;
+	}
+	n = gpio_parse_device_list(list, specs, MAX_SOCKETS, msg, sizeof(msg));
+	if (n < 0) {
+		fprintf(stderr, "error: --device-list: %s\n", msg);
+		return 1;
+	}
+	if ((uint64_t)n != count) {
+		fprintf(stderr, "error: --socket-count is %llu but --device-list has %d device%s\n",
+			(unsigned long long)count, n, n == 1 ? "" : "s");
+		return 1;
+	}
+	for (i = 0; i < count; i++) {
+		struct gpio_chip *chip = NULL;
+		char name[4096], ctl_name[4096];
+
+		if (ctl != NULL && vhd_socket_name(ctl_name, sizeof(ctl_name), ctl, i) != 0) {
+			fprintf(stderr, "error: --sim-control path too long\n");
+			return 1;
+		}
+		rc = gpio_chip_open_spec(&specs[i], ctl != NULL ? ctl_name : NULL, &chip);
+		if (rc != 0) {
+			if (specs[i].sim)
+				fprintf(stderr, "error: simulated chip %u: %s%s%s\n", i,
+					strerror(-rc), ctl != NULL ? " at " : "",
+					ctl != NULL ? ctl_name : "");
+			else
+				fprintf(stderr, "error: cannot open /dev/gpiochip%u: %s\n",
+					specs[i].num,
+					rc == -ENOTSUP ? "built without libgpiod" : strerror(-rc));
+			return 1;
+		}
+		devs[i] = gpio_dev_create(chip);
+		if (devs[i] == NULL) {
+			fprintf(stderr, "error: out of memory\n");
+			return 1;
+		}
+		if (vhd_socket_name(name, sizeof(name), path, i) != 0) {
+			fprintf(stderr, "error: --socket-path too long\n");
+			return 1;
+		}
+		if (vhd_dev_create(name, &gpio_dev_ops, devs[i], &copts) == NULL)
+			return 1;
+	}
+	rc = vhd_run();
+	/* Workers are joined: the chips can go, sim control sockets are removed. */
+	for (i = 0; i < count; i++)
+		gpio_dev_destroy(devs[i]);
+	return rc;
+}
