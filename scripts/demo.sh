@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the vhost-device authors
+#
+# The end-to-end demo: install what is missing, build, start our backends,
+# boot a Linux guest in QEMU on them, show what the guest sees of each
+# device, print the backends' telemetry counters, shut everything down.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+guestdir=$root/scripts/guest
+
+usage() {
+	cat <<USAGE
+usage: ${0##*/} [options]
+  --shell            keep the guest running with a shell on this console
+                     (leave with 'poweroff -f' or Ctrl-a x)
+  --build-dir DIR    meson build directory (default: $root/build)
+  --no-install       do not install missing Debian packages
+  --no-build         do not run meson/ninja, use the existing build
+  --verbose          show the guest's whole console, kernel messages included
+  --timeout SEC      limit for the guest run (default 300)
+  -h, --help         this text
+Environment: VHD_DEMO_GPIO_OPTS, VHD_DEMO_I2C_OPTS override the device
+options given to vhost-device-gpio and vhost-device-i2c.
+The first run builds the guest kernel (a few minutes, cached in
+/var/cache/vhost-device/guest).
+USAGE
+}
+
+shell=0 install=1 build=1 verbose=0 timeout=300
+builddir=$root/build
+while [ $# -gt 0 ]; do
+	case $1 in
+	--shell) shell=1 ;;
+	--build-dir) builddir=$2; shift ;;
+	--no-install) install=0 ;;
+	--no-build) build=0 ;;
+	--verbose) verbose=1 ;;
+	--timeout) timeout=$2; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "${0##*/}: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+step() { printf '\n### %s\n' "$*"; }
+
+if [ "$install" = 1 ]; then
+	step "Debian packages"
+	if [ -x "$root/scripts/deps.sh" ]; then
+		"$root/scripts/deps.sh"
+	else
+		pkgs="build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-dev
+			libgpiod-dev liburing-dev qemu-system-x86 busybox-static linux-source-6.1
+			flex bison bc libelf-dev libssl-dev cpio python3"
+		missing=
+		for p in $pkgs; do
+			dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+				missing="$missing $p"
+		done
+		if [ -n "$missing" ]; then
+			echo "installing:$missing"
+			apt-get update -q
+			# shellcheck disable=SC2086
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+		fi
+	fi
+	echo "all packages present"
+fi
+
+if [ "$build" = 1 ]; then
+	step "Build ($builddir)"
+	[ -e "$builddir/build.ninja" ] || meson setup "$builddir" "$root"
+	ninja -C "$builddir"
+fi
+export VHD_BUILD_DIR=$builddir
+. "$guestdir/backends.sh"
+
+step "Guest kernel and initramfs"
+kernel=$("$guestdir/build-kernel.sh")
+initrd=$("$guestdir/build-initramfs.sh")
+echo "kernel: $kernel"
+echo "initramfs: $initrd"
+
+step "Backends"
+vhd_backends_init
+names=()
+devs=()
+start() { # NAME DEVICE OPTIONS...
+	if ! vhd_app_exists "$2"; then
+		echo "vhost-device-$2 not built yet, skipping it"
+		return 0
+	fi
+	vhd_backend_start "$@"
+	names+=("$1")
+	devs+=(--dev "$2:$(vhd_backend_sock "$1")")
+}
+start rng0 rng
+# shellcheck disable=SC2086
+start gpio0 gpio ${VHD_DEMO_GPIO_OPTS:--l s8}
+# shellcheck disable=SC2086
+start i2c0 i2c ${VHD_DEMO_I2C_OPTS:-}
+[ ${#names[@]} -gt 0 ] || { echo "no backend built" >&2; exit 1; }
+
+show_telemetry() {
+	local n
+	step "Backend telemetry counters"
+	for n in "${names[@]}"; do
+		echo "--- $n ($(vhd_backend_sock "$n"))"
+		vhd_telemetry "$n" /vhost_device/info,0 /vhost_device/stats,0 | python3 -c '
+import json, sys
+for line in sys.stdin:
+    for cmd, val in json.loads(line).items():
+        queues = {k: v for k, v in val.items() if isinstance(v, dict)}
+        flat = {k: v for k, v in val.items() if not isinstance(v, dict)}
+        print("  %s: %s" % (cmd, ", ".join("%s=%s" % kv for kv in sorted(flat.items()))))
+        for q, qv in sorted(queues.items()):
+            print("    %s: %s" % (q, ", ".join("%s=%s" % kv for kv in sorted(qv.items()))))
+' || echo "  (telemetry unavailable)"
+	done
+}
+
+step "Guest"
+args=(--kernel "$kernel" --initrd "$initrd" --script "$guestdir/demo-guest.sh" "${devs[@]}")
+rc=0
+if [ "$shell" = 1 ]; then
+	echo "booting; the demo runs first, then you get a shell ('poweroff -f' to leave)"
+	"$guestdir/run-guest.sh" --shell "${args[@]}" || rc=$?
+else
+	log=$VHD_WORK/console.log
+	"$guestdir/run-guest.sh" --timeout "$timeout" --log "$log" "${args[@]}" || rc=$?
+	if [ "$verbose" = 1 ]; then
+		cat "$log"
+	else
+		# Kernel messages off, except the ones about our devices' drivers.
+		grep -v '^\[ *[0-9.]*\]' "$log" | grep -v '^VHD-GUEST-' || true
+	fi
+fi
+show_telemetry
+
+step "Shutdown"
+for n in "${names[@]}"; do
+	if vhd_backend_stop "$n"; then echo "$n stopped cleanly"
+	else echo "$n exited with status $?"; rc=1; fi
+done
+[ "$rc" = 0 ] && echo "demo done" || echo "demo finished with errors (status $rc)"
+exit "$rc"
