@@ -62,24 +62,24 @@ i2c_map_add(struct i2c_map *map, struct i2c_adapter *ad, const uint16_t *addrs,
 	unsigned int i, j;
 
 	if (map->n_adapters == I2C_MAP_MAX_ADAPTERS) {
-		fprintf(stderr, "i2c: more than %d adapters\n", I2C_MAP_MAX_ADAPTERS);
+		fprintf(stderr, "error: more than %d adapters\n", I2C_MAP_MAX_ADAPTERS);
 		i2c_adapter_destroy(ad);
 		return -1;
 	}
 	for (i = 0; i < n_addrs; i++) {
 		if (addrs[i] > I2C_ADDR_MAX) {
-			fprintf(stderr, "i2c: %s: address %u out of range (0..%u)\n", ad->name,
+			fprintf(stderr, "error: %s: address %u out of range (0..%u)\n", ad->name,
 				addrs[i], I2C_ADDR_MAX);
 			goto fail;
 		}
 		if (map->owner[addrs[i]] != 0) {
-			fprintf(stderr, "i2c: %s: address %u already used by %s\n", ad->name,
+			fprintf(stderr, "error: %s: address %u already used by %s\n", ad->name,
 				addrs[i], map->adapters[map->owner[addrs[i]] - 1]->name);
 			goto fail;
 		}
 		for (j = 0; j < i; j++) {
 			if (addrs[j] == addrs[i]) {
-				fprintf(stderr, "i2c: %s: address %u listed twice\n", ad->name,
+				fprintf(stderr, "error: %s: address %u listed twice\n", ad->name,
 					addrs[i]);
 				goto fail;
 			}

@@ -126,26 +126,26 @@ i2c_cfg_parse_bus(struct i2c_cfg *cfg, char *entry)
 	/* strsep keeps empty fields, so "1::4" and ":4" are caught */
 	id = i2c_cfg_trim(strsep(&rest, ":"));
 	if (*id == '\0') {
-		fprintf(stderr, "i2c: --device-list: entry without an adapter\n");
+		fprintf(stderr, "error: --device-list: entry without an adapter\n");
 		return -1;
 	}
 	if (i2c_cfg_all_digits(id)) {
 		if (i2c_cfg_number(id, I2C_CFG_MAX_NR, &v) != 0) {
-			fprintf(stderr, "i2c: --device-list: bad adapter number '%s'\n", id);
+			fprintf(stderr, "error: --device-list: bad adapter number '%s'\n", id);
 			return -1;
 		}
 		b->kind = I2C_CFG_NUMBER;
 		b->nr = (unsigned int)v;
 	} else if (strncmp(id, "sim", 3) == 0 && i2c_cfg_all_digits(id + 3)) {
 		if (i2c_cfg_number(id + 3, I2C_CFG_MAX_NR, &v) != 0) {
-			fprintf(stderr, "i2c: --device-list: bad simulated bus '%s'\n", id);
+			fprintf(stderr, "error: --device-list: bad simulated bus '%s'\n", id);
 			return -1;
 		}
 		b->kind = I2C_CFG_SIM;
 		b->nr = (unsigned int)v;
 	} else {
 		if (strlen(id) >= sizeof(b->name)) {
-			fprintf(stderr, "i2c: --device-list: adapter name too long '%s'\n", id);
+			fprintf(stderr, "error: --device-list: adapter name too long '%s'\n", id);
 			return -1;
 		}
 		b->kind = I2C_CFG_NAME;
@@ -154,7 +154,7 @@ i2c_cfg_parse_bus(struct i2c_cfg *cfg, char *entry)
 	i2c_cfg_bus_desc(b, desc, sizeof(desc));
 	for (i = 0; i < cfg->n_buses; i++) {
 		if (i2c_cfg_same_bus(&cfg->buses[i], b)) {
-			fprintf(stderr, "i2c: --device-list: adapter %s listed twice\n", desc);
+			fprintf(stderr, "error: --device-list: adapter %s listed twice\n", desc);
 			return -1;
 		}
 	}
@@ -163,7 +163,7 @@ i2c_cfg_parse_bus(struct i2c_cfg *cfg, char *entry)
 
 		tok = i2c_cfg_trim(tok);
 		if (i2c_cfg_number(tok, I2C_ADDR_MAX, &v) != 0) {
-			fprintf(stderr, "i2c: --device-list: adapter %s: bad address '%s' "
+			fprintf(stderr, "error: --device-list: adapter %s: bad address '%s' "
 				"(decimal or 0x hex, 0..%u)\n", desc, tok, I2C_ADDR_MAX);
 			return -1;
 		}
@@ -172,14 +172,14 @@ i2c_cfg_parse_bus(struct i2c_cfg *cfg, char *entry)
 			if (b->addrs[i] == v)
 				other = (int)cfg->n_buses;
 		if (other >= 0) {
-			fprintf(stderr, "i2c: --device-list: address %lu listed twice (the guest "
+			fprintf(stderr, "error: --device-list: address %lu listed twice (the guest "
 				"sees one bus)\n", v);
 			return -1;
 		}
 		b->addrs[b->n_addrs++] = (uint16_t)v;
 	}
 	if (b->n_addrs == 0) {
-		fprintf(stderr, "i2c: --device-list: adapter %s lists no address\n", desc);
+		fprintf(stderr, "error: --device-list: adapter %s lists no address\n", desc);
 		return -1;
 	}
 	cfg->n_buses++;
@@ -197,16 +197,16 @@ i2c_cfg_parse_list(struct i2c_cfg *cfg, const char *list)
 	cfg->n_buses = 0;
 	rest = i2c_cfg_trim(copy);
 	if (*rest == '\0') {
-		fprintf(stderr, "i2c: --device-list is empty\n");
+		fprintf(stderr, "error: --device-list is empty\n");
 		free(copy);
 		return -1;
 	}
 	while (rc == 0 && (entry = strsep(&rest, ",")) != NULL) {
 		if (*i2c_cfg_trim(entry) == '\0') {
-			fprintf(stderr, "i2c: --device-list: empty entry\n");
+			fprintf(stderr, "error: --device-list: empty entry\n");
 			rc = -1;
 		} else if (cfg->n_buses == I2C_MAP_MAX_ADAPTERS) {
-			fprintf(stderr, "i2c: --device-list: more than %d adapters\n",
+			fprintf(stderr, "error: --device-list: more than %d adapters\n",
 				I2C_MAP_MAX_ADAPTERS);
 			rc = -1;
 		} else {
@@ -228,7 +228,7 @@ i2c_cfg_parse_sim_client(struct i2c_cfg *cfg, const char *arg)
 	unsigned int i;
 
 	if (cfg->n_clients > I2C_ADDR_MAX) {
-		fprintf(stderr, "i2c: --sim-client: too many clients\n");
+		fprintf(stderr, "error: --sim-client: too many clients\n");
 		return -1;
 	}
 	copy = strdup(arg);
@@ -236,18 +236,18 @@ i2c_cfg_parse_sim_client(struct i2c_cfg *cfg, const char *arg)
 		return -1;
 	eq = strchr(copy, '=');
 	if (eq == NULL) {
-		fprintf(stderr, "i2c: --sim-client '%s': expected ADDR=TYPE[:FILE]\n", arg);
+		fprintf(stderr, "error: --sim-client '%s': expected ADDR=TYPE[:FILE]\n", arg);
 		goto fail;
 	}
 	*eq = '\0';
 	if (i2c_cfg_number(i2c_cfg_trim(copy), I2C_ADDR_MAX, &v) != 0) {
-		fprintf(stderr, "i2c: --sim-client '%s': bad address (decimal or 0x hex, 0..%u)\n",
+		fprintf(stderr, "error: --sim-client '%s': bad address (decimal or 0x hex, 0..%u)\n",
 			arg, I2C_ADDR_MAX);
 		goto fail;
 	}
 	for (i = 0; i < cfg->n_clients; i++) {
 		if (cfg->clients[i].addr == v) {
-			fprintf(stderr, "i2c: --sim-client: two clients at address %lu\n", v);
+			fprintf(stderr, "error: --sim-client: two clients at address %lu\n", v);
 			goto fail;
 		}
 	}
@@ -256,12 +256,12 @@ i2c_cfg_parse_sim_client(struct i2c_cfg *cfg, const char *arg)
 	if (colon != NULL)
 		*colon = '\0';
 	if (strcmp(type, "24c02") != 0 && strcmp(type, "regs") != 0) {
-		fprintf(stderr, "i2c: --sim-client '%s': unknown type '%s' (24c02, regs)\n", arg,
+		fprintf(stderr, "error: --sim-client '%s': unknown type '%s' (24c02, regs)\n", arg,
 			type);
 		goto fail;
 	}
 	if (colon != NULL && (strcmp(type, "24c02") != 0 || colon[1] == '\0')) {
-		fprintf(stderr, "i2c: --sim-client '%s': %s\n", arg,
+		fprintf(stderr, "error: --sim-client '%s': %s\n", arg,
 			colon[1] == '\0' ? "empty file name" : "only 24c02 takes a file");
 		goto fail;
 	}
@@ -299,7 +299,7 @@ i2c_cfg_open_bus(const struct i2c_cfg *cfg, const struct i2c_cfg_bus *b,
 	snprintf(name, sizeof(name), "sim%u", b->nr);
 	ad = i2c_sim_create(name);
 	if (ad == NULL) {
-		fprintf(stderr, "i2c: out of memory\n");
+		fprintf(stderr, "error: out of memory\n");
 		return NULL;
 	}
 	for (i = 0; i < cfg->n_clients; i++) {
@@ -322,7 +322,7 @@ i2c_cfg_build(const struct i2c_cfg *cfg, const struct i2c_linux_sys *sys, struct
 
 	i2c_map_init(map);
 	if (cfg->n_buses == 0) {
-		fprintf(stderr, "i2c: no adapter given (--device-list)\n");
+		fprintf(stderr, "error: no adapter given (--device-list)\n");
 		return -1;
 	}
 	/* check the simulated clients first so that nothing is opened for nothing */
@@ -330,7 +330,7 @@ i2c_cfg_build(const struct i2c_cfg *cfg, const struct i2c_linux_sys *sys, struct
 		int b = i2c_cfg_addr_bus(cfg, cfg->clients[i].addr);
 
 		if (b < 0 || cfg->buses[b].kind != I2C_CFG_SIM) {
-			fprintf(stderr, "i2c: --sim-client at address %u: not listed on a simN bus "
+			fprintf(stderr, "error: --sim-client at address %u: not listed on a simN bus "
 				"in --device-list\n", cfg->clients[i].addr);
 			return -1;
 		}

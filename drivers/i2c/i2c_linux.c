@@ -218,7 +218,7 @@ i2c_linux_claim(struct i2c_adapter *ad, uint16_t addr)
 	struct i2c_linux *l = ad->priv;
 
 	if (l->sys->ioctl(l->fd, I2C_SLAVE, addr) < 0) {
-		fprintf(stderr, "i2c: %s: address %u unusable: %s\n", ad->name, addr,
+		fprintf(stderr, "error: %s: address %u unusable: %s\n", ad->name, addr,
 			strerror(errno));
 		l->cur_addr = -1;
 		return -1;
@@ -251,28 +251,28 @@ i2c_linux_open(const struct i2c_linux_sys *sys, unsigned int nr)
 	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/i2c-%u", sys->dev_dir, nr) >= sizeof(path)) {
-		fprintf(stderr, "i2c: adapter path too long\n");
+		fprintf(stderr, "error: adapter path too long\n");
 		return NULL;
 	}
 	fd = sys->open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "i2c: cannot open %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	if (sys->ioctl(fd, I2C_FUNCS, (unsigned long)&funcs) < 0) {
-		fprintf(stderr, "i2c: %s: I2C_FUNCS failed: %s\n", path, strerror(errno));
+		fprintf(stderr, "error: %s: I2C_FUNCS failed: %s\n", path, strerror(errno));
 		sys->close(fd);
 		return NULL;
 	}
 	if (!(funcs & (I2C_FUNC_I2C | I2C_LINUX_SMBUS_ANY))) {
-		fprintf(stderr, "i2c: %s supports neither I2C nor SMBus transfers (funcs 0x%lx)\n",
+		fprintf(stderr, "error: %s supports neither I2C nor SMBus transfers (funcs 0x%lx)\n",
 			path, funcs);
 		sys->close(fd);
 		return NULL;
 	}
 	l = calloc(1, sizeof(*l));
 	if (l == NULL) {
-		fprintf(stderr, "i2c: out of memory\n");
+		fprintf(stderr, "error: out of memory\n");
 		sys->close(fd);
 		return NULL;
 	}
@@ -331,7 +331,7 @@ i2c_linux_find(const struct i2c_linux_sys *sys, const char *name, unsigned int *
 
 	dir = opendir(sys->sysfs_dir);
 	if (dir == NULL) {
-		fprintf(stderr, "i2c: cannot list %s: %s\n", sys->sysfs_dir, strerror(errno));
+		fprintf(stderr, "error: cannot list %s: %s\n", sys->sysfs_dir, strerror(errno));
 		return -1;
 	}
 	while ((e = readdir(dir)) != NULL) {
@@ -344,7 +344,7 @@ i2c_linux_find(const struct i2c_linux_sys *sys, const char *name, unsigned int *
 					sizeof(found_name)) != 0 || strcmp(found_name, name) != 0)
 			continue;
 		if (any) {
-			fprintf(stderr, "i2c: several adapters are called '%s' (i2c-%u, i2c-%u)\n",
+			fprintf(stderr, "error: several adapters are called '%s' (i2c-%u, i2c-%u)\n",
 				name, found, n);
 			closedir(dir);
 			return -1;
@@ -354,7 +354,7 @@ i2c_linux_find(const struct i2c_linux_sys *sys, const char *name, unsigned int *
 	}
 	closedir(dir);
 	if (!any) {
-		fprintf(stderr, "i2c: no adapter called '%s' in %s\n", name, sys->sysfs_dir);
+		fprintf(stderr, "error: no adapter called '%s' in %s\n", name, sys->sysfs_dir);
 		return -1;
 	}
 	*nr = found;

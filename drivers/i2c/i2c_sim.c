@@ -162,7 +162,7 @@ i2c_sim_claim(struct i2c_adapter *ad, uint16_t addr)
 	struct i2c_sim *s = ad->priv;
 
 	if (addr > I2C_ADDR_MAX || s->clients[addr] == NULL) {
-		fprintf(stderr, "i2c: %s: no simulated client at address %u (see --sim-client)\n",
+		fprintf(stderr, "error: %s: no simulated client at address %u (see --sim-client)\n",
 			ad->name, addr);
 		return -ENODEV;
 	}
@@ -194,17 +194,17 @@ i2c_sim_open_image(struct i2c_sim_client *c, const char *file)
 	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		fprintf(stderr, "i2c: cannot open EEPROM image %s: %s\n", file, strerror(errno));
+		fprintf(stderr, "error: cannot open EEPROM image %s: %s\n", file, strerror(errno));
 		goto fail;
 	}
 	if (st.st_size == 0) {
 		if (pwrite(fd, c->mem, sizeof(c->mem), 0) != (ssize_t)sizeof(c->mem)) {
-			fprintf(stderr, "i2c: cannot write EEPROM image %s\n", file);
+			fprintf(stderr, "error: cannot write EEPROM image %s\n", file);
 			goto fail;
 		}
 	} else if (st.st_size != (off_t)sizeof(c->mem) ||
 		   pread(fd, c->mem, sizeof(c->mem), 0) != (ssize_t)sizeof(c->mem)) {
-		fprintf(stderr, "i2c: EEPROM image %s must be %u bytes\n", file,
+		fprintf(stderr, "error: EEPROM image %s must be %u bytes\n", file,
 			I2C_SIM_MEM_SIZE);
 		goto fail;
 	}
@@ -223,11 +223,11 @@ i2c_sim_add_client(struct i2c_adapter *ad, uint16_t addr, const char *type, cons
 	struct i2c_sim_client *c;
 
 	if (s == NULL) {
-		fprintf(stderr, "i2c: %s is not a simulated bus\n", ad->name);
+		fprintf(stderr, "error: %s is not a simulated bus\n", ad->name);
 		return -1;
 	}
 	if (addr > I2C_ADDR_MAX || s->clients[addr] != NULL) {
-		fprintf(stderr, "i2c: %s: address %u %s\n", ad->name, addr,
+		fprintf(stderr, "error: %s: address %u %s\n", ad->name, addr,
 			addr > I2C_ADDR_MAX ? "out of range" : "has a client already");
 		return -1;
 	}
@@ -241,13 +241,13 @@ i2c_sim_add_client(struct i2c_adapter *ad, uint16_t addr, const char *type, cons
 	} else if (strcmp(type, "regs") == 0) {
 		c->type = I2C_SIM_REGS;
 	} else {
-		fprintf(stderr, "i2c: unknown simulated client type '%s' (24c02, regs)\n", type);
+		fprintf(stderr, "error: unknown simulated client type '%s' (24c02, regs)\n", type);
 		free(c);
 		return -1;
 	}
 	if (file != NULL) {
 		if (c->type != I2C_SIM_EEPROM) {
-			fprintf(stderr, "i2c: only 24c02 clients take an image file\n");
+			fprintf(stderr, "error: only 24c02 clients take an image file\n");
 			free(c);
 			return -1;
 		}
