@@ -126,7 +126,6 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < count; i++) {
 		struct rng_source src;
-		char name[4096];
 		int rc = rng_source_open_file(&src, source);
 
 		if (rc != 0) {
@@ -136,9 +135,8 @@ main(int argc, char **argv)
 		}
 		rng_dev_init(&devs[i], &src, period,
 			     max_bytes == UINT64_MAX ? UINT64_MAX : max_bytes / count);
-		if (vhd_socket_name(name, sizeof(name), path, i) != 0 ||
-		    vhd_dev_create(name, &rng_ops, &devs[i], &copts) == NULL)
-			return 1;
 	}
+	if (vhd_dev_create_all(path, count, &rng_ops, devs, sizeof(*devs), &copts) != 0)
+		return 1;
 	return vhd_run();
 }

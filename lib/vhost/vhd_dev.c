@@ -535,7 +535,8 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->log_type = rte_log_register_type_and_pick_level(logname, RTE_LOG_NOTICE);
 	if (dev->log_type < 0)
 		dev->log_type = RTE_LOGTYPE_USER1;
-	dev->worker = vhd_worker_assign(dev, opts->lcore);
+	dev->worker = vhd_worker_assign(dev, opts->n_lcores == 0 ? -1 :
+					  opts->lcores[dev->id % opts->n_lcores]);
 	if (dev->worker == NULL) {
 		free(dev);
 		return NULL;
@@ -569,6 +570,29 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	     opts->mode == VHD_MODE_POLL ? "poll" :
 	     opts->mode == VHD_MODE_INTERRUPT ? "interrupt" : "hybrid");
 	return dev;
+}
+
+int
+vhd_dev_create_all(const char *path, unsigned int count, const struct vhd_device_ops *ops,
+		   void *privs, size_t priv_size, const struct vhd_common_opts *opts)
+{
+	struct vhd_common_opts o = *opts;
+	char name[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		if (vhd_socket_name(name, sizeof(name), path, i) != 0) {
+			fprintf(stderr, "error: socket path too long: %s\n", path);
+			return -1;
+		}
+		if (opts->n_lcores != 0) {
+			o.lcores[0] = opts->lcores[i % opts->n_lcores];
+			o.n_lcores = 1;
+		}
+		if (vhd_dev_create(name, ops, (uint8_t *)privs + i * priv_size, &o) == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 void

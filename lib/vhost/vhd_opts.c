@@ -23,7 +23,6 @@ vhd_common_opts_init(struct vhd_common_opts *o, enum vhd_mode mode)
 	/* Without EAL options nobody pinned a core for us: don't spin. */
 	o->mode = eal_compat ? VHD_MODE_INTERRUPT : mode;
 	o->hybrid_us = 200;
-	o->lcore = -1;
 }
 
 int
@@ -72,13 +71,26 @@ vhd_common_opt(int c, const char *arg, struct vhd_common_opts *o)
 		}
 		o->hybrid_us = (uint32_t)v;
 		return 1;
-	case VHD_OPT_LCORE:
-		if (vhd_parse_u64(arg, 0, RTE_MAX_LCORE - 1, &v) != 0) {
-			fprintf(stderr, "error: --worker-lcore takes an lcore id, not '%s'\n", arg);
+	case VHD_OPT_LCORE: {
+		char buf[512], *tok, *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", arg);
+		o->n_lcores = 0;
+		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+			if (o->n_lcores == sizeof(o->lcores) / sizeof(o->lcores[0]) ||
+			    vhd_parse_u64(tok, 0, RTE_MAX_LCORE - 1, &v) != 0) {
+				fprintf(stderr, "error: --worker-lcore takes lcore ids (e.g. 2,3), not '%s'\n",
+					arg);
+				return -1;
+			}
+			o->lcores[o->n_lcores++] = (int)v;
+		}
+		if (o->n_lcores == 0) {
+			fprintf(stderr, "error: --worker-lcore takes lcore ids (e.g. 2,3)\n");
 			return -1;
 		}
-		o->lcore = (int)v;
 		return 1;
+	}
 	default:
 		return 0;
 	}

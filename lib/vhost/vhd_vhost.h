@@ -43,7 +43,9 @@ struct vhd_common_opts {
 	enum vhd_mode mode;     /**< --mode poll|interrupt|hybrid */
 	bool mode_set;          /**< --mode was given */
 	uint32_t hybrid_us;     /**< --hybrid-poll-us: poll time before sleeping */
-	int lcore;              /**< --worker-lcore: lcore id, -1 automatic */
+	/** --worker-lcore: lcore ids, socket i on lcores[i % n_lcores]; none: automatic */
+	int lcores[64];
+	unsigned int n_lcores;
 };
 
 /** getopt_long() values of the common options. */
@@ -66,7 +68,8 @@ enum {
 	"      --client               connect to the socket (frontend listens), reconnect\n" \
 	"      --mode MODE            poll | interrupt | hybrid\n"                         \
 	"      --hybrid-poll-us US    hybrid: poll this long after the last request (200)\n" \
-	"      --worker-lcore ID      service this device on lcore ID (default automatic)\n"
+	"      --worker-lcore ID[,ID]  service socket i on the i-th listed lcore (cycling);\n" \
+	"                             default: round robin over EAL worker lcores\n"
 
 /**
  * Defaults: @p mode is the device's preferred mode. Call after
@@ -112,6 +115,15 @@ struct vhd_dev;
  */
 struct vhd_dev *vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 			       const struct vhd_common_opts *opts);
+
+/**
+ * Create @p count devices PATH0..PATH<count-1> of one type; @p privs is an
+ * array of @p count driver states of @p priv_size bytes each. Socket i is
+ * placed on opts->lcores[i % n_lcores] when lcores are given.
+ * @return 0, or -1 with an error line printed.
+ */
+int vhd_dev_create_all(const char *path, unsigned int count, const struct vhd_device_ops *ops,
+		       void *privs, size_t priv_size, const struct vhd_common_opts *opts);
 
 /**
  * Serve all created devices until SIGINT/SIGTERM (or vhd_stop()).
