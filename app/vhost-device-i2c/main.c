@@ -141,17 +141,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "error: out of memory\n");
 		return 1;
 	}
-	for (i = 0; i < count; i++) {
-		char name[4096];
-
+	for (i = 0; i < count; i++)
 		i2c_dev_init(&devs[i], &map);
-		if (vhd_socket_name(name, sizeof(name), path, i) != 0) {
-			fprintf(stderr, "error: --socket-path too long\n");
-			return 1;
-		}
-		if (vhd_dev_create(name, &i2c_dev_ops, &devs[i], &copts) == NULL)
-			return 1;
-	}
+	if (vhd_dev_create_all(path, (unsigned int)count, &i2c_dev_ops, devs, sizeof(*devs),
+			       &copts) != 0)
+		return 1;
 	c = vhd_run();
 	for (i = 0; i < count; i++)
 		i2c_dev_fini(&devs[i]);
