@@ -759,6 +759,7 @@ vhd_fe_queue_start(struct vhd_fe *fe, uint16_t q)
 			return rc;
 	}
 	fq->started = true;
+	fq->resume = false;
 	return 0;
 }
 
@@ -783,6 +784,7 @@ vhd_fe_queue_stop(struct vhd_fe *fe, uint16_t q, uint16_t *last_avail)
 		return fail(fe, -EPROTO, "GET_VRING_BASE reply: size %d index %u", rc, s.index);
 	fq->base = (uint16_t)s.num;
 	fq->started = false;
+	fq->resume = false;
 	if (last_avail != NULL)
 		*last_avail = fq->base;
 	return 0;
@@ -999,8 +1001,9 @@ vhd_fe_disconnect(struct vhd_fe *fe)
 	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
 		struct fe_queue *fq = &fe->q[i];
 
-		fq->resume = fq->started;
+		/* Only set here: a failed resume disconnects again and must not forget. */
 		if (fq->started) {
+			fq->resume = true;
 			/*
 			 * No GET_VRING_BASE answer from a backend that is gone:
 			 * resume from what it completed, as QEMU does, so what
@@ -1027,7 +1030,6 @@ vhd_fe_resume(struct vhd_fe *fe)
 		rc = vhd_fe_queue_start(fe, (uint16_t)i);
 		if (rc < 0)
 			return rc;
-		fe->q[i].resume = false;
 	}
 	return 0;
 }

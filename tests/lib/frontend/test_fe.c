@@ -51,6 +51,7 @@ struct fake {
 	char path[108];
 	bool client;   /* connect to the frontend's socket instead of listening */
 	bool mute;     /* never reply: timeout tests */
+	volatile int refuse; /* close this many new connections at once */
 	int lsock, sock;
 	pthread_t thr;
 	volatile bool stop;
@@ -296,6 +297,12 @@ fake_main(void *arg)
 				if (poll(&lp, 1, 50) <= 0)
 					continue;
 				f->sock = accept(f->lsock, NULL, NULL);
+				if (f->refuse > 0) {
+					f->refuse--;
+					close(f->sock);
+					f->sock = -1;
+					continue;
+				}
 			}
 			f->connections++;
 		}
@@ -551,6 +558,34 @@ test_listen_resume(void **state)
 	fake_stop(f);
 }
 
+/* A resume that fails (connection refused) is retried and still resumes. */
+static void
+test_resume_after_refusal(void **state)
+{
+	struct fake *f = fake_start(false, false);
+	struct vhd_fe *fe = fe_up(f, ~0ULL);
+	uint8_t *buf = vhd_fe_mem_alloc(vhd_fe_mem(fe), 64, 64, NULL);
+	int i, rc;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		roundtrip(fe, 1, buf, false);
+	vhd_fe_disconnect(fe);
+	f->refuse = 1;
+	assert_int_equal(vhd_fe_connect(fe, f->path, 2000), 0);
+	rc = vhd_fe_resume(fe);
+	assert_true(rc == -ECONNRESET || rc == -EPIPE);
+	vhd_fe_disconnect(fe);
+	assert_int_equal(vhd_fe_connect(fe, f->path, 2000), 0);
+	assert_int_equal(vhd_fe_resume(fe), 0);
+	assert_true(vhd_fe_queue_started(fe, 0));
+	assert_true(vhd_fe_queue_started(fe, 1));
+	assert_int_equal(f->q[1].base, 4);
+	roundtrip(fe, 1, buf, false);
+	vhd_fe_destroy(fe);
+	fake_stop(f);
+}
+
 /* A hand-made chain with a loop comes back with used length 0. */
 static void
 test_raw_chain(void **state)
@@ -620,6 +655,7 @@ main(void)
 		cmocka_unit_test(test_stop_restart),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_listen_resume),
+		cmocka_unit_test(test_resume_after_refusal),
 		cmocka_unit_test(test_raw_chain),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_connect_timeout),
