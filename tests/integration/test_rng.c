@@ -1,0 +1,969 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/*
+ * vhost-device-rng driven by our vhost-user frontend: data, rate limit,
+ * several sockets, reconnection, malformed rings, interrupt and poll modes,
+ * and bad command lines.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "vhd_app.h"
+
+#define QSZ 64
+#define BUFSZ 256
+#define GUARD 64
+#define GUARD_BYTE 0x5a
+#define WAIT_MS 3000
+#define F_ALL (~0ULL)
+#define F_NO_EVIDX (~VHD_BIT(VHD_F_RING_EVENT_IDX))
+#define F_NO_INDIRECT (~VHD_BIT(VHD_F_RING_INDIRECT_DESC))
+
+/*
+ * Applications of the running test: a failed assertion jumps out of the
+ * test, and teardown() then kills them and shows what they printed.
+ */
+#define MAX_LIVE 4
+static struct vhd_fe_app *live[MAX_LIVE];
+
+static void
+track(struct vhd_fe_app *a, bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_LIVE; i++) {
+		if (on && live[i] == NULL) {
+			live[i] = a;
+			return;
+		}
+		if (!on && live[i] == a)
+			live[i] = NULL;
+	}
+}
+
+static int
+teardown(void **state)
+{
+	static char err[1 << 20];
+	unsigned int i;
+	size_t n;
+
+	(void)state;
+	for (i = 0; i < MAX_LIVE; i++) {
+		if (live[i] == NULL)
+			continue;
+		/* The end tells what went wrong: show the last 6 KB. */
+		n = vhd_fe_app_output(live[i], false, err, sizeof(err));
+		fprintf(stderr, "--- %s (pid %d, %s) stderr%s:\n%s---\n", live[i]->name,
+			(int)live[i]->pid, vhd_fe_app_alive(live[i]) ? "running" : "exited",
+			n > 6144 ? " (end)" : "", n > 6144 ? err + n - 6144 : err);
+		vhd_fe_app_fini(live[i]);
+		live[i] = NULL;
+	}
+	return 0;
+}
+
+/* Start vhost-device-rng with -s <sock> and @p extra, wait for @p nsock sockets. */
+static void
+app_up(struct vhd_fe_app *a, const char *const *extra, unsigned int nsock)
+{
+	const char *args[32] = {"-s", a->sock};
+	unsigned int n = 2, i;
+	int rc;
+
+	if (vhd_fe_app_init(a, "rng") != 0)
+		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	assert_int_equal(vhd_fe_app_start(a, args), 0);
+	track(a, true);
+	for (i = 0; i < nsock; i++) {
+		rc = vhd_fe_app_wait_socket(a, i, VHD_FE_APP_TIMEOUT_MS);
+		if (rc != 0) {
+			char err[4096];
+
+			vhd_fe_app_output(a, false, err, sizeof(err));
+			fail_msg("socket %u of vhost-device-rng: %s; stderr:\n%s", i,
+				 strerror(-rc), err);
+		}
+	}
+}
+
+/* SIGTERM: must exit 0 and remove its sockets. */
+static void
+app_down(struct vhd_fe_app *a, unsigned int nsock)
+{
+	char path[256], err[4096];
+	struct stat st;
+	unsigned int i;
+	int rc = vhd_fe_app_stop(a);
+
+	if (a->refused > 0)
+		print_message("note: %s refused %u connections made right after a hang-up\n",
+			      a->name, a->refused);
+
+	if (rc != 0) {
+		vhd_fe_app_output(a, false, err, sizeof(err));
+		fail_msg("vhost-device-rng stop: %d (%s); stderr:\n%s", rc,
+			 rc == -ETIMEDOUT ? "hung after SIGTERM" : "bad exit", err);
+	}
+	for (i = 0; i < nsock; i++)
+		if (stat(vhd_fe_app_sock(a, i, path, sizeof(path)), &st) == 0)
+			fail_msg("socket %s still there after exit", path);
+	track(a, false);
+	vhd_fe_app_fini(a);
+}
+
+static struct vhd_fe *
+fe_up(struct vhd_fe_app *a, unsigned int idx, uint64_t want)
+{
+	struct vhd_fe *fe = vhd_fe_app_connect(a, idx, want, 1, QSZ);
+
+	if (fe == NULL)
+		fail_msg("cannot connect to rng socket %u (see stderr)", idx);
+	return fe;
+}
+
+/* A buffer with a guard area behind it, to catch writes past the end. */
+static uint8_t *
+buf_new(struct vhd_fe *fe)
+{
+	uint8_t *b = vhd_fe_mem_alloc(vhd_fe_mem(fe), BUFSZ + GUARD, 64, NULL);
+
+	assert_non_null(b);
+	memset(b + BUFSZ, GUARD_BYTE, GUARD);
+	return b;
+}
+
+static void
+guard_check(const uint8_t *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < GUARD; i++)
+		assert_int_equal(b[BUFSZ + i], GUARD_BYTE);
+}
+
+static bool
+constant(const uint8_t *b, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 1; i < len; i++)
+		if (b[i] != b[0])
+			return false;
+	return true;
+}
+
+/*
+ * Wait for one used entry on queue 0, by calls or by polling the ring.
+ * Fails the test with the frontend's view when nothing comes.
+ */
+static void
+wait_one(struct vhd_fe *fe, bool poll, uint16_t *id, uint32_t *len)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(fe, 0);
+	int n = poll ? vhd_fe_poll_used(fe, 0, WAIT_MS) : vhd_fe_wait_used(fe, 0, WAIT_MS);
+
+	if (n <= 0)
+		fail_msg("no used entry within %d ms (%s): avail idx %u, used idx %u, "
+			 "used flags %#x, frontend error '%s'", WAIT_MS, poll ? "polling" : "calls",
+			 r->avail_idx, r->used->idx, r->used->flags, vhd_fe_error(fe));
+	assert_int_equal(vhd_fe_ring_get_used(r, id, len, NULL), 1);
+}
+
+/* One request of @p len bytes into @p b; returns the used length. */
+static uint32_t
+fetch(struct vhd_fe *fe, uint8_t *b, uint32_t len, bool indirect, bool kick, bool poll)
+{
+	struct vhd_fe_buf fb = {b, len};
+	uint32_t used;
+	uint16_t id;
+	int head;
+
+	memset(b, 0, len);
+	head = vhd_fe_post(fe, 0, &fb, 0, 1, indirect, NULL, kick);
+	assert_true(head >= 0);
+	wait_one(fe, poll, &id, &used);
+	assert_int_equal(id, head);
+	assert_true(used <= len);
+	guard_check(b);
+	return used;
+}
+
+/* Several full buffers of random data, each different and not constant. */
+static void
+check_data(struct vhd_fe *fe, bool indirect, bool kick, bool poll)
+{
+	uint8_t *b1 = buf_new(fe), *b2 = buf_new(fe);
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(fetch(fe, b1, BUFSZ, indirect, kick, poll), BUFSZ);
+		assert_false(constant(b1, BUFSZ));
+		assert_int_equal(fetch(fe, b2, BUFSZ, indirect, kick, poll), BUFSZ);
+		assert_memory_not_equal(b1, b2, BUFSZ);
+	}
+}
+
+static void
+test_data(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	uint64_t wants[] = {F_ALL, F_NO_EVIDX, F_NO_INDIRECT};
+	unsigned int w;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	/* One connection per feature set: also exercises reconnection. */
+	for (w = 0; w < 3; w++) {
+		fe = fe_up(&a, 0, wants[w]);
+		assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_VERSION_1));
+		check_data(fe, false, true, false);
+		if (vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_INDIRECT_DESC))
+			check_data(fe, true, true, false);
+		/* A ring that wraps several times. */
+		{
+			uint8_t *b = buf_new(fe);
+			unsigned int i;
+
+			for (i = 0; i < 3 * QSZ; i++)
+				assert_int_equal(fetch(fe, b, 16, false, true, false), 16);
+		}
+		vhd_fe_destroy(fe);
+	}
+	/* Stopping with a frontend still connected and a queue running. */
+	fe = fe_up(&a, 0, F_ALL);
+	check_data(fe, false, true, false);
+	app_down(&a, 1);
+	vhd_fe_destroy(fe);
+}
+
+/* Several chains in flight at once, answered in any order. */
+static void
+test_batch(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	uint8_t *b[QSZ];
+	unsigned int i, got = 0;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	for (i = 0; i < QSZ; i++) {
+		struct vhd_fe_buf fb;
+
+		b[i] = buf_new(fe);
+		fb = (struct vhd_fe_buf){b[i], BUFSZ};
+		assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, i % 2 == 1, b[i], false) >= 0);
+	}
+	assert_true(vhd_fe_publish(fe, 0, true) >= 0);
+	while (got < QSZ) {
+		uint32_t len;
+		uint16_t id;
+		void *ck;
+
+		assert_true(vhd_fe_wait_used(fe, 0, WAIT_MS) > 0);
+		while (vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 0), &id, &len, &ck) == 1) {
+			assert_non_null(ck);
+			assert_int_equal(len, BUFSZ);
+			assert_false(constant(ck, BUFSZ));
+			guard_check(ck);
+			got++;
+		}
+	}
+	assert_int_equal(vhd_fe_queue_ring(fe, 0)->num_free, QSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* -m 1024 -p 200: at most 1024 bytes per 200 ms, and it keeps serving. */
+static void
+test_rate_limit(void **state)
+{
+	static const char *const extra[] = {"-m", "1024", "-p", "200", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	uint8_t *b[4];
+	uint64_t bytes = 0, bound;
+	int64_t t0, t;
+	unsigned int i;
+
+	(void)state;
+	app_up(&a, extra, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	r = vhd_fe_queue_ring(fe, 0);
+	for (i = 0; i < 4; i++) {
+		struct vhd_fe_buf fb;
+
+		b[i] = buf_new(fe);
+		fb = (struct vhd_fe_buf){b[i], 128};
+		assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, b[i], true) >= 0);
+	}
+	t0 = vhd_fe_app_now_ms();
+	/* Keep four requests outstanding for about a second. */
+	while ((t = vhd_fe_app_now_ms() - t0) < 1000) {
+		uint32_t len;
+		void *ck;
+
+		if (vhd_fe_wait_used(fe, 0, (int)(1000 - t)) <= 0)
+			continue;
+		while (vhd_fe_ring_get_used(r, NULL, &len, &ck) == 1) {
+			struct vhd_fe_buf fb = {ck, 128};
+
+			assert_true(len <= 128);
+			bytes += len;
+			assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, ck, true) >= 0);
+		}
+	}
+	t = vhd_fe_app_now_ms() - t0;
+	/* Generous: every period we touched, plus two. */
+	bound = 1024 * (uint64_t)((t + 199) / 200 + 2);
+	print_message("rate limit: %" PRIu64 " bytes in %" PRId64 " ms (bound %" PRIu64 ")\n",
+		      bytes, t, bound);
+	assert_true(bytes >= 1024);
+	assert_true(bytes <= bound);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* -c 2: two sockets, two frontends served at the same time. */
+static void
+test_two_sockets(void **state)
+{
+	static const char *const extra[] = {"-c", "2", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe[2];
+	uint8_t *b[2];
+	unsigned int i, k;
+
+	(void)state;
+	app_up(&a, extra, 2);
+	for (k = 0; k < 2; k++) {
+		fe[k] = fe_up(&a, k, k == 0 ? F_ALL : F_NO_EVIDX);
+		b[k] = buf_new(fe[k]);
+	}
+	for (i = 0; i < 32; i++) {
+		struct vhd_fe_buf fb[2] = {{b[0], BUFSZ}, {b[1], BUFSZ}};
+		uint32_t len;
+		uint16_t id;
+
+		/* Both in flight before either is waited for. */
+		for (k = 0; k < 2; k++)
+			assert_true(vhd_fe_post(fe[k], 0, &fb[k], 0, 1, false, NULL, true) >= 0);
+		for (k = 0; k < 2; k++) {
+			wait_one(fe[k], false, &id, &len);
+			assert_int_equal(len, BUFSZ);
+			assert_false(constant(b[k], BUFSZ));
+		}
+		assert_memory_not_equal(b[0], b[1], BUFSZ);
+	}
+	for (k = 0; k < 2; k++)
+		vhd_fe_destroy(fe[k]);
+	app_down(&a, 2);
+}
+
+/* Frontends go away in every way we know and new ones get served. */
+static void
+test_reconnect(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	uint8_t *b;
+	uint16_t base;
+	unsigned int i;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+
+	/* Abrupt close, then a brand new frontend. */
+	for (i = 0; i < 3; i++) {
+		fe = fe_up(&a, 0, i % 2 ? F_ALL : F_NO_EVIDX);
+		b = buf_new(fe);
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+		vhd_fe_destroy(fe);
+	}
+
+	/* Clean stop (GET_VRING_BASE), new connection, same rings resume. */
+	fe = fe_up(&a, 0, F_ALL);
+	b = buf_new(fe);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	assert_int_equal(vhd_fe_queue_stop(fe, 0, &base), 0);
+	assert_int_equal(base, 5);
+	vhd_fe_disconnect(fe);
+	assert_int_equal(vhd_fe_app_attach(&a, 0, fe, F_ALL, false), 0);
+	assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+
+	/* Stop and restart on the same connection. */
+	assert_int_equal(vhd_fe_queue_stop(fe, 0, &base), 0);
+	assert_int_equal(base, 10);
+	assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
+	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+
+	/* Abrupt close, then the same frontend resumes from the used index. */
+	vhd_fe_disconnect(fe);
+	assert_int_equal(vhd_fe_app_attach(&a, 0, fe, 0, true), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/*
+ * One frontend per socket: a second one connecting meanwhile is turned away
+ * and the first is not disturbed.
+ */
+static void
+test_second_frontend(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe, *fe2;
+	char path[256];
+	uint8_t *b;
+	int rc;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	b = buf_new(fe);
+	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	fe2 = vhd_fe_create(NULL);
+	assert_non_null(fe2);
+	assert_int_equal(vhd_fe_connect(fe2, vhd_fe_app_sock(&a, 0, path, sizeof(path)), WAIT_MS),
+			 0);
+	rc = vhd_fe_negotiate(fe2, F_ALL, VHD_FE_PROTO_DEFAULT);
+	if (rc != -ECONNRESET && rc != -EPIPE)
+		fail_msg("second frontend: negotiate gave %d (%s), want the connection closed", rc,
+			 vhd_fe_error(fe2));
+	vhd_fe_destroy(fe2);
+	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	assert_false(constant(b, BUFSZ));
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* --client: the backend connects to us, and reconnects when we hang up. */
+static void
+test_client_mode(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	char path[256];
+	uint8_t *b;
+	unsigned int round;
+
+	(void)state;
+	if (vhd_fe_app_init(&a, "rng") != 0)
+		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
+	fe = vhd_fe_create(NULL);
+	assert_non_null(fe);
+	assert_int_equal(vhd_fe_listen(fe, vhd_fe_app_sock(&a, 0, path, sizeof(path))), 0);
+	{
+		const char *args[] = {"-s", a.sock, "--client", NULL};
+
+		assert_int_equal(vhd_fe_app_start(&a, args), 0);
+		track(&a, true);
+	}
+	for (round = 0; round < 2; round++) {
+		if (vhd_fe_accept(fe, VHD_FE_APP_TIMEOUT_MS) != 0)
+			fail_msg("round %u: backend did not connect: %s", round, vhd_fe_error(fe));
+		if (round == 0) {
+			assert_int_equal(vhd_fe_negotiate(fe, F_ALL, VHD_FE_PROTO_DEFAULT), 0);
+			assert_int_equal(vhd_fe_queue_setup(fe, 0, QSZ), 0);
+			assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
+			b = buf_new(fe);
+		} else {
+			assert_int_equal(vhd_fe_resume(fe), 0);
+		}
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+		assert_false(constant(b, BUFSZ));
+		vhd_fe_disconnect(fe);
+	}
+	assert_int_equal(vhd_fe_app_stop(&a), 0);
+	track(&a, false);
+	vhd_fe_destroy(fe);
+	vhd_fe_app_fini(&a);
+}
+
+/* Ways to break a chain. Each writes descriptors d[0..3] (taken off the free list). */
+enum bad_kind {
+	BAD_HEAD_RANGE,
+	BAD_NEXT_RANGE,
+	BAD_LOOP,
+	BAD_SELF_LOOP,
+	BAD_NESTED_INDIRECT,
+	BAD_INDIRECT_LEN,
+	BAD_INDIRECT_ZERO,
+	BAD_INDIRECT_NEXT,
+	BAD_INDIRECT_LOOP,
+	BAD_INDIRECT_TABLE_OUTSIDE,
+	BAD_ADDR_OUTSIDE,
+	BAD_ADDR_STRADDLE,
+	BAD_ADDR_WRAP,
+	BAD_RD_AFTER_WR,
+	BAD_COUNT,
+};
+
+static const char *const bad_names[BAD_COUNT] = {
+	"head >= size", "next >= size", "two-descriptor loop", "self loop",
+	"indirect in indirect", "indirect len % 16", "indirect len 0", "indirect with NEXT",
+	"loop inside indirect table", "indirect table outside memory",
+	"address outside memory", "buffer straddling the end of memory",
+	"address + len wraps 2^64", "readable after writable",
+};
+
+/* Build bad chain @p k; returns the head to put on the ring. */
+static uint16_t
+make_bad(struct vhd_fe_ring *r, enum bad_kind k, const uint16_t *d, uint8_t *buf,
+	 struct vhd_vring_desc *tbl, uint64_t tbl_gpa)
+{
+	struct vhd_fe_mem *m = r->mem;
+	uint64_t gpa = vhd_fe_mem_gpa(m, buf), end = m->gpa_base + m->size;
+	struct vhd_vring_desc *D = r->desc;
+	const uint16_t WN = VHD_DESC_F_WRITE | VHD_DESC_F_NEXT;
+
+	switch (k) {
+	case BAD_HEAD_RANGE:
+		return (uint16_t)(r->size + 3);
+	case BAD_NEXT_RANGE:
+		D[d[0]] = (struct vhd_vring_desc){gpa, 16, WN, (uint16_t)(r->size + 1)};
+		break;
+	case BAD_LOOP:
+		D[d[0]] = (struct vhd_vring_desc){gpa, 16, WN, d[1]};
+		D[d[1]] = (struct vhd_vring_desc){gpa, 16, WN, d[0]};
+		break;
+	case BAD_SELF_LOOP:
+		D[d[0]] = (struct vhd_vring_desc){gpa, 16, WN, d[0]};
+		break;
+	case BAD_NESTED_INDIRECT:
+		tbl[0] = (struct vhd_vring_desc){tbl_gpa + 64, 32, VHD_DESC_F_INDIRECT, 0};
+		tbl[4] = (struct vhd_vring_desc){gpa, 16, VHD_DESC_F_WRITE, 0};
+		tbl[5] = tbl[4];
+		D[d[0]] = (struct vhd_vring_desc){tbl_gpa, 16, VHD_DESC_F_INDIRECT, 0};
+		break;
+	case BAD_INDIRECT_LEN:
+		tbl[0] = (struct vhd_vring_desc){gpa, 16, VHD_DESC_F_WRITE, 0};
+		tbl[1] = tbl[0];
+		D[d[0]] = (struct vhd_vring_desc){tbl_gpa, 24, VHD_DESC_F_INDIRECT, 0};
+		break;
+	case BAD_INDIRECT_ZERO:
+		D[d[0]] = (struct vhd_vring_desc){tbl_gpa, 0, VHD_DESC_F_INDIRECT, 0};
+		break;
+	case BAD_INDIRECT_NEXT:
+		tbl[0] = (struct vhd_vring_desc){gpa, 16, VHD_DESC_F_WRITE, 0};
+		D[d[0]] = (struct vhd_vring_desc){tbl_gpa, 16,
+						  VHD_DESC_F_INDIRECT | VHD_DESC_F_NEXT, d[1]};
+		D[d[1]] = (struct vhd_vring_desc){gpa, 16, VHD_DESC_F_WRITE, 0};
+		break;
+	case BAD_INDIRECT_LOOP:
+		tbl[0] = (struct vhd_vring_desc){gpa, 16, WN, 1};
+		tbl[1] = (struct vhd_vring_desc){gpa, 16, WN, 0};
+		D[d[0]] = (struct vhd_vring_desc){tbl_gpa, 32, VHD_DESC_F_INDIRECT, 0};
+		break;
+	case BAD_INDIRECT_TABLE_OUTSIDE:
+		D[d[0]] = (struct vhd_vring_desc){end + 4096, 32, VHD_DESC_F_INDIRECT, 0};
+		break;
+	case BAD_ADDR_OUTSIDE:
+		D[d[0]] = (struct vhd_vring_desc){end + 4096, 16, VHD_DESC_F_WRITE, 0};
+		break;
+	case BAD_ADDR_STRADDLE:
+		D[d[0]] = (struct vhd_vring_desc){end - 8, 64, VHD_DESC_F_WRITE, 0};
+		break;
+	case BAD_ADDR_WRAP:
+		D[d[0]] = (struct vhd_vring_desc){~0ULL - 7, 64, VHD_DESC_F_WRITE, 0};
+		break;
+	case BAD_RD_AFTER_WR:
+		D[d[0]] = (struct vhd_vring_desc){gpa, 16, WN, d[1]};
+		D[d[1]] = (struct vhd_vring_desc){gpa + 16, 16, 0, 0};
+		break;
+	default:
+		fail();
+	}
+	return d[0];
+}
+
+/*
+ * Post bad chain @p k then a good request; the bad one must come back with
+ * used length 0 and nothing written, the good one served.
+ */
+static void
+bad_then_good(struct vhd_fe_app *a, struct vhd_fe *fe, enum bad_kind k, uint8_t *buf,
+	      uint8_t *good)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(fe, 0);
+	struct vhd_vring_desc *tbl;
+	struct vhd_fe_buf fb = {good, BUFSZ};
+	uint64_t tbl_gpa;
+	uint16_t d[2], bad_head, id;
+	uint32_t len;
+	int good_head;
+	bool bad_seen = false, good_seen = false;
+
+	tbl = vhd_fe_mem_alloc(vhd_fe_mem(fe), 256, 16, &tbl_gpa);
+	assert_non_null(tbl);
+	assert_int_equal(vhd_fe_desc_take(r, d, 2), 0);
+	memset(buf, 0, BUFSZ);
+	bad_head = make_bad(r, k, d, buf, tbl, tbl_gpa);
+	vhd_fe_ring_add_raw_head(r, bad_head);
+	assert_true(vhd_fe_publish(fe, 0, true) >= 0);
+	memset(good, 0, BUFSZ);
+	good_head = vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true);
+	assert_true(good_head >= 0);
+	while (!bad_seen || !good_seen) {
+		if (vhd_fe_wait_used(fe, 0, WAIT_MS) <= 0)
+			fail_msg("%s: %s never came back (app %s)", bad_names[k],
+				 bad_seen ? "the good request after it" : "the bad chain",
+				 vhd_fe_app_alive(a) ? "alive" : "DEAD");
+		while (vhd_fe_ring_get_used(r, &id, &len, NULL) == 1) {
+			if (!bad_seen && id == bad_head) {
+				if (len != 0)
+					fail_msg("%s: used len %u, want 0", bad_names[k], len);
+				bad_seen = true;
+			} else if (id == (uint16_t)good_head) {
+				if (!bad_seen)
+					fail_msg("%s: good request completed before the bad chain",
+						 bad_names[k]);
+				assert_int_equal(len, BUFSZ);
+				assert_false(constant(good, BUFSZ));
+				good_seen = true;
+			} else {
+				fail_msg("%s: unexpected used id %u len %u", bad_names[k], id, len);
+			}
+		}
+	}
+	/* A rejected chain must not have been written to (16 bytes at least untouched). */
+	if (k != BAD_HEAD_RANGE && k != BAD_ADDR_STRADDLE && k != BAD_ADDR_OUTSIDE)
+		assert_true(constant(buf, BUFSZ) && buf[0] == 0);
+	guard_check(good);
+	vhd_fe_desc_give(r, d, 2);
+}
+
+static void
+run_malformed(uint64_t want)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	uint8_t *buf, *good;
+	unsigned int k;
+
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, want);
+	buf = buf_new(fe);
+	good = buf_new(fe);
+	for (k = 0; k < BAD_COUNT; k++) {
+		print_message("malformed: %s\n", bad_names[k]);
+		bad_then_good(&a, fe, (enum bad_kind)k, buf, good);
+	}
+	/* The device still serves a fresh connection, and stops cleanly. */
+	vhd_fe_destroy(fe);
+	fe = fe_up(&a, 0, want);
+	check_data(fe, false, true, false);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+static void
+test_malformed(void **state)
+{
+	(void)state;
+	run_malformed(F_ALL);
+}
+
+static void
+test_malformed_no_evidx(void **state)
+{
+	(void)state;
+	run_malformed(F_NO_EVIDX);
+}
+
+/* Indirect descriptors when INDIRECT_DESC was not negotiated. */
+static void
+test_indirect_not_negotiated(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	struct vhd_vring_desc *tbl;
+	uint8_t *buf, *good;
+	uint64_t tbl_gpa;
+	uint16_t d[1], id;
+	uint32_t len;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_NO_INDIRECT);
+	assert_false(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_INDIRECT_DESC));
+	r = vhd_fe_queue_ring(fe, 0);
+	buf = buf_new(fe);
+	good = buf_new(fe);
+	tbl = vhd_fe_mem_alloc(vhd_fe_mem(fe), 16, 16, &tbl_gpa);
+	tbl[0] = (struct vhd_vring_desc){vhd_fe_mem_gpa(r->mem, buf), 16, VHD_DESC_F_WRITE, 0};
+	assert_int_equal(vhd_fe_desc_take(r, d, 1), 0);
+	r->desc[d[0]] = (struct vhd_vring_desc){tbl_gpa, 16, VHD_DESC_F_INDIRECT, 0};
+	vhd_fe_ring_add_raw_head(r, d[0]);
+	assert_true(vhd_fe_publish(fe, 0, true) >= 0);
+	wait_one(fe, false, &id, &len);
+	assert_int_equal(id, d[0]);
+	assert_int_equal(len, 0);
+	vhd_fe_desc_give(r, d, 1);
+	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/*
+ * avail->idx jumping by more than the ring size is not credible: nothing
+ * may be taken from the ring (the heads there are stale); once the index is
+ * sane again, requests are served.
+ */
+static void
+test_avail_jump(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	uint8_t *good;
+	uint16_t used_before;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	r = vhd_fe_queue_ring(fe, 0);
+	good = buf_new(fe);
+	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
+	used_before = r->used->idx;
+	r->avail_idx = (uint16_t)(r->avail_idx + QSZ + 7);
+	vhd_fe_ring_publish(r);
+	assert_int_equal(vhd_fe_kick(fe, 0), 0);
+	vhd_fe_app_sleep_ms(300);
+	assert_true(vhd_fe_app_alive(&a));
+	assert_int_equal(r->used->idx, used_before);
+	r->avail_idx = (uint16_t)(r->avail_idx - QSZ - 7);
+	vhd_fe_ring_publish(r);
+	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
+	assert_false(constant(good, BUFSZ));
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* Interrupt mode: kicked requests are served with a call, and idle costs nothing. */
+static void
+run_interrupt(uint64_t want)
+{
+	static const char *const extra[] = {"--mode", "interrupt", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	struct vhd_fe_buf fb;
+	uint8_t *b;
+	int64_t c0, c1, t0, t1;
+	unsigned int i;
+	uint32_t len;
+	uint16_t id;
+
+	app_up(&a, extra, 1);
+	fe = fe_up(&a, 0, want);
+	r = vhd_fe_queue_ring(fe, 0);
+	b = buf_new(fe);
+	for (i = 0; i < 16; i++) {
+		fb = (struct vhd_fe_buf){b, BUFSZ};
+		vhd_fe_ring_want_calls(r, true);
+		assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true) >= 0);
+		/* Served because of the kick, and we are told by a call. */
+		if (vhd_fe_wait_call(fe, 0, WAIT_MS) != 1)
+			fail_msg("request %u: no call within %d ms, used idx %u avail idx %u", i,
+				 WAIT_MS, r->used->idx, r->avail_idx);
+		assert_true(vhd_fe_ring_used_pending(r) > 0);
+		assert_int_equal(vhd_fe_ring_get_used(r, &id, &len, NULL), 1);
+		assert_int_equal(len, BUFSZ);
+		vhd_fe_app_sleep_ms(10);
+	}
+	/* Let it settle into sleep, then measure one idle second. */
+	vhd_fe_app_sleep_ms(300);
+	c0 = vhd_fe_app_cpu_ms(&a);
+	t0 = vhd_fe_app_now_ms();
+	vhd_fe_app_sleep_ms(1000);
+	c1 = vhd_fe_app_cpu_ms(&a);
+	t1 = vhd_fe_app_now_ms();
+	assert_true(c0 >= 0 && c1 >= 0);
+	print_message("interrupt mode idle: %" PRId64 " ms CPU in %" PRId64 " ms\n", c1 - c0,
+		      t1 - t0);
+	assert_true((c1 - c0) * 5 < t1 - t0);
+	/* Asleep, it must ask for kicks, and wake up on one. */
+	fb = (struct vhd_fe_buf){b, BUFSZ};
+	assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, false) >= 0);
+	assert_int_equal(vhd_fe_publish(fe, 0, true), 1);
+	wait_one(fe, false, &id, &len);
+	assert_int_equal(len, BUFSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+static void
+test_interrupt_mode(void **state)
+{
+	(void)state;
+	run_interrupt(F_ALL);
+}
+
+static void
+test_interrupt_mode_no_evidx(void **state)
+{
+	(void)state;
+	run_interrupt(F_NO_EVIDX);
+}
+
+/* Poll mode: served without any kick, found by polling the ring. */
+static void
+test_poll_mode(void **state)
+{
+	static const char *const extra[] = {"--mode", "poll", NULL};
+	uint64_t wants[] = {F_ALL, F_NO_EVIDX};
+	static struct vhd_fe_app a;
+	unsigned int w;
+
+	(void)state;
+	app_up(&a, extra, 1);
+	for (w = 0; w < 2; w++) {
+		struct vhd_fe *fe = fe_up(&a, 0, wants[w]);
+
+		check_data(fe, false, false, true);
+		vhd_fe_destroy(fe);
+	}
+	app_down(&a, 1);
+}
+
+/* Hybrid mode serves both kicked and unkicked-but-soon-after requests. */
+static void
+test_hybrid_mode(void **state)
+{
+	static const char *const extra[] = {"--mode", "hybrid", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+
+	(void)state;
+	app_up(&a, extra, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	check_data(fe, false, true, false);
+	vhd_fe_app_sleep_ms(100);
+	check_data(fe, true, true, false);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* Bad command lines: non-zero exit, one error line, no socket left. */
+static void
+bad_cmdline(const char *what, const char *const *extra, bool with_socket, const char *needle)
+{
+	static struct vhd_fe_app a;
+	const char *args[16];
+	char err[8192], path[256], *line, *save = NULL;
+	unsigned int n = 0, i, lines = 0;
+	struct stat st;
+	int rc;
+
+	if (vhd_fe_app_init(&a, "rng") != 0)
+		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
+	if (with_socket) {
+		args[n++] = "-s";
+		args[n++] = a.sock;
+	}
+	for (i = 0; extra[i] != NULL; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	assert_int_equal(vhd_fe_app_start(&a, args), 0);
+	track(&a, true);
+	rc = vhd_fe_app_wait_exit(&a, VHD_FE_APP_TIMEOUT_MS);
+	vhd_fe_app_output(&a, false, err, sizeof(err));
+	print_message("bad cmdline (%s): exit %d, stderr: %s", what, rc, err);
+	if (rc <= 0)
+		fail_msg("%s: exit %d, want a non-zero exit code", what, rc);
+	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
+	/* EAL's own log lines are not ours to count. */
+	for (line = strtok_r(err, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "EAL: ", 5) == 0 || strncmp(line, "TELEMETRY: ", 11) == 0)
+			continue;
+		lines++;
+		if (needle != NULL && strstr(line, needle) == NULL)
+			fail_msg("%s: error line '%s' does not mention '%s'", what, line, needle);
+	}
+	if (lines != 1)
+		fail_msg("%s: %u error lines, want exactly one", what, lines);
+	track(&a, false);
+	vhd_fe_app_fini(&a);
+}
+
+static void
+test_bad_options(void **state)
+{
+	static const char *const missing[] = {"-f", "/nonexistent/rng-source", NULL};
+	static const char *const zero[] = {"-c", "0", NULL};
+	static const char *const garbage_p[] = {"-p", "abc", NULL};
+	static const char *const garbage_m[] = {"-m", "12x", NULL};
+	static const char *const garbage_c[] = {"--socket-count", "two", NULL};
+	static const char *const big_p[] = {"-p", "65537", NULL};
+	static const char *const neg_m[] = {"-m", "-5", NULL};
+	static const char *const unknown[] = {"--bogus", NULL};
+	static const char *const none[] = {NULL};
+
+	(void)state;
+	bad_cmdline("missing source file", missing, true, "/nonexistent/rng-source");
+	bad_cmdline("-c 0", zero, true, "0");
+	bad_cmdline("-p abc", garbage_p, true, "abc");
+	bad_cmdline("-m 12x", garbage_m, true, "12x");
+	bad_cmdline("--socket-count two", garbage_c, true, "two");
+	bad_cmdline("-p 65537", big_p, true, "65537");
+	bad_cmdline("-m -5", neg_m, true, "-5");
+	bad_cmdline("unknown option", unknown, true, "bogus");
+	bad_cmdline("no socket path", none, false, NULL);
+}
+
+/* An optional argument runs only the tests matching it (cmocka filter). */
+int
+main(int argc, char **argv)
+{
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_data),
+		T(test_batch),
+		T(test_rate_limit),
+		T(test_two_sockets),
+		T(test_reconnect),
+		T(test_second_frontend),
+		T(test_client_mode),
+		T(test_malformed),
+		T(test_malformed_no_evidx),
+		T(test_indirect_not_negotiated),
+		T(test_avail_jump),
+		T(test_interrupt_mode),
+		T(test_interrupt_mode_no_evidx),
+		T(test_poll_mode),
+		T(test_hybrid_mode),
+		T(test_bad_options),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
