@@ -102,14 +102,16 @@ log "memory: $mem_note"
 
 sock_dir=$(mktemp -d /tmp/vhd-perf-sock.XXXXXX)
 results=$out/results.tsv
-rm -f "$results"
+rm -f "$results" "$out/source.tsv"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Sets bepid and sock (not a $(...) subshell: bepid must stay in this shell).
-start_backend() { # mode
-	local base=$sock_dir/rng-$1.sock
+start_backend() { # mode [device options...]
+	local mode=$1 base=$sock_dir/rng-$1.sock
+	shift
 	rm -f "$base" "${base}0"
 	"$app" -l "$be_cpu" "${eal_mem[@]}" --no-pci --file-prefix "vhdperf$$" \
-		-- -s "$base" --mode "$1" >>"$out/backend-$1.log" 2>&1 &
+		-- -s "$base" --mode "$mode" "$@" >>"$out/backend-$mode.log" 2>&1 &
 	bepid=$!
 	for _ in $(seq 150); do
 		if [ -S "${base}0" ]; then sock=${base}0; return 0; fi
@@ -117,7 +119,8 @@ start_backend() { # mode
 		kill -0 "$bepid" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "run.sh: backend in --mode $1 did not create its socket, see $out/backend-$1.log" >&2
+	echo "run.sh: backend in --mode $mode did not create its socket, see" \
+		"$out/backend-$mode.log" >&2
 	return 1
 }
 
@@ -133,26 +136,28 @@ taskset -c "$tool_cpu" "$perf" --floor-only -c "$tool_cpu" -p "$be_cpu" \
 	--json "$out/floor.json" | tee "$out/floor.txt"
 
 # --- the random source alone --------------------------------------------------
-for size in 64 4096; do
-	log "source: /dev/urandom read() of $size B"
-	taskset -c "$tool_cpu" "$perf" --source-only --source /dev/urandom -b "$size" \
-		--source-seconds 1 --no-floor --quiet --label "urandom" \
-		--json "$out/source-$size.json" --tsv "$out/source.tsv"
+for s in /dev/urandom:64 /dev/urandom:4096 /dev/zero:64; do
+	log "source: ${s%%:*} read() of ${s#*:} B"
+	taskset -c "$tool_cpu" "$perf" --source-only --source "${s%%:*}" -b "${s#*:}" \
+		--source-seconds 1 --no-floor --quiet --label "${s%%:*}" \
+		--json "$out/source-${s##*/}.json" --tsv "$out/source.tsv"
 done
 
 # --- each mode: latency (both tool styles), throughput, idle CPU --------------
-# name | vhd-perf arguments
+# name | vhd-perf arguments | backend device options. lat64-zero reads /dev/zero
+# instead of /dev/urandom: the same path minus most of the source's cost.
 runs=(
-	"lat64-poll|-b 64 -q 1 -S poll --idle $idle"
-	"lat64-notify|-b 64 -q 1 -S notify"
-	"tput4k-poll|-b 4096 -q 32 -S poll --source /dev/urandom --source-seconds 1"
+	"lat64-poll|-b 64 -q 1 -S poll --idle $idle|"
+	"lat64-notify|-b 64 -q 1 -S notify|"
+	"lat64-zero|-b 64 -q 1 -S poll|-f /dev/zero"
+	"tput4k-poll|-b 4096 -q 32 -S poll --source /dev/urandom --source-seconds 1|"
 )
 for mode in $modes; do
 	for r in "${runs[@]}"; do
-		name=${r%%|*}
-		args=${r#*|}
+		IFS='|' read -r name args be_args <<<"$r"
 		log "$mode: $name"
-		start_backend "$mode"
+		# shellcheck disable=SC2086 # be_args is a list on purpose
+		start_backend "$mode" $be_args
 		# shellcheck disable=SC2086 # args is a list on purpose
 		taskset -c "$tool_cpu" "$perf" -s "$sock" -c "$tool_cpu" \
 			--floor-file "$out/floor.json" -t "$secs" -w 2000 --backend-pid "$bepid" \
@@ -171,11 +176,14 @@ taskset -c "$tool_cpu" "$perf" --floor-only -c "$tool_cpu" -p "$be_cpu" \
 {
 	echo "# vhost-device-rng: poll vs interrupt vs hybrid ($(date -u +%FT%TZ), $(nproc) CPUs," \
 		"backend cpu $be_cpu, tool cpu $tool_cpu, $mem_note)"
+	echo "# load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
+		"(anything above ~0.1 means other work shared the cores)"
 	for f in floor floor-after; do
 		grep -E '"floor_(pingpong|eventfd)"' "$out/$f.json" |
 			sed -E 's/^ *"floor_(\w+)": \{.*"p50_ns": ([0-9]+), "p90_ns": [0-9]+, "p99_ns": ([0-9]+), "p999_ns": ([0-9]+).*/# '"$f"' \1: p50 \2 ns, p99 \3 ns, p99.9 \4 ns/'
 	done
-	awk -F'\t' 'NR > 1 {printf "# /dev/urandom read() of %s B: %s MB/s\n", $5, $NF}' \
+	awk -F'\t' 'NR > 1 {printf "# %s read() of %s B: %s MB/s, p50 %s ns per read\n", $1,
+		$5, $21, $22}' \
 		"$out/source.tsv"
 	echo
 	awk -F'\t' 'BEGIN {OFS="\t"; print "run", "style", "qd", "size", "req/s", "MB/s", "p50ns",
@@ -198,6 +206,9 @@ col() { echo "$1" | cut -f"$2"; }
 				a, a <= 3 ? "met" : "NOT met"
 			printf "p99 %.2fx (target <= 10x: %s)\n", b, b <= 10 ? "met" : "NOT met" }'
 	fi
+	z=$(row "poll/lat64-zero")
+	[ -z "$z" ] || echo "poll, 64 B from /dev/zero: p50 $(col "$z" 8) ns = $(col "$z" 13)x" \
+		"floor: the queue's own share; urandom adds the rest of lat64-poll"
 	i=$(row "interrupt/lat64-poll")
 	[ -z "$i" ] || echo "interrupt: backend CPU while idle $(col "$i" 20)% of one CPU (target: near 0)"
 	h=$(row "hybrid/lat64-poll")

@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
 #
-# perf-smoke test: a few hundred requests through vhd-perf against the real
-# rng application in each mode, so the tool keeps working. Nothing about
-# timing is checked; a failed run (error, stall, bad completion) fails.
+# perf-smoke test: a few hundred requests through vhd-perf against a real
+# device application in each mode, so the tool and its generators keep
+# working. Nothing about timing is checked; an error, a stall, an error
+# completion or a backend that doesn't exit cleanly fails.
 #
-# Usage: smoke.sh VHD_PERF VHOST_DEVICE_RNG
+# Usage: smoke.sh VHD_PERF DEVICE APP [BACKEND_OPTION...]
+#   e.g. smoke.sh vhd-perf gpio vhost-device-gpio -l s8
 set -u
 
 perf=$1
-app=$2
+dev=$2
+app=$3
+shift 3
 dir=$(mktemp -d /tmp/vhd-perf-smoke.XXXXXX)
 pid=
 
@@ -30,20 +34,31 @@ fail() {
 	exit 1
 }
 
-# mode style qd size
-for run in "poll poll 1 64" "interrupt notify 4 64" "hybrid poll 8 4096" "interrupt poll 1 64"; do
-	set -- $run
-	sock=$dir/rng-$1.sock
-	"$app" --no-huge -m 256 --no-pci --no-shconf --file-prefix "vhdperfsmoke$$$1" -l 0 \
-		-- -s "$sock" --mode "$1" >"$dir/app.log" 2>&1 &
+case $dev in
+rng) gen="-b 64" ;;
+gpio) gen="--target 1 --op set" ;;
+i2c) gen="--target 32" ;;
+*) gen= ;;
+esac
+
+# mode, tool style, queue depth
+for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
+	mode=${run%% *}
+	rest=${run#* }
+	style=${rest%% *}
+	qd=${rest#* }
+	sock=$dir/$dev-$mode.sock
+	"$app" --no-huge -m 256 --no-pci --no-shconf --file-prefix "vhdperfsmoke$$$mode" -l 0 \
+		-- -s "$sock" --mode "$mode" "$@" >"$dir/app.log" 2>&1 &
 	pid=$!
-	"$perf" -s "${sock}0" --connect-ms 15000 -n 300 -w 20 -S "$2" -q "$3" -b "$4" \
-		--no-floor --backend-pid "$pid" --label "smoke-$1" --json - ||
-		fail "vhd-perf failed against --mode $1 (style $2, qd $3, size $4)"
+	# shellcheck disable=SC2086
+	"$perf" -d "$dev" -s "${sock}0" --connect-ms 15000 -n 300 -w 20 -S "$style" -q "$qd" \
+		$gen --no-floor --backend-pid "$pid" --label "smoke-$mode" --json - ||
+		fail "vhd-perf -d $dev failed against --mode $mode (style $style, qd $qd)"
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
 	rc=$?
 	pid=
-	[ "$rc" -eq 0 ] || fail "backend in --mode $1 exited with status $rc after SIGTERM"
+	[ "$rc" -eq 0 ] || fail "$dev backend in --mode $mode exited with status $rc on SIGTERM"
 done
-echo "perf-smoke: ok"
+echo "perf-smoke: $dev ok"

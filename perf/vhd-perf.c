@@ -58,7 +58,8 @@ usage(FILE *fp)
 		"  -w, --warmup N           completions not measured (1000)\n"
 		"  -S, --style STYLE        poll: spin on the used ring; notify: sleep on the\n"
 		"                           call eventfd (poll)\n"
-		"      --ring N             ring size (smallest power of two >= qd, at least 8)\n"
+		"      --ring N             ring size (default: the smallest power of two, at\n"
+		"                           least 8, that holds qd requests)\n"
 		"      --connect-ms MS      keep retrying the socket this long (5000)\n"
 		"      --backend-pid PID    report the backend's CPU use (/proc/PID/stat)\n"
 		"      --idle SEC           then stay connected, idle, SEC s and report its CPU\n"
@@ -76,7 +77,8 @@ usage(FILE *fp)
 		"  -j, --json FILE          write the JSON report to FILE ('-': stdout)\n"
 		"      --tsv FILE           append one tab-separated summary row to FILE\n"
 		"      --quiet              no table on stdout\n"
-		"  -h, --help\n");
+		"  -h, --help\n\n"
+		"Exit status: 0, 1 on failure, 2 when some completions were errors.\n");
 }
 
 enum {
@@ -401,5 +403,11 @@ main(int argc, char **argv)
 		rc = 1;
 	if (o.tsv != NULL && vhd_perf_report_tsv(o.tsv, &rep) != 0)
 		rc = 1;
+	/* Figures over error completions would flatter a broken backend: say so. */
+	if (rc == 0 && rep.run != NULL && run.errors > 0) {
+		fprintf(stderr, "vhd-perf: %lu of %lu completions were errors\n", run.errors,
+			run.reqs);
+		rc = 2;
+	}
 	return rc;
 }

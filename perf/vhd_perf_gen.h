@@ -37,6 +37,7 @@ struct vhd_perf_gen {
 	uint16_t num_queues;   /**< queues the device has (all are set up) */
 	uint16_t queue;        /**< queue requests are posted on */
 	uint32_t default_size; /**< --size when not given */
+	uint16_t descs;        /**< descriptors one request takes (no indirect) */
 
 	/** Check @p cfg; @return 0, or -1 with one error line printed. */
 	int (*check)(const struct vhd_perf_gen_cfg *cfg);

@@ -128,6 +128,7 @@ const struct vhd_perf_gen vhd_perf_gen_gpio = {
 	.num_queues = 2,
 	.queue = 0,
 	.default_size = sizeof(struct gpio_req),
+	.descs = 2,
 	.check = gpio_check,
 	.slot_bytes = gpio_slot_bytes,
 	.prepare = gpio_prepare,

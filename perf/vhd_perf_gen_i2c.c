@@ -86,6 +86,7 @@ const struct vhd_perf_gen vhd_perf_gen_i2c = {
 	.num_queues = 1,
 	.queue = 0,
 	.default_size = 1,
+	.descs = 3,
 	.check = i2c_check,
 	.slot_bytes = i2c_slot_bytes,
 	.prepare = i2c_prepare,

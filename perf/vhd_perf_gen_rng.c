@@ -57,6 +57,7 @@ const struct vhd_perf_gen vhd_perf_gen_rng = {
 	.num_queues = 1,
 	.queue = 0,
 	.default_size = 64,
+	.descs = 1,
 	.check = rng_check,
 	.slot_bytes = rng_slot_bytes,
 	.prepare = rng_prepare,

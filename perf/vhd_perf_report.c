@@ -193,7 +193,8 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	if (ftell(fp) == 0)
 		fprintf(fp, "label\tdevice\tstyle\tqd\tsize\treqs_per_s\tmb_per_s\tp50_ns\tp90_ns\t"
 			"p99_ns\tp999_ns\tmax_ns\tx_pp_p50\tx_pp_p99\tx_efd_p50\tx_efd_p99\t"
-			"errors\ttool_cpu_pct\tbe_cpu_pct\tbe_idle_cpu_pct\tsrc_mb_per_s\n");
+			"errors\ttool_cpu_pct\tbe_cpu_pct\tbe_idle_cpu_pct\tsrc_mb_per_s\t"
+			"src_p50_ns\n");
 	fprintf(fp, "%s\t", label);
 	if (run != NULL)
 		fprintf(fp, "%s\t%s\t%u\t%u\t%.0f\t%.3f\t%lu\t%lu\t%lu\t%lu\t%lu\t", run->device,
@@ -216,9 +217,9 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	else
 		fprintf(fp, "-\t-\t-\t-\t");
 	if (src != NULL)
-		fprintf(fp, "%.3f\n", per_s(src->bytes, src->elapsed_ns) / 1e6);
+		fprintf(fp, "%.3f\t%lu\n", per_s(src->bytes, src->elapsed_ns) / 1e6, src->lat.p50);
 	else
-		fprintf(fp, "-\n");
+		fprintf(fp, "-\t-\n");
 	fclose(fp);
 	return 0;
 }

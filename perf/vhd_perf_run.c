@@ -270,8 +270,9 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	uint32_t slot_sz = (gen->slot_bytes(&cfg->gen_cfg) + SLOT_ALIGN - 1) & ~(SLOT_ALIGN - 1);
 	struct vhd_fe_opts fo = { 0 };
 	struct loop l = { .cfg = cfg };
-	uint16_t ring = cfg->ring_size, q;
+	uint32_t ring = cfg->ring_size, need = cfg->qd * gen->descs;
 	uint64_t want;
+	uint16_t q;
 	int rc = -1, err;
 	uint32_t s;
 
@@ -283,10 +284,11 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	out->backend_cpu_pct = -1;
 	out->backend_idle_cpu_pct = -1;
 	if (ring == 0)
-		for (ring = 8; ring < cfg->qd; ring *= 2)
+		for (ring = 8; ring < need; ring *= 2)
 			;
-	if (ring < cfg->qd) {
-		fprintf(stderr, "vhd-perf: --ring %u is smaller than --qd %u\n", ring, cfg->qd);
+	if (ring < need || ring > 32768) {
+		fprintf(stderr, "vhd-perf: a ring of %u can't hold --qd %u requests of %u "
+			"descriptors (at most 32768)\n", ring, cfg->qd, gen->descs);
 		return -1;
 	}
 	l.slot = calloc(cfg->qd, sizeof(*l.slot));
@@ -323,7 +325,7 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	}
 	/* rte_vhost only starts a device once every ring it knows of is live. */
 	for (q = 0; q < gen->num_queues; q++) {
-		err = vhd_fe_queue_setup(l.fe, q, ring);
+		err = vhd_fe_queue_setup(l.fe, q, (uint16_t)ring);
 		if (err == 0)
 			err = vhd_fe_queue_start(l.fe, q);
 		if (err != 0) {
