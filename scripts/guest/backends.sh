@@ -105,6 +105,38 @@ vhd_backend_start() {
 	return 1
 }
 
+# vhd_backend_start_client NAME DEVICE [DEVICE-OPTIONS...]
+# Like vhd_backend_start but with --client: the backend connects to the
+# frontend's socket (run-guest.sh --dev-server) and reconnects when it goes
+# away, which is the way a frontend survives a backend restart.
+vhd_backend_start_client() {
+	local name=$1 dev=$2
+	shift 2
+	local exe sock prefix log
+	exe=$(vhd_app_path "$dev")
+	[ -x "$exe" ] || { echo "backends: no executable $exe" >&2; return 1; }
+	sock=$VHD_WORK/$name.sock
+	prefix=vhd-$name-$$
+	log=$VHD_WORK/$name.log
+	# The app appends the socket index: it connects to NAME.sock0.
+	VHD_BE_SOCK[$name]=${sock}0
+	VHD_BE_PREFIX[$name]=$prefix
+	VHD_BE_LOG[$name]=$log
+	VHD_BE_ARGS[$name]="$dev --client $*"
+	"$exe" --no-huge -m 256 --no-pci --no-shconf -l "$VHD_BACKEND_LCORES" \
+		--file-prefix "$prefix" -- --client -s "$sock" "$@" </dev/null >>"$log" 2>&1 &
+	VHD_BE_PID[$name]=$!
+	echo "backends: started $name: ${exe##*/} ... -- --client -s $sock $* (pid ${VHD_BE_PID[$name]})" >&2
+	sleep 0.5
+	if ! kill -0 "${VHD_BE_PID[$name]}" 2>/dev/null; then
+		wait "${VHD_BE_PID[$name]}" 2>/dev/null || true
+		unset "VHD_BE_PID[$name]"
+		echo "backends: $name exited at once; its log:" >&2
+		sed 's/^/  /' "$log" >&2
+		return 1
+	fi
+}
+
 vhd_backend_sock() { echo "${VHD_BE_SOCK[$1]}"; }
 vhd_backend_log() { echo "${VHD_BE_LOG[$1]}"; }
 vhd_backend_prefix() { echo "${VHD_BE_PREFIX[$1]}"; }
@@ -129,7 +161,11 @@ vhd_backend_stop() {
 		wait "$pid" 2>/dev/null || rc=$?
 		unset "VHD_BE_PID[$name]"
 	fi
-	rm -f "${VHD_BE_SOCK[$name]:-}"
+	# A client's socket belongs to the frontend listening on it.
+	case ${VHD_BE_ARGS[$name]:-} in
+	*" --client"*) ;;
+	*) rm -f "${VHD_BE_SOCK[$name]:-}" ;;
+	esac
 	# DPDK leaves its runtime dir (telemetry socket) behind; the prefix is
 	# ours alone, so remove it.
 	[ -z "${VHD_BE_PREFIX[$name]:-}" ] || rm -rf "/var/run/dpdk/${VHD_BE_PREFIX[$name]}"

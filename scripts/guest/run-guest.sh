@@ -21,6 +21,10 @@ usage: ${0##*/} [options]
   --dev TYPE:SOCK[,PROP=VAL...]
                      attach vhost-user-TYPE-pci on socket SOCK (rng, gpio, i2c,
                      vsock, scsi, input, blk, gpu, ...), repeatable
+  --dev-server TYPE:SOCK[,PROP=VAL...]
+                     like --dev, but QEMU listens on SOCK and waits for the
+                     backend to connect (backend in --client mode; survives
+                     backend restarts)
   --reconnect SEC    QEMU reconnects to a backend socket that goes away, every
                      SEC seconds (chardev reconnect=SEC)
   --log FILE         serial console log (default: a temporary file, removed)
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--file) files+=("$2"); shift ;;
 	--env) envs+=("$2"); shift ;;
 	--dev) devs+=("$2"); shift ;;
+	--dev-server) devs+=("server:$2"); shift ;;
 	--log) log=$2; shift ;;
 	--reconnect) reconnect=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -125,6 +130,8 @@ cp "$initrd" "$work/initrd"
 devargs=()
 i=0
 for d in "${devs[@]}"; do
+	server=0
+	case $d in server:*) server=1; d=${d#server:} ;; esac
 	type=${d%%:*}
 	rest=${d#*:}
 	[ "$type" != "$d" ] && [ -n "$rest" ] || vhd_die "--dev takes TYPE:SOCK, got '$d'"
@@ -132,8 +139,15 @@ for d in "${devs[@]}"; do
 	props=
 	[ "$sock" = "$rest" ] || props=,${rest#*,}
 	case $type in *[!a-z0-9-]*) vhd_die "bad device type '$type'" ;; esac
-	[ -S "$sock" ] || vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
-	devargs+=(-chardev "socket,path=$sock,id=vhd$i${reconnect:+,reconnect=$reconnect}" -device "vhost-user-$type-pci,chardev=vhd$i$props")
+	if [ "$server" = 1 ]; then
+		# QEMU blocks in startup until the backend connects.
+		rm -f "$sock"
+		chr="socket,path=$sock,id=vhd$i,server=on,wait=on"
+	else
+		[ -S "$sock" ] || vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
+		chr="socket,path=$sock,id=vhd$i${reconnect:+,reconnect=$reconnect}"
+	fi
+	devargs+=(-chardev "$chr" -device "vhost-user-$type-pci,chardev=vhd$i$props")
 	i=$((i + 1))
 done
 

@@ -72,7 +72,7 @@ reconnect)
 	# and restart the backend, then read again. A dead device leaves the
 	# read blocked for good; only SIGKILL ends it (wait_for_completion_killable).
 	sleep "${VHD_RNG_RESTART_WAIT:-8}"
-	timeout -s KILL 20 head -c 1024 /dev/hwrng >/tmp/b
+	timeout -s KILL 8 head -c 1024 /dev/hwrng >/tmp/b
 	got=$(wc -c </tmp/b)
 	echo "VHD-RNG-AFTER-RESTART bytes=$got"
 	if [ "$got" = 1024 ] && ! cmp -s /tmp/a /tmp/b; then

@@ -7,9 +7,12 @@
 #   1. plain: right hw_random source, varied data, throughput logged, the
 #      backend's telemetry counters account for what the guest read
 #   2. rate limit: with -m 1024 -p 1000 the guest needs > 2 s for 4 KiB
-#   3. backend restart while the guest runs: reported, not failed, since
-#      it depends on QEMU's reconnect support (VHD_RNG_RECONNECT=SEC tries
-#      QEMU's chardev reconnect=SEC; QEMU 7.2 aborts at realize with it)
+#   3. backend restart while the guest runs, backend in --client mode and
+#      QEMU listening: QEMU 7.2 reconnects and the guest reads on
+#   4. the same with the backend listening: QEMU 7.2 survives but the device
+#      stays dead (with VHD_RNG_RECONNECT=SEC, chardev reconnect=SEC, QEMU 7.2
+#      aborts at realize). Restarts are reported, not failed: they depend on
+#      QEMU's reconnect support.
 # Each backend must exit 0 on SIGTERM.
 set -euo pipefail
 
@@ -74,42 +77,60 @@ if guest rng1 ratelimit; then pass "guest checks (ratelimit)"; else fail "guest 
 echo "telemetry stats: $(vhd_telemetry rng1 /vhost_device/stats,0)"
 stop_clean rng1
 
-echo "== 3. backend restart under a running guest"
-vhd_backend_start rng2 rng
-rc=0
-"$run_guest" --script "$here/rng-guest.sh" --env VHD_RNG_CASE=reconnect ${VHD_RNG_RECONNECT:+--reconnect $VHD_RNG_RECONNECT} \
-	--dev rng:"$(vhd_backend_sock rng2)" --log "$VHD_WORK/reconnect.console" \
-	--timeout 120 &
-guest_pid=$!
-restarted=0
-for _ in $(seq 1 600); do
-	if grep -q '^VHD-RNG-RESTART-BACKEND' "$VHD_WORK/reconnect.console" 2>/dev/null; then
-		vhd_backend_stop rng2 || true
-		sleep 1
-		vhd_backend_start rng2 rng && restarted=1
-		break
+# restart_case server|client: boot a guest whose script reads, asks for a
+# backend restart on the console, then reads again; restart the backend when
+# asked. server: the backend listens (QEMU's usual client chardev); client:
+# QEMU listens and the backend runs with --client, reconnecting on restart.
+restart_case() {
+	local how=$1 rc=0 restarted=0 con=$VHD_WORK/restart-$1.console guest_pid after dev
+	if [ "$how" = client ]; then
+		vhd_backend_start_client rng2 rng
+		dev=(--dev-server rng:"$(vhd_backend_sock rng2)")
+	else
+		vhd_backend_start rng2 rng
+		dev=(--dev rng:"$(vhd_backend_sock rng2)" ${VHD_RNG_RECONNECT:+--reconnect "$VHD_RNG_RECONNECT"})
 	fi
-	kill -0 "$guest_pid" 2>/dev/null || break
-	sleep 0.1
-done
-wait "$guest_pid" || rc=$?
-grep -v '^\[ *[0-9.]*\]' "$VHD_WORK/reconnect.console" | sed 's/^/guest| /'
-after=$(sed -n 's/^VHD-RNG-AFTER-RESTART bytes=\([0-9]*\).*/\1/p' "$VHD_WORK/reconnect.console")
-if [ "$restarted" = 1 ] && [ "$rc" = 0 ] && [ "${after:-0}" = 1024 ]; then
-	pass "guest kept reading across a backend restart"
-elif [ -z "$after" ]; then
-	# Seen with QEMU 7.2 and chardev reconnect=1: realize fails with "Failed to
-	# set msg fds" and QEMU aborts on an assertion before the guest boots.
-	echo "NOTE: QEMU did not survive (guest status $rc, backend restarted=$restarted);" \
-		"QEMU 7.2 limitation, not a failure"
-else
-	# Seen with QEMU 7.2 without reconnect: QEMU and the guest survive the
-	# backend going away, but the client chardev never reconnects, so the
-	# device stays dead and the guest's read has to be killed.
-	echo "NOTE: QEMU survived the backend restart but the rng device did not come back" \
-		"(guest read ${after:-0} bytes, status $rc); QEMU 7.2 limitation, not a failure"
-fi
-vhd_backend_alive rng2 && stop_clean rng2
+	"$run_guest" --script "$here/rng-guest.sh" --env VHD_RNG_CASE=reconnect \
+		--env VHD_RNG_RESTART_WAIT=4 "${dev[@]}" --log "$con" --timeout 120 &
+	guest_pid=$!
+	for _ in $(seq 1 600); do
+		if grep -q '^VHD-RNG-RESTART-BACKEND' "$con" 2>/dev/null; then
+			vhd_backend_stop rng2 || true
+			sleep 0.5
+			if [ "$how" = client ]; then
+				vhd_backend_start_client rng2 rng && restarted=1
+			else
+				vhd_backend_start rng2 rng && restarted=1
+			fi
+			break
+		fi
+		kill -0 "$guest_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$guest_pid" || rc=$?
+	grep -v '^\[ *[0-9.]*\]' "$con" | sed 's/^/guest| /'
+	after=$(sed -n 's/^VHD-RNG-AFTER-RESTART bytes=\([0-9]*\).*/\1/p' "$con")
+	if [ "$restarted" = 1 ] && [ "$rc" = 0 ] && [ "${after:-0}" = 1024 ]; then
+		pass "guest kept reading across a backend restart (backend as $how)"
+	elif [ -z "$after" ]; then
+		# Seen with QEMU 7.2 and chardev reconnect=1: realize fails with
+		# "Failed to set msg fds" and QEMU aborts on an assertion.
+		echo "NOTE: QEMU did not survive (backend as $how, guest status $rc," \
+			"restarted=$restarted); QEMU 7.2 limitation, not a failure"
+	else
+		# Seen with QEMU 7.2 as the client without reconnect: QEMU and the
+		# guest live on, but the chardev never reconnects, so the device
+		# stays dead and the guest's read has to be killed.
+		echo "NOTE: QEMU survived the backend restart but the rng device did not come" \
+			"back (backend as $how, guest read ${after:-0} bytes, status $rc); not a failure"
+	fi
+	if vhd_backend_alive rng2; then stop_clean rng2; fi
+}
+
+echo "== 3. backend restart, backend as --client (QEMU listens)"
+restart_case client
+echo "== 4. backend restart, backend listening (QEMU client, no reconnect)"
+restart_case server
 
 echo "== rng guest test: $fails failure(s)"
 [ "$fails" = 0 ]
