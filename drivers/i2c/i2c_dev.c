@@ -216,9 +216,19 @@ i2c_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 {
 	struct i2c_dev *d = priv;
 
+	unsigned int i;
+
 	(void)q;
-	(void)vq;
-	/* the ring is going away: held requests are never completed */
+	/* The group's last request may never come. Linux's driver waits for every request of
+	 * a transfer without a timeout, so the held ones answer ERR now rather than never;
+	 * the ring is still mapped here and the host publishes our used index after this.
+	 */
+	for (i = 0; i < d->n_held; i++) {
+		d->stats.skipped++;
+		vhd_vq_push(vq, d->held[i].id, i2c_reply_held(d, &d->held[i], false));
+	}
+	if (d->n_held > 0)
+		vhd_vq_notify(vq);
 	i2c_drop_held(d);
 	d->failing = false;
 	d->vq = NULL;

@@ -22,7 +22,11 @@
  *
  * A request whose out header cannot be read ends its group (its flags are
  * unknown). A request without a writable status byte is completed with used
- * length 0.
+ * length 0. Unknown flag bits and the padding field are ignored.
+ *
+ * When the queue stops (GET_VRING_BASE, new memory table, disconnect) with a
+ * group still incomplete, its held requests answer ERR: the guest's driver
+ * would otherwise wait for them forever.
  */
 
 #ifndef I2C_DEV_H

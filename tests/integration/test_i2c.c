@@ -411,6 +411,41 @@ test_malformed(void **state)
 	vhd_fe_destroy(fe);
 }
 
+/* stopping the queue in the middle of a group answers what was held, no guest hang */
+static void
+test_stop_with_open_group(void **state)
+{
+	static struct vhd_fe_app a;
+	static const char *const args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *ring;
+	struct rq r;
+	uint16_t id, last_avail;
+	uint32_t len;
+
+	(void)state;
+	app_up(&a, args, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	rq_post(fe, &r, RG, FN, 2, "\x09\x44", true);
+	assert_int_equal(vhd_fe_wait_used(fe, 0, 300), 0);
+	assert_int_equal(vhd_fe_queue_stop(fe, 0, &last_avail), 0);
+	assert_int_equal(last_avail, 1);
+	ring = vhd_fe_queue_ring(fe, 0);
+	assert_int_equal(vhd_fe_ring_get_used(ring, &id, &len, NULL), 1);
+	assert_int_equal(id, r.head);
+	assert_int_equal(*r.st, MSG_ERR);
+	/* the write never reached the bus; the queue serves again after a restart */
+	assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
+	{
+		uint8_t b[1];
+
+		rd_at(fe, RG, 0x09, b, 1);
+		assert_int_equal(b[0], 0x00);
+	}
+	app_down(&a, 1);
+	vhd_fe_destroy(fe);
+}
+
 static void
 test_poll_mode(void **state)
 {
@@ -513,6 +548,7 @@ main(void)
 		T(test_two_sockets),
 		T(test_eeprom_image),
 		T(test_malformed),
+		T(test_stop_with_open_group),
 		T(test_poll_mode),
 		T(test_bad_options),
 	};

@@ -511,12 +511,14 @@ test_group_too_long(void **state)
 	fx_free(x);
 }
 
-/* queue_stop forgets held requests (ASan checks nothing leaks) and the group state */
+/* queue_stop answers an incomplete group with ERR (the guest would wait forever) and resets */
 static void
-test_queue_stop_drops_group(void **state)
+test_queue_stop_fails_group(void **state)
 {
 	struct fx *x = fx_new(16, 0);
 	struct rq r[2];
+	uint16_t id;
+	uint32_t len;
 
 	(void)state;
 	post(x, &r[0], 0x20, FN, 4);
@@ -524,12 +526,23 @@ test_queue_stop_drops_group(void **state)
 	assert_int_equal(x->dev.n_held, 1);
 	i2c_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
 	assert_int_equal(x->dev.n_held, 0);
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 1);
+	assert_int_equal(id, r[0].head);
+	assert_int_equal(len, 1);
+	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(x->a.n_xfers, 0);
 	i2c_dev_ops.queue_start(&x->dev, 0, &x->p.vq);
 	post(x, &r[1], 0x21, 0, 1);
 	assert_int_equal(serve(x, &r[1], 1), 1);
 	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_OK);
 	assert_int_equal(x->a.xfer_len[0], 1);
 	assert_int_equal(x->a.log[0].addr, 0x21);
+	/* a failing group does not outlive the queue either */
+	post(x, &r[0], 0x33, FN, 1);
+	assert_int_equal(serve(x, r, 1), 1);
+	assert_true(x->dev.failing);
+	i2c_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
+	assert_false(x->dev.failing);
 	fx_free(x);
 }
 
@@ -584,7 +597,7 @@ main(void)
 		cmocka_unit_test(test_bad_wire_addr),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_group_too_long),
-		cmocka_unit_test(test_queue_stop_drops_group),
+		cmocka_unit_test(test_queue_stop_fails_group),
 		cmocka_unit_test(test_sim_eeprom_through_queue),
 	};
 
