@@ -7,6 +7,7 @@
  * guest, next to the hardware floor of the same two cores. See perf/README.md.
  */
 
+#include <ctype.h>
 #include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ usage(FILE *fp)
 		"  -q, --qd N               requests kept in flight (1)\n"
 		"  -b, --size BYTES         request size (generator default)\n"
 		"      --op OP              generator operation (gpio: get | set)\n"
-		"      --target N           gpio line / i2c 7-bit address (0)\n"
+		"      --target N           gpio line / i2c 7-bit address, decimal or 0x hex (0)\n"
 		"  -n, --count N            measured requests (100000)\n"
 		"  -t, --duration SEC       measure for SEC seconds instead of --count\n"
 		"  -w, --warmup N           completions not measured (1000)\n"
@@ -131,23 +132,30 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Unsigned decimal in [min, max]; one error line naming the option otherwise. */
+/*
+ * Unsigned decimal, or hexadecimal with 0x (i2c addresses are written so),
+ * in [min, max]; one error line naming the option otherwise.
+ */
 static int
-parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+parse_u64(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 {
+	int base = strncmp(arg, "0x", 2) == 0 ? 16 : 10;
+	const char *s = arg;
 	unsigned long long v;
 	char *end;
 
-	if (s[0] < '0' || s[0] > '9')
+	if (base == 16)
+		s += 2;
+	if (!isxdigit((unsigned char)s[0]) || (base == 10 && !isdigit((unsigned char)s[0])))
 		goto bad;
-	v = strtoull(s, &end, 10);
+	v = strtoull(s, &end, base);
 	if (*end != '\0' || v < min || v > max)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
 	fprintf(stderr, "vhd-perf: --%s must be an integer in [%lu, %lu], not '%s'\n", opt,
-		(unsigned long)min, (unsigned long)max, s);
+		(unsigned long)min, (unsigned long)max, arg);
 	return -1;
 }
 
@@ -359,7 +367,7 @@ write_json(const char *path, const struct vhd_perf_report *rep)
 int
 main(int argc, char **argv)
 {
-	struct vhd_perf_report rep = { NULL, NULL, NULL };
+	struct vhd_perf_report rep = { NULL, NULL, NULL, NULL };
 	struct vhd_perf_floor floor;
 	struct vhd_perf_result run;
 	struct vhd_perf_source src;
@@ -368,6 +376,7 @@ main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
+	rep.label = o.label;
 	if (vhd_perf_pin(o.cpu) != 0) {
 		fprintf(stderr, "vhd-perf: cannot pin to CPU %d\n", o.cpu);
 		return 1;

@@ -182,7 +182,7 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	const struct vhd_perf_result *run = r->run;
 	const struct vhd_perf_source *src = r->source;
 	int have_floor = f != NULL && f->valid;
-	const char *label = run != NULL ? run->label : src != NULL ? "source" : "floor";
+	const char *label = r->label != NULL ? r->label : "run";
 	FILE *fp;
 
 	fp = fopen(path, "a");

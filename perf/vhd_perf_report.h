@@ -49,6 +49,7 @@ struct vhd_perf_source {
 
 /** What one invocation measured; NULL members were not measured. */
 struct vhd_perf_report {
+	const char *label; /**< --label: names the TSV row */
 	const struct vhd_perf_floor *floor;
 	const struct vhd_perf_result *run;
 	const struct vhd_perf_source *source;
