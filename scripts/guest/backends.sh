@@ -184,3 +184,21 @@ vhd_telemetry() {
 vhd_telemetry_field() {
 	python3 "$VHD_GUEST_DIR/telemetry.py" --prefix "${VHD_BE_PREFIX[$1]}" --field "$2" "$3"
 }
+
+# vhd_sim_ctl PATH COMMAND...: send text commands (one per argument) to a
+# simulated device's control socket (vhost-device-gpio --sim-control) and
+# print one reply line per command.
+vhd_sim_ctl() {
+	python3 - "$@" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+for cmd in sys.argv[2:]:
+    f.write(cmd + "\n")
+    f.flush()
+    print(f.readline().rstrip("\n"))
+s.close()
+PY
+}
