@@ -102,6 +102,13 @@ gpio_gpiod_set_direction(struct gpio_chip *chip, uint16_t line, uint8_t dir, uin
 		l->dir = dir;
 		return 0;
 	}
+	/* Same direction again: no release, which would glitch the pin. */
+	if (dir == l->dir && dir != GPIO_DIRECTION_NONE && gpiod_line_is_requested(l->line)) {
+		errno = 0;
+		if (dir == GPIO_DIRECTION_OUT && gpiod_line_set_value(l->line, value) != 0)
+			return gpio_gpiod_errno();
+		return 0;
+	}
 	gpio_gpiod_release(g, l);
 	l->dir = GPIO_DIRECTION_NONE;
 	errno = 0;

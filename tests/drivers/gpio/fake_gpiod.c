@@ -30,6 +30,7 @@ struct gpiod_chip {
 static struct gpiod_chip chip0;
 static struct gpiod_line lines[FAKE_NLINES];
 static int fail_requests;
+static unsigned int nrequests;
 static bool fail_reads;
 
 void
@@ -48,6 +49,13 @@ fake_gpiod_reset(void)
 	}
 	fail_requests = 0;
 	fail_reads = false;
+	nrequests = 0;
+}
+
+unsigned int
+fake_gpiod_requests(void)
+{
+	return nrequests;
 }
 
 enum fake_req
@@ -181,6 +189,7 @@ fake_request(struct gpiod_line *line, enum fake_req req, const char *consumer)
 		return -1;
 	}
 	line->req = req;
+	nrequests++;
 	if (fake_events(line))
 		line->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	return 0;

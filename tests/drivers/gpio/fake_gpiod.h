@@ -44,6 +44,9 @@ void fake_gpiod_fail_requests(int err);
 /** Make event reads fail (a broken event fd). */
 void fake_gpiod_fail_reads(bool on);
 
+/** Successful line requests since the reset. */
+unsigned int fake_gpiod_requests(void);
+
 /** Chips currently open (leak check). */
 int fake_gpiod_open_chips(void);
 

@@ -190,11 +190,19 @@ test_directions(void **state)
 	ok(f, GPIO_MSG_SET_VALUE, 1, 0);
 	assert_int_equal(fake_gpiod_level(1), 0);
 	assert_int_equal(value_of(f, 1), 0);
+	/* Output again: the request is kept (no glitch), the value driven. */
+	ok(f, GPIO_MSG_SET_VALUE, 1, 1);
+	ok(f, GPIO_MSG_SET_DIRECTION, 1, GPIO_DIRECTION_OUT);
+	assert_int_equal(fake_gpiod_requests(), 1);
+	assert_int_equal(fake_gpiod_level(1), 1);
+	ok(f, GPIO_MSG_SET_VALUE, 1, 0);
 	/* Output to input: released and requested again. */
 	fake_gpiod_drive(1, 1);
 	ok(f, GPIO_MSG_SET_DIRECTION, 1, GPIO_DIRECTION_IN);
 	assert_int_equal(fake_gpiod_req(1), FAKE_IN);
 	assert_int_equal(value_of(f, 1), 1);
+	ok(f, GPIO_MSG_SET_DIRECTION, 1, GPIO_DIRECTION_IN);
+	assert_int_equal(fake_gpiod_requests(), 2);
 	/* Released: the kernel line is free, the guest reads the last value. */
 	ok(f, GPIO_MSG_SET_DIRECTION, 1, GPIO_DIRECTION_NONE);
 	assert_int_equal(fake_gpiod_req(1), FAKE_FREE);
