@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "i2c_config.h"
 #include "i2c_dev.h"
@@ -51,6 +53,31 @@ usage(const char *prog)
 	       prog, MAX_SOCKETS, prog);
 }
 
+/* As upstream: a socket in a missing directory is one clear error, not a bind failure. */
+static int
+check_socket_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t n;
+
+	if (slash == NULL)
+		return 0;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		fprintf(stderr, "error: --socket-path too long\n");
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "error: --socket-path %s: directory %s does not exist\n", path, dir);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -67,7 +94,7 @@ main(int argc, char **argv)
 	struct vhd_common_opts copts;
 	static struct i2c_map map;
 	struct i2c_cfg *cfg;
-	struct i2c_dev *devs;
+	static struct i2c_dev *devs; /* static: devices keep pointers into it until exit */
 	uint64_t count = 1;
 	unsigned int i;
 	int c, shift;
@@ -94,7 +121,7 @@ main(int argc, char **argv)
 			if (vhd_parse_u64(optarg, 1, MAX_SOCKETS, &count) != 0) {
 				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
 					MAX_SOCKETS, optarg);
-				return 1;
+				goto fail;
 			}
 			break;
 		case 'l':
@@ -102,38 +129,42 @@ main(int argc, char **argv)
 			break;
 		case OPT_SIM_CLIENT:
 			if (i2c_cfg_parse_sim_client(cfg, optarg) != 0)
-				return 1;
+				goto fail;
 			break;
 		case 'h':
 			usage(argv[0]);
+			i2c_cfg_fini(cfg);
+			free(cfg);
 			return 0;
 		case ':':
 			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
-			return 1;
+			goto fail;
 		case '?':
 			fprintf(stderr, "error: unknown option %s (see --help)\n", argv[optind - 1]);
-			return 1;
+			goto fail;
 		default:
 			if (vhd_common_opt(c, optarg, &copts) != 1)
-				return 1;
+				goto fail;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 1;
+		goto fail;
 	}
 	if (path == NULL) {
 		fprintf(stderr, "error: --socket-path is required (see --help)\n");
-		return 1;
+		goto fail;
 	}
 	if (list == NULL) {
 		fprintf(stderr, "error: --device-list is required (see --help)\n");
-		return 1;
+		goto fail;
 	}
+	if (check_socket_dir(path) != 0)
+		goto fail;
 	/* every check that needs no hardware runs before any adapter is opened */
 	if (i2c_cfg_parse_list(cfg, list) != 0 ||
 	    i2c_cfg_build(cfg, &i2c_linux_sys_default, &map) != 0)
-		return 1;
+		goto fail;
 	i2c_cfg_fini(cfg);
 	free(cfg);
 	devs = calloc(count, sizeof(*devs));
@@ -152,4 +183,9 @@ main(int argc, char **argv)
 	free(devs);
 	i2c_map_fini(&map);
 	return c;
+fail:
+	/* nothing was opened: i2c_cfg_build() closes what it opened when it fails */
+	i2c_cfg_fini(cfg);
+	free(cfg);
+	return 1;
 }

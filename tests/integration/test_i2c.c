@@ -523,6 +523,8 @@ test_bad_options(void **state)
 	static const char *const nohost[] = {"-l", "99:4", NULL};
 	static const char *const nolist[] = {NULL};
 	static const char *const unknown[] = {"--bogus", NULL};
+	static const char *const nodir[] = {"-s", "/nonexistent/dir/i2c.sock", "-l", "sim0:4",
+					    "--sim-client", "4=regs", NULL};
 
 	(void)state;
 	bad_cmdline("duplicate address", dup, true, "4");
@@ -536,6 +538,7 @@ test_bad_options(void **state)
 	bad_cmdline("no device list", nolist, true, "--device-list");
 	bad_cmdline("unknown option", unknown, true, "bogus");
 	bad_cmdline("no socket path", noclient, false, "--socket-path");
+	bad_cmdline("socket directory missing", nodir, false, "/nonexistent/dir");
 }
 
 int
