@@ -60,7 +60,7 @@ main(int argc, char **argv)
 	struct gpio_chip_spec specs[MAX_SOCKETS];
 	const char *path = NULL, *list = NULL, *ctl = NULL;
 	struct gpio_dev *devs[MAX_SOCKETS];
-	struct vhd_common_opts copts;
+	struct vhd_common_opts copts, o;
 	uint64_t count = 1;
 	char msg[160];
 	int c, shift, n, rc;
@@ -157,7 +157,16 @@ main(int argc, char **argv)
 			fprintf(stderr, "error: --socket-path too long\n");
 			return 1;
 		}
-		if (vhd_dev_create(name, &gpio_dev_ops, devs[i], &copts) == NULL)
+		/*
+		 * Not vhd_dev_create_all(): our device states are separate
+		 * allocations. Same placement: socket i on the i-th lcore, cycling.
+		 */
+		o = copts;
+		if (copts.n_lcores != 0) {
+			o.lcores[0] = copts.lcores[i % copts.n_lcores];
+			o.n_lcores = 1;
+		}
+		if (vhd_dev_create(name, &gpio_dev_ops, devs[i], &o) == NULL)
 			return 1;
 	}
 	rc = vhd_run();
