@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
 #
-# Plot for perf/run.sh: gnuplot -e "datadir='DIR'; pp=PINGPONG_P50; ef=EVENTFD_P50" plot.gp
+# Plot for perf/run.sh:
+#   gnuplot -e "datadir='DIR'; pp=PINGPONG_P50; ef=EVENTFD_P50; dev='rng'" plot.gp
 # DIR/lat.dat: run p50 p99 p99.9 (ns); DIR/cpu.dat: mode load% idle%.
 
 set terminal pngcairo size 1200,500 font ",10"
 set output datadir.'/perf.png'
-set multiplot layout 1,2 title "vhost-device-rng, 64 B, qd 1: latency vs the floor; backend CPU"
+set multiplot layout 1,2 title "vhost-device-".dev.", qd 1: latency vs the floor; backend CPU"
 
 set style data histograms
 set style histogram clustered gap 1

@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
 #
-# Compare the rng backend in poll, interrupt and hybrid modes against the
-# hardware floor of the same two cores, in one run. See perf/README.md.
+# Compare a backend (rng by default) in poll, interrupt and hybrid modes
+# against the hardware floor of the same two cores, in one run. See perf/README.md.
 #
 #   perf/run.sh [-b BUILD_DIR] [-o OUT_DIR] [-t SECONDS] [--idle SECONDS]
 #               [--backend-cpu N] [--tool-cpu N] [--hugepages N] [--no-build]
-#               [--modes "poll interrupt hybrid"] [--install-gnuplot]
+#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c] [--install-gnuplot]
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +21,7 @@ huge_pages=256
 do_build=1
 modes="poll interrupt hybrid"
 install_gnuplot=0
+dev=rng
 
 usage() {
 	sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--no-build) do_build=0; shift ;;
 	--modes) modes=$2; shift 2 ;;
 	--install-gnuplot) install_gnuplot=1; shift ;;
+	--device) dev=$2; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage 1 >&2 ;;
 	esac
@@ -47,13 +49,20 @@ done
 [ -n "$out" ] || out=$src/perf/results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 perf=$build/perf/vhd-perf
-app=$build/app/vhost-device-rng/vhost-device-rng
+app=$build/app/vhost-device-$dev/vhost-device-$dev
+# Per device: backend options (simulated hardware) and the request generator.
+case $dev in
+rng) dev_opts=(); gen=(-d rng) ;;
+gpio) dev_opts=(-l s8); gen=(-d gpio --op get --target 1) ;;
+i2c) dev_opts=(-l sim0:0x20 --sim-client 0x20=regs); gen=(-d i2c --target 0x20) ;;
+*) echo "run.sh: --device must be rng, gpio or i2c" >&2; exit 1 ;;
+esac
 log() { echo "== $*" >&2; }
 
 # --- build -----------------------------------------------------------------
 if [ "$do_build" = 1 ]; then
 	[ -f "$build/build.ninja" ] || meson setup "$build" "$src" >/dev/null
-	ninja -C "$build" perf/vhd-perf app/vhost-device-rng/vhost-device-rng >/dev/null
+	ninja -C "$build" perf/vhd-perf "app/vhost-device-$dev/vhost-device-$dev" >/dev/null
 fi
 [ -x "$perf" ] && [ -x "$app" ] || { echo "run.sh: $perf or $app missing" >&2; exit 1; }
 
@@ -107,11 +116,11 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Sets bepid and sock (not a $(...) subshell: bepid must stay in this shell).
 start_backend() { # mode [device options...]
-	local mode=$1 base=$sock_dir/rng-$1.sock
+	local mode=$1 base=$sock_dir/$dev-$1.sock
 	shift
 	rm -f "$base" "${base}0"
 	"$app" -l "$be_cpu" "${eal_mem[@]}" --no-pci --file-prefix "vhdperf$$" \
-		-- -s "$base" --mode "$mode" "$@" >>"$out/backend-$mode.log" 2>&1 &
+		-- -s "$base" --mode "$mode" "${dev_opts[@]}" "$@" >>"$out/backend-$mode.log" 2>&1 &
 	bepid=$!
 	for _ in $(seq 150); do
 		if [ -S "${base}0" ]; then sock=${base}0; return 0; fi
@@ -146,12 +155,19 @@ done
 # --- each mode: latency (both tool styles), throughput, idle CPU --------------
 # name | vhd-perf arguments | backend device options. lat64-zero reads /dev/zero
 # instead of /dev/urandom: the same path minus most of the source's cost.
-runs=(
-	"lat64-poll|-b 64 -q 1 -S poll --idle $idle|"
-	"lat64-notify|-b 64 -q 1 -S notify|"
-	"lat64-zero|-b 64 -q 1 -S poll|-f /dev/zero"
-	"tput4k-poll|-b 4096 -q 32 -S poll --source /dev/urandom --source-seconds 1|"
-)
+if [ "$dev" = rng ]; then
+	runs=(
+		"lat64-poll|-b 64 -q 1 -S poll --idle $idle|"
+		"lat64-notify|-b 64 -q 1 -S notify|"
+		"lat64-zero|-b 64 -q 1 -S poll|-f /dev/zero"
+		"tput4k-poll|-b 4096 -q 32 -S poll --source /dev/urandom --source-seconds 1|"
+	)
+else
+	runs=(
+		"lat-poll|-q 1 -S poll --idle $idle|"
+		"lat-notify|-q 1 -S notify|"
+	)
+fi
 for mode in $modes; do
 	for r in "${runs[@]}"; do
 		IFS='|' read -r name args be_args <<<"$r"
@@ -161,7 +177,7 @@ for mode in $modes; do
 		# shellcheck disable=SC2086 # args is a list on purpose
 		taskset -c "$tool_cpu" "$perf" -s "$sock" -c "$tool_cpu" \
 			--floor-file "$out/floor.json" -t "$secs" -w 2000 --backend-pid "$bepid" \
-			--label "$mode/$name" $args --json "$out/$mode-$name.json" \
+			--label "$mode/$name" "${gen[@]}" $args --json "$out/$mode-$name.json" \
 			--tsv "$results" | tee "$out/$mode-$name.txt"
 		stop_backend
 	done
@@ -174,7 +190,7 @@ taskset -c "$tool_cpu" "$perf" --floor-only -c "$tool_cpu" -p "$be_cpu" \
 
 # --- one comparison table -----------------------------------------------------
 {
-	echo "# vhost-device-rng: poll vs interrupt vs hybrid ($(date -u +%FT%TZ), $(nproc) CPUs," \
+	echo "# vhost-device-$dev: poll vs interrupt vs hybrid ($(date -u +%FT%TZ), $(nproc) CPUs," \
 		"backend cpu $be_cpu, tool cpu $tool_cpu, $mem_note)"
 	echo "# load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
 		"(anything above ~0.1 means other work shared the cores)"
@@ -199,19 +215,21 @@ col() { echo "$1" | cut -f"$2"; }
 {
 	echo
 	echo "# targets"
-	p=$(row "poll/lat64-poll")
+	lat=lat64-poll
+	[ "$dev" = rng ] || lat=lat-poll
+	p=$(row "poll/$lat")
 	if [ -n "$p" ]; then
-		awk -v a="$(col "$p" 13)" -v b="$(col "$p" 14)" 'BEGIN {
-			printf "poll, 64 B, qd 1: p50 %.2fx ping-pong floor (target <= 3x: %s), ",
-				a, a <= 3 ? "met" : "NOT met"
+		awk -v a="$(col "$p" 13)" -v b="$(col "$p" 14)" -v d="$dev" -v s="$(col "$p" 5)" 'BEGIN {
+			printf "%s poll, %s B, qd 1: p50 %.2fx ping-pong floor (target <= 3x: %s), ",
+				d, s, a, a <= 3 ? "met" : "NOT met"
 			printf "p99 %.2fx (target <= 10x: %s)\n", b, b <= 10 ? "met" : "NOT met" }'
 	fi
 	z=$(row "poll/lat64-zero")
 	[ -z "$z" ] || echo "poll, 64 B from /dev/zero: p50 $(col "$z" 8) ns = $(col "$z" 13)x" \
 		"floor: the queue's own share; urandom adds the rest of lat64-poll"
-	i=$(row "interrupt/lat64-poll")
+	i=$(row "interrupt/$lat")
 	[ -z "$i" ] || echo "interrupt: backend CPU while idle $(col "$i" 20)% of one CPU (target: near 0)"
-	h=$(row "hybrid/lat64-poll")
+	h=$(row "hybrid/$lat")
 	if [ -n "$h" ] && [ -n "$p" ] && [ -n "$i" ]; then
 		echo "hybrid: p50 $(col "$h" 8) ns vs poll $(col "$p" 8) ns under load;" \
 			"idle CPU $(col "$h" 20)% vs interrupt $(col "$i" 20)% and poll $(col "$p" 20)%"
@@ -228,12 +246,12 @@ if ! command -v gnuplot >/dev/null && [ "$install_gnuplot" = 1 ]; then
 	apt-get install -y gnuplot-nox >/dev/null || true
 fi
 if command -v gnuplot >/dev/null; then
-	awk -F'\t' 'NR > 1 && $1 ~ /lat64/ {print $1, $8, $10, $11}' "$results" >"$out/lat.dat"
-	awk -F'\t' 'NR > 1 && $1 ~ /lat64-poll/ {split($1, a, "/"); print a[1], $19, $20}' \
+	awk -F'\t' 'NR > 1 && $1 ~ /\/lat/ {print $1, $8, $10, $11}' "$results" >"$out/lat.dat"
+	awk -F'\t' 'NR > 1 && $1 ~ /\/lat(64)?-poll$/ {split($1, a, "/"); print a[1], $19, $20}' \
 		"$results" >"$out/cpu.dat"
 	pp=$(sed -nE 's/.*"floor_pingpong".*"p50_ns": ([0-9]+).*/\1/p' "$out/floor.json")
 	ef=$(sed -nE 's/.*"floor_eventfd".*"p50_ns": ([0-9]+).*/\1/p' "$out/floor.json")
-	gnuplot -e "datadir='$out'; pp=$pp; ef=$ef" "$src/perf/plot.gp" &&
+	gnuplot -e "datadir='$out'; pp=$pp; ef=$ef; dev='$dev'" "$src/perf/plot.gp" &&
 		log "plot: $out/perf.png"
 else
 	log "no gnuplot: no plot (perf/run.sh --install-gnuplot, or apt-get install gnuplot-nox)"

@@ -188,14 +188,25 @@ int
 vhd_perf_floor_measure(struct vhd_perf_floor *f, int cpu_self, int cpu_peer, uint64_t pp_iters,
 		       uint64_t efd_iters)
 {
-	int rc;
+	struct vhd_perf_lat l;
+	unsigned int i;
+	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->cpu_self = cpu_self;
 	f->cpu_peer = cpu_peer;
-	rc = vhd_perf_floor_pingpong(cpu_self, cpu_peer, pp_iters, &f->pingpong);
-	if (rc == 0)
-		rc = vhd_perf_floor_eventfd(cpu_self, cpu_peer, efd_iters, &f->eventfd);
+	f->rounds = VHD_PERF_FLOOR_ROUNDS;
+	pp_iters = (pp_iters + VHD_PERF_FLOOR_ROUNDS - 1) / VHD_PERF_FLOOR_ROUNDS;
+	efd_iters = (efd_iters + VHD_PERF_FLOOR_ROUNDS - 1) / VHD_PERF_FLOOR_ROUNDS;
+	for (i = 0; i < VHD_PERF_FLOOR_ROUNDS && rc == 0; i++) {
+		rc = vhd_perf_floor_pingpong(cpu_self, cpu_peer, pp_iters, &l);
+		if (rc == 0 && (i == 0 || l.p50 < f->pingpong.p50))
+			f->pingpong = l;
+		if (rc == 0)
+			rc = vhd_perf_floor_eventfd(cpu_self, cpu_peer, efd_iters, &l);
+		if (rc == 0 && (i == 0 || l.p50 < f->eventfd.p50))
+			f->eventfd = l;
+	}
 	f->valid = rc == 0;
 	return rc;
 }
@@ -245,7 +256,7 @@ int
 vhd_perf_floor_load(struct vhd_perf_floor *f, const char *path)
 {
 	char text[8192];
-	double cs, cp;
+	double cs, cp, rounds;
 	size_t n;
 	FILE *fp;
 
@@ -268,6 +279,7 @@ vhd_perf_floor_load(struct vhd_perf_floor *f, const char *path)
 	}
 	f->cpu_self = (int)cs;
 	f->cpu_peer = (int)cp;
+	f->rounds = json_num(text, "floor_cpus", "rounds", &rounds) == 0 ? (unsigned int)rounds : 1;
 	f->valid = 1;
 	return 0;
 }

@@ -23,8 +23,12 @@ struct vhd_perf_floor {
 	int cpu_peer;                 /**< CPU of the echo thread (the backend's) */
 	struct vhd_perf_lat pingpong; /**< one cache line bounced there and back */
 	struct vhd_perf_lat eventfd;  /**< blocking write/read on two eventfds */
+	unsigned int rounds;          /**< rounds measured; each figure is the best round's */
 	int valid;                    /**< both were measured (or loaded) */
 };
+
+/** Rounds vhd_perf_floor_measure() takes the best of. */
+#define VHD_PERF_FLOOR_ROUNDS 5
 
 /**
  * Round trips of one shared cache line: this thread writes, a thread pinned
@@ -42,7 +46,13 @@ int vhd_perf_floor_pingpong(int cpu_self, int cpu_peer, uint64_t iters,
  */
 int vhd_perf_floor_eventfd(int cpu_self, int cpu_peer, uint64_t iters, struct vhd_perf_lat *out);
 
-/** Both measurements. @return 0 or a negative errno. */
+/**
+ * Both measurements, each in VHD_PERF_FLOOR_ROUNDS rounds of a fifth of the
+ * iterations; each keeps the round with the lowest p50. A floor is a lower
+ * bound: other work on a shared machine only ever adds to it, and a floor
+ * inflated by a noisy moment would flatter every ratio.
+ * @return 0 or a negative errno.
+ */
 int vhd_perf_floor_measure(struct vhd_perf_floor *f, int cpu_self, int cpu_peer,
 			   uint64_t pp_iters, uint64_t efd_iters);
 

@@ -47,12 +47,10 @@ vhd_perf_report_table(FILE *fp, const struct vhd_perf_report *r)
 	const struct vhd_perf_floor *f = r->floor;
 	const struct vhd_perf_result *run = r->run;
 	const struct vhd_perf_source *src = r->source;
-	char title[64];
-
 	if (f != NULL && f->valid) {
-		snprintf(title, sizeof(title), "floor cpu %d <-> cpu %d (ns)", f->cpu_self,
-			 f->cpu_peer);
-		lat_header(fp, title);
+		fprintf(fp, "floor: cpu %d <-> cpu %d, best round of %u\n", f->cpu_self, f->cpu_peer,
+			f->rounds);
+		lat_header(fp, "floor (ns)");
 		lat_row(fp, "cache-line ping-pong", &f->pingpong);
 		lat_row(fp, "eventfd round trip", &f->eventfd);
 	}
@@ -136,8 +134,8 @@ vhd_perf_report_json(FILE *fp, const struct vhd_perf_report *r)
 
 	fprintf(fp, "{\n");
 	if (have_floor) {
-		fprintf(fp, "  \"floor_cpus\": {\"self\": %d, \"peer\": %d},\n", f->cpu_self,
-			f->cpu_peer);
+		fprintf(fp, "  \"floor_cpus\": {\"self\": %d, \"peer\": %d, \"rounds\": %u},\n",
+			f->cpu_self, f->cpu_peer, f->rounds);
 		lat_json(fp, "floor_pingpong", &f->pingpong, ",");
 		lat_json(fp, "floor_eventfd", &f->eventfd, ",");
 	}
