@@ -72,7 +72,8 @@ check_socket_dir(const char *path)
 	memcpy(dir, path, n);
 	dir[n] = '\0';
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "error: --socket-path %s: directory %s does not exist\n", path, dir);
+		fprintf(stderr, "error: --socket-path %s: directory %s does not exist\n", path,
+			dir);
 		return -1;
 	}
 	return 0;
@@ -140,7 +141,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
 			goto fail;
 		case '?':
-			fprintf(stderr, "error: unknown option %s (see --help)\n", argv[optind - 1]);
+			fprintf(stderr, "error: unknown option %s (see --help)\n",
+				argv[optind - 1]);
 			goto fail;
 		default:
 			if (vhd_common_opt(c, optarg, &copts) != 1)

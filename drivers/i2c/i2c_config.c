@@ -241,8 +241,8 @@ i2c_cfg_parse_sim_client(struct i2c_cfg *cfg, const char *arg)
 	}
 	*eq = '\0';
 	if (i2c_cfg_number(i2c_cfg_trim(copy), I2C_ADDR_MAX, &v) != 0) {
-		fprintf(stderr, "error: --sim-client '%s': bad address (decimal or 0x hex, 0..%u)\n",
-			arg, I2C_ADDR_MAX);
+		fprintf(stderr, "error: --sim-client '%s': bad address "
+			"(decimal or 0x hex, 0..%u)\n", arg, I2C_ADDR_MAX);
 		goto fail;
 	}
 	for (i = 0; i < cfg->n_clients; i++) {
@@ -330,8 +330,8 @@ i2c_cfg_build(const struct i2c_cfg *cfg, const struct i2c_linux_sys *sys, struct
 		int b = i2c_cfg_addr_bus(cfg, cfg->clients[i].addr);
 
 		if (b < 0 || cfg->buses[b].kind != I2C_CFG_SIM) {
-			fprintf(stderr, "error: --sim-client at address %u: not listed on a simN bus "
-				"in --device-list\n", cfg->clients[i].addr);
+			fprintf(stderr, "error: --sim-client at address %u: not listed on a "
+				"simN bus in --device-list\n", cfg->clients[i].addr);
 			return -1;
 		}
 	}

@@ -265,8 +265,8 @@ i2c_linux_open(const struct i2c_linux_sys *sys, unsigned int nr)
 		return NULL;
 	}
 	if (!(funcs & (I2C_FUNC_I2C | I2C_LINUX_SMBUS_ANY))) {
-		fprintf(stderr, "error: %s supports neither I2C nor SMBus transfers (funcs 0x%lx)\n",
-			path, funcs);
+		fprintf(stderr, "error: %s supports neither I2C nor SMBus transfers "
+			"(funcs 0x%lx)\n", path, funcs);
 		sys->close(fd);
 		return NULL;
 	}
@@ -344,8 +344,8 @@ i2c_linux_find(const struct i2c_linux_sys *sys, const char *name, unsigned int *
 					sizeof(found_name)) != 0 || strcmp(found_name, name) != 0)
 			continue;
 		if (any) {
-			fprintf(stderr, "error: several adapters are called '%s' (i2c-%u, i2c-%u)\n",
-				name, found, n);
+			fprintf(stderr, "error: several adapters are called '%s' "
+				"(i2c-%u, i2c-%u)\n", name, found, n);
 			closedir(dir);
 			return -1;
 		}

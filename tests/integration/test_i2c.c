@@ -189,7 +189,8 @@ rq_wait(struct vhd_fe *fe, struct rq *rs, unsigned int n, bool poll)
 	uint32_t len;
 
 	while (left > 0) {
-		int got = poll ? vhd_fe_poll_used(fe, 0, WAIT_MS) : vhd_fe_wait_used(fe, 0, WAIT_MS);
+		int got = poll ? vhd_fe_poll_used(fe, 0, WAIT_MS) :
+				 vhd_fe_wait_used(fe, 0, WAIT_MS);
 
 		if (got <= 0)
 			fail_msg("%u requests not completed within %d ms (frontend: '%s')", left,

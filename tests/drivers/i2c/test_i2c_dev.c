@@ -42,7 +42,8 @@ fake_xfer(struct i2c_adapter *ad, struct i2c_xfer_msg *msgs, unsigned int n, uns
 	for (i = 0; i < n; i++) {
 		f->log[f->n_msgs] = msgs[i];
 		if (!msgs[i].read)
-			memcpy(f->wdata[f->n_msgs], msgs[i].buf, msgs[i].len < 16 ? msgs[i].len : 16);
+			memcpy(f->wdata[f->n_msgs], msgs[i].buf,
+			       msgs[i].len < 16 ? msgs[i].len : 16);
 		else
 			for (j = 0; j < msgs[i].len; j++)
 				msgs[i].buf[j] = (uint8_t)(0xa0 + j);
