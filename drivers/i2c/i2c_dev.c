@@ -172,7 +172,8 @@ i2c_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	}
 
 	h = &d->held[d->n_held];
-	h->msg.buf = malloc(len > 0 ? len : 1);
+	/* zeroed: an adapter that returns fewer bytes than asked must not leak our heap */
+	h->msg.buf = calloc(1, len > 0 ? len : 1);
 	h->wr_iov = malloc(sizeof(struct iovec) * req->n_wr);
 	if (h->msg.buf == NULL || h->wr_iov == NULL) {
 		i2c_held_free(h);

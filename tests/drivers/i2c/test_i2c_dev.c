@@ -276,6 +276,7 @@ test_group_transfer_fails(void **state)
 	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(r[1].used, 1);
+	assert_int_equal(r[1].buf[0], 1); /* a failed read leaves the guest buffer alone */
 	assert_int_equal(x->dev.stats.xfer_errors, 1);
 
 	/* the backend can say how far it went: those requests are OK */
