@@ -583,6 +583,116 @@ test_sim_eeprom_through_queue(void **state)
 	fx_free(x);
 }
 
+static uint32_t rnd_state = 12345;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+/* Random requests, good and bad, in random batches: every one is answered exactly once, with
+ * OK or ERR in its status byte when it has one, and the queue never stalls.
+ */
+static void
+test_random_requests(void **state)
+{
+	static const uint16_t addrs[] = { 0x20, 0x21, 0x50, 0x33, 0x7f };
+	enum { N = 1500, BATCH = 12 };
+	struct fx *x = fx_new(64, VHD_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST));
+	struct rq *r = calloc(N + 1, sizeof(*r));
+	bool *has_status = calloc(N + 1, sizeof(bool));
+	unsigned int n = 0, used = 0, i;
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(has_status);
+	while (n < N) {
+		unsigned int batch = 1 + rnd(BATCH);
+
+		for (i = 0; i < batch && n < N; i++, n++) {
+			uint32_t flags = rnd(4) | (rnd(8) == 0 ? 0x100 : 0);
+			uint32_t len = rnd(20) == 0 ? (rnd(2) ? 9000 : 0) : rnd(64);
+			uint16_t addr = addrs[rnd(5)];
+			struct vhd_fe_buf b[3];
+			uint8_t *h;
+
+			switch (rnd(10)) {
+			case 0: /* no status byte */
+				h = vhd_test_alloc(&x->p, 8 + len + 1);
+				((struct i2c_out_hdr *)h)->addr = (uint16_t)(addr << 1);
+				((struct i2c_out_hdr *)h)->flags = flags;
+				b[0] = (struct vhd_fe_buf){ h, 8 + len };
+				r[n].head = vhd_test_post(&x->p, b, 1, 0, false);
+				break;
+			case 1: /* short header */
+				h = vhd_test_alloc(&x->p, 8);
+				r[n].status = vhd_test_alloc(&x->p, 1);
+				*r[n].status = 0xee;
+				b[0] = (struct vhd_fe_buf){ h, 1 + rnd(7) };
+				b[1] = (struct vhd_fe_buf){ r[n].status, 1 };
+				r[n].head = vhd_test_post(&x->p, b, 1, 1, false);
+				has_status[n] = true;
+				break;
+			case 2: /* odd wire address */
+				post_wire(x, &r[n], (uint16_t)rnd(0x400), flags, len);
+				has_status[n] = true;
+				break;
+			default:
+				post(x, &r[n], addr, flags, len);
+				has_status[n] = true;
+				break;
+			}
+			assert_true(r[n].head >= 0);
+		}
+		x->a.fail_rc = rnd(4) == 0 ? -EIO : 0;
+		x->a.fail_done = rnd(3);
+		x->a.n_xfers = 0; /* the log is only big enough for one batch */
+		x->a.n_msgs = 0;
+		x->b.n_xfers = 0;
+		x->b.n_msgs = 0;
+		used += serve(x, r, n);
+	}
+	/* close whatever group is still open */
+	post(x, &r[n], 0x20, 0, 1);
+	has_status[n] = true;
+	n++;
+	x->a.fail_rc = 0;
+	x->a.n_xfers = x->a.n_msgs = 0;
+	used += serve(x, r, n);
+	assert_int_equal(used, n);
+	assert_int_equal(x->dev.n_held, 0);
+	assert_false(x->dev.failing);
+	for (i = 0; i < n; i++) {
+		assert_true(r[i].done);
+		if (!has_status[i]) {
+			assert_int_equal(r[i].used, 0);
+			continue;
+		}
+		if (*r[i].status != VIRTIO_I2C_MSG_OK && *r[i].status != VIRTIO_I2C_MSG_ERR)
+			fail_msg("request %u: status %#x", i, *r[i].status);
+	}
+	print_message("ok %llu err %llu no-status %llu malformed %llu bad-addr %llu skipped %llu "
+		      "xfers %llu\n", (unsigned long long)x->dev.stats.msg_ok,
+		      (unsigned long long)x->dev.stats.msg_err,
+		      (unsigned long long)x->dev.stats.no_status,
+		      (unsigned long long)x->dev.stats.malformed,
+		      (unsigned long long)x->dev.stats.bad_addr,
+		      (unsigned long long)x->dev.stats.skipped, (unsigned long long)x->dev.stats.xfers);
+	assert_int_equal(x->dev.stats.requests, n);
+	assert_int_equal(x->dev.stats.msg_ok + x->dev.stats.msg_err + x->dev.stats.no_status, n);
+	/* the mix really covered the paths */
+	assert_true(x->dev.stats.msg_ok > 100);
+	assert_true(x->dev.stats.skipped > 10);
+	assert_true(x->dev.stats.malformed > 10);
+	assert_true(x->dev.stats.bad_addr > 10);
+	assert_true(x->dev.stats.no_status > 10);
+	free(r);
+	free(has_status);
+	fx_free(x);
+}
+
 int
 main(void)
 {
@@ -601,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_group_too_long),
 		cmocka_unit_test(test_queue_stop_fails_group),
 		cmocka_unit_test(test_sim_eeprom_through_queue),
+		cmocka_unit_test(test_random_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
