@@ -1207,6 +1207,89 @@ test_gpiod_absent_or_no_chip(void **state)
 		assert_int_equal(rc, -ENOTSUP);
 }
 
+/* ---- random traffic: nothing crashes, every chain comes back ---- */
+
+static uint32_t fuzz_seed = 12345;
+
+static uint32_t
+fuzz_rand(uint32_t n)
+{
+	fuzz_seed = fuzz_seed * 1103515245u + 12345u;
+	return (fuzz_seed >> 8) % n;
+}
+
+/* Take all used entries of the eventq; check them; return how many. */
+static unsigned int
+fuzz_drain_events(struct fx *f)
+{
+	unsigned int n = 0;
+	uint16_t id;
+	uint32_t len;
+
+	while (vhd_test_used(&f->eq, &id, &len) == 1) {
+		assert_true(len <= 1);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_random_traffic(void **state)
+{
+	struct fx *f = *state;
+	unsigned int posted_ev = 0, back_ev = 0, i;
+	uint16_t line;
+
+	for (i = 0; i < 4000; i++) {
+		uint32_t what = fuzz_rand(10);
+
+		if (what < 5) {
+			/* A request of random shape and content on the requestq. */
+			uint8_t rd[12], wr[80];
+			uint32_t rd_len = fuzz_rand(3) == 0 ? fuzz_rand(13) : 8;
+			uint32_t wr_len = fuzz_rand(3) == 0 ? fuzz_rand(80) : 2;
+			struct gpio_request r = mkreq((uint16_t)fuzz_rand(9), (uint16_t)fuzz_rand(11),
+						      fuzz_rand(12));
+			int used;
+
+			memset(rd, 0, sizeof(rd));
+			memcpy(rd, &r, sizeof(r));
+			if (rd_len == 0)
+				rd_len = 1;
+			used = raw_req(f, rd, rd_len, wr, wr_len);
+			assert_true(used >= 0 && (uint32_t)used <= wr_len);
+			if (used > 0)
+				assert_true(wr[0] == GPIO_STATUS_OK || wr[0] == GPIO_STATUS_ERR);
+		} else if (what < 8) {
+			/* An eventq buffer, sometimes malformed, for any line. */
+			uint16_t *rq = vhd_test_alloc(&f->eq, 4);
+			uint8_t *st = vhd_test_alloc(&f->eq, 2);
+			struct vhd_fe_buf b[2] = {{rq, fuzz_rand(4) == 0 ? 4 : 2},
+						  {st, fuzz_rand(5) == 0 ? 2 : 1}};
+
+			*rq = htole16((uint16_t)fuzz_rand(10));
+			if (vhd_test_post(&f->eq, b, 1, 1, false) < 0)
+				continue; /* ring full of held buffers: fine */
+			posted_ev++;
+			vhd_test_serve(&f->eq, &gpio_dev_ops, f->dev, GPIO_EVENTQ);
+		} else {
+			/* The outside world toggles a line. */
+			drive(f, (uint16_t)fuzz_rand(NLINES), (uint8_t)fuzz_rand(2));
+		}
+		back_ev += fuzz_drain_events(f);
+		assert_true(gpio_dev_held(f->dev) <= NLINES);
+		assert_int_equal(posted_ev - back_ev, gpio_dev_held(f->dev));
+	}
+	/* Disabling every interrupt returns every held buffer. */
+	for (line = 0; line < NLINES; line++)
+		ok(f, GPIO_MSG_SET_IRQ_TYPE, line, GPIO_IRQ_TYPE_NONE);
+	back_ev += fuzz_drain_events(f);
+	assert_int_equal(gpio_dev_held(f->dev), 0);
+	assert_int_equal(back_ev, posted_ev);
+	assert_true(gpio_dev_stats(f->dev)->irq_valid > 0);
+	assert_true(gpio_dev_stats(f->dev)->errors > 0);
+}
+
 /* ---- device list (-l) ---- */
 
 static void
@@ -1292,6 +1375,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_irq_released_line, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_switch, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_many, setup_sim, teardown),
+		cmocka_unit_test_setup_teardown(test_random_traffic, setup_sim, teardown),
 		cmocka_unit_test_teardown(test_names_clean, teardown),
 		cmocka_unit_test_teardown(test_no_names, teardown),
 		cmocka_unit_test_teardown(test_chip_failures, teardown),
