@@ -974,45 +974,56 @@ vhd_fe_set_config(struct vhd_fe *fe, uint32_t off, const void *buf, uint32_t len
 	return set_msg(fe, VHD_FE_SET_CONFIG, &c, 12 + len, NULL, 0);
 }
 
+/*
+ * The backend forgets the rings (RESET_OWNER, hang-up): started queues
+ * resume from what it completed, as QEMU does when GET_VRING_BASE is not
+ * available, so what it took but never finished is served again.
+ */
+static void
+forget_rings(struct vhd_fe *fe)
+{
+	unsigned int i;
+
+	fe->negotiated = false;
+	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
+		struct fe_queue *fq = &fe->q[i];
+
+		/* Only set here: a failed resume forgets again and must not lose it. */
+		if (fq->started) {
+			fq->resume = true;
+			fq->base = __atomic_load_n(&fq->ring.used->idx, __ATOMIC_ACQUIRE);
+			fq->started = false;
+		}
+	}
+}
+
 int
 vhd_fe_reset_owner(struct vhd_fe *fe)
 {
-	unsigned int i;
 	int rc = set_msg(fe, VHD_FE_RESET_OWNER, NULL, 0, NULL, 0);
 
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < VHD_FE_MAX_QUEUES; i++)
-		fe->q[i].started = false;
-	fe->negotiated = false;
+	forget_rings(fe);
 	return 0;
+}
+
+int
+vhd_fe_set_mem_table(struct vhd_fe *fe)
+{
+	if (!fe->negotiated)
+		return fail(fe, -EINVAL, "SET_MEM_TABLE before negotiation");
+	return set_mem_table(fe);
 }
 
 void
 vhd_fe_disconnect(struct vhd_fe *fe)
 {
-	unsigned int i;
-
 	if (fe->sock < 0)
 		return;
 	close(fe->sock);
 	fe->sock = -1;
-	fe->negotiated = false;
-	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
-		struct fe_queue *fq = &fe->q[i];
-
-		/* Only set here: a failed resume disconnects again and must not forget. */
-		if (fq->started) {
-			fq->resume = true;
-			/*
-			 * No GET_VRING_BASE answer from a backend that is gone:
-			 * resume from what it completed, as QEMU does, so what
-			 * it took but never finished is served again.
-			 */
-			fq->base = __atomic_load_n(&fq->ring.used->idx, __ATOMIC_ACQUIRE);
-			fq->started = false;
-		}
-	}
+	forget_rings(fe);
 }
 
 int

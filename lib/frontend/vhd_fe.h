@@ -270,8 +270,20 @@ int vhd_fe_get_config(struct vhd_fe *fe, uint32_t off, void *buf, uint32_t len);
  */
 int vhd_fe_set_config(struct vhd_fe *fe, uint32_t off, const void *buf, uint32_t len);
 
-/** RESET_OWNER (deprecated by the spec, still sent by some VMMs). */
+/**
+ * RESET_OWNER (deprecated by the spec, still sent by some VMMs): the backend
+ * forgets the session. Started queues are marked for vhd_fe_resume() (on
+ * the same connection) from the used index in their ring.
+ * @return 0 or a negative errno.
+ */
 int vhd_fe_reset_owner(struct vhd_fe *fe);
+
+/**
+ * Send the memory table again while queues run, as a VMM does on memory
+ * hot-plug: the backend must remap without losing requests.
+ * @return 0 or a negative errno.
+ */
+int vhd_fe_set_mem_table(struct vhd_fe *fe);
 
 /**
  * Close the connection. Queues are marked stopped; their rings, bases and

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -504,6 +506,102 @@ test_second_frontend(void **state)
 	app_down(&a, 1);
 }
 
+/*
+ * The memory table sent again while queues run (a VMM does on memory
+ * hot-plug), also with a request in flight across it: serving goes on.
+ */
+static void
+test_mem_table_again(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_buf fb;
+	uint8_t *b;
+	uint32_t len;
+	uint16_t id;
+	unsigned int i;
+	int head;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	assert_int_equal(vhd_fe_queue_num(fe), 1);
+	b = buf_new(fe);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	for (i = 0; i < 3; i++) {
+		if (vhd_fe_set_mem_table(fe) != 0)
+			fail_msg("SET_MEM_TABLE while running: %s", vhd_fe_error(fe));
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	}
+	fb = (struct vhd_fe_buf){b, BUFSZ};
+	head = vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true);
+	assert_true(head >= 0);
+	assert_int_equal(vhd_fe_set_mem_table(fe), 0);
+	wait_one(fe, false, &id, &len);
+	assert_int_equal(id, head);
+	assert_int_equal(len, BUFSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* RESET_OWNER, then a new session on the same connection is served. */
+static void
+test_reset_owner(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	uint8_t *b;
+	unsigned int i;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	b = buf_new(fe);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	if (vhd_fe_reset_owner(fe) != 0)
+		fail_msg("RESET_OWNER: %s", vhd_fe_error(fe));
+	if (vhd_fe_resume(fe) != 0)
+		fail_msg("new session after RESET_OWNER: %s", vhd_fe_error(fe));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* A socket file left by a crashed run is replaced. */
+static void
+test_stale_socket(void **state)
+{
+	static struct vhd_fe_app a;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vhd_fe *fe;
+	uint8_t *b;
+	int s;
+
+	(void)state;
+	if (vhd_fe_app_init(&a, "rng") != 0)
+		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
+	vhd_fe_app_sock(&a, 0, sa.sun_path, sizeof(sa.sun_path));
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(s);
+	{
+		const char *args[] = {"-s", a.sock, NULL};
+
+		assert_int_equal(vhd_fe_app_start(&a, args), 0);
+		track(&a, true);
+	}
+	/* The stale file is there from the start: connecting tells when it is ours. */
+	fe = fe_up(&a, 0, F_ALL);
+	b = buf_new(fe);
+	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
 /* --client: the backend connects to us, and reconnects when we hang up. */
 static void
 test_client_mode(void **state)
@@ -941,9 +1039,10 @@ bad_cmdline(const char *what, const char *const *extra, bool with_socket, const 
 	if (rc <= 0)
 		fail_msg("%s: exit %d, want a non-zero exit code", what, rc);
 	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
-	/* EAL's own log lines are not ours to count. */
+	/* DPDK's own log lines (EAL, rte_vhost) are not ours to count. */
 	for (line = strtok_r(err, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "EAL: ", 5) == 0 || strncmp(line, "TELEMETRY: ", 11) == 0)
+		if (strncmp(line, "EAL: ", 5) == 0 || strncmp(line, "TELEMETRY: ", 11) == 0 ||
+		    strncmp(line, "VHOST_CONFIG: ", 14) == 0)
 			continue;
 		lines++;
 		if (needle != NULL && strstr(line, needle) == NULL)
@@ -967,6 +1066,7 @@ test_bad_options(void **state)
 	static const char *const neg_m[] = {"-m", "-5", NULL};
 	static const char *const unknown[] = {"--bogus", NULL};
 	static const char *const none[] = {NULL};
+	static const char *const no_dir[] = {"-s", "/nonexistent/dir/rng.sock", NULL};
 
 	(void)state;
 	bad_cmdline("missing source file", missing, true, "/nonexistent/rng-source");
@@ -978,6 +1078,7 @@ test_bad_options(void **state)
 	bad_cmdline("-m -5", neg_m, true, "-5");
 	bad_cmdline("unknown option", unknown, true, "bogus");
 	bad_cmdline("no socket path", none, false, NULL);
+	bad_cmdline("socket in a missing directory", no_dir, false, "/nonexistent/dir");
 }
 
 /* An optional argument runs only the tests matching it (cmocka filter). */
@@ -995,6 +1096,9 @@ main(int argc, char **argv)
 		T(test_two_sockets),
 		T(test_reconnect),
 		T(test_second_frontend),
+		T(test_mem_table_again),
+		T(test_reset_owner),
+		T(test_stale_socket),
 		T(test_client_mode),
 		T(test_malformed),
 		T(test_malformed_no_evidx),

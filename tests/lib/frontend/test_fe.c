@@ -160,6 +160,7 @@ handle(struct fake *f)
 	struct cmsghdr *c;
 	uint32_t *st = (uint32_t *)body;
 	uint64_t *u = (uint64_t *)body, v = 0;
+	unsigned int i;
 	int fd = -1;
 	ssize_t n;
 
@@ -192,6 +193,10 @@ handle(struct fake *f)
 		return true;
 	case VHD_FE_SET_FEATURES:
 		f->features = *u;
+		break;
+	case VHD_FE_RESET_OWNER:
+		for (i = 0; i < NQ; i++)
+			fq_reset(&f->q[i]);
 		break;
 	case VHD_FE_SET_PROTOCOL_FEATURES:
 		f->proto = *u;
@@ -586,6 +591,37 @@ test_resume_after_refusal(void **state)
 	fake_stop(f);
 }
 
+/* SET_MEM_TABLE again; RESET_OWNER then a new session from the used index. */
+static void
+test_mem_table_reset_owner(void **state)
+{
+	struct fake *f = fake_start(false, false);
+	struct vhd_fe *fe = fe_up(f, ~0ULL);
+	uint8_t *buf = vhd_fe_mem_alloc(vhd_fe_mem(fe), 64, 64, NULL);
+	unsigned int n;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		roundtrip(fe, 0, buf, false);
+	n = f->nlog;
+	assert_int_equal(vhd_fe_set_mem_table(fe), 0);
+	assert_int_equal(f->nlog, n + 1);
+	assert_int_equal(f->log[n], VHD_FE_SET_MEM_TABLE);
+	assert_int_equal(vhd_fe_reset_owner(fe), 0);
+	assert_false(vhd_fe_queue_started(fe, 0));
+	assert_int_equal(vhd_fe_set_mem_table(fe), -EINVAL);
+	assert_int_equal(vhd_fe_resume(fe), 0);
+	assert_true(vhd_fe_queue_started(fe, 0));
+	assert_true(vhd_fe_queue_started(fe, 1));
+	assert_int_equal(f->q[0].base, 3);
+	assert_int_equal(f->q[1].base, 0);
+	roundtrip(fe, 0, buf, false);
+	roundtrip(fe, 1, buf, true);
+	vhd_fe_destroy(fe);
+	fake_stop(f);
+}
+
 /* A hand-made chain with a loop comes back with used length 0. */
 static void
 test_raw_chain(void **state)
@@ -656,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_listen_resume),
 		cmocka_unit_test(test_resume_after_refusal),
+		cmocka_unit_test(test_mem_table_reset_owner),
 		cmocka_unit_test(test_raw_chain),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_connect_timeout),
