@@ -1248,8 +1248,8 @@ test_random_traffic(void **state)
 			uint8_t rd[12], wr[80];
 			uint32_t rd_len = fuzz_rand(3) == 0 ? fuzz_rand(13) : 8;
 			uint32_t wr_len = fuzz_rand(3) == 0 ? fuzz_rand(80) : 2;
-			struct gpio_request r = mkreq((uint16_t)fuzz_rand(9), (uint16_t)fuzz_rand(11),
-						      fuzz_rand(12));
+			uint16_t type = (uint16_t)fuzz_rand(9), gpio = (uint16_t)fuzz_rand(11);
+			struct gpio_request r = mkreq(type, gpio, fuzz_rand(12));
 			int used;
 
 			memset(rd, 0, sizeof(rd));
