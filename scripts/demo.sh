@@ -98,9 +98,14 @@ start() { # NAME DEVICE OPTIONS...
 }
 start rng0 rng
 # shellcheck disable=SC2086
-start gpio0 gpio ${VHD_DEMO_GPIO_OPTS:--l s8}
+start gpio0 gpio ${VHD_DEMO_GPIO_OPTS:--l s8 --sim-control $VHD_WORK/gpio0.ctl}
+if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
+	echo "host drives sim-1 high: $(vhd_sim_ctl "$VHD_WORK/gpio0.ctl0" "set 1 1")"
+fi
+eeprom=$VHD_WORK/eeprom.bin
+python3 -c 'import sys; t = b"hello from vhost-device-i2c"; sys.stdout.buffer.write(t + b"\xff" * (256 - len(t)))' >"$eeprom"
 # shellcheck disable=SC2086
-start i2c0 i2c ${VHD_DEMO_I2C_OPTS:-}
+start i2c0 i2c ${VHD_DEMO_I2C_OPTS:--l sim0:0x50:0x20 --sim-client 0x50=24c02:$eeprom --sim-client 0x20=regs}
 [ ${#names[@]} -gt 0 ] || { echo "no backend built" >&2; exit 1; }
 
 show_telemetry() {
@@ -138,6 +143,14 @@ else
 	fi
 fi
 show_telemetry
+if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
+	step "Host view of the simulated devices"
+	echo "gpio sim-2 as driven by the guest: $(vhd_sim_ctl "$VHD_WORK/gpio0.ctl0" "get 2")"
+fi
+if [ -e "$eeprom" ] && [[ " ${names[*]} " == *" i2c0 "* ]]; then
+	echo "EEPROM image $eeprom, first 48 bytes:"
+	od -A x -t x1z -N 48 "$eeprom" | sed 's/^/  /'
+fi
 
 step "Shutdown"
 for n in "${names[@]}"; do

@@ -36,23 +36,34 @@ if ls /dev/gpiochip* >/dev/null 2>&1; then
 	show /usr/bin/gpiodetect
 	show /usr/bin/gpioinfo
 	chip=$(/usr/bin/gpiodetect | awk 'NR == 1 { print $1 }')
-	echo "guest# gpioset $chip 0=1; gpioget $chip 0"
-	/usr/bin/gpioset "$chip" 0=1 2>&1
-	/usr/bin/gpioget "$chip" 0 2>&1
-	echo "guest# gpioset $chip 0=0; gpioget $chip 0"
-	/usr/bin/gpioset "$chip" 0=0 2>&1
-	/usr/bin/gpioget "$chip" 0 2>&1
+	echo "(the host drives sim-1 high through the simulated chip's control socket)"
+	show /usr/bin/gpioget "$chip" 0 1
+	echo "(the guest drives sim-2 high; the host reads it back after the guest is done)"
+	show /usr/bin/gpioset "$chip" 2=1
 fi
 
-for bus in /dev/i2c-*; do
-	[ -c "$bus" ] || continue
-	n=${bus#/dev/i2c-}
+for a in /sys/bus/i2c/devices/i2c-*; do
+	[ -e "$a" ] || continue
+	case $(cat "$a/name") in i2c_virtio*) ;; *) continue ;; esac
+	n=${a##*/i2c-}
 	section "i2c (virtio-i2c -> vhost-device-i2c), bus $n"
-	show cat "/sys/bus/i2c/devices/i2c-$n/name"
-	show /usr/sbin/i2cdetect -y -r "$n"
-	# The simulated EEPROM, if the backend has one at 0x50.
+	show cat "$a/name"
+	show /usr/sbin/i2cdetect -y "$n"
 	if /usr/sbin/i2cget -y "$n" 0x50 0x00 >/dev/null 2>&1; then
-		show /usr/sbin/i2cdump -y "$n" 0x50 b
+		echo "(a simulated 24c02 EEPROM at 0x50)"
+		show /usr/sbin/i2ctransfer -y "$n" w1@0x50 0x00 r16
+		show /usr/sbin/i2ctransfer -y "$n" w9@0x50 0x20 0x67 0x75 0x65 0x73 0x74 0x20 0x21 0x21
+		show /usr/sbin/i2ctransfer -y "$n" w1@0x50 0x20 r8
+		echo "guest# echo 24c02 0x50 > $a/new_device"
+		echo 24c02 0x50 >"$a/new_device"
+		echo "guest# hexdump -C /sys/bus/i2c/devices/$n-0050/eeprom | head -4"
+		hexdump -C "/sys/bus/i2c/devices/$n-0050/eeprom" | head -4
+		echo 0x50 >"$a/delete_device"
+	fi
+	if /usr/sbin/i2cget -y "$n" 0x20 0x00 >/dev/null 2>&1; then
+		echo "(a simulated register file at 0x20)"
+		show /usr/sbin/i2cset -y "$n" 0x20 0x05 0x5a
+		show /usr/sbin/i2cget -y "$n" 0x20 0x05
 	fi
 done
 exit 0
