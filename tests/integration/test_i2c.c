@@ -447,26 +447,51 @@ test_stop_with_open_group(void **state)
 	vhd_fe_destroy(fe);
 }
 
+/* a write+read group in another service mode */
+static void
+mode_case(const char *mode, bool poll)
+{
+	static struct vhd_fe_app a;
+	const char *args[] = {"--mode", mode, "-l", "sim0:32", "--sim-client", "32=regs", NULL};
+	struct vhd_fe *fe;
+	struct rq r[2];
+	unsigned int i;
+
+	app_up(&a, args, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	for (i = 0; i < 20; i++) {
+		uint8_t w[2] = {(uint8_t)i, (uint8_t)(0x80 + i)};
+
+		rq_post(fe, &r[0], RG, FN, 2, w, false);
+		rq_post(fe, &r[1], RG, RD, 1, NULL, !poll);
+		rq_wait(fe, r, 2, poll);
+		assert_int_equal(*r[0].st, MSG_OK);
+		assert_int_equal(*r[1].st, MSG_OK);
+		/* the pointer moved past the byte written: the next register, still 0 */
+		assert_int_equal(r[1].buf[0], 0x00);
+		if (i > 0) {
+			uint8_t b[1];
+
+			rd_at(fe, RG, (uint8_t)(i - 1), b, 1);
+			assert_int_equal(b[0], 0x80 + i - 1);
+		}
+	}
+	app_down(&a, 1);
+	vhd_fe_destroy(fe);
+}
+
 static void
 test_poll_mode(void **state)
 {
-	static struct vhd_fe_app a;
-	static const char *const args[] = {"--mode", "poll", "-l", "sim0:32", "--sim-client",
-					   "32=regs", NULL};
-	struct vhd_fe *fe;
-	struct rq r[2];
-
 	(void)state;
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
-	rq_post(fe, &r[0], RG, FN, 2, "\x07\x99", false);
-	rq_post(fe, &r[1], RG, RD, 1, NULL, false);
-	rq_wait(fe, r, 2, true);
-	assert_int_equal(*r[0].st, MSG_OK);
-	assert_int_equal(*r[1].st, MSG_OK);
-	assert_int_equal(r[1].buf[0], 0x00); /* pointer moved past 0x07 */
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	mode_case("poll", true);
+}
+
+static void
+test_hybrid_mode(void **state)
+{
+	(void)state;
+	mode_case("hybrid", false);
 }
 
 /* Bad command lines: non-zero exit, one error line, no socket left. */
@@ -554,6 +579,7 @@ main(void)
 		T(test_malformed),
 		T(test_stop_with_open_group),
 		T(test_poll_mode),
+		T(test_hybrid_mode),
 		T(test_bad_options),
 	};
 
