@@ -479,6 +479,27 @@ test_find_by_name(void **state)
 	assert_int_equal(i2c_linux_find(&fake_sys, "x", &nr), -1); /* no sysfs */
 }
 
+/* the real system calls on a node that is not an i2c-dev: refused cleanly at I2C_FUNCS */
+static void
+test_real_sys_not_an_adapter(void **state)
+{
+	char dir[] = "/tmp/i2c-dev-XXXXXX", node[64];
+	struct i2c_linux_sys sys = i2c_linux_sys_default;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(node, sizeof(node), "%s/i2c-5", dir);
+	f = fopen(node, "w");
+	assert_non_null(f);
+	fclose(f);
+	sys.dev_dir = dir;
+	assert_null(i2c_linux_open(&sys, 5));
+	assert_null(i2c_linux_open(&sys, 6)); /* no node at all */
+	unlink(node);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -491,6 +512,7 @@ main(void)
 		cmocka_unit_test_setup(test_open_errors, reset),
 		cmocka_unit_test_setup(test_claim_busy, reset),
 		cmocka_unit_test_setup(test_find_by_name, reset),
+		cmocka_unit_test_setup(test_real_sys_not_an_adapter, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
