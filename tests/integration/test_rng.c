@@ -296,6 +296,108 @@ test_batch(void **state)
 	app_down(&a, 1);
 }
 
+/* Chains of several segments, direct and indirect, tiny and huge buffers. */
+static void
+test_chain_shapes(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_buf fb[8];
+	uint8_t *seg[8], *big;
+	uint32_t len, total = 0, big_len = 128 * 1024;
+	uint16_t id;
+	unsigned int i, ind;
+	int head;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	/* Segments of different lengths, all inside their BUFSZ buffers. */
+	for (i = 0; i < 8; i++) {
+		seg[i] = buf_new(fe);
+		fb[i] = (struct vhd_fe_buf){seg[i], BUFSZ - 8 * i};
+		total += fb[i].len;
+	}
+	for (ind = 0; ind < 2; ind++) {
+		for (i = 0; i < 8; i++)
+			memset(seg[i], 0, BUFSZ);
+		head = vhd_fe_post(fe, 0, fb, 0, 8, ind == 1, NULL, true);
+		assert_true(head >= 0);
+		wait_one(fe, false, &id, &len);
+		assert_int_equal(id, head);
+		assert_int_equal(len, total);
+		for (i = 0; i < 8; i++) {
+			assert_false(constant(seg[i], fb[i].len));
+			/* Nothing past the segment's end. */
+			if (fb[i].len < BUFSZ)
+				assert_int_equal(seg[i][fb[i].len], 0);
+			guard_check(seg[i]);
+		}
+	}
+	/* One byte. */
+	fb[0] = (struct vhd_fe_buf){seg[0], 1};
+	memset(seg[0], 0, BUFSZ);
+	head = vhd_fe_post(fe, 0, fb, 0, 1, false, NULL, true);
+	assert_true(head >= 0);
+	wait_one(fe, false, &id, &len);
+	assert_int_equal(len, 1);
+	assert_int_equal(seg[0][1], 0);
+	/* Bigger than one fill: partly served, never more than asked. */
+	big = vhd_fe_mem_alloc(vhd_fe_mem(fe), big_len, 64, NULL);
+	assert_non_null(big);
+	fb[0] = (struct vhd_fe_buf){big, big_len};
+	head = vhd_fe_post(fe, 0, fb, 0, 1, false, NULL, true);
+	assert_true(head >= 0);
+	wait_one(fe, false, &id, &len);
+	assert_true(len > 0 && len <= big_len);
+	assert_false(constant(big, len));
+	print_message("a %u-byte buffer got %u bytes\n", big_len, len);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
+/* -f FILE: the bytes served are the file's, in order. */
+static void
+test_file_source(void **state)
+{
+	static struct vhd_fe_app a;
+	static uint8_t want[1000], got[1000];
+	char path[256];
+	const char *extra[] = {"-f", path, NULL};
+	struct vhd_fe *fe;
+	uint8_t *b;
+	size_t have = 0;
+	unsigned int i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof(want); i++)
+		want[i] = (uint8_t)(i * 7 + 3);
+	snprintf(path, sizeof(path), "/tmp/vhd-it-rng-src.%d", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(want, 1, sizeof(want), f), sizeof(want));
+	fclose(f);
+	app_up(&a, extra, 1);
+	unlink(path);
+	fe = fe_up(&a, 0, F_ALL);
+	b = buf_new(fe);
+	/* 100-byte pieces, so the stream is checked across request boundaries. */
+	while (have < sizeof(want)) {
+		uint32_t len = fetch(fe, b, 100, false, true, false);
+
+		assert_true(len > 0);
+		memcpy(got + have, b, len);
+		have += len;
+	}
+	assert_memory_equal(got, want, sizeof(want));
+	/* At the end of the file the device keeps answering. */
+	for (i = 0; i < 4; i++)
+		fetch(fe, b, BUFSZ, false, true, false);
+	vhd_fe_destroy(fe);
+	app_down(&a, 1);
+}
+
 /*
  * -m 1024 -p 200 over @p nsock sockets (each gets 1024 / nsock bytes per
  * period) in @p mode: count bytes over about a second with four requests
@@ -1089,6 +1191,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_data),
 		T(test_batch),
+		T(test_chain_shapes),
+		T(test_file_source),
 		T(test_rate_limit),
 		T(test_rate_limit_interrupt),
 		T(test_rate_limit_hybrid),
