@@ -84,7 +84,13 @@ struct vhd_device_ops {
 	void (*set_features)(void *priv, uint64_t features);
 	/** Queue @p q became live; @p vq stays valid until queue_stop(). Optional. */
 	int (*queue_start)(void *priv, uint16_t q, struct vhd_vq *vq);
-	/** Queue @p q stops: forget held requests of it. Optional. */
+	/**
+	 * Queue @p q stops for real (GET_VRING_BASE, memory change,
+	 * disconnect): held requests of it must be completed now (vhd_vq_push()
+	 * then vhd_vq_notify(), e.g. with an error status) or forgotten; their
+	 * iovecs become invalid after this call. A pause (ring fds changing)
+	 * does not call this: held requests survive it. Optional.
+	 */
 	void (*queue_stop)(void *priv, uint16_t q, struct vhd_vq *vq);
 	/**
 	 * Serve one request of queue @p q.
