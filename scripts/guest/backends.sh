@@ -43,6 +43,15 @@ vhd_backends_cleanup() {
 	for n in "${!VHD_BE_PID[@]}"; do
 		vhd_backend_stop "$n" >/dev/null 2>&1 || true
 	done
+	# A failing test shows what its backends said (their logs go away with
+	# the work dir).
+	if [ "$rc" != 0 ]; then
+		for n in "${!VHD_BE_LOG[@]}"; do
+			[ -s "${VHD_BE_LOG[$n]}" ] || continue
+			echo "--- backend $n log (last 40 lines):"
+			grep -v '^VHOST_CONFIG' "${VHD_BE_LOG[$n]}" | tail -n 40 | sed 's/^/  /'
+		done
+	fi
 	if [ "${VHD_WORK_OWNED:-0}" = 1 ] && [ "${VHD_KEEP_WORK:-0}" = 0 ]; then
 		rm -rf "$VHD_WORK"
 	fi

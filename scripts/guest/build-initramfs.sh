@@ -46,8 +46,12 @@ for c in cpio gzip dpkg-query apt-get; do
 done
 
 versions=$(dpkg-query -W -f '${Package}=${Version}\n' busybox-static libc6 2>/dev/null)
+# One apt-cache call for all: this runs before every guest boot.
+# shellcheck disable=SC2086
+cand=$(apt-cache policy $pkgs | awk '/^[^ ].*:$/ { p = substr($1, 1, length($1) - 1) }
+	/Candidate:/ { print p "=" $2 }')
 for p in $pkgs; do
-	v=$(apt-cache policy "$p" | awk '/Candidate:/ { print $2 }')
+	v=$(echo "$cand" | sed -n "s/^$p=//p")
 	[ -n "$v" ] && [ "$v" != "(none)" ] || vhd_die "no Debian package '$p' (apt-get update?)"
 	versions="$versions
 $p=$v"
@@ -148,5 +152,7 @@ size=$(stat -c %s "$out.tmp")
 pad=$(( (512 - size % 512) % 512 ))
 [ "$pad" = 0 ] || head -c "$pad" /dev/zero >>"$out.tmp"
 mv "$out.tmp" "$out"
+# Older images (other tool versions or script revisions) are dead weight.
+find "$VHD_GUEST_CACHE" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "${out##*/}" -delete
 vhd_log "initramfs ready: $out ($(( $(stat -c %s "$out") / 1024 )) KiB)"
 echo "$out"
