@@ -57,6 +57,35 @@ track(struct vhd_fe_app *a, bool on)
 	}
 }
 
+/* Frontends of the running test, freed by teardown() after a failure. */
+#define MAX_FE 8
+static struct vhd_fe *live_fe[MAX_FE];
+
+static struct vhd_fe *
+fe_track(struct vhd_fe *fe)
+{
+	unsigned int i;
+
+	for (i = 0; fe != NULL && i < MAX_FE; i++) {
+		if (live_fe[i] == NULL) {
+			live_fe[i] = fe;
+			break;
+		}
+	}
+	return fe;
+}
+
+static void
+fe_done(struct vhd_fe *fe)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FE; i++)
+		if (live_fe[i] == fe)
+			live_fe[i] = NULL;
+	vhd_fe_destroy(fe);
+}
+
 static int
 teardown(void **state)
 {
@@ -65,6 +94,10 @@ teardown(void **state)
 	size_t n;
 
 	(void)state;
+	for (i = 0; i < MAX_FE; i++) {
+		vhd_fe_destroy(live_fe[i]);
+		live_fe[i] = NULL;
+	}
 	for (i = 0; i < MAX_LIVE; i++) {
 		if (live[i] == NULL)
 			continue;
@@ -134,7 +167,7 @@ app_down(struct vhd_fe_app *a, unsigned int nsock)
 static struct vhd_fe *
 fe_up(struct vhd_fe_app *a, unsigned int idx, uint64_t want)
 {
-	struct vhd_fe *fe = vhd_fe_app_connect(a, idx, want, 1, QSZ);
+	struct vhd_fe *fe = fe_track(vhd_fe_app_connect(a, idx, want, 1, QSZ));
 
 	if (fe == NULL)
 		fail_msg("cannot connect to rng socket %u (see stderr)", idx);
@@ -248,13 +281,13 @@ test_data(void **state)
 			for (i = 0; i < 3 * QSZ; i++)
 				assert_int_equal(fetch(fe, b, 16, false, true, false), 16);
 		}
-		vhd_fe_destroy(fe);
+		fe_done(fe);
 	}
 	/* Stopping with a frontend still connected and a queue running. */
 	fe = fe_up(&a, 0, F_ALL);
 	check_data(fe, false, true, false);
 	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 }
 
 /* Several chains in flight at once, answered in any order. */
@@ -292,7 +325,7 @@ test_batch(void **state)
 		}
 	}
 	assert_int_equal(vhd_fe_queue_ring(fe, 0)->num_free, QSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -352,7 +385,7 @@ test_chain_shapes(void **state)
 	assert_true(len > 0 && len <= big_len);
 	assert_false(constant(big, len));
 	print_message("a %u-byte buffer got %u bytes\n", big_len, len);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -394,7 +427,7 @@ test_file_source(void **state)
 	/* At the end of the file the device keeps answering. */
 	for (i = 0; i < 4; i++)
 		fetch(fe, b, BUFSZ, false, true, false);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -459,7 +492,7 @@ run_rate(unsigned int nsock, const char *mode)
 	/* Stop with requests held by the limiter: must still exit cleanly. */
 	app_down(&a, nsock);
 	for (k = 0; k < nsock; k++)
-		vhd_fe_destroy(fe[k]);
+		fe_done(fe[k]);
 }
 
 static void
@@ -522,7 +555,7 @@ test_two_sockets(void **state)
 		assert_memory_not_equal(b[0], b[1], BUFSZ);
 	}
 	for (k = 0; k < 2; k++)
-		vhd_fe_destroy(fe[k]);
+		fe_done(fe[k]);
 	app_down(&a, 2);
 }
 
@@ -544,7 +577,7 @@ test_reconnect(void **state)
 		fe = fe_up(&a, 0, i % 2 ? F_ALL : F_NO_EVIDX);
 		b = buf_new(fe);
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-		vhd_fe_destroy(fe);
+		fe_done(fe);
 	}
 
 	/* Clean stop (GET_VRING_BASE), new connection, same rings resume. */
@@ -571,7 +604,7 @@ test_reconnect(void **state)
 	assert_int_equal(vhd_fe_app_attach(&a, 0, fe, 0, true), 0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -593,7 +626,7 @@ test_second_frontend(void **state)
 	fe = fe_up(&a, 0, F_ALL);
 	b = buf_new(fe);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	fe2 = vhd_fe_create(NULL);
+	fe2 = fe_track(vhd_fe_create(NULL));
 	assert_non_null(fe2);
 	assert_int_equal(vhd_fe_connect(fe2, vhd_fe_app_sock(&a, 0, path, sizeof(path)), WAIT_MS),
 			 0);
@@ -601,10 +634,10 @@ test_second_frontend(void **state)
 	if (rc != -ECONNRESET && rc != -EPIPE)
 		fail_msg("second frontend: negotiate gave %d (%s), want the connection closed", rc,
 			 vhd_fe_error(fe2));
-	vhd_fe_destroy(fe2);
+	fe_done(fe2);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
 	assert_false(constant(b, BUFSZ));
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -643,7 +676,7 @@ test_mem_table_again(void **state)
 	wait_one(fe, false, &id, &len);
 	assert_int_equal(id, head);
 	assert_int_equal(len, BUFSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -668,7 +701,7 @@ test_reset_owner(void **state)
 		fail_msg("new session after RESET_OWNER: %s", vhd_fe_error(fe));
 	for (i = 0; i < 3; i++)
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -700,7 +733,7 @@ test_stale_socket(void **state)
 	fe = fe_up(&a, 0, F_ALL);
 	b = buf_new(fe);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -717,7 +750,7 @@ test_client_mode(void **state)
 	(void)state;
 	if (vhd_fe_app_init(&a, "rng") != 0)
 		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
-	fe = vhd_fe_create(NULL);
+	fe = fe_track(vhd_fe_create(NULL));
 	assert_non_null(fe);
 	assert_int_equal(vhd_fe_listen(fe, vhd_fe_app_sock(&a, 0, path, sizeof(path))), 0);
 	{
@@ -743,7 +776,7 @@ test_client_mode(void **state)
 	}
 	assert_int_equal(vhd_fe_app_stop(&a), 0);
 	track(&a, false);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	vhd_fe_app_fini(&a);
 }
 
@@ -917,10 +950,10 @@ run_malformed(uint64_t want)
 		bad_then_good(&a, fe, (enum bad_kind)k, buf, good);
 	}
 	/* The device still serves a fresh connection, and stops cleanly. */
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	fe = fe_up(&a, 0, want);
 	check_data(fe, false, true, false);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -969,7 +1002,7 @@ test_indirect_not_negotiated(void **state)
 	assert_int_equal(len, 0);
 	vhd_fe_desc_give(r, d, 1);
 	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -1004,7 +1037,7 @@ test_avail_jump(void **state)
 	vhd_fe_ring_publish(r);
 	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
 	assert_false(constant(good, BUFSZ));
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -1057,7 +1090,7 @@ run_interrupt(uint64_t want)
 	assert_int_equal(vhd_fe_publish(fe, 0, true), 1);
 	wait_one(fe, false, &id, &len);
 	assert_int_equal(len, BUFSZ);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
@@ -1090,7 +1123,7 @@ test_poll_mode(void **state)
 		struct vhd_fe *fe = fe_up(&a, 0, wants[w]);
 
 		check_data(fe, false, false, true);
-		vhd_fe_destroy(fe);
+		fe_done(fe);
 	}
 	app_down(&a, 1);
 }
@@ -1109,7 +1142,7 @@ test_hybrid_mode(void **state)
 	check_data(fe, false, true, false);
 	vhd_fe_app_sleep_ms(100);
 	check_data(fe, true, true, false);
-	vhd_fe_destroy(fe);
+	fe_done(fe);
 	app_down(&a, 1);
 }
 
