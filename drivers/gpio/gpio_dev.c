@@ -25,7 +25,7 @@ struct gpio_line {
 	bool latched;         /* edge seen while the interrupt was masked */
 	bool held;            /* an eventq buffer is held: interrupt unmasked */
 	uint16_t held_id;     /* its head id */
-	uint8_t *held_status; /* its status byte in guest memory */
+	uint64_t held_gpa;    /* guest address of its status byte */
 };
 
 struct gpio_dev {
@@ -199,6 +199,8 @@ gpio_dev_held(const struct gpio_dev *dev)
 static bool
 gpio_complete_held(struct gpio_dev *dev, struct gpio_line *l, uint8_t status)
 {
+	uint8_t *p;
+
 	if (!l->held)
 		return false;
 	l->held = false;
@@ -209,8 +211,14 @@ gpio_complete_held(struct gpio_dev *dev, struct gpio_line *l, uint8_t status)
 		dev->stats.irq_invalid++;
 	if (dev->evq == NULL)
 		return false;
-	*l->held_status = status;
-	vhd_vq_push(dev->evq, l->held_id, sizeof(struct gpio_irq_response));
+	/*
+	 * Translated now, not when held: the memory table may have been
+	 * remapped meanwhile. Gone from it: returned with nothing written.
+	 */
+	p = vhd_mem_translate(dev->evq->mem, l->held_gpa, 1);
+	if (p != NULL)
+		*p = status;
+	vhd_vq_push(dev->evq, l->held_id, p != NULL ? sizeof(struct gpio_irq_response) : 0);
 	return true;
 }
 
@@ -242,6 +250,24 @@ gpio_irq_reply_now(struct gpio_dev *dev, struct vhd_req *req, uint8_t status)
 	else
 		dev->stats.irq_invalid++;
 	return (int)vhd_req_write(req, 0, &status, sizeof(status));
+}
+
+/* Guest address of @p hva, which the engine took from @p mem. */
+static int
+gpio_hva_to_gpa(const struct vhd_mem *mem, const void *hva, uint64_t *gpa)
+{
+	const uint8_t *p = hva;
+	uint32_t i;
+
+	for (i = 0; mem != NULL && i < mem->nregions && i < VHD_MEM_MAX_REGIONS; i++) {
+		const struct vhd_mem_region *r = &mem->regions[i];
+
+		if (p >= r->hva && (uint64_t)(p - r->hva) < r->size) {
+			*gpa = r->gpa + (uint64_t)(p - r->hva);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int
@@ -278,12 +304,13 @@ gpio_handle_event(struct gpio_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		l->latched = false;
 		return gpio_irq_reply_now(dev, req, GPIO_IRQ_STATUS_VALID);
 	}
-	/* Hold it: the writable iovecs are reused, keep the status byte's address. */
+	/* Hold it: the writable iovecs are reused, keep the status byte's guest address. */
 	for (i = 0; i < req->n_wr && wr[i].iov_len == 0; i++)
 		;
+	if (gpio_hva_to_gpa(vq->mem, wr[i].iov_base, &l->held_gpa) != 0)
+		return gpio_irq_reply_now(dev, req, GPIO_IRQ_STATUS_INVALID);
 	l->held = true;
 	l->held_id = req->id;
-	l->held_status = wr[i].iov_base;
 	dev->nheld++;
 	dev->evq = vq;
 	return VHD_REQ_HELD;

@@ -13,6 +13,11 @@
  * but fire again on unmask while the level is still active, as the spec asks.
  * Chip events arrive through the chip's event fd, watched on the device's
  * worker via vhd_host->watch_fd(); there is no thread per line.
+ *
+ * A held buffer is kept as its head id and the guest address of its status
+ * byte, translated when it completes: held buffers survive a memory table
+ * change as long as the host does not stop the eventq (queue_stop() forgets
+ * them, as the contract says).
  */
 
 #ifndef GPIO_DEV_H

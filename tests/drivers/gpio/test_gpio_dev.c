@@ -787,6 +787,48 @@ test_irq_switch(void **state)
 	irq_expect(f, ib, GPIO_IRQ_STATUS_VALID);
 }
 
+/*
+ * Guest memory remapped while a buffer is held (a VMM sending the memory
+ * table again): the status goes where the guest address is mapped now; a
+ * status byte no longer mapped is not written, the buffer still returns.
+ */
+static void
+test_irq_remap(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *copy = malloc(f->eq.arena_size);
+	struct irqbuf ib;
+	size_t off;
+	uint16_t id;
+	uint32_t len;
+
+	assert_non_null(copy);
+	ok(f, GPIO_MSG_SET_IRQ_TYPE, 1, GPIO_IRQ_TYPE_EDGE_RISING);
+	ib = irq_post(f, 1);
+	off = (size_t)(ib.status - (uint8_t *)f->eq.arena);
+	memcpy(copy, f->eq.arena, f->eq.arena_size);
+	f->eq.mem.regions[0].hva = copy;
+	drive(f, 1, 1);
+	assert_int_equal(vhd_test_used(&f->eq, &id, &len), 1);
+	assert_int_equal(id, ib.id);
+	assert_int_equal(len, 1);
+	assert_int_equal(copy[off], GPIO_IRQ_STATUS_VALID);
+	assert_int_equal(*ib.status, 0xee);
+	f->eq.mem.regions[0].hva = f->eq.arena;
+	/* Unmapped by the time it completes. */
+	ib = irq_post(f, 1);
+	irq_none_back(f);
+	f->eq.mem.nregions = 0;
+	ok(f, GPIO_MSG_SET_IRQ_TYPE, 1, GPIO_IRQ_TYPE_NONE);
+	f->eq.mem.nregions = 1;
+	assert_int_equal(vhd_test_used(&f->eq, &id, &len), 1);
+	assert_int_equal(id, ib.id);
+	assert_int_equal(len, 0);
+	assert_int_equal(*ib.status, 0xee);
+	assert_int_equal(gpio_dev_held(f->dev), 0);
+	free(copy);
+}
+
 /* Several lines unmasked at once, each completes on its own. */
 static void
 test_irq_many(void **state)
@@ -1375,6 +1417,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_irq_released_line, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_switch, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_many, setup_sim, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_remap, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_random_traffic, setup_sim, teardown),
 		cmocka_unit_test_teardown(test_names_clean, teardown),
 		cmocka_unit_test_teardown(test_no_names, teardown),
