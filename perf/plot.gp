@@ -2,8 +2,9 @@
 # Copyright (c) 2026 the vhost-device authors
 #
 # Plot for perf/run.sh:
-#   gnuplot -e "datadir='DIR'; pp=PINGPONG_P50; ef=EVENTFD_P50; dev='rng'" plot.gp
-# DIR/lat.dat: run p50 p99 p99.9 (ns); DIR/cpu.dat: mode load% idle%.
+#   gnuplot -e "datadir='DIR'; dev='rng'" plot.gp
+# DIR/lat.dat: run p50 p99 p99.9 floor-ping-pong-p50 floor-eventfd-p50 (ns), the floor
+# measured right before that run; DIR/cpu.dat: mode load% idle%.
 
 set terminal pngcairo size 1200,500 font ",10"
 set output datadir.'/perf.png'
@@ -22,8 +23,8 @@ set title "latency"
 plot datadir.'/lat.dat' using 2:xtic(1) title "p50", \
      '' using 3 title "p99", \
      '' using 4 title "p99.9", \
-     pp with lines lw 2 dt 2 title "ping-pong floor p50", \
-     ef with lines lw 2 dt 3 title "eventfd floor p50"
+     '' using ($0):5 with points pt 7 ps 1.5 lc rgb "black" title "ping-pong floor p50", \
+     '' using ($0):6 with points pt 5 ps 1.5 lc rgb "red" title "eventfd floor p50"
 
 unset logscale y
 set yrange [0:110]

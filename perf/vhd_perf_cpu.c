@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vhd_perf_cpu.h"
@@ -35,4 +36,15 @@ vhd_perf_proc_cpu_ns(pid_t pid, uint64_t *ns)
 		return -1;
 	*ns = (utime + stime) * (1000000000ULL / (unsigned long long)tick);
 	return 0;
+}
+
+uint64_t
+vhd_perf_thread_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ULL +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ULL;
 }

@@ -22,4 +22,7 @@
  */
 int vhd_perf_proc_cpu_ns(pid_t pid, uint64_t *ns);
 
+/** CPU time of the calling thread so far, nanoseconds (0 when unavailable). */
+uint64_t vhd_perf_thread_cpu_ns(void);
+
 #endif /* VHD_PERF_CPU_H */

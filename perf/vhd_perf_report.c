@@ -13,6 +13,16 @@ per_s(uint64_t n, uint64_t ns)
 	return ns == 0 ? 0.0 : (double)n * 1e9 / (double)ns;
 }
 
+/*
+ * Bytes per CPU-second actually received: on a shared machine a process
+ * that got half a core moves half the bytes; this shows the cost per byte.
+ */
+static double
+per_cpu_s(uint64_t bytes, uint64_t cpu_ns)
+{
+	return cpu_ns == 0 ? 0.0 : (double)bytes * 1e9 / (double)cpu_ns;
+}
+
 static double
 ratio(uint64_t v, uint64_t floor)
 {
@@ -69,6 +79,9 @@ vhd_perf_report_table(FILE *fp, const struct vhd_perf_report *r)
 				run->backend_idle_cpu_pct, run->idle_s);
 		if (run->backend_cpu_pct >= 0)
 			fputc('\n', fp);
+		if (run->backend_cpu_ns > 0)
+			fprintf(fp, "  %.2f MB per backend CPU-second\n",
+				per_cpu_s(run->bytes, run->backend_cpu_ns) / 1e6);
 		lat_header(fp, "latency (ns)");
 		lat_row(fp, "round trip", &run->lat);
 		if (f != NULL && f->valid) {
@@ -79,9 +92,10 @@ vhd_perf_report_table(FILE *fp, const struct vhd_perf_report *r)
 		}
 	}
 	if (src != NULL) {
-		fprintf(fp, "\nsource %s: read() of %u B: %lu reads in %.3f s, %.2f MB/s\n",
-			src->path, src->size, src->reads, (double)src->elapsed_ns / 1e9,
-			per_s(src->bytes, src->elapsed_ns) / 1e6);
+		fprintf(fp, "\nsource %s: read() of %u B: %lu reads in %.3f s, %.2f MB/s, "
+			"%.2f MB per CPU-second\n", src->path, src->size, src->reads,
+			(double)src->elapsed_ns / 1e9, per_s(src->bytes, src->elapsed_ns) / 1e6,
+			per_cpu_s(src->bytes, src->cpu_ns) / 1e6);
 		lat_header(fp, "latency (ns)");
 		lat_row(fp, "read()", &src->lat);
 		if (run != NULL && src->bytes > 0)
@@ -150,11 +164,11 @@ vhd_perf_report_json(FILE *fp, const struct vhd_perf_report *r)
 			"\"errors\": %lu, \"elapsed_ns\": %lu, \"requests_per_s\": %.1f, "
 			"\"bytes_per_s\": %.1f, \"kicks\": %lu, \"waits\": %lu, "
 			"\"tool_cpu_pct\": %.2f, \"backend_cpu_pct\": %.2f, "
-			"\"backend_idle_cpu_pct\": %.2f, \"idle_s\": %.2f},\n", run->qd, run->size,
-			run->reqs, run->bytes, run->errors, run->elapsed_ns,
+			"\"backend_idle_cpu_pct\": %.2f, \"idle_s\": %.2f, \"backend_cpu_ns\": %lu},\n",
+			run->qd, run->size, run->reqs, run->bytes, run->errors, run->elapsed_ns,
 			per_s(run->reqs, run->elapsed_ns), per_s(run->bytes, run->elapsed_ns),
 			run->kicks, run->waits, run->tool_cpu_pct, run->backend_cpu_pct,
-			run->backend_idle_cpu_pct, run->idle_s);
+			run->backend_idle_cpu_pct, run->idle_s, run->backend_cpu_ns);
 		lat_json(fp, "run_latency", &run->lat, ",");
 		if (have_floor) {
 			ratio_json(fp, "ratio_to_pingpong", &run->lat, &f->pingpong);
@@ -165,8 +179,8 @@ vhd_perf_report_json(FILE *fp, const struct vhd_perf_report *r)
 		fprintf(fp, "  \"source\": {\"path\": ");
 		json_str(fp, src->path);
 		fprintf(fp, ", \"size\": %u, \"reads\": %lu, \"bytes\": %lu, \"elapsed_ns\": %lu, "
-			"\"bytes_per_s\": %.1f},\n", src->size, src->reads, src->bytes,
-			src->elapsed_ns, per_s(src->bytes, src->elapsed_ns));
+			"\"bytes_per_s\": %.1f, \"cpu_ns\": %lu},\n", src->size, src->reads,
+			src->bytes, src->elapsed_ns, per_s(src->bytes, src->elapsed_ns), src->cpu_ns);
 		lat_json(fp, "source_latency", &src->lat, ",");
 	}
 	/* A last member without a trailing comma keeps every block above uniform. */
@@ -192,7 +206,8 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 		fprintf(fp, "label\tdevice\tstyle\tqd\tsize\treqs_per_s\tmb_per_s\tp50_ns\tp90_ns\t"
 			"p99_ns\tp999_ns\tmax_ns\tx_pp_p50\tx_pp_p99\tx_efd_p50\tx_efd_p99\t"
 			"errors\ttool_cpu_pct\tbe_cpu_pct\tbe_idle_cpu_pct\tsrc_mb_per_s\t"
-			"src_p50_ns\n");
+			"src_p50_ns\tfloor_pp_p50_ns\tfloor_pp_p99_ns\tfloor_efd_p50_ns\t"
+			"be_mb_per_cpu_s\tsrc_mb_per_cpu_s\n");
 	fprintf(fp, "%s\t", label);
 	if (run != NULL)
 		fprintf(fp, "%s\t%s\t%u\t%u\t%.0f\t%.3f\t%lu\t%lu\t%lu\t%lu\t%lu\t", run->device,
@@ -215,9 +230,21 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	else
 		fprintf(fp, "-\t-\t-\t-\t");
 	if (src != NULL)
-		fprintf(fp, "%.3f\t%lu\n", per_s(src->bytes, src->elapsed_ns) / 1e6, src->lat.p50);
+		fprintf(fp, "%.3f\t%lu\t", per_s(src->bytes, src->elapsed_ns) / 1e6, src->lat.p50);
 	else
-		fprintf(fp, "-\t-\n");
+		fprintf(fp, "-\t-\t");
+	if (have_floor)
+		fprintf(fp, "%lu\t%lu\t%lu\t", f->pingpong.p50, f->pingpong.p99, f->eventfd.p50);
+	else
+		fprintf(fp, "-\t-\t-\t");
+	if (run != NULL && run->backend_cpu_ns > 0)
+		fprintf(fp, "%.3f\t", per_cpu_s(run->bytes, run->backend_cpu_ns) / 1e6);
+	else
+		fprintf(fp, "-\t");
+	if (src != NULL)
+		fprintf(fp, "%.3f\n", per_cpu_s(src->bytes, src->cpu_ns) / 1e6);
+	else
+		fprintf(fp, "-\n");
 	fclose(fp);
 	return 0;
 }

@@ -32,6 +32,7 @@ struct vhd_perf_result {
 	uint64_t waits;      /**< times the tool slept on the call eventfd (notify style) */
 	double tool_cpu_pct; /**< CPU time of the tool over the run, % of one CPU */
 	double backend_cpu_pct;      /**< backend CPU over the run, % of one CPU; < 0: n/a */
+	uint64_t backend_cpu_ns;     /**< backend CPU time over the run; 0: n/a */
 	double backend_idle_cpu_pct; /**< backend CPU while connected, idle; < 0: n/a */
 	double idle_s;               /**< length of that idle window */
 	struct vhd_perf_lat lat;
@@ -44,6 +45,7 @@ struct vhd_perf_source {
 	uint64_t reads;
 	uint64_t bytes;
 	uint64_t elapsed_ns;
+	uint64_t cpu_ns;     /**< CPU time the reading thread got */
 	struct vhd_perf_lat lat;
 };
 

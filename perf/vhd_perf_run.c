@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vhd_fe.h"
@@ -34,17 +33,6 @@ struct loop {
 	uint64_t be_cpu0;   /* backend CPU time when measuring started */
 	bool be_ok;         /* the backend's /proc entry could be read */
 };
-
-static uint64_t
-thread_cpu_ns(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru) != 0)
-		return 0;
-	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ULL +
-	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ULL;
-}
 
 static int
 fe_fail(struct vhd_fe *fe, const char *what, int rc)
@@ -157,7 +145,7 @@ setup_request(struct loop *l)
 static uint64_t
 measure_start(struct loop *l, uint64_t *cpu0)
 {
-	*cpu0 = thread_cpu_ns();
+	*cpu0 = vhd_perf_thread_cpu_ns();
 	l->be_ok = l->cfg->backend_pid > 0 &&
 		   vhd_perf_proc_cpu_ns(l->cfg->backend_pid, &l->be_cpu0) == 0;
 	return vhd_perf_now_ns();
@@ -232,11 +220,13 @@ closed_loop(struct loop *l, struct vhd_perf_result *out)
 	}
 	out->elapsed_ns = m_end - m_start;
 	if (out->elapsed_ns > 0)
-		out->tool_cpu_pct = 100.0 * (double)(thread_cpu_ns() - cpu0) /
+		out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - cpu0) /
 				    (double)out->elapsed_ns;
-	if (l->be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &now) == 0)
-		out->backend_cpu_pct = 100.0 * (double)(now - l->be_cpu0) /
+	if (l->be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &now) == 0) {
+		out->backend_cpu_ns = now - l->be_cpu0;
+		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
 				       (double)(vhd_perf_now_ns() - m_start);
+	}
 	return 0;
 }
 

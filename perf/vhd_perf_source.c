@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vhd_perf_cpu.h"
 #include "vhd_perf_source.h"
 #include "vhd_perf_time.h"
 
@@ -17,7 +18,7 @@ vhd_perf_source_measure(const char *path, uint32_t size, double seconds,
 			struct vhd_perf_source *out)
 {
 	struct vhd_perf_hist *h;
-	uint64_t start, end, t0, t1;
+	uint64_t start, end, t0, t1, cpu0;
 	uint8_t *buf;
 	ssize_t n;
 	int fd, rc = 0;
@@ -38,6 +39,7 @@ vhd_perf_source_measure(const char *path, uint32_t size, double seconds,
 		goto out;
 	}
 	vhd_perf_hist_init(h);
+	cpu0 = vhd_perf_thread_cpu_ns();
 	start = vhd_perf_now_ns();
 	end = start + (uint64_t)(seconds * 1e9);
 	t0 = start;
@@ -56,6 +58,7 @@ vhd_perf_source_measure(const char *path, uint32_t size, double seconds,
 		t0 = t1;
 	} while (t1 < end);
 	out->elapsed_ns = t0 - start;
+	out->cpu_ns = vhd_perf_thread_cpu_ns() - cpu0;
 	vhd_perf_hist_summary(h, &out->lat);
 out:
 	free(buf);
