@@ -194,14 +194,14 @@ marked=
 rc=
 status=
 while :; do
+	now=$(date +%s%N)
+	if [ -z "$booted" ] && grep -q '^VHD-GUEST-START' "$log"; then
+		booted=$(( (now - t0) / 1000000 ))
+	fi
 	if ! kill -0 "$qemu_pid" 2>/dev/null; then
 		wait "$qemu_pid" && status=0 || status=$?
 		qemu_pid=
 		break
-	fi
-	now=$(date +%s%N)
-	if [ -z "$booted" ] && grep -q '^VHD-GUEST-START' "$log"; then
-		booted=$(( (now - t0) / 1000000 ))
 	fi
 	# The guest powers off right after the marker; if that fails, do not
 	# wait for the timeout.
@@ -233,6 +233,10 @@ rc=$(marker_rc)
 
 if [ -s "$work/qemu.err" ]; then
 	sed 's/^/qemu: /' "$work/qemu.err" >&2
+fi
+# A guest faster than one poll interval: at most the total.
+if [ -z "$booted" ] && grep -q '^VHD-GUEST-START' "$log"; then
+	booted=$total
 fi
 if [ -n "$booted" ]; then
 	vhd_log "guest reached /init after $((booted / 1000)).$(printf %03d $((booted % 1000)))s, total $((total / 1000)).$(printf %03d $((total % 1000)))s"
