@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1108,6 +1109,58 @@ test_interrupt_mode_no_evidx(void **state)
 	run_interrupt(F_NO_EVIDX);
 }
 
+/*
+ * Interrupt mode idles without spinning also before any frontend came and
+ * with several sockets.
+ */
+static void
+test_interrupt_idle_unconnected(void **state)
+{
+	static const char *const extra[] = {"--mode", "interrupt", "-c", "3", NULL};
+	static struct vhd_fe_app a;
+	int64_t c0, c1, t0, t1;
+
+	(void)state;
+	app_up(&a, extra, 3);
+	vhd_fe_app_sleep_ms(300);
+	c0 = vhd_fe_app_cpu_ms(&a);
+	t0 = vhd_fe_app_now_ms();
+	vhd_fe_app_sleep_ms(1000);
+	c1 = vhd_fe_app_cpu_ms(&a);
+	t1 = vhd_fe_app_now_ms();
+	assert_true(c0 >= 0 && c1 >= 0);
+	print_message("interrupt mode, 3 sockets, nobody connected: %" PRId64 " ms CPU in %"
+		      PRId64 " ms\n", c1 - c0, t1 - t0);
+	assert_true((c1 - c0) * 5 < t1 - t0);
+	app_down(&a, 3);
+}
+
+/* SIGINT stops as cleanly as SIGTERM. */
+static void
+test_sigint(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	char path[256];
+	struct stat st;
+	uint8_t *b;
+	int rc;
+
+	(void)state;
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	b = buf_new(fe);
+	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	kill(a.pid, SIGINT);
+	rc = vhd_fe_app_wait_exit(&a, VHD_FE_APP_TIMEOUT_MS);
+	if (rc != 0)
+		fail_msg("exit %d after SIGINT", rc);
+	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
+	track(&a, false);
+	vhd_fe_app_fini(&a);
+	fe_done(fe);
+}
+
 /* Poll mode: served without any kick, found by polling the ring. */
 static void
 test_poll_mode(void **state)
@@ -1170,9 +1223,8 @@ bad_cmdline(const char *what, const char *const *extra, bool with_socket, const 
 	track(&a, true);
 	rc = vhd_fe_app_wait_exit(&a, VHD_FE_APP_TIMEOUT_MS);
 	vhd_fe_app_output(&a, false, err, sizeof(err));
-	print_message("bad cmdline (%s): exit %d, stderr: %s", what, rc, err);
 	if (rc <= 0)
-		fail_msg("%s: exit %d, want a non-zero exit code", what, rc);
+		fail_msg("%s: exit %d, want a non-zero exit code; stderr:\n%s", what, rc, err);
 	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
 	/* DPDK's own log lines (EAL, rte_vhost) are not ours to count. */
 	for (line = strtok_r(err, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
@@ -1180,6 +1232,7 @@ bad_cmdline(const char *what, const char *const *extra, bool with_socket, const 
 		    strncmp(line, "VHOST_CONFIG: ", 14) == 0)
 			continue;
 		lines++;
+		print_message("bad cmdline (%s): exit %d: %s\n", what, rc, line);
 		if (needle != NULL && strstr(line, needle) == NULL)
 			fail_msg("%s: error line '%s' does not mention '%s'", what, line, needle);
 	}
@@ -1202,6 +1255,10 @@ test_bad_options(void **state)
 	static const char *const unknown[] = {"--bogus", NULL};
 	static const char *const none[] = {NULL};
 	static const char *const no_dir[] = {"-s", "/nonexistent/dir/rng.sock", NULL};
+	static const char *const bad_mode[] = {"--mode", "bogus", NULL};
+	static const char *const bad_hybrid[] = {"--hybrid-poll-us", "abc", NULL};
+	static const char *const bad_lcore[] = {"--worker-lcore", "99", NULL};
+	static const char *const no_value[] = {"-c", NULL};
 
 	(void)state;
 	bad_cmdline("missing source file", missing, true, "/nonexistent/rng-source");
@@ -1214,6 +1271,10 @@ test_bad_options(void **state)
 	bad_cmdline("unknown option", unknown, true, "bogus");
 	bad_cmdline("no socket path", none, false, NULL);
 	bad_cmdline("socket in a missing directory", no_dir, false, "/nonexistent/dir");
+	bad_cmdline("--mode bogus", bad_mode, true, "bogus");
+	bad_cmdline("--hybrid-poll-us abc", bad_hybrid, true, "abc");
+	bad_cmdline("--worker-lcore not in -l", bad_lcore, true, "99");
+	bad_cmdline("-c without a value", no_value, true, "-c");
 }
 
 /* An optional argument runs only the tests matching it (cmocka filter). */
@@ -1243,6 +1304,8 @@ main(int argc, char **argv)
 		T(test_avail_jump),
 		T(test_interrupt_mode),
 		T(test_interrupt_mode_no_evidx),
+		T(test_interrupt_idle_unconnected),
+		T(test_sigint),
 		T(test_poll_mode),
 		T(test_hybrid_mode),
 		T(test_bad_options),
