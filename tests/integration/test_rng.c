@@ -1161,6 +1161,70 @@ test_sigint(void **state)
 	fe_done(fe);
 }
 
+/*
+ * Call suppression without EVENT_IDX: with VRING_AVAIL_F_NO_INTERRUPT set
+ * the device should not call, unless NOTIFY_ON_EMPTY was negotiated and
+ * the ring ran empty.
+ */
+static void
+run_no_interrupt(bool notify_on_empty)
+{
+	static const char *const extra[] = {"--mode", "interrupt", NULL};
+	static struct vhd_fe_app a;
+	uint64_t want = F_NO_EVIDX;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	struct vhd_fe_buf fb;
+	uint8_t *b;
+	unsigned int i;
+	uint32_t len;
+	uint16_t id;
+	int call;
+
+	if (!notify_on_empty)
+		want &= ~VHD_BIT(VHD_F_NOTIFY_ON_EMPTY);
+	app_up(&a, extra, 1);
+	fe = fe_up(&a, 0, want);
+	if (notify_on_empty && !(vhd_fe_features(fe) & VHD_BIT(VHD_F_NOTIFY_ON_EMPTY))) {
+		fe_done(fe);
+		app_down(&a, 1);
+		skip();
+	}
+	r = vhd_fe_queue_ring(fe, 0);
+	b = buf_new(fe);
+	for (i = 0; i < 4; i++) {
+		fb = (struct vhd_fe_buf){b, BUFSZ};
+		while (vhd_fe_wait_call(fe, 0, 0) == 1)
+			;
+		assert_false(vhd_fe_ring_want_calls(r, false));
+		assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true) >= 0);
+		call = vhd_fe_wait_call(fe, 0, notify_on_empty ? WAIT_MS : 300);
+		assert_true(vhd_fe_poll_used(fe, 0, WAIT_MS) > 0);
+		assert_int_equal(vhd_fe_ring_get_used(r, &id, &len, NULL), 1);
+		assert_int_equal(len, BUFSZ);
+		if (notify_on_empty && call != 1)
+			fail_msg("request %u: NOTIFY_ON_EMPTY but no call when the ring ran empty", i);
+		if (!notify_on_empty && call != 0)
+			fail_msg("request %u: called although NO_INTERRUPT was set", i);
+	}
+	fe_done(fe);
+	app_down(&a, 1);
+}
+
+static void
+test_no_interrupt(void **state)
+{
+	(void)state;
+	run_no_interrupt(false);
+}
+
+static void
+test_notify_on_empty(void **state)
+{
+	(void)state;
+	run_no_interrupt(true);
+}
+
 /* Poll mode: served without any kick, found by polling the ring. */
 static void
 test_poll_mode(void **state)
@@ -1306,6 +1370,8 @@ main(int argc, char **argv)
 		T(test_interrupt_mode_no_evidx),
 		T(test_interrupt_idle_unconnected),
 		T(test_sigint),
+		T(test_no_interrupt),
+		T(test_notify_on_empty),
 		T(test_poll_mode),
 		T(test_hybrid_mode),
 		T(test_bad_options),
