@@ -77,7 +77,7 @@ vhd_app_exists() { [ -x "$(vhd_app_path "$1")" ]; }
 vhd_backend_start() {
 	local name=$1 dev=$2
 	shift 2
-	local exe sock prefix log i
+	local exe sock prefix log
 	exe=$(vhd_app_path "$dev")
 	[ -x "$exe" ] || { echo "backends: no executable $exe" >&2; return 1; }
 	sock=$VHD_WORK/$name.sock
@@ -92,7 +92,7 @@ vhd_backend_start() {
 		--file-prefix "$prefix" -- -s "$sock" "$@" </dev/null >>"$log" 2>&1 &
 	VHD_BE_PID[$name]=$!
 	echo "backends: started $name: ${exe##*/} ... -- -s $sock $* (pid ${VHD_BE_PID[$name]})" >&2
-	for i in $(seq 1 150); do
+	for _ in $(seq 1 150); do
 		# Like upstream, apps suffix the socket index to the path (PATH0
 		# for the first); accept a bare PATH too.
 		if [ -S "${sock}0" ]; then
@@ -155,11 +155,11 @@ vhd_backend_alive() { [ -n "${VHD_BE_PID[$1]:-}" ] && kill -0 "${VHD_BE_PID[$1]}
 # vhd_backend_stop NAME: SIGTERM (the apps stop cleanly on it), SIGKILL after
 # 5 s. Returns the backend's exit status; removes its socket either way.
 vhd_backend_stop() {
-	local name=$1 pid rc=0 i
+	local name=$1 pid rc=0
 	pid=${VHD_BE_PID[$name]:-}
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 1 50); do
+		for _ in $(seq 1 50); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done

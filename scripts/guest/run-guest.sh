@@ -41,7 +41,7 @@ usage: ${0##*/} [options]
 USAGE
 }
 
-reconnect= script= log= kernel= initrd= append= shell=0 verbose=0
+reconnect='' script='' log='' kernel='' initrd='' append='' shell=0 verbose=0
 timeout=180 mem=256 smp=1
 files=() envs=() devs=() qargs=()
 while [ $# -gt 0 ]; do
