@@ -352,10 +352,14 @@ vhd_fe_connect(struct vhd_fe *fe, const char *path, int timeout_ms)
 			break;
 		rc = -errno;
 		close(s);
-		/* The backend may not have created or bound its socket yet. */
-		if ((rc != -ENOENT && rc != -ECONNREFUSED) || now_ms() >= deadline)
-			return fail(fe, rc == -ENOENT || rc == -ECONNREFUSED ? -ETIMEDOUT : rc,
-				    "connect %s (last: %s)", path, strerror(-rc));
+		/*
+		 * The backend may not have bound its socket yet, may not listen
+		 * yet (a stale file), or its backlog may be full.
+		 */
+		if ((rc != -ENOENT && rc != -ECONNREFUSED && rc != -EAGAIN) ||
+		    now_ms() >= deadline)
+			return fail(fe, rc == -ENOENT || rc == -ECONNREFUSED || rc == -EAGAIN ?
+				    -ETIMEDOUT : rc, "connect %s (last: %s)", path, strerror(-rc));
 		usleep(10000);
 	}
 	connected(fe, s);
