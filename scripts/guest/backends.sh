@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=bash
 #
 # Start, watch and stop our backend applications for guest tests and the
 # demo. Sourced by bash scripts (set -euo pipefail expected):

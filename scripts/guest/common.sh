@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=bash
 #
 # Shared by the scripts in scripts/guest: cache location and messages.
 # Sourced, not executed.

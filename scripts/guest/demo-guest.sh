@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=dash
 #
 # Guest side of scripts/demo.sh: show what the guest sees of each device our
 # backends serve. Runs in the test guest (dash); sections for devices that

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=dash
 #
 # Helpers for guest-side test scripts (sourced inside the guest as
 # /lib/vhd/guest-lib.sh). The guest's /bin/sh is dash; busybox provides the

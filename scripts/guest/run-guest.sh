@@ -156,6 +156,7 @@ cmdline="console=ttyS0 panic=-1 reboot=t $append"
 
 run_qemu() { # $1: kernel image
 	# vhost-user backends map guest RAM: it must be a shareable memfd.
+	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	qemu=(qemu-system-x86_64 -accel tcg -M pc -nodefaults -no-reboot
 		-display none -smp "$smp" -m "${mem}M"
 		-object "memory-backend-memfd,id=mem,size=${mem}M,share=on"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=dash
 #
 # Guest side of gpio.sh, run by dash in the test guest with the real gpiod
 # 1.6.3 tools. The backend simulates an 8-line chip (-l s8): lines named

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=dash
 #
 # Guest side of i2c.sh, run by dash with the real i2c-tools (full paths:
 # busybox has applets of the same names). The backend simulates one bus with

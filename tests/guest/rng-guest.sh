@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=dash
 #
 # Guest side of rng.sh, run by dash in the test guest. VHD_RNG_CASE selects:
 #   plain      our backend feeds /dev/hwrng: right device, varied data, rate
