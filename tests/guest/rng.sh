@@ -6,6 +6,7 @@
 # served by our backend (rng-guest.sh is the guest side).
 #   1. plain: right hw_random source, varied data, throughput logged, the
 #      backend's telemetry counters account for what the guest read
+#   1b. the same with --mode interrupt and --mode hybrid
 #   2. rate limit: with -m 1024 -p 1000 the guest needs > 2 s for 4 KiB
 #   3. backend restart while the guest runs, backend in --client mode and
 #      QEMU listening: QEMU 7.2 reconnects and the guest reads on
@@ -37,9 +38,9 @@ guest() {
 	local name=$1 case_=$2 rc=0
 	shift 2
 	"$run_guest" --script "$here/rng-guest.sh" --env VHD_RNG_CASE="$case_" \
-		--dev rng:"$(vhd_backend_sock "$name")" --log "$VHD_WORK/$case_.console" \
+		--dev rng:"$(vhd_backend_sock "$name")" --log "$VHD_WORK/$name-$case_.console" \
 		--timeout 240 "$@" || rc=$?
-	grep -v '^\[ *[0-9.]*\]' "$VHD_WORK/$case_.console" | sed 's/^/guest| /'
+	grep -v '^\[ *[0-9.]*\]' "$VHD_WORK/$name-$case_.console" | sed 's/^/guest| /'
 	return $rc
 }
 
@@ -70,6 +71,22 @@ else fail "telemetry bytes_wr moved by $((wr1 - wr0)), guest read at least $want
 if [ "$req1" -gt "$req0" ]; then pass "telemetry requests moved ($req0 -> $req1)"
 else fail "telemetry requests did not move ($req0 -> $req1)"; fi
 stop_clean rng0
+
+# The same guest checks with the backend in each servicing mode: the
+# default is poll; interrupt and hybrid sleep on the guest's kicks.
+for mode in interrupt hybrid; do
+	echo "== 1b. plain, --mode $mode"
+	vhd_backend_start "rng-$mode" rng --mode "$mode"
+	if guest "rng-$mode" plain --env VHD_RNG_BYTES=65536; then
+		pass "guest checks (plain, --mode $mode)"
+	else
+		fail "guest checks (plain, --mode $mode), status $?"
+	fi
+	mode_info=$(vhd_telemetry_field "rng-$mode" mode /vhost_device/info,0)
+	if [ "$mode_info" = "$mode" ]; then pass "telemetry reports mode $mode_info"
+	else fail "telemetry reports mode '$mode_info', not $mode"; fi
+	stop_clean "rng-$mode"
+done
 
 echo "== 2. rate limit 1 KiB/s"
 vhd_backend_start rng1 rng -m 1024 -p 1000
