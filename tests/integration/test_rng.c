@@ -738,6 +738,67 @@ test_stale_socket(void **state)
 	app_down(&a, 1);
 }
 
+/*
+ * Frontends that go away at every stage of a session, some with requests
+ * held by the rate limiter; after each, a new frontend is served.
+ */
+static void
+test_partial_sessions(void **state)
+{
+	static const char *const extra[] = {"-m", "512", "-p", "300", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_buf fb;
+	uint8_t *b;
+	unsigned int step, i;
+	uint16_t base;
+
+	(void)state;
+	app_up(&a, extra, 1);
+	for (step = 0; step < 6; step++) {
+		char path[256];
+
+		fe = fe_track(vhd_fe_create(NULL));
+		assert_non_null(fe);
+		if (step == 0) {
+			/* Connected, not a word said, gone. */
+			vhd_fe_app_sock(&a, 0, path, sizeof(path));
+			assert_int_equal(vhd_fe_connect(fe, path, WAIT_MS), 0);
+			vhd_fe_app_sleep_ms(20);
+			fe_done(fe);
+			goto check;
+		}
+		if (vhd_fe_app_attach(&a, 0, fe, F_ALL, false) != 0)
+			fail_msg("step %u: %s", step, vhd_fe_error(fe));
+		if (step == 1) {
+			/* Negotiated, no rings. */
+			fe_done(fe);
+			goto check;
+		}
+		assert_int_equal(vhd_fe_queue_setup(fe, 0, QSZ), 0);
+		assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
+		b = buf_new(fe);
+		fb = (struct vhd_fe_buf){b, 200};
+		if (step == 3 || step == 5) {
+			/* More than the budget: some requests are held when we go. */
+			for (i = 0; i < 8; i++)
+				assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true) >= 0);
+			vhd_fe_app_sleep_ms(50);
+		}
+		if (step == 4 || step == 5)
+			assert_int_equal(vhd_fe_queue_stop(fe, 0, &base), 0);
+		fe_done(fe);
+check:
+		fe = fe_up(&a, 0, F_ALL);
+		b = buf_new(fe);
+		if (fetch(fe, b, 100, false, true, false) == 0)
+			fail_msg("step %u: nothing served to the next frontend", step);
+		fe_done(fe);
+		assert_true(vhd_fe_app_alive(&a));
+	}
+	app_down(&a, 1);
+}
+
 /* --client: the backend connects to us, and reconnects when we hang up. */
 static void
 test_client_mode(void **state)
@@ -1361,6 +1422,7 @@ main(int argc, char **argv)
 		T(test_mem_table_again),
 		T(test_reset_owner),
 		T(test_stale_socket),
+		T(test_partial_sessions),
 		T(test_client_mode),
 		T(test_malformed),
 		T(test_malformed_no_evidx),
