@@ -147,15 +147,31 @@ stop_backend() {
 floor() { # json-file
 	taskset -c "$tool_cpu" "$perf" --floor-only -c "$tool_cpu" -p "$be_cpu" --json "$1"
 }
+p50_of() { sed -nE 's/.*"floor_pingpong".*"p50_ns": ([0-9]+).*/\1/p' "$1"; }
 log "floor: cpu $tool_cpu <-> cpu $be_cpu"
 floor "$out/floor.json" | tee "$out/floor.txt"
+best_pp=$(p50_of "$out/floor.json")
+# Before a run: wait (up to 5 tries, 1 s apart) while the floor is more than
+# 1.5x the best seen, i.e. while the host keeps our two vCPUs far apart.
+# Only the machine's state is chosen this way, never a run's result.
+settle_floor() { # json-file
+	local try p
+	for try in 1 2 3 4 5; do
+		floor "$1" >/dev/null
+		p=$(p50_of "$1")
+		[ "$p" -lt "$best_pp" ] && best_pp=$p
+		[ $((p * 2)) -le $((best_pp * 3)) ] && return 0
+		log "floor p50 $p ns > 1.5x best $best_pp ns (try $try), waiting"
+		sleep 1
+	done
+}
 
 # --- the random source alone --------------------------------------------------
 for s in /dev/urandom:64 /dev/urandom:4096 /dev/zero:64; do
 	log "source: ${s%%:*} read() of ${s#*:} B"
 	taskset -c "$tool_cpu" "$perf" --source-only --source "${s%%:*}" -b "${s#*:}" \
 		--source-seconds 1 --no-floor --quiet --label "${s%%:*}" \
-		--json "$out/source-${s##*/}.json" --tsv "$out/source.tsv"
+		--json "$out/source-$(echo "${s##*/}" | tr : -).json" --tsv "$out/source.tsv"
 done
 
 # --- each mode: latency (both tool styles), throughput, idle CPU --------------
@@ -178,7 +194,7 @@ for mode in $modes; do
 	for r in "${runs[@]}"; do
 		IFS='|' read -r name args be_args <<<"$r"
 		log "$mode: $name"
-		floor "$out/floor-$mode-$name.json" >/dev/null
+		settle_floor "$out/floor-$mode-$name.json"
 		# shellcheck disable=SC2086 # be_args is a list on purpose
 		start_backend "$mode" $be_args
 		# shellcheck disable=SC2086 # args is a list on purpose
@@ -229,27 +245,29 @@ pp50=$(floor_min pingpong p50)
 pp99=$(floor_min pingpong p99)
 {
 	echo
-	echo "# targets (against the lowest ping-pong floor of this run: p50 $pp50 ns, p99 $pp99 ns)"
+	echo "# targets, against the ping-pong floor measured just before each run"
+	echo "# (lowest floor of the whole run: p50 $pp50 ns, p99 $pp99 ns)"
 	lat=lat64-poll
 	[ "$dev" = rng ] || lat=lat-poll
 	p=$(row "poll/$lat")
 	if [ -n "$p" ]; then
-		awk -v a="$(col "$p" 8)" -v b="$(col "$p" 10)" -v f="$pp50" -v g="$pp99" \
-			-v d="$dev" -v s="$(col "$p" 5)" -v ra="$(col "$p" 13)" 'BEGIN {
-			printf "%s poll, %s B, qd 1: p50 %d ns = %.2fx (target <= 3x: %s), ", d, s, a,
-				a / f, a / f <= 3 ? "met" : "NOT met"
-			printf "p99 %d ns = %.2fx (target <= 10x: %s); ", b, b / g,
+		awk -v a="$(col "$p" 8)" -v b="$(col "$p" 10)" -v f="$(col "$p" 23)" \
+			-v g="$(col "$p" 24)" -v lo="$pp50" -v d="$dev" -v s="$(col "$p" 5)" 'BEGIN {
+			printf "%s poll, %s B, qd 1: p50 %d ns = %.2fx floor %d ns (target <= 3x: %s), ",
+				d, s, a, a / f, f, a / f <= 3 ? "met" : "NOT met"
+			printf "p99 %d ns = %.2fx floor %d ns (target <= 10x: %s); ", b, b / g, g,
 				b / g <= 10 ? "met" : "NOT met"
-			printf "p50 %.2fx the floor measured just before it\n", ra }'
+			printf "p50 %.2fx the lowest floor%s\n", a / lo,
+				(f > 1.5 * lo ? " (cores far apart during this run: re-run)" : "") }'
 	fi
 	z=$(row "poll/lat64-zero")
 	if [ -n "$z" ]; then
 		zs=$(awk -F'\t' '$1 == "/dev/zero" {print $22}' "$out/source.tsv")
 		us=$(awk -F'\t' '$1 == "/dev/urandom" && $5 == 64 {print $22}' "$out/source.tsv")
-		awk -v z="$(col "$z" 8)" -v f="$pp50" -v zs="$zs" -v us="$us" 'BEGIN {
-			printf "rng poll, 64 B from /dev/zero: p50 %d ns = %.2fx; a 64 B read() costs" \
-				" %d ns from /dev/zero, %d ns from /dev/urandom, once per request\n",
-				z, z / f, zs, us }'
+		awk -v z="$(col "$z" 8)" -v f="$(col "$z" 23)" -v zs="$zs" -v us="$us" 'BEGIN {
+			printf "rng poll, 64 B from /dev/zero: p50 %d ns = %.2fx floor %d ns; a 64 B" \
+				" read() costs %d ns from /dev/zero, %d ns from /dev/urandom, once per" \
+				" request\n", z, z / f, f, zs, us }'
 	fi
 	i=$(row "interrupt/$lat")
 	[ -z "$i" ] || echo "interrupt: backend CPU while idle $(col "$i" 20)% of one CPU (target: near 0)"
