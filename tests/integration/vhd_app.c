@@ -68,18 +68,21 @@ vhd_fe_app_init(struct vhd_fe_app *a, const char *name)
 	return 0;
 }
 
+static void remove_runtime_dir(struct vhd_fe_app *a);
+
 int
 vhd_fe_app_start(struct vhd_fe_app *a, const char *const *args)
 {
 	static unsigned int seq;
-	char prefix[64];
 	const char *argv[MAX_ARGS];
 	posix_spawn_file_actions_t fa;
 	unsigned int n = 0, i;
 	int rc;
 
 	/* Unique per process and start: EAL runtime files never collide. */
-	snprintf(prefix, sizeof(prefix), "vhdit_%s_%d_%u", a->name, (int)getpid(), seq++);
+	if (a->pid == 0)
+		remove_runtime_dir(a);
+	snprintf(a->prefix, sizeof(a->prefix), "vhdit_%s_%d_%u", a->name, (int)getpid(), seq++);
 	argv[n++] = a->exe;
 	argv[n++] = "--no-huge";
 	argv[n++] = "-m";
@@ -87,7 +90,7 @@ vhd_fe_app_start(struct vhd_fe_app *a, const char *const *args)
 	argv[n++] = "--no-pci";
 	argv[n++] = "--no-shconf";
 	argv[n++] = "--file-prefix";
-	argv[n++] = prefix;
+	argv[n++] = a->prefix;
 	argv[n++] = "-l";
 	argv[n++] = "0";
 	argv[n++] = "--";
@@ -246,6 +249,28 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
+/* EAL's runtime directory for our prefix, as EAL names it. */
+static void
+runtime_dir(const struct vhd_fe_app *a, char *buf, size_t len)
+{
+	const char *base = getuid() == 0 ? "/var/run" : getenv("XDG_RUNTIME_DIR");
+
+	snprintf(buf, len, "%s/dpdk/%s", base != NULL ? base : "/tmp", a->prefix);
+}
+
+/* Each start has its own prefix: without this, runs pile up directories. */
+static void
+remove_runtime_dir(struct vhd_fe_app *a)
+{
+	char rt[256];
+
+	if (a->prefix[0] == '\0')
+		return;
+	runtime_dir(a, rt, sizeof(rt));
+	nftw(rt, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	a->prefix[0] = '\0';
+}
+
 void
 vhd_fe_app_fini(struct vhd_fe_app *a)
 {
@@ -254,6 +279,7 @@ vhd_fe_app_fini(struct vhd_fe_app *a)
 		waitpid(a->pid, &a->status, 0);
 		a->pid = 0;
 	}
+	remove_runtime_dir(a);
 	if (a->dir[0] != '\0' && getenv("VHD_IT_KEEP") == NULL)
 		nftw(a->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	a->dir[0] = '\0';

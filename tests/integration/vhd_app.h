@@ -36,6 +36,7 @@ struct vhd_fe_app {
 	char sock[192];     /**< socket base path: dir/<name>.sock; socket i is sock + "i" */
 	char out[192];      /**< file with the application's stdout */
 	char err[192];      /**< file with the application's stderr */
+	char prefix[64];    /**< EAL --file-prefix of the last start */
 	pid_t pid;          /**< 0 when not running */
 	unsigned int refused; /**< connections the app refused (see vhd_fe_app_attach()) */
 	int status;         /**< wait status once it exited */
