@@ -622,6 +622,7 @@ set_mem_table(struct vhd_fe *fe)
 int
 vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want)
 {
+	unsigned int i;
 	uint64_t v;
 	int rc;
 
@@ -664,6 +665,13 @@ vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want)
 	rc = set_mem_table(fe);
 	if (rc < 0)
 		return rc;
+	/* Rings set up on an earlier connection follow what was agreed now. */
+	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
+		if (fe->q[i].setup) {
+			fe->q[i].ring.event_idx = !!(fe->features & VHD_BIT(VHD_F_RING_EVENT_IDX));
+			fe->q[i].ring.indirect = !!(fe->features & VHD_BIT(VHD_F_RING_INDIRECT_DESC));
+		}
+	}
 	fe->negotiated = true;
 	return 0;
 }

@@ -155,8 +155,9 @@ bool vhd_fe_connected(const struct vhd_fe *fe);
  * agreed, SET_OWNER, SET_FEATURES (offered & @p want, plus
  * VHOST_USER_F_PROTOCOL_FEATURES when offered) and SET_MEM_TABLE.
  * Clear VHD_F_RING_EVENT_IDX, VHD_F_RING_INDIRECT_DESC or
- * VHD_F_NOTIFY_ON_EMPTY in @p want to run without them.
- * The choice applies to rings set up afterwards.
+ * VHD_F_NOTIFY_ON_EMPTY in @p want to run without them; rings already set
+ * up (from an earlier connection) switch to what was agreed. Bits in
+ * VHD_FE_NEVER_FEATURES are never accepted.
  * @return 0 or a negative errno.
  */
 int vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want);

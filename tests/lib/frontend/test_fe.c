@@ -618,6 +618,15 @@ test_mem_table_reset_owner(void **state)
 	assert_int_equal(f->q[1].base, 0);
 	roundtrip(fe, 0, buf, false);
 	roundtrip(fe, 1, buf, true);
+	/* A new session without EVENT_IDX: the rings follow. */
+	assert_true(vhd_fe_queue_ring(fe, 0)->event_idx);
+	assert_int_equal(vhd_fe_reset_owner(fe), 0);
+	assert_int_equal(vhd_fe_negotiate(fe, ~VHD_BIT(VHD_F_RING_EVENT_IDX), VHD_FE_PROTO_DEFAULT),
+			 0);
+	assert_false(vhd_fe_queue_ring(fe, 0)->event_idx);
+	assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
+	for (i = 0; i < 2 * QSZ; i++)
+		roundtrip(fe, 0, buf, false);
 	vhd_fe_destroy(fe);
 	fake_stop(f);
 }
