@@ -64,7 +64,10 @@ if [ "$do_build" = 1 ]; then
 	[ -f "$build/build.ninja" ] || meson setup "$build" "$src" >/dev/null
 	ninja -C "$build" perf/vhd-perf "app/vhost-device-$dev/vhost-device-$dev" >/dev/null
 fi
-[ -x "$perf" ] && [ -x "$app" ] || { echo "run.sh: $perf or $app missing" >&2; exit 1; }
+if [ ! -x "$perf" ] || [ ! -x "$app" ]; then
+	echo "run.sh: $perf or $app missing" >&2
+	exit 1
+fi
 
 # --- hugepages: reserve and mount privately when we may, else --no-huge ------
 huge_dir=
@@ -248,7 +251,7 @@ pp99=$(floor_min pingpong p99)
 	echo "# targets, against the ping-pong floor measured just before each run"
 	echo "# (lowest floor of the whole run: p50 $pp50 ns, p99 $pp99 ns)"
 	lat=lat64-poll
-	[ "$dev" = rng ] || lat=lat-poll
+	[ "$dev" = rng ] || lat="lat-poll"
 	p=$(row "poll/$lat")
 	if [ -n "$p" ]; then
 		awk -v a="$(col "$p" 8)" -v b="$(col "$p" 10)" -v f="$(col "$p" 23)" \
