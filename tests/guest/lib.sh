@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 the vhost-device authors
+# shellcheck shell=bash
+#
+# Host side helpers shared by the guest tests (sourced by rng.sh, gpio.sh,
+# i2c.sh, all.sh): results, backends with their simulated devices set up as
+# the guest scripts expect, and a guest run that reacts to console markers.
+
+guest_tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$guest_tests_dir/../.." && pwd)
+. "$root/scripts/guest/backends.sh"
+run_guest=$root/scripts/guest/run-guest.sh
+vhd_backends_init
+
+# Kernel and initramfs first, so a first-run build is not counted against a
+# guest's own timeout.
+"$root/scripts/guest/build-kernel.sh" >/dev/null
+"$root/scripts/guest/build-initramfs.sh" >/dev/null
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { echo "PASS: $*"; }
+expect() { # DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
+}
+# finish NAME: summary line and the test's exit status.
+finish() {
+	echo "== $1 guest test: $fails failure(s)"
+	[ "$fails" = 0 ]
+}
+
+# stop_clean NAME: the backend must exit 0 on SIGTERM.
+stop_clean() {
+	local rc=0
+	vhd_backend_stop "$1" || rc=$?
+	if [ "$rc" = 0 ]; then pass "$1 exited 0 on SIGTERM"
+	else fail "$1 exited $rc on SIGTERM"; sed 's/^/  /' "$(vhd_backend_log "$1")"; fi
+}
+
+requests_of() { vhd_telemetry_field "$1" requests /vhost_device/stats,0; }
+# requests_moved NAME BEFORE
+requests_moved() {
+	local now
+	now=$(requests_of "$1")
+	if [ "$now" -gt "$2" ]; then pass "$1 telemetry requests moved ($2 -> $now)"
+	else fail "$1 telemetry requests did not move ($2 -> $now)"; fi
+}
+
+# --- guest runs reacting to console markers
+# MARKERS maps a console line prefix to a command run once when it appears.
+declare -A MARKERS=()
+
+# guest_run LOG RUN-GUEST-ARGS...: boot, serve MARKERS while the guest runs,
+# print the console without kernel lines, return the guest's status.
+guest_run() {
+	local log=$1 rc=0 pid m
+	shift
+	local -A done_=()
+	: >"$log"
+	"$run_guest" --log "$log" "$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for m in "${!MARKERS[@]}"; do
+			[ -z "${done_[$m]:-}" ] || continue
+			if grep -q "^$m" "$log"; then
+				done_[$m]=1
+				eval "${MARKERS[$m]}"
+			fi
+		done
+		sleep 0.1
+	done
+	wait "$pid" || rc=$?
+	grep -v '^\[ *[0-9.]*\]' "$log" | sed 's/^/guest| /'
+	return $rc
+}
+
+# --- gpio: the simulated 8-line chip gpio-guest.sh expects
+# gpio_start NAME [OPTIONS...]: chip with a control socket, host drives
+# sim-5 = 1 and sim-6 = 0; the guest asks for sim-7 edges on the console.
+gpio_start() {
+	local name=$1
+	shift
+	vhd_backend_start "$name" gpio -l s8 --sim-control "$VHD_WORK/$name.ctl" "$@"
+	GPIO_CTL=$VHD_WORK/$name.ctl0
+	expect "host drives sim-5=1 sim-6=0" "ok ok" \
+		"$(vhd_sim_ctl "$GPIO_CTL" "set 5 1" "set 6 0" | tr '\n' ' ' | sed 's/ $//')"
+	MARKERS[VHD-GPIO-TOGGLE 7]='gpio_toggle 7'
+}
+gpio_toggle() {
+	vhd_sim_ctl "$GPIO_CTL" "set $1 1" >/dev/null
+	sleep 0.3
+	vhd_sim_ctl "$GPIO_CTL" "set $1 0" >/dev/null
+}
+# gpio_after LOG: what the guest drove, as the chip saw it.
+gpio_after() {
+	expect "sim-2 driven by the guest's gpioset" 1 "$(vhd_sim_ctl "$GPIO_CTL" "get 2")"
+	expect "sim-3 driven by the guest's gpioset" 0 "$(vhd_sim_ctl "$GPIO_CTL" "get 3")"
+	if grep -q '^VHD-GPIO-NO-IRQ' "$1"; then
+		echo "NOTE: gpio edge events not tested: QEMU 7.2's vhost-user-gpio does not" \
+			"offer VIRTIO_GPIO_F_IRQ to the guest (the backend does); not a failure"
+	fi
+}
+
+# --- i2c: the simulated bus i2c-guest.sh expects
+# i2c_start NAME [OPTIONS...]: 24c02 EEPROM at 0x50 on an image file holding
+# byte i = (7 * i + 3) mod 256, register file at 0x20.
+i2c_start() {
+	local name=$1
+	shift
+	I2C_IMG=$VHD_WORK/$name-eeprom.bin
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes((7 * i + 3) % 256 for i in range(256)))' \
+		>"$I2C_IMG"
+	vhd_backend_start "$name" i2c -l sim0:0x50:0x20 --sim-client 0x50=24c02:"$I2C_IMG" \
+		--sim-client 0x20=regs "$@"
+}
+# i2c_after: the guest's writes reached the image file (call after the
+# backend stopped): i2cset at 0x10, the page writes at 0x40 (the second one
+# wrapped), the at24 write at 128.
+i2c_after() {
+	if python3 - "$I2C_IMG" <<'PY'
+import sys
+m = bytearray((7 * i + 3) % 256 for i in range(256))
+m[0x10] = 0xab
+m[0x40:0x48] = bytes([0xa3, 0xa4, 0x33, 0x44, 0x55, 0x66, 0xa1, 0xa2])
+m[128:132] = b"VHD!"
+got = open(sys.argv[1], "rb").read()
+bad = [i for i in range(256) if i >= len(got) or got[i] != m[i]]
+if len(got) != 256 or bad:
+    print("image differs (size %d) at offsets %s" % (len(got), bad[:10]))
+    sys.exit(1)
+PY
+	then pass "EEPROM image file holds the guest's writes"
+	else fail "EEPROM image file does not hold the guest's writes"; fi
+}
