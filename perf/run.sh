@@ -74,6 +74,9 @@ huge_dir=
 orig_huge=
 bepid=
 sock_dir=
+prefix=vhdperf$$
+# EAL keeps a runtime directory per --file-prefix; ours goes when we do.
+if [ "$(id -u)" = 0 ]; then rtdir=/var/run/dpdk; else rtdir=${XDG_RUNTIME_DIR:-/tmp}/dpdk; fi
 cleanup() {
 	if [ -n "$bepid" ]; then
 		kill -TERM "$bepid" 2>/dev/null || true
@@ -87,6 +90,7 @@ cleanup() {
 		echo "$orig_huge" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
 	fi
 	[ -z "$sock_dir" ] || rm -rf "$sock_dir"
+	rm -rf "${rtdir:?}/$prefix"
 }
 trap cleanup EXIT
 
@@ -122,7 +126,7 @@ start_backend() { # mode [device options...]
 	local mode=$1 base=$sock_dir/$dev-$1.sock
 	shift
 	rm -f "$base" "${base}0"
-	"$app" -l "$be_cpu" "${eal_mem[@]}" --no-pci --file-prefix "vhdperf$$" \
+	"$app" -l "$be_cpu" "${eal_mem[@]}" --no-pci --file-prefix "$prefix" \
 		-- -s "$base" --mode "$mode" "${dev_opts[@]}" "$@" >>"$out/backend-$mode.log" 2>&1 &
 	bepid=$!
 	for _ in $(seq 150); do

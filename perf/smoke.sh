@@ -17,12 +17,16 @@ app=$3
 shift 3
 dir=$(mktemp -d /tmp/vhd-perf-smoke.XXXXXX)
 pid=
+prefix=
+# EAL keeps a runtime directory per --file-prefix; ours go when we do.
+if [ "$(id -u)" = 0 ]; then rtdir=/var/run/dpdk; else rtdir=${XDG_RUNTIME_DIR:-/tmp}/dpdk; fi
 
 cleanup() {
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	fi
+	[ -z "$prefix" ] || rm -rf "${rtdir:?}/$prefix"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -48,7 +52,8 @@ for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"
 	style=${rest%% *}
 	qd=${rest#* }
 	sock=$dir/$dev-$mode.sock
-	"$app" --no-huge -m 256 --no-pci --no-shconf --file-prefix "vhdperfsmoke$$$mode" -l 0 \
+	prefix=vhdperfsmoke$$$mode
+	"$app" --no-huge -m 256 --no-pci --no-shconf --file-prefix "$prefix" -l 0 \
 		-- -s "$sock" --mode "$mode" "$@" >"$dir/app.log" 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2086
@@ -59,6 +64,8 @@ for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"
 	wait "$pid"
 	rc=$?
 	pid=
+	rm -rf "${rtdir:?}/$prefix"
+	prefix=
 	[ "$rc" -eq 0 ] || fail "$dev backend in --mode $mode exited with status $rc on SIGTERM"
 done
 echo "perf-smoke: $dev ok"
