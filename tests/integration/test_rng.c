@@ -1033,6 +1033,157 @@ test_malformed_no_evidx(void **state)
 	run_malformed(F_NO_EVIDX);
 }
 
+/*
+ * Random chains, valid or not, each followed by a good request: the device
+ * keeps serving, returns every chain, and writes nothing outside the
+ * writable buffers we described. Deterministic: the seed is printed.
+ */
+#define FUZZ_ROUNDS 1500
+#define SCRATCH (64 * 1024)
+#define SCRATCH_BYTE 0xee
+
+static uint64_t fuzz_state;
+
+static uint32_t
+fuzz_rand(void)
+{
+	/* xorshift64*: reproducible from the printed seed. */
+	fuzz_state ^= fuzz_state >> 12;
+	fuzz_state ^= fuzz_state << 25;
+	fuzz_state ^= fuzz_state >> 27;
+	return (uint32_t)((fuzz_state * 2685821657736338717ULL) >> 32);
+}
+
+/* A random descriptor, mostly pointing into the scratch area. */
+static struct vhd_vring_desc
+fuzz_desc(const struct vhd_fe_mem *m, uint64_t scratch_gpa, uint16_t n_ids, const uint16_t *ids,
+	  uint16_t size)
+{
+	struct vhd_vring_desc d;
+	uint32_t r = fuzz_rand() % 100;
+
+	d.len = fuzz_rand() % 1024;
+	if (r < 75) {
+		d.addr = scratch_gpa + fuzz_rand() % (SCRATCH - 1024);
+	} else if (r < 85) {
+		d.addr = m->gpa_base + m->size - fuzz_rand() % 512; /* straddles the end */
+	} else if (r < 92) {
+		d.addr = m->gpa_base - 1 - fuzz_rand() % 4096; /* below memory */
+	} else {
+		d.addr = ((uint64_t)fuzz_rand() << 32) | fuzz_rand();
+	}
+	d.flags = (uint16_t)(fuzz_rand() % 100 < 85 ? VHD_DESC_F_WRITE : 0);
+	if (fuzz_rand() % 100 < 40)
+		d.flags |= VHD_DESC_F_NEXT;
+	if (fuzz_rand() % 100 < 5)
+		d.flags |= VHD_DESC_F_INDIRECT;
+	d.next = fuzz_rand() % 100 < 85 ? ids[fuzz_rand() % n_ids] :
+					   (uint16_t)(fuzz_rand() % (2u * size));
+	return d;
+}
+
+/* True when [gpa, gpa + 1) lies in a writable descriptor of @p d. */
+static bool
+in_writable(const struct vhd_vring_desc *d, unsigned int n, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if ((d[i].flags & VHD_DESC_F_WRITE) && gpa >= d[i].addr && gpa - d[i].addr < d[i].len)
+			return true;
+	return false;
+}
+
+static void
+test_fuzz_chains(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	struct vhd_fe_mem *m;
+	struct vhd_vring_desc *tbl, all[4 + 8];
+	uint8_t *scratch, *good;
+	uint64_t scratch_gpa, tbl_gpa, seed;
+	uint16_t ids[4], id;
+	unsigned int round, i, n_ok = 0, n_zero = 0;
+	const char *env = getenv("VHD_IT_SEED");
+
+	(void)state;
+	seed = env != NULL ? strtoull(env, NULL, 0) : (uint64_t)vhd_fe_app_now_ms() | 1;
+	fuzz_state = seed;
+	print_message("fuzz seed %#" PRIx64 " (set VHD_IT_SEED to replay)\n", seed);
+	app_up(&a, NULL, 1);
+	fe = fe_up(&a, 0, F_ALL);
+	r = vhd_fe_queue_ring(fe, 0);
+	m = vhd_fe_mem(fe);
+	good = buf_new(fe);
+	scratch = vhd_fe_mem_alloc(m, SCRATCH, 64, &scratch_gpa);
+	tbl = vhd_fe_mem_alloc(m, 8 * sizeof(*tbl), 16, &tbl_gpa);
+	assert_non_null(scratch);
+	assert_non_null(tbl);
+	assert_int_equal(vhd_fe_desc_take(r, ids, 4), 0);
+	for (round = 0; round < FUZZ_ROUNDS; round++) {
+		struct vhd_fe_buf fb = {good, BUFSZ};
+		uint32_t len, wr_total = 0;
+		bool bad_back = false, good_back = false;
+		int good_head;
+
+		memset(scratch, SCRATCH_BYTE, SCRATCH);
+		for (i = 0; i < 4; i++)
+			all[i] = r->desc[ids[i]] = fuzz_desc(m, scratch_gpa, 4, ids, r->size);
+		for (i = 0; i < 8; i++) {
+			uint16_t tids[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+			all[4 + i] = tbl[i] = fuzz_desc(m, scratch_gpa, 8, tids, 8);
+		}
+		/* Sometimes a well-formed indirect head over the random table. */
+		if (fuzz_rand() % 100 < 25)
+			all[0] = r->desc[ids[0]] = (struct vhd_vring_desc){
+				tbl_gpa, 16 * (1 + fuzz_rand() % 8), VHD_DESC_F_INDIRECT, 0};
+		for (i = 0; i < 12; i++)
+			if (all[i].flags & VHD_DESC_F_WRITE)
+				wr_total += all[i].len;
+		vhd_fe_ring_add_raw_head(r, ids[0]);
+		assert_true(vhd_fe_publish(fe, 0, true) >= 0);
+		good_head = vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true);
+		assert_true(good_head >= 0);
+		while (!bad_back || !good_back) {
+			if (vhd_fe_wait_used(fe, 0, WAIT_MS) <= 0)
+				fail_msg("round %u (seed %#" PRIx64 "): %s never came back (app %s)",
+					 round, seed, bad_back ? "the good request" : "the chain",
+					 vhd_fe_app_alive(&a) ? "alive" : "DEAD");
+			while (vhd_fe_ring_get_used(r, &id, &len, NULL) == 1) {
+				if (!bad_back && id == ids[0]) {
+					bad_back = true;
+					if (len > wr_total)
+						fail_msg("round %u (seed %#" PRIx64 "): used len %u > "
+							 "%u writable bytes described", round, seed, len,
+							 wr_total);
+					if (len == 0)
+						n_zero++;
+					else
+						n_ok++;
+				} else if (id == (uint16_t)good_head) {
+					assert_int_equal(len, BUFSZ);
+					good_back = true;
+				} else {
+					fail_msg("round %u (seed %#" PRIx64 "): unexpected used id %u",
+						 round, seed, id);
+				}
+			}
+		}
+		for (i = 0; i < SCRATCH; i++)
+			if (scratch[i] != SCRATCH_BYTE && !in_writable(all, 12, scratch_gpa + i))
+				fail_msg("round %u (seed %#" PRIx64 "): byte %u of scratch written "
+					 "outside every writable buffer", round, seed, i);
+		guard_check(good);
+	}
+	print_message("fuzz: %u chains served, %u returned with length 0\n", n_ok, n_zero);
+	vhd_fe_desc_give(r, ids, 4);
+	fe_done(fe);
+	app_down(&a, 1);
+}
+
 /* Indirect descriptors when INDIRECT_DESC was not negotiated. */
 static void
 test_indirect_not_negotiated(void **state)
@@ -1426,6 +1577,7 @@ main(int argc, char **argv)
 		T(test_client_mode),
 		T(test_malformed),
 		T(test_malformed_no_evidx),
+		T(test_fuzz_chains),
 		T(test_indirect_not_negotiated),
 		T(test_avail_jump),
 		T(test_interrupt_mode),
