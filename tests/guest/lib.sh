@@ -49,6 +49,16 @@ requests_moved() {
 # --- guest runs reacting to console markers
 # MARKERS maps a console line prefix to a command run once when it appears.
 declare -A MARKERS=()
+GUEST_PID=
+# If the test dies while a guest runs (timeout, Ctrl-C), take run-guest.sh,
+# and with it QEMU, down before the backends.
+stop_guest() {
+	if [ -n "$GUEST_PID" ] && kill -0 "$GUEST_PID" 2>/dev/null; then
+		kill -TERM "$GUEST_PID" 2>/dev/null || true
+		wait "$GUEST_PID" 2>/dev/null || true
+	fi
+}
+VHD_CLEANUP_HOOKS+=(stop_guest)
 
 # guest_run LOG RUN-GUEST-ARGS...: boot, serve MARKERS while the guest runs,
 # print the console without kernel lines, return the guest's status.
@@ -59,6 +69,7 @@ guest_run() {
 	: >"$log"
 	"$run_guest" --log "$log" "$@" &
 	pid=$!
+	GUEST_PID=$pid
 	while kill -0 "$pid" 2>/dev/null; do
 		for m in "${!MARKERS[@]}"; do
 			[ -z "${done_[$m]:-}" ] || continue
@@ -70,6 +81,7 @@ guest_run() {
 		sleep 0.1
 	done
 	wait "$pid" || rc=$?
+	GUEST_PID=
 	grep -v '^\[ *[0-9.]*\]' "$log" | sed 's/^/guest| /'
 	return $rc
 }
