@@ -223,9 +223,11 @@ floor "$out/floor-after.json" | tee "$out/floor-after.txt"
 		"backend cpu $be_cpu, tool cpu $tool_cpu, $mem_note)"
 	echo "# load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
 		"(anything above ~0.1 means other work shared the cores)"
+	re='^ *"floor_(\w+)": \{.*"p50_ns": ([0-9]+), "p90_ns": [0-9]+, "p99_ns": ([0-9]+)'
+	re=$re', "p999_ns": ([0-9]+).*'
 	for f in floor floor-after; do
 		grep -E '"floor_(pingpong|eventfd)"' "$out/$f.json" |
-			sed -E 's/^ *"floor_(\w+)": \{.*"p50_ns": ([0-9]+), "p90_ns": [0-9]+, "p99_ns": ([0-9]+), "p999_ns": ([0-9]+).*/# '"$f"' \1: p50 \2 ns, p99 \3 ns, p99.9 \4 ns/'
+			sed -E "s/$re/# $f \\1: p50 \\2 ns, p99 \\3 ns, p99.9 \\4 ns/"
 	done
 	awk -F'\t' 'NR > 1 {printf "# %s read() of %s B: %s MB/s, p50 %s ns per read\n", $1,
 		$5, $21, $22}' \

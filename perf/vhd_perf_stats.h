@@ -18,7 +18,8 @@
 #define VHD_PERF_HIST_SUB_BITS 7
 #define VHD_PERF_HIST_SUB (1u << VHD_PERF_HIST_SUB_BITS)
 /** Buckets: exact values below 128, then 57 octaves of 128. */
-#define VHD_PERF_HIST_BUCKETS (VHD_PERF_HIST_SUB + (64 - VHD_PERF_HIST_SUB_BITS) * VHD_PERF_HIST_SUB)
+#define VHD_PERF_HIST_BUCKETS \
+	(VHD_PERF_HIST_SUB + (64 - VHD_PERF_HIST_SUB_BITS) * VHD_PERF_HIST_SUB)
 
 /** Latency histogram, nanoseconds. */
 struct vhd_perf_hist {
