@@ -103,9 +103,12 @@ if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
 	echo "host drives sim-1 high: $(vhd_sim_ctl "$VHD_WORK/gpio0.ctl0" "set 1 1")"
 fi
 eeprom=$VHD_WORK/eeprom.bin
-python3 -c 'import sys; t = b"hello from vhost-device-i2c"; sys.stdout.buffer.write(t + b"\xff" * (256 - len(t)))' >"$eeprom"
+python3 -c 'import sys; t = b"hello from vhost-device-i2c"
+sys.stdout.buffer.write(t + b"\xff" * (256 - len(t)))' >"$eeprom"
 # shellcheck disable=SC2086
-start i2c0 i2c ${VHD_DEMO_I2C_OPTS:--l sim0:0x50:0x20 --sim-client 0x50=24c02:$eeprom --sim-client 0x20=regs}
+i2c_opts="-l sim0:0x50:0x20 --sim-client 0x50=24c02:$eeprom --sim-client 0x20=regs"
+# shellcheck disable=SC2086
+start i2c0 i2c ${VHD_DEMO_I2C_OPTS:-$i2c_opts}
 [ ${#names[@]} -gt 0 ] || { echo "no backend built" >&2; exit 1; }
 
 show_telemetry() {

@@ -73,7 +73,8 @@ vhd_app_exists() { [ -x "$(vhd_app_path "$1")" ]; }
 
 # vhd_backend_start NAME DEVICE [DEVICE-OPTIONS...]
 # Starts vhost-device-DEVICE with -s $VHD_WORK/NAME.sock and waits until the
-# socket exists; vhd_backend_sock NAME gives its actual path. Returns non-zero, with the backend's log on
+# socket exists; vhd_backend_sock NAME gives its actual path. Returns
+# non-zero, with the backend's log on
 # stderr, if it exits or never creates the socket.
 vhd_backend_start() {
 	local name=$1 dev=$2
@@ -136,7 +137,8 @@ vhd_backend_start_client() {
 	"$exe" --no-huge -m 256 --no-pci --no-shconf -l "$VHD_BACKEND_LCORES" \
 		--file-prefix "$prefix" -- --client -s "$sock" "$@" </dev/null >>"$log" 2>&1 &
 	VHD_BE_PID[$name]=$!
-	echo "backends: started $name: ${exe##*/} ... -- --client -s $sock $* (pid ${VHD_BE_PID[$name]})" >&2
+	echo "backends: started $name: ${exe##*/} ... -- --client -s $sock $*" \
+		"(pid ${VHD_BE_PID[$name]})" >&2
 	sleep 0.5
 	if ! kill -0 "${VHD_BE_PID[$name]}" 2>/dev/null; then
 		wait "${VHD_BE_PID[$name]}" 2>/dev/null || true

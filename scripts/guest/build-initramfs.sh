@@ -59,6 +59,8 @@ done
 key=$( { echo "$versions"; cat "$0" "$here/init" "$here/guest-lib.sh"; } | sha256sum | cut -c1-12)
 out=$VHD_GUEST_CACHE/initramfs-$key.cpio.gz
 if [ "$force" = 0 ] && [ -s "$out" ]; then
+	# Used now: keeps it from being pruned as stale.
+	touch "$out" 2>/dev/null || true
 	echo "$out"
 	exit 0
 fi
@@ -93,7 +95,8 @@ done
 
 stage=$(mktemp -d "$VHD_GUEST_CACHE/stage.XXXXXX")
 trap 'rm -rf "$stage" "$pkgroot"' EXIT
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,vhd-test,lib/vhd}
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root} \
+	"$stage"/{vhd-test,lib/vhd}
 
 cp /bin/busybox "$stage/bin/busybox"
 # Applets go in /bin only where no real tool takes the name: the real tools in
@@ -113,7 +116,8 @@ for t in $tools; do
 	cp "$pkgroot/$t" "$stage/$t"
 	# ldd resolves against the unpacked libraries first, then the host's libc
 	# (same Debian release, so the same glibc the tools were built against).
-	LD_LIBRARY_PATH=$libdir ldd "$pkgroot/$t" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
+	LD_LIBRARY_PATH=$libdir ldd "$pkgroot/$t" |
+	awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
 	while read -r lib; do
 		dest=$stage/${lib#/}
 		case $lib in "$libdir"/*) dest=$stage/usr/lib/x86_64-linux-gnu/${lib##*/} ;; esac
@@ -152,7 +156,9 @@ size=$(stat -c %s "$out.tmp")
 pad=$(( (512 - size % 512) % 512 ))
 [ "$pad" = 0 ] || head -c "$pad" /dev/zero >>"$out.tmp"
 mv "$out.tmp" "$out"
-# Older images (other tool versions or script revisions) are dead weight.
-find "$VHD_GUEST_CACHE" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "${out##*/}" -delete
+# Images of other tool versions or script revisions pile up; drop those
+# unused for a week. Not sooner: another checkout may be booting one now.
+find "$VHD_GUEST_CACHE" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "${out##*/}" \
+	-mtime +7 -delete
 vhd_log "initramfs ready: $out ($(( $(stat -c %s "$out") / 1024 )) KiB)"
 echo "$out"

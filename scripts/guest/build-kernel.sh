@@ -81,7 +81,11 @@ mkdir -p "$objdir"
 	make -C "$srcdir" O="$objdir" ARCH=x86_64 tinyconfig
 	"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$objdir" "$objdir/.config" "$frag"
 	make -C "$srcdir" O="$objdir" ARCH=x86_64 olddefconfig
-} >"$log" 2>&1 || { tail -n 30 "$log" >&2; rm -rf "$objdir"; vhd_die "kernel configuration failed"; }
+} >"$log" 2>&1 || {
+	tail -n 30 "$log" >&2
+	rm -rf "$objdir"
+	vhd_die "kernel configuration failed"
+}
 
 # merge_config only warns when a dependency drops an option; a guest missing
 # a driver would fail later in confusing ways, so check every wanted =y here.
@@ -90,7 +94,10 @@ while IFS= read -r line; do
 	case $line in CONFIG_*=y) ;; *) continue ;; esac
 	grep -qx "$line" "$objdir/.config" || missing="$missing ${line%=y}"
 done <"$frag"
-[ -z "$missing" ] || { rm -rf "$objdir"; vhd_die "options not enabled after olddefconfig (unmet dependencies?):$missing"; }
+if [ -n "$missing" ]; then
+	rm -rf "$objdir"
+	vhd_die "options not enabled after olddefconfig (unmet dependencies?):$missing"
+fi
 
 make -C "$srcdir" O="$objdir" ARCH=x86_64 -j"$(nproc)" vmlinux bzImage >>"$log" 2>&1 ||
 	{ tail -n 40 "$log" >&2; rm -rf "$objdir"; vhd_die "kernel build failed, see $log"; }

@@ -16,7 +16,8 @@ show uname -sr
 echo "virtio devices:"
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d" ] || continue
-	echo "  ${d##*/}: device id $(cat "$d/device") driver $(basename "$(readlink "$d/driver" 2>/dev/null || echo none)")"
+	drv=$(readlink "$d/driver" 2>/dev/null || echo none)
+	echo "  ${d##*/}: device id $(cat "$d/device") driver ${drv##*/}"
 done
 
 if [ -c /dev/hwrng ]; then
@@ -53,7 +54,8 @@ for a in /sys/bus/i2c/devices/i2c-*; do
 	if /usr/sbin/i2cget -y "$n" 0x50 0x00 >/dev/null 2>&1; then
 		echo "(a simulated 24c02 EEPROM at 0x50)"
 		show /usr/sbin/i2ctransfer -y "$n" w1@0x50 0x00 r16
-		show /usr/sbin/i2ctransfer -y "$n" w9@0x50 0x20 0x67 0x75 0x65 0x73 0x74 0x20 0x21 0x21
+		show /usr/sbin/i2ctransfer -y "$n" \
+			w9@0x50 0x20 0x67 0x75 0x65 0x73 0x74 0x20 0x21 0x21
 		show /usr/sbin/i2ctransfer -y "$n" w1@0x50 0x20 r8
 		echo "guest# echo 24c02 0x50 > $a/new_device"
 		echo 24c02 0x50 >"$a/new_device"

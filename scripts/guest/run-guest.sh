@@ -69,7 +69,8 @@ while [ $# -gt 0 ]; do
 done
 case $timeout$mem$smp$reconnect in *[!0-9]*) vhd_die "--timeout, --mem, --smp take numbers" ;; esac
 [ -z "$script" ] || [ -r "$script" ] || vhd_die "cannot read script '$script'"
-command -v qemu-system-x86_64 >/dev/null || vhd_die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+command -v qemu-system-x86_64 >/dev/null ||
+	vhd_die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
 
 [ -n "$kernel" ] || kernel=$("$here/build-kernel.sh")
 [ -n "$initrd" ] || initrd=$("$here/build-initramfs.sh")
@@ -144,7 +145,8 @@ for d in "${devs[@]}"; do
 		rm -f "$sock"
 		chr="socket,path=$sock,id=vhd$i,server=on,wait=on"
 	else
-		[ -S "$sock" ] || vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
+		[ -S "$sock" ] ||
+			vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
 		chr="socket,path=$sock,id=vhd$i${reconnect:+,reconnect=$reconnect}"
 	fi
 	devargs+=(-chardev "$chr" -device "vhost-user-$type-pci,chardev=vhd$i$props")
@@ -240,7 +242,8 @@ if [ -z "$booted" ] && grep -q '^VHD-GUEST-START' "$log"; then
 	booted=$total
 fi
 if [ -n "$booted" ]; then
-	vhd_log "guest reached /init after $((booted / 1000)).$(printf %03d $((booted % 1000)))s, total $((total / 1000)).$(printf %03d $((total % 1000)))s"
+	secs() { printf '%d.%03ds' $(($1 / 1000)) $(($1 % 1000)); }
+	vhd_log "guest reached /init after $(secs "$booted"), total $(secs "$total")"
 fi
 if [ -z "$status" ]; then
 	rc=124
@@ -251,5 +254,9 @@ elif [ -z "$rc" ]; then
 fi
 # Keep QEMU's own complaints next to the console output.
 [ ! -s "$work/qemu.err" ] || sed 's/^/qemu: /' "$work/qemu.err" >>"$log"
-[ "$keep_log" = 1 ] || { [ "$rc" = 0 ] || [ "$verbose" = 1 ] || { vhd_log "console:"; cat "$log" >&2; }; }
+# A failing guest with a temporary log: show the console before it goes.
+if [ "$keep_log" = 0 ] && [ "$rc" != 0 ] && [ "$verbose" = 0 ]; then
+	vhd_log "console:"
+	cat "$log" >&2
+fi
 exit "$rc"

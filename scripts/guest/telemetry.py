@@ -9,7 +9,8 @@
 """usage: telemetry.py (--prefix FILE_PREFIX | --socket PATH) [--field NAME] COMMAND...
 
 Prints each reply as one JSON line, or with --field only that top-level
-field of the command's reply (e.g. requests of /vhost_device/stats,0). Exit status 1 if the socket is missing
+field of the command's reply (e.g. requests of /vhost_device/stats,0).
+Exit status 1 if the socket is missing
 or a reply is not JSON."""
 import glob
 import json

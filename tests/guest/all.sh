@@ -7,6 +7,7 @@
 # in turn (all-guest.sh). Every backend's telemetry must move, the simulated
 # devices must hold what the guest wrote, and all must exit 0 on SIGTERM.
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 vhd_backend_start rng0 rng

@@ -67,9 +67,11 @@ if [ "$irq" = 1 ]; then
 	vhd_eq "rising edges on sim-7" 1 "$(grep -c 'RISING EDGE' /tmp/mon)"
 	vhd_eq "falling edges on sim-7" 1 "$(grep -c 'FALLING EDGE' /tmp/mon)"
 	vhd_eq "edge order" "RISING FALLING" \
-		"$(sed -n 's/.*\(RISING\|FALLING\) EDGE.*/\1/p' /tmp/mon | tr '\n' ' ' | sed 's/ $//')"
+		"$(sed -n 's/.*\(RISING\|FALLING\) EDGE.*/\1/p' /tmp/mon | tr '\n' ' ' |
+			sed 's/ $//')"
 else
-	vhd_skip "edge events: VIRTIO_GPIO_F_IRQ not offered to the guest (QEMU 7.2's vhost-user-gpio drops it)"
+	vhd_skip "edge events: VIRTIO_GPIO_F_IRQ not offered to the guest" \
+		"(QEMU 7.2's vhost-user-gpio drops it)"
 	echo "VHD-GPIO-NO-IRQ"
 fi
 vhd_done

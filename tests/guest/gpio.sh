@@ -9,6 +9,7 @@
 # guest side). Run with the default (interrupt) and poll modes. The backend's
 # telemetry must account for the requests, and it must exit 0 on SIGTERM.
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 for mode in default poll; do

@@ -21,11 +21,14 @@ vhd_check "/dev/i2c-$bus exists" test -c /dev/i2c-$bus
 detected() {
 	_b=$1
 	shift
-	$T/i2cdetect -y "$@" "$_b" | tail -n +2 | cut -c4- | tr ' ' '\n' | grep -E '^[0-9a-f]{2}$' | tr '\n' ' '
+	$T/i2cdetect -y "$@" "$_b" | tail -n +2 | cut -c4- | tr ' ' '\n' |
+		grep -E '^[0-9a-f]{2}$' | tr '\n' ' '
 }
 $T/i2cdetect -y "$bus"
-vhd_eq "i2cdetect (quick write probe) sees exactly the simulated clients" "20 50 " "$(detected "$bus")"
-vhd_eq "i2cdetect -r (read byte probe) sees exactly the simulated clients" "20 50 " "$(detected "$bus" -r)"
+vhd_eq "i2cdetect (quick write probe) sees exactly the simulated clients" "20 50 " \
+	"$(detected "$bus")"
+vhd_eq "i2cdetect -r (read byte probe) sees exactly the simulated clients" "20 50 " \
+	"$(detected "$bus" -r)"
 
 # EEPROM contents as the host wrote them.
 vhd_eq "i2cget 0x50 0x00" 0x03 "$($T/i2cget -y "$bus" 0x50 0x00)"
@@ -80,7 +83,8 @@ if [ -r "$ee" ]; then
 		vhd_pass "eeprom contents through at24 match"
 	else
 		vhd_fail "eeprom contents through at24 differ"
-		paste /tmp/want /tmp/got | awk '$1 != $2 { print "  offset " NR - 1 ": want " $1 " got " $2 }' | head
+		paste /tmp/want /tmp/got |
+			awk '$1 != $2 { print "  offset " NR - 1 ": want " $1 " got " $2 }' | head
 	fi
 	# A write through at24, checked by the host in the image file.
 	printf 'VHD!' | dd of="$ee" bs=1 seek=128 conv=notrunc 2>/dev/null

@@ -10,6 +10,7 @@
 # guest's writes, telemetry must account for the requests, and the backend
 # must exit 0 on SIGTERM. Run with the default (interrupt) and poll modes.
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 for mode in default poll; do

@@ -120,8 +120,8 @@ i2c_start() {
 	local name=$1
 	shift
 	I2C_IMG=$VHD_WORK/$name-eeprom.bin
-	python3 -c 'import sys; sys.stdout.buffer.write(bytes((7 * i + 3) % 256 for i in range(256)))' \
-		>"$I2C_IMG"
+	python3 -c 'import sys
+sys.stdout.buffer.write(bytes((7 * i + 3) % 256 for i in range(256)))' >"$I2C_IMG"
 	vhd_backend_start "$name" i2c -l sim0:0x50:0x20 --sim-client 0x50=24c02:"$I2C_IMG" \
 		--sim-client 0x20=regs "$@"
 }

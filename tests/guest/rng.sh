@@ -16,6 +16,7 @@
 #      QEMU's reconnect support.
 # Each backend must exit 0 on SIGTERM.
 set -euo pipefail
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # guest NAME CASE [run-guest options]: boot with the rng backend NAME.
@@ -33,7 +34,11 @@ vhd_backend_start rng0 rng
 echo "telemetry list: $(vhd_telemetry rng0 /vhost_device/list)"
 req0=$(stat_of rng0 requests)
 wr0=$(stat_of rng0 bytes_wr)
-if guest rng0 plain; then pass "guest checks (plain)"; else fail "guest checks (plain), status $?"; fi
+if guest rng0 plain; then
+	pass "guest checks (plain)"
+else
+	fail "guest checks (plain), status $?"
+fi
 wr1=$(stat_of rng0 bytes_wr)
 echo "telemetry stats: $(vhd_telemetry rng0 /vhost_device/stats,0)"
 echo "telemetry info: $(vhd_telemetry rng0 /vhost_device/info,0)"
@@ -62,7 +67,11 @@ done
 
 echo "== 2. rate limit 1 KiB/s"
 vhd_backend_start rng1 rng -m 1024 -p 1000
-if guest rng1 ratelimit; then pass "guest checks (ratelimit)"; else fail "guest checks (ratelimit), status $?"; fi
+if guest rng1 ratelimit; then
+	pass "guest checks (ratelimit)"
+else
+	fail "guest checks (ratelimit), status $?"
+fi
 echo "telemetry stats: $(vhd_telemetry rng1 /vhost_device/stats,0)"
 stop_clean rng1
 
@@ -88,7 +97,8 @@ restart_case() {
 		dev=(--dev-server rng:"$(vhd_backend_sock rng2)")
 	else
 		vhd_backend_start rng2 rng
-		dev=(--dev rng:"$(vhd_backend_sock rng2)" ${VHD_RNG_RECONNECT:+--reconnect "$VHD_RNG_RECONNECT"})
+		dev=(--dev rng:"$(vhd_backend_sock rng2)"
+			${VHD_RNG_RECONNECT:+--reconnect "$VHD_RNG_RECONNECT"})
 	fi
 	MARKERS[VHD-RNG-RESTART-BACKEND]="restart_backend $how"
 	guest_run "$con" --script "$guest_tests_dir/rng-guest.sh" --env VHD_RNG_CASE=reconnect \
@@ -106,8 +116,9 @@ restart_case() {
 		# Seen with QEMU 7.2 as the client without reconnect: QEMU and the
 		# guest live on, but the chardev never reconnects, so the device
 		# stays dead and the guest's read has to be killed.
-		echo "NOTE: QEMU survived the backend restart but the rng device did not come" \
-			"back (backend as $how, guest read ${after:-0} bytes, status $rc); not a failure"
+		echo "NOTE: QEMU survived the backend restart but the rng device did not" \
+			"come back (backend as $how, guest read ${after:-0} bytes, status $rc);" \
+			"not a failure"
 	fi
 	if vhd_backend_alive rng2; then stop_clean rng2; fi
 }
