@@ -11,6 +11,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -501,6 +502,145 @@ test_sockets(void **state)
 	vhd_fe_destroy(g1.fe);
 }
 
+/* ---- random traffic (seeded; VHD_IT_SEED replays) ---- */
+
+#define RAND_ROUNDS 600
+#define GUARD 16
+#define GUARD_BYTE 0x5a
+
+static uint64_t rand_state;
+static unsigned int ev_valid; /* eventq buffers returned VALID */
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rand_state ^= rand_state >> 12;
+	rand_state ^= rand_state << 25;
+	rand_state ^= rand_state >> 27;
+	return (uint32_t)((rand_state * 0x2545f4914f6cdd1dULL) >> 33) % n;
+}
+
+/* One slot of eventq buffers: request, then status with a guard behind it. */
+struct ev_slot {
+	uint16_t *rq;
+	uint8_t *st;
+	bool busy;
+};
+
+/* Take eventq returns; check each; return how many came back. */
+static unsigned int
+drain_events(struct gpio *g, struct ev_slot *slots, unsigned int nslots)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(g->fe, EVQ);
+	unsigned int n = 0, i;
+	uint32_t len;
+	uint16_t id;
+	void *cookie;
+
+	while (vhd_fe_ring_get_used(r, &id, &len, &cookie) == 1) {
+		struct ev_slot *e = cookie;
+
+		assert_non_null(e);
+		assert_true(e >= slots && e < slots + nslots);
+		assert_true(len <= 1);
+		if (len == 1)
+			assert_true(e->st[0] == IRQ_ST_VALID || e->st[0] == IRQ_ST_INVALID);
+		if (len == 1 && e->st[0] == IRQ_ST_VALID)
+			ev_valid++;
+		for (i = 0; i < GUARD; i++)
+			assert_int_equal(e->st[2 + i], GUARD_BYTE);
+		e->busy = false;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Random requests of random shapes, random eventq buffers (some malformed)
+ * and random edges from the control socket: every requestq chain comes
+ * back at once, nothing is written past a writable buffer, and once every
+ * interrupt is disabled every eventq buffer has come back.
+ */
+static void
+test_random_traffic(void **state)
+{
+	static struct vhd_fe_app a;
+	const char *const extra[] = {"-l", "s4", NULL};
+	const char *env = getenv("VHD_IT_SEED");
+	struct ev_slot slots[24];
+	unsigned int posted = 0, back = 0, round, i;
+	uint64_t seed;
+	struct gpio g;
+	char cmd[32];
+	int c;
+
+	(void)state;
+	seed = env != NULL ? strtoull(env, NULL, 0) : (uint64_t)vhd_fe_app_now_ms() | 1;
+	rand_state = seed;
+	ev_valid = 0;
+	print_message("random seed %#" PRIx64 " (set VHD_IT_SEED to replay)\n", seed);
+	app_up(&a, extra, 1);
+	gpio_up(&g, &a, 0, F_ALL);
+	c = ctl_open(&a, 0);
+	for (i = 0; i < 24; i++) {
+		slots[i].rq = vhd_fe_mem_alloc(vhd_fe_mem(g.fe), 4, 4, NULL);
+		slots[i].st = vhd_fe_mem_alloc(vhd_fe_mem(g.fe), 2 + GUARD, 4, NULL);
+		assert_non_null(slots[i].rq);
+		assert_non_null(slots[i].st);
+		slots[i].busy = false;
+	}
+	for (round = 0; round < RAND_ROUNDS; round++) {
+		uint32_t what = rnd(10);
+
+		if (what < 5) {
+			uint32_t rd_len = rnd(4) == 0 ? 1 + rnd(16) : 8;
+			uint32_t wr_len = rnd(4) == 0 ? 1 + rnd(64) : 2;
+			uint32_t used;
+
+			put_req(&g, (uint16_t)rnd(8), (uint16_t)rnd(6), rnd(10));
+			used = raw(&g, rd_len, wr_len); /* fills g.resp with 0xee first */
+			assert_true(used <= wr_len);
+			if (used > 0)
+				assert_true(g.resp[0] == ST_OK || g.resp[0] == ST_ERR);
+			for (i = 0; i < GUARD; i++)
+				assert_int_equal(g.resp[wr_len + i], 0xee);
+		} else if (what < 8) {
+			struct vhd_fe_buf b[2];
+			struct ev_slot *e = NULL;
+
+			for (i = 0; i < 24 && e == NULL; i++)
+				if (!slots[i].busy)
+					e = &slots[i];
+			if (e == NULL)
+				continue; /* all out: held or in flight */
+			*e->rq = htole16((uint16_t)rnd(6));
+			memset(e->st, GUARD_BYTE, 2 + GUARD);
+			b[0] = (struct vhd_fe_buf){e->rq, rnd(5) == 0 ? 4 : 2};
+			b[1] = (struct vhd_fe_buf){e->st, rnd(5) == 0 ? 2 : 1};
+			assert_true(vhd_fe_post(g.fe, EVQ, b, 1, 1, false, e, true) >= 0);
+			e->busy = true;
+			posted++;
+		} else {
+			snprintf(cmd, sizeof(cmd), "set %u %u\n", rnd(4), rnd(2));
+			assert_string_equal(ctl(c, cmd), "ok\n");
+		}
+		back += drain_events(&g, slots, 24);
+	}
+	/* Disable everything: whatever is held or still queued comes back. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, (uint16_t)i, IRQ_NONE, NULL), ST_OK);
+	while (back < posted) {
+		if (vhd_fe_wait_used(g.fe, EVQ, WAIT_MS) <= 0)
+			fail_msg("seed %#" PRIx64 ": %u of %u eventq buffers never came back", seed,
+				 posted - back, posted);
+		back += drain_events(&g, slots, 24);
+	}
+	print_message("%u eventq buffers, %u returned VALID\n", posted, ev_valid);
+	close(c);
+	app_down(&a, 1);
+	vhd_fe_destroy(g.fe);
+}
+
 /* Bad command lines: one error line, exit 1, no socket left. */
 static void
 test_bad_args(void **state)
@@ -544,6 +684,7 @@ main(void)
 		cmocka_unit_test_teardown(test_interrupts, teardown),
 		cmocka_unit_test_teardown(test_no_irq_feature, teardown),
 		cmocka_unit_test_teardown(test_sockets, teardown),
+		cmocka_unit_test_teardown(test_random_traffic, teardown),
 		cmocka_unit_test_teardown(test_bad_args, teardown),
 	};
 
