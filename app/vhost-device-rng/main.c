@@ -54,7 +54,7 @@ main(int argc, char **argv)
 	uint64_t count = 1, period = MAX_PERIOD_MS, max_bytes = UINT64_MAX;
 	struct vhd_common_opts copts;
 	struct rng_dev *devs;
-	int c, shift;
+	int c, shift, rc;
 	unsigned int i;
 
 	shift = vhd_eal_init(argc, argv);
@@ -131,12 +131,22 @@ main(int argc, char **argv)
 		if (rc != 0) {
 			fprintf(stderr, "error: cannot read random source %s: %s\n", source,
 				strerror(-rc));
-			return 1;
+			goto fail;
 		}
 		rng_dev_init(&devs[i], &src, period,
 			     max_bytes == UINT64_MAX ? UINT64_MAX : max_bytes / count);
 	}
 	if (vhd_dev_create_all(path, count, &rng_ops, devs, sizeof(*devs), &copts) != 0)
-		return 1;
-	return vhd_run();
+		goto fail;
+	rc = vhd_run();
+	for (i = 0; i < count; i++)
+		rng_source_close(&devs[i].src);
+	free(devs);
+	return rc;
+fail:
+	vhd_abort();
+	for (i = 0; i < count; i++)
+		rng_source_close(&devs[i].src);
+	free(devs);
+	return 1;
 }

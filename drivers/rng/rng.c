@@ -140,3 +140,11 @@ rng_source_open_file(struct rng_source *src, const char *path)
 	src->ctx = (void *)(intptr_t)fd;
 	return 0;
 }
+
+void
+rng_source_close(struct rng_source *src)
+{
+	if (src->readv == fd_readv)
+		close((int)(intptr_t)src->ctx);
+	src->readv = NULL;
+}

@@ -70,4 +70,7 @@ void rng_dev_init(struct rng_dev *dev, const struct rng_source *src, uint64_t pe
  */
 int rng_source_open_file(struct rng_source *src, const char *path);
 
+/** Close a source opened by rng_source_open_file(); harmless on a zeroed one. */
+void rng_source_close(struct rng_source *src);
+
 #endif /* RNG_H */

@@ -327,14 +327,24 @@ pre_msg(int vid, void *msg)
 			pthread_mutex_unlock(&dev->ctl);
 		}
 		return r;
-	case VHU_SET_MEM_TABLE:
-		/* Held requests point into the old mapping: stop for real. */
+	case VHU_SET_MEM_TABLE: {
+		uint16_t i;
+
+		/* Held requests point into the old mapping: stop for real, and
+		 * restart in post_msg() what was serving (rte_vhost reports no
+		 * state change when the rings stay ready).
+		 */
 		pthread_mutex_lock(&dev->ctl);
 		vhd_dev_pause(dev);
+		dev->restart_mask = 0;
+		for (i = 0; i < dev->ops->num_queues; i++)
+			if (dev->q[i].state != VHD_Q_STOPPED)
+				dev->restart_mask |= 1u << i;
 		halt_all(dev, VHD_Q_STOPPED);
 		vhd_dev_resume(dev);
 		pthread_mutex_unlock(&dev->ctl);
 		return r;
+	}
 	default:
 		return r;
 	}
@@ -343,8 +353,21 @@ pre_msg(int vid, void *msg)
 static enum rte_vhost_msg_result
 post_msg(int vid, void *msg)
 {
-	(void)vid;
-	(void)msg;
+	struct vhd_dev *dev = dev_by_vid(vid);
+	struct vhu_msg *m = msg;
+	uint16_t i;
+
+	if (dev == NULL || m->request != VHU_SET_MEM_TABLE || dev->restart_mask == 0)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	/* rte_vhost has mapped the new table and translated the rings again. */
+	pthread_mutex_lock(&dev->ctl);
+	vhd_dev_pause(dev);
+	for (i = 0; i < dev->ops->num_queues; i++)
+		if ((dev->restart_mask & (1u << i)) && queue_run(dev, i) != 0)
+			DLOG(dev, ERR, "queue %u: cannot restart after a memory table change", i);
+	dev->restart_mask = 0;
+	vhd_dev_resume(dev);
+	pthread_mutex_unlock(&dev->ctl);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 

@@ -74,6 +74,7 @@ struct vhd_dev {
 	int vid;                   /* -1 when no frontend is connected */
 	uint64_t features;
 	bool features_told;
+	uint32_t restart_mask;     /* queues to restart after SET_MEM_TABLE */
 	struct vhd_mem mem;
 	struct vhd_queue q[VHD_MAX_QUEUES];
 	struct vhd_watch watch[VHD_MAX_WATCH];

@@ -49,3 +49,10 @@ vhd_run(void)
 	rte_eal_cleanup();
 	return 0;
 }
+
+void
+vhd_abort(void)
+{
+	vhd_dev_unregister_all();
+	rte_eal_cleanup();
+}

@@ -134,6 +134,12 @@ int vhd_run(void);
 /** Ask vhd_run() to return (async-signal-safe). */
 void vhd_stop(void);
 
+/**
+ * Undo vhd_eal_init() and every vhd_dev_create() when the app gives up
+ * before vhd_run(): sockets removed, EAL released.
+ */
+void vhd_abort(void);
+
 #ifdef __cplusplus
 }
 #endif
