@@ -173,6 +173,8 @@ gpio_sim_event_fd(struct gpio_chip *chip)
 	return gpio_sim_of(chip)->epfd;
 }
 
+static const struct gpio_chip_ops gpio_sim_ops;
+
 int
 gpio_sim_set_input(struct gpio_chip *chip, uint16_t line, uint8_t level)
 {
@@ -181,7 +183,8 @@ gpio_sim_set_input(struct gpio_chip *chip, uint16_t line, uint8_t level)
 	uint8_t old, edge;
 	uint64_t one = 1;
 
-	if (line >= chip->ngpio || level > 1)
+	/* Only simulated chips have an outside level to drive. */
+	if (chip->ops != &gpio_sim_ops || line >= chip->ngpio || level > 1)
 		return -EINVAL;
 	l = &s->lines[line];
 	old = gpio_sim_level(l);
@@ -204,7 +207,7 @@ gpio_sim_set_input(struct gpio_chip *chip, uint16_t line, uint8_t level)
 int
 gpio_sim_get_driven(struct gpio_chip *chip, uint16_t line)
 {
-	if (line >= chip->ngpio)
+	if (chip->ops != &gpio_sim_ops || line >= chip->ngpio)
 		return -EINVAL;
 	return gpio_sim_of(chip)->lines[line].drv;
 }

@@ -1232,6 +1232,15 @@ test_sim_ctl_path_errors(void **state)
 	assert_int_equal(gpio_sim_set_input(chip, 0, 2), -EINVAL);
 	assert_int_equal(gpio_sim_get_driven(chip, 2), -EINVAL);
 	gpio_chip_destroy(chip);
+	/* Not a simulated chip: refused, not misread. */
+	{
+		static const char *const names[6] = {"a", "b", "c", "d", "e", "f"};
+		struct fake_chip *fc = fake_new(names);
+
+		assert_int_equal(gpio_sim_set_input(&fc->chip, 0, 1), -EINVAL);
+		assert_int_equal(gpio_sim_get_driven(&fc->chip, 0), -EINVAL);
+		gpio_chip_destroy(&fc->chip);
+	}
 }
 
 static void
