@@ -6,6 +6,15 @@
 # i2c.sh, all.sh): results, backends with their simulated devices set up as
 # the guest scripts expect, and a guest run that reacts to console markers.
 
+# Without the packages the guest is built from there is nothing to test:
+# skip (77 for meson) and say which; scripts/deps.sh installs them.
+for need in /usr/src/linux-source-6.1.tar.xz /bin/busybox /usr/bin/qemu-system-x86_64; do
+	if [ ! -e "$need" ]; then
+		echo "SKIP: $need missing (scripts/deps.sh installs it)"
+		exit 77
+	fi
+done
+
 guest_tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$guest_tests_dir/../.." && pwd)
 . "$root/scripts/guest/backends.sh"
