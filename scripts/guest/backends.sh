@@ -17,6 +17,7 @@
 # options. The unique file prefix gives each its own telemetry socket.
 # Executables: $VHD_APP_<DEVICE> if set (meson passes the built targets),
 # else $VHD_BUILD_DIR/app/vhost-device-<dev>/vhost-device-<dev>.
+# VHD_KEEP_WORK=1 keeps the work dir (sockets, backend logs, consoles).
 
 VHD_GUEST_DIR=${VHD_GUEST_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 VHD_BUILD_DIR=${VHD_BUILD_DIR:-$(cd "$VHD_GUEST_DIR/../.." && pwd)/build}
@@ -50,7 +51,8 @@ vhd_backends_cleanup() {
 		for n in "${!VHD_BE_LOG[@]}"; do
 			[ -s "${VHD_BE_LOG[$n]}" ] || continue
 			echo "--- backend $n log (last 40 lines):"
-			grep -v '^VHOST_CONFIG' "${VHD_BE_LOG[$n]}" | tail -n 40 | sed 's/^/  /'
+			{ grep -v '^VHOST_CONFIG' "${VHD_BE_LOG[$n]}" || true; } | tail -n 40 |
+				sed 's/^/  /'
 		done
 	fi
 	if [ "${VHD_WORK_OWNED:-0}" = 1 ] && [ "${VHD_KEEP_WORK:-0}" = 0 ]; then
