@@ -2,7 +2,8 @@
 # Copyright (c) 2026 the vhost-device authors
 # shellcheck shell=dash
 #
-# Guest side of i2c.sh, run by dash with the real i2c-tools (full paths:
+# Guest side of i2c.sh (checks merged from the i2c backend's first version
+# of this test), run by dash with the real i2c-tools (full paths:
 # busybox has applets of the same names). The backend simulates one bus with
 # a 24c02 EEPROM at 0x50, whose image the host filled with byte i =
 # (7 * i + 3) mod 256, and a register file at 0x20.
@@ -22,11 +23,15 @@ detected() {
 	_b=$1
 	shift
 	$T/i2cdetect -y "$@" "$_b" | tail -n +2 | cut -c4- | tr ' ' '\n' |
-		grep -E '^[0-9a-f]{2}$' | tr '\n' ' '
+		grep -E '^([0-9a-f]{2}|UU)$' | tr '\n' ' '
 }
 $T/i2cdetect -y "$bus"
-vhd_eq "i2cdetect (quick write probe) sees exactly the simulated clients" "20 50 " \
+vhd_eq "i2cdetect (default probes) sees exactly the simulated clients" "20 50 " \
 	"$(detected "$bus")"
+# -q probes with zero-length writes (VIRTIO_I2C_F_ZERO_LENGTH_REQUEST), -r
+# with one-byte reads.
+vhd_eq "i2cdetect -q (quick write probe) sees exactly the simulated clients" "20 50 " \
+	"$(detected "$bus" -q)"
 vhd_eq "i2cdetect -r (read byte probe) sees exactly the simulated clients" "20 50 " \
 	"$(detected "$bus" -r)"
 
@@ -56,6 +61,27 @@ vhd_check "i2cset 0x20 0x05 0x5a" $T/i2cset -y "$bus" 0x20 0x05 0x5a
 vhd_eq "i2cget 0x20 0x05" 0x5a "$($T/i2cget -y "$bus" 0x20 0x05)"
 vhd_check "i2ctransfer w3@0x20 0x10 0xde 0xad" $T/i2ctransfer -y "$bus" w3@0x20 0x10 0xde 0xad
 vhd_eq "i2ctransfer w1@0x20 0x10 r2" "0xde 0xad" "$($T/i2ctransfer -y "$bus" w1@0x20 0x10 r2)"
+
+# Word data, low byte first (SMBus).
+vhd_check "i2cset 0x20 0x30 0x1234 w" $T/i2cset -y "$bus" 0x20 0x30 0x1234 w
+vhd_eq "i2cget 0x20 0x30 w" 0x1234 "$($T/i2cget -y "$bus" 0x20 0x30 w)"
+vhd_eq "low byte first" 0x34 "$($T/i2cget -y "$bus" 0x20 0x30)"
+
+# Linux's driver reports how many messages of a transfer succeeded (OK
+# statuses up to the first error); i2ctransfer prints that count.
+out=$($T/i2ctransfer -y "$bus" w1@0x21 0x00 r1 2>&1) && st=0 || st=$?
+# i2ctransfer exits 0 on a partial transfer, with a warning naming the count.
+case $st:$out in
+0:*"0/2"*|[1-9]*) vhd_pass "transfer to absent 0x21 fails: $out" ;;
+*) vhd_fail "transfer to absent 0x21: status $st, '$out'" ;;
+esac
+# A group whose second message fails: the first still reached the client.
+out=$($T/i2ctransfer -y "$bus" w2@0x20 0x60 0x77 w1@0x21 0x00 2>&1) || :
+case $out in
+*"1/2"*) vhd_pass "group failing at its second message: $out" ;;
+*) vhd_fail "group failing at its second message: '$out'" ;;
+esac
+vhd_eq "message before the failing one ran" 0x77 "$($T/i2cget -y "$bus" 0x20 0x60)"
 
 # Nobody at 0x51: the transfer must fail, not return data.
 if $T/i2cget -y "$bus" 0x51 0x00 >/tmp/err 2>&1; then
@@ -89,6 +115,7 @@ if [ -r "$ee" ]; then
 	# A write through at24, checked by the host in the image file.
 	printf 'VHD!' | dd of="$ee" bs=1 seek=128 conv=notrunc 2>/dev/null
 	vhd_eq "at24 write read back" 'VHD!' "$(dd if="$ee" bs=1 skip=128 count=4 2>/dev/null)"
+	vhd_eq "i2cdetect shows the client bound to at24" "20 UU " "$(detected "$bus" -q)"
 	echo 0x50 >/sys/bus/i2c/devices/i2c-$bus/delete_device
 else
 	vhd_fail "at24 did not bind at 0x50 (no $ee)"

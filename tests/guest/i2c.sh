@@ -31,4 +31,11 @@ for mode in default poll; do
 	stop_clean i2c0
 	i2c_after
 done
+# Without an image file the backend creates it erased (all 0xff).
+echo "== i2c, new image file"
+vhd_backend_start i2c1 i2c -l sim0:0x50 --sim-client 0x50=24c02:"$VHD_WORK/new.bin"
+expect "new EEPROM image, erased" "256 bytes of ff" \
+	"$(od -An -v -tx1 "$VHD_WORK/new.bin" | tr -s ' ' '\n' | grep -v '^$' | sort | uniq -c |
+		awk '{ print $1 " bytes of " $2 }')"
+stop_clean i2c1
 finish i2c
