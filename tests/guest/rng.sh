@@ -7,6 +7,7 @@
 #   1. plain: right hw_random source, varied data, throughput logged, the
 #      backend's telemetry counters account for what the guest read
 #   1b. the same with --mode interrupt and --mode hybrid
+#   1c. two guests at once on one backend with -c 2 (two sockets)
 #   2. rate limit: with -m 1024 -p 1000 the guest needs > 2 s for 4 KiB
 #   3. backend restart while the guest runs, backend in --client mode and
 #      QEMU listening: QEMU 7.2 reconnects and the guest reads on
@@ -64,6 +65,36 @@ for mode in interrupt hybrid; do
 		"$(vhd_telemetry_field "rng-$mode" mode /vhost_device/info,0)"
 	stop_clean "rng-$mode"
 done
+
+echo "== 1c. two guests on one backend (-c 2)"
+vhd_backend_start rngc rng -c 2
+sock0=$(vhd_backend_sock rngc)
+sock1=${sock0%0}1
+expect "telemetry lists both sockets" "$sock0 $sock1" \
+	"$(vhd_telemetry rngc /vhost_device/list | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["/vhost_device/list"]
+print(" ".join(d[k] for k in sorted(d)))')"
+# The second guest boots alongside the first; both must pass on their own.
+"$run_guest" --log "$VHD_WORK/rngc-1.console" --script "$guest_tests_dir/rng-guest.sh" \
+	--env VHD_RNG_CASE=plain --env VHD_RNG_BYTES=65536 --dev rng:"$sock1" --timeout 240 &
+second=$!
+stop_second() { kill -TERM "$second" 2>/dev/null || true; }
+VHD_CLEANUP_HOOKS+=(stop_second)
+if guest_run "$VHD_WORK/rngc-0.console" --script "$guest_tests_dir/rng-guest.sh" \
+	--env VHD_RNG_CASE=plain --env VHD_RNG_BYTES=65536 --dev rng:"$sock0" --timeout 240; then
+	pass "guest on socket 0"
+else
+	fail "guest on socket 0, status $?"
+fi
+if wait "$second"; then pass "guest on socket 1"; else fail "guest on socket 1, status $?"; fi
+grep -v '^\[ *[0-9.]*\]' "$VHD_WORK/rngc-1.console" | sed 's/^/guest1| /'
+for i in 0 1; do
+	n=$(vhd_telemetry_field rngc bytes_wr "/vhost_device/stats,$i")
+	if [ "$n" -ge 73728 ]; then pass "socket $i served $n bytes (>= 72 KiB)"
+	else fail "socket $i served only $n bytes"; fi
+done
+stop_clean rngc
 
 echo "== 2. rate limit 1 KiB/s"
 vhd_backend_start rng1 rng -m 1024 -p 1000
