@@ -9,6 +9,7 @@
 #   1b. the same with --mode interrupt and --mode hybrid
 #   1c. two guests at once on one backend with -c 2 (two sockets)
 #   2. rate limit: with -m 1024 -p 1000 the guest needs > 2 s for 4 KiB
+#   2b. the same with -c 2 -m 2048: the limit is shared evenly by the sockets
 #   3. backend restart while the guest runs, backend in --client mode and
 #      QEMU listening: QEMU 7.2 reconnects and the guest reads on
 #   4. the same with the backend listening: QEMU 7.2 survives but the device
@@ -105,6 +106,16 @@ else
 fi
 echo "telemetry stats: $(vhd_telemetry rng1 /vhost_device/stats,0)"
 stop_clean rng1
+
+echo "== 2b. rate limit shared by two sockets: -c 2 -m 2048 -p 1000"
+# Each socket gets half: the guest on socket 0 sees 1 KiB/s again.
+vhd_backend_start rng1c rng -c 2 -m 2048 -p 1000
+if guest rng1c ratelimit; then
+	pass "guest checks (ratelimit, half of -m 2048)"
+else
+	fail "guest checks (ratelimit, half of -m 2048), status $?"
+fi
+stop_clean rng1c
 
 # restart_case client|server: the guest reads, asks for a backend restart on
 # the console, then reads again. server: the backend listens (QEMU's usual
