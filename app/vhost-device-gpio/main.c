@@ -64,7 +64,7 @@ main(int argc, char **argv)
 	uint64_t count = 1;
 	char msg[160];
 	int c, shift, n, rc;
-	unsigned int i;
+	unsigned int i, ndevs;
 
 	shift = vhd_eal_init(argc, argv);
 	argc -= shift;
@@ -128,13 +128,14 @@ main(int argc, char **argv)
 			(unsigned long long)count, n, n == 1 ? "" : "s");
 		return 1;
 	}
-	for (i = 0; i < count; i++) {
+	for (ndevs = 0; ndevs < count; ndevs++) {
 		struct gpio_chip *chip = NULL;
 		char name[4096], ctl_name[4096];
 
+		i = ndevs;
 		if (ctl != NULL && vhd_socket_name(ctl_name, sizeof(ctl_name), ctl, i) != 0) {
 			fprintf(stderr, "error: --sim-control path too long\n");
-			return 1;
+			goto fail;
 		}
 		rc = gpio_chip_open_spec(&specs[i], ctl != NULL ? ctl_name : NULL, &chip);
 		if (rc != 0) {
@@ -146,16 +147,17 @@ main(int argc, char **argv)
 				fprintf(stderr, "error: cannot open /dev/gpiochip%u: %s\n",
 					specs[i].num,
 					rc == -ENOTSUP ? "built without libgpiod" : strerror(-rc));
-			return 1;
+			goto fail;
 		}
 		devs[i] = gpio_dev_create(chip);
 		if (devs[i] == NULL) {
 			fprintf(stderr, "error: out of memory\n");
-			return 1;
+			goto fail;
 		}
 		if (vhd_socket_name(name, sizeof(name), path, i) != 0) {
 			fprintf(stderr, "error: --socket-path too long\n");
-			return 1;
+			gpio_dev_destroy(devs[i]);
+			goto fail;
 		}
 		/*
 		 * Not vhd_dev_create_all(): our device states are separate
@@ -166,12 +168,20 @@ main(int argc, char **argv)
 			o.lcores[0] = copts.lcores[i % copts.n_lcores];
 			o.n_lcores = 1;
 		}
-		if (vhd_dev_create(name, &gpio_dev_ops, devs[i], &o) == NULL)
-			return 1;
+		if (vhd_dev_create(name, &gpio_dev_ops, devs[i], &o) == NULL) {
+			gpio_dev_destroy(devs[i]);
+			goto fail;
+		}
 	}
 	rc = vhd_run();
 	/* Workers are joined: the chips can go, sim control sockets are removed. */
-	for (i = 0; i < count; i++)
+	for (i = 0; i < ndevs; i++)
 		gpio_dev_destroy(devs[i]);
 	return rc;
+fail:
+	/* Sockets of the devices created so far go first, then their chips. */
+	vhd_abort();
+	for (i = 0; i < ndevs; i++)
+		gpio_dev_destroy(devs[i]);
+	return 1;
 }

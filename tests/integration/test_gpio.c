@@ -652,6 +652,8 @@ test_bad_args(void **state)
 		{"-l", "3:3", "-c", "2", NULL},
 		{"-l", "x", NULL},
 		{"--bogus", NULL},
+		/* Fails at the second chip, after socket 0 and its control socket exist. */
+		{"-c", "2", "-l", "s4:4000", NULL},
 		{NULL},
 	};
 	unsigned int i;
@@ -671,6 +673,7 @@ test_bad_args(void **state)
 		if (strstr(err, "error: ") == NULL || strstr(strstr(err, "error: ") + 1, "error: "))
 			fail_msg("case %u: want one error line, got:\n%s", i, err);
 		assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
+		assert_int_not_equal(stat(ctl_path(&a, 0, path, sizeof(path)), &st), 0);
 		track(&a, false);
 		vhd_fe_app_fini(&a);
 	}
