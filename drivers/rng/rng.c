@@ -50,6 +50,61 @@ clip(const struct iovec *in, unsigned int n, size_t len, struct iovec *out)
 	return k;
 }
 
+/* One read from the source, through EINTR and end of file.
+ * @return bytes read, or -errno.
+ */
+static ssize_t
+src_read(struct rng_dev *dev, const struct iovec *iov, int n)
+{
+	ssize_t got;
+
+	do {
+		got = dev->src.readv(dev->src.ctx, iov, n);
+		if (got == 0 && dev->src.rewind != NULL && dev->src.rewind(dev->src.ctx) == 0)
+			got = dev->src.readv(dev->src.ctx, iov, n);
+	} while (got < 0 && errno == EINTR);
+	return got < 0 ? -errno : got;
+}
+
+/* Serve @p want bytes from the pool, refilling it with one large read when
+ * it runs short: small requests then cost no system call. The source's
+ * bytes still reach the guest once each and in order.
+ * @return bytes written to @p req, or -errno when the pool is empty.
+ */
+static ssize_t
+pool_serve(struct rng_dev *dev, struct vhd_req *req, uint64_t want)
+{
+	uint32_t left = dev->pool_len - dev->pool_off;
+
+	if (left < want) {
+		struct iovec iov;
+		ssize_t got;
+
+		memmove(dev->pool, dev->pool + dev->pool_off, left);
+		dev->pool_off = 0;
+		dev->pool_len = left;
+		iov.iov_base = dev->pool + left;
+		iov.iov_len = sizeof(dev->pool) - left;
+		got = src_read(dev, &iov, 1);
+		if (got > 0)
+			dev->pool_len += (uint32_t)got;
+		else if (left == 0)
+			return got < 0 ? got : -EIO;
+		left = dev->pool_len;
+	}
+	if (want > left)
+		want = left;
+	vhd_req_write(req, 0, dev->pool + dev->pool_off, want);
+	dev->pool_off += (uint32_t)want;
+	return (ssize_t)want;
+}
+
+static void
+give_back(struct rng_dev *dev, uint64_t bytes)
+{
+	dev->lim.used -= bytes < dev->lim.used ? bytes : dev->lim.used;
+}
+
 static int
 rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
@@ -57,7 +112,6 @@ rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	struct iovec iov[VHD_REQ_MAX_IOV];
 	uint64_t want, grant;
 	ssize_t got;
-	int n;
 
 	(void)q;
 	(void)vq;
@@ -70,26 +124,23 @@ rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 		dev->waiting = true;
 		return VHD_REQ_RETRY;
 	}
-	n = clip(vhd_req_wr_iov(req), req->n_wr, grant, iov);
-	do {
-		got = dev->src.readv(dev->src.ctx, iov, n);
-		if (got == 0 && dev->src.rewind != NULL && dev->src.rewind(dev->src.ctx) == 0)
-			got = dev->src.readv(dev->src.ctx, iov, n);
-	} while (got < 0 && errno == EINTR);
-	if (got < 0 && errno == EAGAIN) {
+	if (grant <= RNG_POOL_SMALL)
+		got = pool_serve(dev, req, grant);
+	else
+		got = src_read(dev, iov, clip(vhd_req_wr_iov(req), req->n_wr, grant, iov));
+	if (got == -EAGAIN) {
 		/* Nothing taken: give the budget back and come again. */
-		dev->lim.used -= grant < dev->lim.used ? grant : dev->lim.used;
+		give_back(dev, grant);
 		dev->waiting = true;
 		return VHD_REQ_RETRY;
 	}
 	dev->waiting = false;
 	if (got < 0) {
 		dev->stats.read_errors++;
-		dev->lim.used -= grant < dev->lim.used ? grant : dev->lim.used;
+		give_back(dev, grant);
 		return 0;
 	}
-	if ((uint64_t)got < grant)
-		dev->lim.used -= grant - (uint64_t)got;
+	give_back(dev, grant - (uint64_t)got);
 	dev->stats.bytes += (uint64_t)got;
 	return (int)got;
 }

@@ -26,6 +26,12 @@
 /** Largest fill per request: bounds the time one request holds the lcore. */
 #define RNG_MAX_FILL (64u * 1024u)
 
+/** Requests up to this size are served from the device's pool. */
+#define RNG_POOL_SMALL 256u
+
+/** Bytes the pool reads from the source at once. */
+#define RNG_POOL_SIZE (16u * 1024u)
+
 /** Where random bytes come from; tests substitute their own. */
 struct rng_source {
 	/** Like readv(2); -1 with errno on error, 0 at end of file. */
@@ -49,6 +55,9 @@ struct rng_dev {
 	struct rng_stats stats;
 	/** A request is left on the ring until budget or data is back. */
 	bool waiting;
+	/** Bytes read ahead from the source for small requests. */
+	uint32_t pool_off, pool_len;
+	uint8_t pool[RNG_POOL_SIZE];
 	/** Clock in ns; CLOCK_MONOTONIC unless a test sets it. */
 	uint64_t (*now_ns)(void);
 };

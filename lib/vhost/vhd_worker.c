@@ -240,6 +240,17 @@ poll_fds(struct vhd_worker *w, const struct timespec *timeout)
 		dispatch(w, &evs[i]);
 }
 
+static bool
+dev_has_running_queue(const struct vhd_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->ops->num_queues; i++)
+		if (__atomic_load_n(&dev->q[i].state, __ATOMIC_RELAXED) == VHD_Q_RUNNING)
+			return true;
+	return false;
+}
+
 /* Arm kicks on every device; false when one of them must keep polling or
  * work arrived meanwhile. Sets @wake_ns to the earliest driver timer.
  */
@@ -255,7 +266,8 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns)
 	for (d = 0; d < w->ndevs; d++) {
 		struct vhd_dev *dev = w->devs[d];
 
-		if (dev->opts.mode == VHD_MODE_POLL)
+		/* Nothing to poll without a running queue: starting one wakes us. */
+		if (dev->opts.mode == VHD_MODE_POLL && dev_has_running_queue(dev))
 			return false;
 		if (dev->opts.mode == VHD_MODE_HYBRID &&
 		    now - dev->last_busy_tsc < hz / 1000000 * dev->opts.hybrid_us)

@@ -21,6 +21,7 @@ struct fake_src {
 	int results[8]; /* >0: bytes (capped by the iovecs), 0: EOF, <0: -errno */
 	unsigned int n, next;
 	unsigned int rewinds;
+	unsigned int reads;
 	uint8_t fill;
 };
 
@@ -32,6 +33,7 @@ fake_readv(void *ctx, const struct iovec *iov, int n)
 	size_t done = 0;
 	int i;
 
+	f->reads++;
 	if (r < 0) {
 		errno = -r;
 		return -1;
@@ -251,6 +253,46 @@ rate_limit_holds_then_resumes(void **state)
 }
 
 static void
+small_requests_share_one_read(void **state)
+{
+	struct ctx *c = *state;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		post(c, 64);
+	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(used_len(c), 64);
+	assert_int_equal(c->f.reads, 1);
+	post(c, RNG_POOL_SMALL + 1);
+	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), RNG_POOL_SMALL + 1);
+	assert_int_equal(c->f.reads, 2);
+}
+
+static void
+pool_error_after_leftover(void **state)
+{
+	struct ctx *c = *state;
+
+	/* 20 bytes in the pool, then the source fails: the leftover is
+	 * served, the next request gets nothing and is counted.
+	 */
+	c->f.results[0] = 20;
+	c->f.results[1] = -EIO;
+	c->f.results[2] = -EIO;
+	c->f.n = 3;
+	post(c, 16);
+	post(c, 16);
+	post(c, 16);
+	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 16);
+	assert_int_equal(used_len(c), 4);
+	assert_int_equal(used_len(c), 0);
+	assert_int_equal(c->dev.stats.read_errors, 1);
+}
+
+static void
 fill_is_capped(void **state)
 {
 	struct ctx *c = *state;
@@ -278,14 +320,16 @@ real_file_source(void **state)
 	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
 	assert_int_equal(used_len(c), 2);
 	assert_memory_equal(buf, "ab", 2);
-	/* at end of file the source starts over */
-	buf = post(c, 3);
-	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
-	assert_int_equal(used_len(c), 1);
+	/* the file is served in order, starting over at its end */
 	buf = post(c, 3);
 	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
 	assert_int_equal(used_len(c), 3);
+	assert_memory_equal(buf, "cab", 3);
+	buf = post(c, 300); /* beyond the pool: read directly */
+	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 3);
 	assert_memory_equal(buf, "abc", 3);
+	rng_source_close(&s);
 	unlink(path);
 	assert_int_equal(rng_source_open_file(&s, "/nonexistent/rng"), -ENOENT);
 }
@@ -305,6 +349,8 @@ main(void)
 		T(eof_rewinds),
 		T(eagain_leaves_request_on_ring),
 		T(rate_limit_holds_then_resumes),
+		T(small_requests_share_one_read),
+		T(pool_error_after_leftover),
 		T(fill_is_capped),
 		T(real_file_source),
 	};
