@@ -657,6 +657,7 @@ const struct vhd_device_ops gpio_dev_ops = {
 	.max_queue_size = GPIO_MAX_QUEUE_SIZE,
 	.features = 1ULL << GPIO_F_IRQ,
 	.config_size = sizeof(struct gpio_config),
+	.held_survive_remap = true,
 	.attach = gpio_attach,
 	.get_config = gpio_get_config,
 	.set_features = gpio_set_features,

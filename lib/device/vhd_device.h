@@ -31,6 +31,7 @@
 #ifndef VHD_DEVICE_H
 #define VHD_DEVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vhd_vq.h"
@@ -73,6 +74,12 @@ struct vhd_device_ops {
 	uint16_t max_queue_size; /**< largest ring it accepts */
 	uint64_t features;       /**< device-specific feature bits offered */
 	uint32_t config_size;    /**< bytes of config space, 0 for none */
+	/**
+	 * Held requests keep guest addresses only (translated with vq->mem
+	 * when completed), so they survive a guest memory remap: a memory
+	 * table change then pauses the queues instead of calling queue_stop().
+	 */
+	bool held_survive_remap;
 
 	/** The host this device instance runs on; called once, first. Optional. */
 	void (*attach)(void *priv, struct vhd_host *host);

@@ -11,9 +11,11 @@
  *    PAUSED -> RUNNING (same driver state, fresh fds and ring addresses);
  *  - vring_state_changed(disable): RUNNING -> PAUSED; rte_vhost reports this
  *    around every SET_VRING_CALL/KICK, so held requests must survive it;
- *  - GET_VRING_BASE, SET_MEM_TABLE, disconnect: -> STOPPED (driver
- *    queue_stop). Our indexes are written back into rte_vhost first so that
- *    GET_VRING_BASE replies with the true last_avail.
+ *  - GET_VRING_BASE, disconnect: -> STOPPED (driver queue_stop). Our
+ *    indexes are written back into rte_vhost first so that GET_VRING_BASE
+ *    replies with the true last_avail;
+ *  - SET_MEM_TABLE: -> STOPPED, or PAUSED for drivers whose held requests
+ *    survive a remap; running queues are restarted after the new table.
  */
 
 #include <errno.h>
@@ -330,9 +332,10 @@ pre_msg(int vid, void *msg)
 	case VHU_SET_MEM_TABLE: {
 		uint16_t i;
 
-		/* Held requests point into the old mapping: stop for real, and
-		 * restart in post_msg() what was serving (rte_vhost reports no
-		 * state change when the rings stay ready).
+		/* Held requests may point into the old mapping: stop for real
+		 * unless the driver holds guest addresses only; restart in
+		 * post_msg() what was serving (rte_vhost reports no state
+		 * change when the rings stay ready).
 		 */
 		pthread_mutex_lock(&dev->ctl);
 		vhd_dev_pause(dev);
@@ -340,7 +343,7 @@ pre_msg(int vid, void *msg)
 		for (i = 0; i < dev->ops->num_queues; i++)
 			if (dev->q[i].state != VHD_Q_STOPPED)
 				dev->restart_mask |= 1u << i;
-		halt_all(dev, VHD_Q_STOPPED);
+		halt_all(dev, dev->ops->held_survive_remap ? VHD_Q_PAUSED : VHD_Q_STOPPED);
 		vhd_dev_resume(dev);
 		pthread_mutex_unlock(&dev->ctl);
 		return r;

@@ -470,6 +470,44 @@ test_no_irq_feature(void **state)
 	vhd_fe_destroy(g.fe);
 }
 
+/*
+ * The memory table sent again while an interrupt is unmasked (a VMM does on
+ * memory hot-plug): the held eventq buffer must still fire afterwards.
+ */
+static void
+run_mem_table_held(const char *mode)
+{
+	static struct vhd_fe_app a;
+	const char *const extra[] = {"-l", "s4", "--mode", mode, NULL};
+	struct gpio g;
+	uint8_t *st;
+	int h, c;
+
+	app_up(&a, extra, 1);
+	gpio_up(&g, &a, 0, F_ALL);
+	c = ctl_open(&a, 0);
+	assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, 2, IRQ_RISING, NULL), ST_OK);
+	h = irq_post(&g, 2, &st);
+	irq_quiet(&g);
+	if (vhd_fe_set_mem_table(g.fe) != 0)
+		fail_msg("SET_MEM_TABLE while running: %s", vhd_fe_error(g.fe));
+	assert_int_equal(value_of(&g, 2), 0);
+	assert_string_equal(ctl(c, "set 2 1\n"), "ok\n");
+	irq_expect(&g, h, st, IRQ_ST_VALID);
+	close(c);
+	app_down(&a, 1);
+	vhd_fe_destroy(g.fe);
+}
+
+static void
+test_mem_table_held(void **state)
+{
+	(void)state;
+	run_mem_table_held("poll");
+	run_mem_table_held("interrupt");
+	run_mem_table_held("hybrid");
+}
+
 /* One chip per socket. */
 static void
 test_sockets(void **state)
@@ -686,6 +724,7 @@ main(void)
 		cmocka_unit_test_teardown(test_requests, teardown),
 		cmocka_unit_test_teardown(test_interrupts, teardown),
 		cmocka_unit_test_teardown(test_no_irq_feature, teardown),
+		cmocka_unit_test_teardown(test_mem_table_held, teardown),
 		cmocka_unit_test_teardown(test_sockets, teardown),
 		cmocka_unit_test_teardown(test_random_traffic, teardown),
 		cmocka_unit_test_teardown(test_bad_args, teardown),
