@@ -7,7 +7,7 @@
 set -euo pipefail
 
 PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-dev
-	libgpiod-dev gpiod liburing-dev qemu-system-x86 busybox-static linux-source-6.1
+	libgpiod-dev gpiod liburing-dev dpdk-dev qemu-system-x86 busybox-static linux-source-6.1
 	flex bison bc libelf-dev libssl-dev cpio python3 python3-pyelftools xz-utils
 	procps kmod)
 

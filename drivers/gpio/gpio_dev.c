@@ -650,6 +650,19 @@ gpio_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	return 0;
 }
 
+static void
+gpio_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), void *ctx)
+{
+	const struct gpio_dev_stats *st = gpio_dev_stats(priv);
+
+	put(ctx, "requests", st->requests);
+	put(ctx, "errors", st->errors);
+	put(ctx, "dropped", st->dropped);
+	put(ctx, "irq_valid", st->irq_valid);
+	put(ctx, "irq_invalid", st->irq_invalid);
+	put(ctx, "chip_events", st->chip_events);
+}
+
 const struct vhd_device_ops gpio_dev_ops = {
 	.name = "gpio",
 	.virtio_id = GPIO_VIRTIO_ID,
@@ -664,4 +677,5 @@ const struct vhd_device_ops gpio_dev_ops = {
 	.queue_start = gpio_queue_start,
 	.queue_stop = gpio_queue_stop,
 	.handle = gpio_handle,
+	.get_stats = gpio_get_stats,
 };

@@ -235,6 +235,22 @@ i2c_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 	d->vq = NULL;
 }
 
+static void
+i2c_dev_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), void *ctx)
+{
+	const struct i2c_dev_stats *st = &((const struct i2c_dev *)priv)->stats;
+
+	put(ctx, "requests", st->requests);
+	put(ctx, "xfers", st->xfers);
+	put(ctx, "xfer_errors", st->xfer_errors);
+	put(ctx, "msg_ok", st->msg_ok);
+	put(ctx, "msg_err", st->msg_err);
+	put(ctx, "bad_addr", st->bad_addr);
+	put(ctx, "malformed", st->malformed);
+	put(ctx, "no_status", st->no_status);
+	put(ctx, "skipped", st->skipped);
+}
+
 const struct vhd_device_ops i2c_dev_ops = {
 	.name = "i2c",
 	.virtio_id = VIRTIO_ID_I2C_ADAPTER,
@@ -246,6 +262,7 @@ const struct vhd_device_ops i2c_dev_ops = {
 	.queue_start = i2c_dev_queue_start,
 	.queue_stop = i2c_dev_queue_stop,
 	.handle = i2c_dev_handle,
+	.get_stats = i2c_dev_get_stats,
 };
 
 void

@@ -158,6 +158,16 @@ rng_next_wake(void *priv)
 	return ns != 0 ? ns : RNG_EAGAIN_WAIT_NS;
 }
 
+static void
+rng_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), void *ctx)
+{
+	const struct rng_dev *dev = priv;
+
+	put(ctx, "bytes", dev->stats.bytes);
+	put(ctx, "read_errors", dev->stats.read_errors);
+	put(ctx, "throttled", dev->stats.throttled);
+}
+
 const struct vhd_device_ops rng_ops = {
 	.name = "rng",
 	.virtio_id = RNG_VIRTIO_ID,
@@ -165,6 +175,7 @@ const struct vhd_device_ops rng_ops = {
 	.max_queue_size = 1024,
 	.handle = rng_handle,
 	.next_wake = rng_next_wake,
+	.get_stats = rng_get_stats,
 };
 
 static ssize_t

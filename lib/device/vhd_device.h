@@ -111,6 +111,13 @@ struct vhd_device_ops {
 	uint64_t (*next_wake)(void *priv);
 	/** Periodic work on the worker thread. Optional. */
 	void (*poll)(void *priv);
+	/**
+	 * Report the driver's own counters, one @p put call each. Runs on a
+	 * control thread while the worker counts: report naturally aligned
+	 * 64-bit counters only. Optional.
+	 */
+	void (*get_stats)(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
+			  void *ctx);
 };
 
 #ifdef __cplusplus

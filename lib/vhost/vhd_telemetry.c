@@ -6,7 +6,8 @@
  * DPDK telemetry commands (read them with dpdk-telemetry.py):
  *   /vhost_device/list          device ids and their socket paths
  *   /vhost_device/info,<id>     type, socket, mode, lcore, connection
- *   /vhost_device/stats,<id>    counters, device totals and per queue
+ *   /vhost_device/stats,<id>    counters, device totals and per queue, and the
+ *                               driver's own under its type name
  * Counters are read without stopping the workers: each is a naturally
  * aligned 64-bit word, so a read is never torn.
  */
@@ -77,6 +78,12 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(requests) X(bytes_rd) X(bytes_wr) X(bad_chains) X(bad_avail) X(calls) \
 	X(calls_suppressed) X(kicks) X(busy_polls) X(idle_polls)
 
+static void
+put_u64(void *ctx, const char *name, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(ctx, name, v);
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -106,6 +113,15 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 #define X(f) rte_tel_data_add_dict_u64(d, #f, tot.f);
 	STAT_FIELDS(X)
 #undef X
+	if (dev->ops->get_stats != NULL) {
+		struct rte_tel_data *dd = rte_tel_data_alloc();
+
+		if (dd == NULL)
+			return -1;
+		rte_tel_data_start_dict(dd);
+		dev->ops->get_stats(dev->priv, put_u64, dd);
+		rte_tel_data_add_dict_container(d, dev->ops->name, dd, 0);
+	}
 	return 0;
 }
 
