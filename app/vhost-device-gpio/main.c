@@ -20,8 +20,6 @@
 #include "gpio_dev.h"
 #include "vhd_vhost.h"
 
-#define MAX_SOCKETS 64
-
 enum {
 	OPT_SIM_CONTROL = 0x2000,
 };
@@ -45,80 +43,60 @@ usage(const char *prog)
 	       prog, gpio_gpiod_available() ? "built in" : "not in this build");
 }
 
+struct gpio_args {
+	const char *list;
+	const char *ctl;
+};
+
+static int
+gpio_opt(void *ctx, int c, const char *arg)
+{
+	struct gpio_args *a = ctx;
+
+	switch (c) {
+	case 'l':
+		a->list = arg;
+		return 0;
+	case OPT_SIM_CONTROL:
+		a->ctl = arg;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket-path", required_argument, NULL, 's'},
-		{"socket-count", required_argument, NULL, 'c'},
 		{"device-list", required_argument, NULL, 'l'},
 		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{"help", no_argument, NULL, 'h'},
-		VHD_COMMON_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	struct gpio_chip_spec specs[MAX_SOCKETS];
-	const char *path = NULL, *list = NULL, *ctl = NULL;
-	struct gpio_dev *devs[MAX_SOCKETS];
-	struct vhd_common_opts copts, o;
-	uint64_t count = 1;
+	struct gpio_args a = {NULL, NULL};
+	/* GPIO is low-rate and waits on the guest: sleep on kicks by default. */
+	const struct vhd_app_desc desc = {VHD_MODE_INTERRUPT, "l:", longopts, gpio_opt, usage, &a};
+	struct gpio_chip_spec specs[VHD_APP_MAX_SOCKETS];
+	struct gpio_dev *devs[VHD_APP_MAX_SOCKETS];
+	const char *path, *list, *ctl;
+	struct vhd_app_opts o;
+	uint64_t count;
 	char msg[160];
-	int c, shift, n, rc;
+	int n, rc;
 	unsigned int i, ndevs;
 
-	shift = vhd_eal_init(argc, argv);
-	argc -= shift;
-	argv += shift;
-	/* GPIO is low-rate and waits on the guest: sleep on kicks by default. */
-	vhd_common_opts_init(&copts, VHD_MODE_INTERRUPT);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":s:c:l:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			path = optarg;
-			break;
-		case 'c':
-			if (vhd_parse_u64(optarg, 1, MAX_SOCKETS, &count) != 0) {
-				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
-					MAX_SOCKETS, optarg);
-				return 1;
-			}
-			break;
-		case 'l':
-			list = optarg;
-			break;
-		case OPT_SIM_CONTROL:
-			ctl = optarg;
-			break;
-		case 'h':
-			usage(argv[0]);
-			return 0;
-		case ':':
-			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
-			return 1;
-		case '?':
-			fprintf(stderr, "error: unknown option %s (see --help)\n",
-				argv[optind - 1]);
-			return 1;
-		default:
-			if (vhd_common_opt(c, optarg, &copts) != 1)
-				return 1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 1;
-	}
-	if (path == NULL) {
-		fprintf(stderr, "error: --socket-path is required (see --help)\n");
-		return 1;
-	}
+	rc = vhd_app_parse(argc, argv, &desc, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 1;
+	path = o.socket_path;
+	count = o.socket_count;
+	list = a.list;
+	ctl = a.ctl;
 	if (list == NULL) {
 		fprintf(stderr, "error: --device-list is required (see --help)\n");
 		return 1;
 	}
-	n = gpio_parse_device_list(list, specs, MAX_SOCKETS, msg, sizeof(msg));
+	n = gpio_parse_device_list(list, specs, VHD_APP_MAX_SOCKETS, msg, sizeof(msg));
 	if (n < 0) {
 		fprintf(stderr, "error: --device-list: %s\n", msg);
 		return 1;
@@ -130,7 +108,7 @@ main(int argc, char **argv)
 	}
 	for (ndevs = 0; ndevs < count; ndevs++) {
 		struct gpio_chip *chip = NULL;
-		char name[4096], ctl_name[4096];
+		char ctl_name[4096];
 
 		i = ndevs;
 		if (ctl != NULL && vhd_socket_name(ctl_name, sizeof(ctl_name), ctl, i) != 0) {
@@ -154,21 +132,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "error: out of memory\n");
 			goto fail;
 		}
-		if (vhd_socket_name(name, sizeof(name), path, i) != 0) {
-			fprintf(stderr, "error: --socket-path too long\n");
-			gpio_dev_destroy(devs[i]);
-			goto fail;
-		}
-		/*
-		 * Not vhd_dev_create_all(): our device states are separate
-		 * allocations. Same placement: socket i on the i-th lcore, cycling.
-		 */
-		o = copts;
-		if (copts.n_lcores != 0) {
-			o.lcores[0] = copts.lcores[i % copts.n_lcores];
-			o.n_lcores = 1;
-		}
-		if (vhd_dev_create(name, &gpio_dev_ops, devs[i], &o) == NULL) {
+		if (vhd_dev_create_nth(path, i, &gpio_dev_ops, devs[i], &o.common) == NULL) {
 			gpio_dev_destroy(devs[i]);
 			goto fail;
 		}

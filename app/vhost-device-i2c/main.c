@@ -13,14 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "i2c_config.h"
 #include "i2c_dev.h"
 #include "i2c_linux.h"
 #include "vhd_vhost.h"
-
-#define MAX_SOCKETS 64
 
 enum {
 	OPT_SIM_CLIENT = 0x2000,
@@ -50,119 +47,72 @@ usage(const char *prog)
 	       "  -h, --help                 this text\n"
 	       "Example: %s -s /tmp/i2c.sock -l 1:32,sim0:0x50:0x20 \\\n"
 	       "             --sim-client 0x50=24c02:/tmp/eeprom.bin --sim-client 0x20=regs\n",
-	       prog, MAX_SOCKETS, prog);
+	       prog, VHD_APP_MAX_SOCKETS, prog);
 }
 
-/* As upstream: a socket in a missing directory is one clear error, not a bind failure. */
-static int
-check_socket_dir(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-	size_t n;
+struct i2c_args {
+	const char *list;
+	struct i2c_cfg *cfg;
+};
 
-	if (slash == NULL)
+static int
+i2c_opt(void *ctx, int c, const char *arg)
+{
+	struct i2c_args *a = ctx;
+
+	switch (c) {
+	case 'l':
+		a->list = arg;
 		return 0;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= sizeof(dir)) {
-		fprintf(stderr, "error: --socket-path too long\n");
+	case OPT_SIM_CLIENT:
+		return i2c_cfg_parse_sim_client(a->cfg, arg) == 0 ? 0 : -1;
+	default:
 		return -1;
 	}
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "error: --socket-path %s: directory %s does not exist\n", path,
-			dir);
-		return -1;
-	}
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket-path", required_argument, NULL, 's'},
-		{"socket-count", required_argument, NULL, 'c'},
 		{"device-list", required_argument, NULL, 'l'},
 		{"sim-client", required_argument, NULL, OPT_SIM_CLIENT},
-		{"help", no_argument, NULL, 'h'},
-		VHD_COMMON_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = NULL, *list = NULL;
+	struct i2c_args a = {NULL, NULL};
+	/* I2C is slow and bursty: sleeping on kicks costs nothing noticeable */
+	const struct vhd_app_desc desc = {VHD_MODE_INTERRUPT, "l:", longopts, i2c_opt, usage, &a};
+	const char *path, *list;
+	struct vhd_app_opts o;
 	struct vhd_common_opts copts;
 	static struct i2c_map map;
 	struct i2c_cfg *cfg;
 	static struct i2c_dev *devs; /* static: devices keep pointers into it until exit */
-	uint64_t count = 1;
+	uint64_t count;
 	unsigned int i;
-	int c, shift;
+	int c;
 
-	shift = vhd_eal_init(argc, argv);
-	argc -= shift;
-	argv += shift;
-	/* I2C is slow and bursty: sleeping on kicks costs nothing noticeable */
-	vhd_common_opts_init(&copts, VHD_MODE_INTERRUPT);
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL) {
 		fprintf(stderr, "error: out of memory\n");
 		return 1;
 	}
 	i2c_cfg_init(cfg);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":s:c:l:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			path = optarg;
-			break;
-		case 'c':
-			if (vhd_parse_u64(optarg, 1, MAX_SOCKETS, &count) != 0) {
-				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
-					MAX_SOCKETS, optarg);
-				goto fail;
-			}
-			break;
-		case 'l':
-			list = optarg;
-			break;
-		case OPT_SIM_CLIENT:
-			if (i2c_cfg_parse_sim_client(cfg, optarg) != 0)
-				goto fail;
-			break;
-		case 'h':
-			usage(argv[0]);
-			i2c_cfg_fini(cfg);
-			free(cfg);
-			return 0;
-		case ':':
-			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
-			goto fail;
-		case '?':
-			fprintf(stderr, "error: unknown option %s (see --help)\n",
-				argv[optind - 1]);
-			goto fail;
-		default:
-			if (vhd_common_opt(c, optarg, &copts) != 1)
-				goto fail;
-		}
+	a.cfg = cfg;
+	c = vhd_app_parse(argc, argv, &desc, &o);
+	if (c != 0) {
+		i2c_cfg_fini(cfg);
+		free(cfg);
+		return c > 0 ? 0 : 1;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
-		goto fail;
-	}
-	if (path == NULL) {
-		fprintf(stderr, "error: --socket-path is required (see --help)\n");
-		goto fail;
-	}
+	path = o.socket_path;
+	count = o.socket_count;
+	copts = o.common;
+	list = a.list;
 	if (list == NULL) {
 		fprintf(stderr, "error: --device-list is required (see --help)\n");
 		goto fail;
 	}
-	if (check_socket_dir(path) != 0)
-		goto fail;
 	/* every check that needs no hardware runs before any adapter is opened */
 	if (i2c_cfg_parse_list(cfg, list) != 0 ||
 	    i2c_cfg_build(cfg, &i2c_linux_sys_default, &map) != 0)

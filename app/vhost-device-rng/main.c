@@ -7,7 +7,6 @@
  * Options match rust-vmm's vhost-device-rng; sockets are PATH0..PATH<N-1>.
  */
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +17,12 @@
 #include "vhd_vhost.h"
 
 #define MAX_PERIOD_MS 65536 /* as upstream and QEMU */
-#define MAX_SOCKETS 64
+
+struct rng_args {
+	const char *source;
+	uint64_t period;
+	uint64_t max_bytes;
+};
 
 static void
 usage(const char *prog)
@@ -36,116 +40,83 @@ usage(const char *prog)
 	       prog, MAX_PERIOD_MS, MAX_PERIOD_MS);
 }
 
+static int
+rng_opt(void *ctx, int c, const char *arg)
+{
+	struct rng_args *a = ctx;
+
+	switch (c) {
+	case 'f':
+		a->source = arg;
+		return 0;
+	case 'p':
+		if (vhd_parse_u64(arg, 1, MAX_PERIOD_MS, &a->period) == 0)
+			return 0;
+		fprintf(stderr, "error: --period takes 1..%d ms, not '%s'\n", MAX_PERIOD_MS, arg);
+		return -1;
+	case 'm':
+		if (vhd_parse_u64(arg, 1, UINT64_MAX, &a->max_bytes) == 0)
+			return 0;
+		fprintf(stderr, "error: --max-bytes takes a positive number, not '%s'\n", arg);
+		return -1;
+	default:
+		return -1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket-path", required_argument, NULL, 's'},
-		{"socket-count", required_argument, NULL, 'c'},
 		{"filename", required_argument, NULL, 'f'},
 		{"rng-source", required_argument, NULL, 'f'},
 		{"period", required_argument, NULL, 'p'},
 		{"max-bytes", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		VHD_COMMON_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = NULL, *source = "/dev/urandom";
-	uint64_t count = 1, period = MAX_PERIOD_MS, max_bytes = UINT64_MAX;
-	struct vhd_common_opts copts;
+	struct rng_args a = {"/dev/urandom", MAX_PERIOD_MS, UINT64_MAX};
+	const struct vhd_app_desc desc = {VHD_MODE_POLL, "f:p:m:", longopts, rng_opt, usage, &a};
+	struct vhd_app_opts o;
 	struct rng_dev *devs;
-	int c, shift, rc;
 	unsigned int i;
+	int rc;
 
-	shift = vhd_eal_init(argc, argv);
-	argc -= shift;
-	argv += shift;
-	vhd_common_opts_init(&copts, VHD_MODE_POLL);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":s:c:f:p:m:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			path = optarg;
-			break;
-		case 'c':
-			if (vhd_parse_u64(optarg, 1, MAX_SOCKETS, &count) != 0) {
-				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
-					MAX_SOCKETS, optarg);
-				return 1;
-			}
-			break;
-		case 'f':
-			source = optarg;
-			break;
-		case 'p':
-			if (vhd_parse_u64(optarg, 1, MAX_PERIOD_MS, &period) != 0) {
-				fprintf(stderr, "error: --period takes 1..%d ms, not '%s'\n",
-					MAX_PERIOD_MS, optarg);
-				return 1;
-			}
-			break;
-		case 'm':
-			if (vhd_parse_u64(optarg, 1, UINT64_MAX, &max_bytes) != 0) {
-				fprintf(stderr, "error: --max-bytes takes a positive number, not '%s'\n",
-					optarg);
-				return 1;
-			}
-			break;
-		case 'h':
-			usage(argv[0]);
-			return 0;
-		case ':':
-			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
-			return 1;
-		case '?':
-			fprintf(stderr, "error: unknown option %s (see --help)\n", argv[optind - 1]);
-			return 1;
-		default:
-			if (vhd_common_opt(c, optarg, &copts) != 1)
-				return 1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 1;
-	}
-	if (path == NULL) {
-		fprintf(stderr, "error: --socket-path is required (see --help)\n");
-		return 1;
-	}
-	if (max_bytes != UINT64_MAX && max_bytes / count == 0) {
+	rc = vhd_app_parse(argc, argv, &desc, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 1;
+	if (a.max_bytes != UINT64_MAX && a.max_bytes / o.socket_count == 0) {
 		fprintf(stderr, "error: --max-bytes %llu is less than one byte per socket\n",
-			(unsigned long long)max_bytes);
+			(unsigned long long)a.max_bytes);
 		return 1;
 	}
-	devs = calloc(count, sizeof(*devs));
+	devs = calloc(o.socket_count, sizeof(*devs));
 	if (devs == NULL) {
 		fprintf(stderr, "error: out of memory\n");
 		return 1;
 	}
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < o.socket_count; i++) {
 		struct rng_source src;
-		int rc = rng_source_open_file(&src, source);
 
+		rc = rng_source_open_file(&src, a.source);
 		if (rc != 0) {
-			fprintf(stderr, "error: cannot read random source %s: %s\n", source,
+			fprintf(stderr, "error: cannot read random source %s: %s\n", a.source,
 				strerror(-rc));
 			goto fail;
 		}
-		rng_dev_init(&devs[i], &src, period,
-			     max_bytes == UINT64_MAX ? UINT64_MAX : max_bytes / count);
+		rng_dev_init(&devs[i], &src, a.period,
+			     a.max_bytes == UINT64_MAX ? UINT64_MAX : a.max_bytes / o.socket_count);
 	}
-	if (vhd_dev_create_all(path, count, &rng_ops, devs, sizeof(*devs), &copts) != 0)
+	if (vhd_dev_create_all(o.socket_path, o.socket_count, &rng_ops, devs, sizeof(*devs),
+			       &o.common) != 0)
 		goto fail;
 	rc = vhd_run();
-	for (i = 0; i < count; i++)
+	for (i = 0; i < o.socket_count; i++)
 		rng_source_close(&devs[i].src);
 	free(devs);
 	return rc;
 fail:
 	vhd_abort();
-	for (i = 0; i < count; i++)
+	for (i = 0; i < o.socket_count; i++)
 		rng_source_close(&devs[i].src);
 	free(devs);
 	return 1;

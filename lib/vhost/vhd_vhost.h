@@ -105,6 +105,39 @@ int vhd_socket_name(char *out, size_t len, const char *base, unsigned int idx);
 /** Parse an unsigned decimal number in [min, max]; -1 on error. */
 int vhd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/** Most sockets (device instances) one app serves. */
+#define VHD_APP_MAX_SOCKETS 64
+
+/** What every device app takes besides its own options. */
+struct vhd_app_opts {
+	const char *socket_path;     /**< -s/--socket-path, required */
+	unsigned int socket_count;   /**< -c/--socket-count, 1..VHD_APP_MAX_SOCKETS */
+	struct vhd_common_opts common;
+};
+
+/** A device app's own command-line options. */
+struct vhd_app_desc {
+	enum vhd_mode mode;             /**< the device's preferred mode */
+	const char *shortopts;          /**< its short options in getopt syntax, e.g. "f:p:" */
+	const struct option *longopts;  /**< its long options, {NULL} terminated; may be NULL */
+	/** One of its options; return 0, or -1 after printing one error line. */
+	int (*opt)(void *ctx, int c, const char *arg);
+	/** Print the full help (the common part is VHD_COMMON_USAGE). */
+	void (*usage)(const char *prog);
+	void *ctx;                      /**< passed to opt() */
+};
+
+/**
+ * The whole command line of a device app: vhd_eal_init(), then -s, -c,
+ * -h, the common options and the device's own, with one error line for
+ * anything wrong (unknown option, missing value, stray argument, no socket
+ * path, socket directory missing).
+ * @return 0 to go on, 1 when help was printed (exit 0), -1 on an error
+ * (exit 1; nothing else to undo).
+ */
+int vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc,
+		  struct vhd_app_opts *out);
+
 struct vhd_dev;
 
 /**
@@ -115,6 +148,15 @@ struct vhd_dev;
  */
 struct vhd_dev *vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 			       const struct vhd_common_opts *opts);
+
+/**
+ * Create device @p idx of an app: socket PATH<idx>, placed on
+ * opts->lcores[idx % n_lcores] when lcores are given.
+ * @return the device, or NULL with an error line printed.
+ */
+struct vhd_dev *vhd_dev_create_nth(const char *path, unsigned int idx,
+				   const struct vhd_device_ops *ops, void *priv,
+				   const struct vhd_common_opts *opts);
 
 /**
  * Create @p count devices PATH0..PATH<count-1> of one type; @p privs is an

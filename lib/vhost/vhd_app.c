@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/* The command line every device app shares (see vhd_app_parse()). */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vhd_internal.h"
+
+#define MAX_LONGOPTS 64
+
+static const struct option base_longopts[] = {
+	{"socket-path", required_argument, NULL, 's'},
+	{"socket-count", required_argument, NULL, 'c'},
+	{"help", no_argument, NULL, 'h'},
+	VHD_COMMON_LONGOPTS,
+};
+
+/* The directory a socket goes in must exist: say so before any device
+ * (or host hardware) is set up, rather than failing at bind().
+ */
+static int
+check_socket_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	if (slash == NULL)
+		return 0;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		fprintf(stderr, "error: --socket-path too long\n");
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "error: --socket-path %s: directory %s does not exist\n", path, dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd_app_opts *out)
+{
+	struct option longopts[MAX_LONGOPTS + 1];
+	char shortopts[128];
+	unsigned int n = 0, i;
+	uint64_t v;
+	int c, shift;
+
+	memset(out, 0, sizeof(*out));
+	shift = vhd_eal_init(argc, argv);
+	argc -= shift;
+	argv += shift;
+	vhd_common_opts_init(&out->common, desc->mode);
+	out->socket_count = 1;
+	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++)
+		longopts[n++] = base_longopts[i];
+	for (i = 0; desc->longopts != NULL && desc->longopts[i].name != NULL &&
+		    n < MAX_LONGOPTS; i++)
+		longopts[n++] = desc->longopts[i];
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	snprintf(shortopts, sizeof(shortopts), ":s:c:h%s",
+		 desc->shortopts != NULL ? desc->shortopts : "");
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			out->socket_path = optarg;
+			break;
+		case 'c':
+			if (vhd_parse_u64(optarg, 1, VHD_APP_MAX_SOCKETS, &v) != 0) {
+				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
+					VHD_APP_MAX_SOCKETS, optarg);
+				return -1;
+			}
+			out->socket_count = (unsigned int)v;
+			break;
+		case 'h':
+			desc->usage(argv[0]);
+			return 1;
+		case ':':
+			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
+			return -1;
+		case '?':
+			fprintf(stderr, "error: unknown option %s (see --help)\n", argv[optind - 1]);
+			return -1;
+		default:
+			switch (vhd_common_opt(c, optarg, &out->common)) {
+			case 1:
+				break;
+			case 0:
+				if (desc->opt(desc->ctx, c, optarg) != 0)
+					return -1;
+				break;
+			default:
+				return -1;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -1;
+	}
+	if (out->socket_path == NULL) {
+		fprintf(stderr, "error: --socket-path is required (see --help)\n");
+		return -1;
+	}
+	return check_socket_dir(out->socket_path);
+}
