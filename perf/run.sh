@@ -197,6 +197,15 @@ else
 		"lat-notify|-q 1 -S notify|"
 	)
 fi
+# gpio: interrupt latency, edge on the simulated chip's line 2 (driven through
+# its control socket) to the eventq used buffer, 1 ms apart (--irq-gap-us).
+if [ "$dev" = gpio ]; then
+	ctl=$sock_dir/gpio.ctl
+	runs+=(
+		"irq-poll|-S poll -w 50 --irq 2 --sim-control ${ctl}0|--sim-control $ctl"
+		"irq-notify|-S notify -w 50 --irq 2 --sim-control ${ctl}0|--sim-control $ctl"
+	)
+fi
 for mode in $modes; do
 	for r in "${runs[@]}"; do
 		IFS='|' read -r name args be_args <<<"$r"
@@ -240,6 +249,11 @@ floor "$out/floor-after.json" | tee "$out/floor-after.txt"
 			"xEFD99", "beCPU%", "beIdle%", "srcMB/s"}
 		NR > 1 {print $1, $3, $4, $5, $6, $7, $8, $10, $11, $12, $23, $13, $14, $25, $15,
 			$16, $19, $20, $21}' "$results" | column -t -s $'\t'
+	# gpio IRQ runs: the path's own floor, a control-socket "get" in the same run.
+	awk -F'\t' '$2 == "gpio-irq" {if (!h++) print "\n# irq: edge -> eventq used" \
+		" buffer vs the control-socket get round trip (path floor), same run"
+		printf "# %s: p50 %s ns, p99 %s ns; get p50 %s ns, p99 %s ns; x get p50 %s," \
+			" p99 %s\n", $1, $8, $10, $28, $29, $30, $31}' "$results"
 } | tee "$out/summary.txt"
 
 # --- the targets, judged from the same numbers --------------------------------

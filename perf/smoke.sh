@@ -15,6 +15,8 @@ perf=$1
 dev=$2
 app=$3
 shift 3
+# Backend options hold no spaces (e.g. "-l s8"): kept as one word list.
+be_opts="$*"
 dir=$(mktemp -d /tmp/vhd-perf-smoke.XXXXXX)
 pid=
 prefix=
@@ -45,21 +47,20 @@ i2c) gen="--target 32" ;;
 *) gen= ;;
 esac
 
-# mode, tool style, queue depth
-for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
-	mode=${run%% *}
-	rest=${run#* }
-	style=${rest%% *}
-	qd=${rest#* }
+# One backend in MODE, one vhd-perf run against it.
+# Usage: smoke MODE STYLE QD "EXTRA_BACKEND_OPTIONS" "VHD_PERF_OPTIONS"
+smoke() {
+	mode=$1
 	sock=$dir/$dev-$mode.sock
 	prefix=vhdperfsmoke$$$mode
+	# shellcheck disable=SC2086 # option lists on purpose
 	"$app" --no-huge -m 256 --no-pci --no-shconf --file-prefix "$prefix" -l 0 \
-		-- -s "$sock" --mode "$mode" "$@" >"$dir/app.log" 2>&1 &
+		-- -s "$sock" --mode "$mode" $be_opts $4 >"$dir/app.log" 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2086
-	"$perf" -d "$dev" -s "${sock}0" --connect-ms 15000 -n 300 -w 20 -S "$style" -q "$qd" \
-		$gen --no-floor --backend-pid "$pid" --label "smoke-$mode" --json - ||
-		fail "vhd-perf -d $dev failed against --mode $mode (style $style, qd $qd)"
+	"$perf" -d "$dev" -s "${sock}0" --connect-ms 15000 -n 300 -w 20 -S "$2" -q "$3" \
+		$5 --no-floor --backend-pid "$pid" --label "smoke-$mode" --json - ||
+		fail "vhd-perf -d $dev $5 failed against --mode $mode (style $2, qd $3)"
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
 	rc=$?
@@ -67,5 +68,20 @@ for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"
 	rm -rf "${rtdir:?}/$prefix"
 	prefix=
 	[ "$rc" -eq 0 ] || fail "$dev backend in --mode $mode exited with status $rc on SIGTERM"
+}
+
+# mode, tool style, queue depth
+for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
+	# shellcheck disable=SC2086
+	smoke $run "" "$gen"
 done
+# gpio: interrupt latency, a few hundred edges driven through the simulated
+# chip's control socket, in each mode.
+if [ "$dev" = gpio ]; then
+	for run in "poll poll" "interrupt notify" "hybrid poll"; do
+		ctl=$dir/ctl-${run%% *}
+		# shellcheck disable=SC2086
+		smoke $run 1 "--sim-control $ctl" "--irq 2 --sim-control ${ctl}0"
+	done
+fi
 echo "perf-smoke: $dev ok"

@@ -16,6 +16,7 @@
 
 #include "vhd_perf_floor.h"
 #include "vhd_perf_gen.h"
+#include "vhd_perf_gpio_irq.h"
 #include "vhd_perf_report.h"
 #include "vhd_perf_run.h"
 #include "vhd_perf_source.h"
@@ -23,6 +24,8 @@
 
 struct opts {
 	struct vhd_perf_run_cfg run;
+	struct vhd_perf_irq_cfg irq;
+	bool irq_mode;
 	int cpu;
 	int peer_cpu;
 	bool floor;
@@ -54,6 +57,12 @@ usage(FILE *fp)
 		"  -b, --size BYTES         request size (generator default)\n"
 		"      --op OP              generator operation (gpio: get | set)\n"
 		"      --target N           gpio line / i2c 7-bit address, decimal or 0x hex (0)\n"
+		"      --irq LINE           gpio: interrupt latency of LINE instead: edges driven\n"
+		"                           through --sim-control, timed to the eventq used buffer\n"
+		"      --sim-control PATH   the simulated chip's control socket (the app's\n"
+		"                           --sim-control PATH plus the socket index)\n"
+		"      --irq-gap-us N       pause before each edge and each control-socket get,\n"
+		"                           so an interrupt or hybrid backend is asleep (1000)\n"
 		"  -n, --count N            measured requests (100000)\n"
 		"  -t, --duration SEC       measure for SEC seconds instead of --count\n"
 		"  -w, --warmup N           completions not measured (1000)\n"
@@ -98,6 +107,9 @@ enum {
 	OPT_QUIET,
 	OPT_BACKEND_PID,
 	OPT_IDLE,
+	OPT_IRQ,
+	OPT_SIM_CONTROL,
+	OPT_IRQ_GAP,
 };
 
 static const struct option longopts[] = {
@@ -128,6 +140,9 @@ static const struct option longopts[] = {
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"backend-pid", required_argument, NULL, OPT_BACKEND_PID},
 	{"idle", required_argument, NULL, OPT_IDLE},
+	{"irq", required_argument, NULL, OPT_IRQ},
+	{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
+	{"irq-gap-us", required_argument, NULL, OPT_IRQ_GAP},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -192,6 +207,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->floor_iters = 200000;
 	o->source_s = 1.0;
 	o->label = "run";
+	o->irq.gap_us = 1000;
 
 	while ((c = getopt_long(argc, argv, "s:d:q:b:n:t:w:S:c:p:l:j:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -315,6 +331,20 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (parse_secs("idle", optarg, &o->run.idle_s) != 0)
 				return -1;
 			break;
+		case OPT_IRQ:
+			if (parse_u64("irq", optarg, 0, UINT16_MAX, &v) != 0)
+				return -1;
+			o->irq.line = (uint16_t)v;
+			o->irq_mode = true;
+			break;
+		case OPT_SIM_CONTROL:
+			o->irq.sim_control = optarg;
+			break;
+		case OPT_IRQ_GAP:
+			if (parse_u64("irq-gap-us", optarg, 0, 1000000, &v) != 0)
+				return -1;
+			o->irq.gap_us = (uint32_t)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -331,6 +361,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->run.gen_cfg.size = o->run.gen->default_size;
 	if (o->run.gen->check(&o->run.gen_cfg) != 0)
 		return -1;
+	if (o->irq_mode && (o->irq.sim_control == NULL || o->run.qd != 1 ||
+			    strcmp(o->run.gen->name, "gpio") != 0)) {
+		fprintf(stderr, "vhd-perf: --irq needs --device gpio, --sim-control PATH and "
+			"--qd 1\n");
+		return -1;
+	}
 	if (o->source_only && o->source == NULL) {
 		fprintf(stderr, "vhd-perf: --source-only needs --source PATH\n");
 		return -1;
@@ -400,7 +436,8 @@ main(int argc, char **argv)
 		rep.source = &src;
 	}
 	if (!o.floor_only && !o.source_only) {
-		if (vhd_perf_run(&o.run, &run) != 0)
+		if (o.irq_mode ? vhd_perf_gpio_irq(&o.run, &o.irq, &run) != 0 :
+				 vhd_perf_run(&o.run, &run) != 0)
 			rc = 1;
 		else
 			rep.run = &run;

@@ -90,6 +90,10 @@ vhd_perf_report_table(FILE *fp, const struct vhd_perf_report *r)
 		} else {
 			fprintf(fp, "  (no floor: ratios not available)\n");
 		}
+		if (run->path.count > 0) {
+			lat_row(fp, run->path_name, &run->path);
+			ratio_row(fp, "x that (path floor)", &run->lat, &run->path);
+		}
 	}
 	if (src != NULL) {
 		fprintf(fp, "\nsource %s: read() of %u B: %lu reads in %.3f s, %.2f MB/s, "
@@ -174,6 +178,13 @@ vhd_perf_report_json(FILE *fp, const struct vhd_perf_report *r)
 			ratio_json(fp, "ratio_to_pingpong", &run->lat, &f->pingpong);
 			ratio_json(fp, "ratio_to_eventfd", &run->lat, &f->eventfd);
 		}
+		if (run->path.count > 0) {
+			fprintf(fp, "  \"path_floor_name\": ");
+			json_str(fp, run->path_name);
+			fprintf(fp, ",\n");
+			lat_json(fp, "path_floor", &run->path, ",");
+			ratio_json(fp, "ratio_to_path_floor", &run->lat, &run->path);
+		}
 	}
 	if (src != NULL) {
 		fprintf(fp, "  \"source\": {\"path\": ");
@@ -207,7 +218,8 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 			"p99_ns\tp999_ns\tmax_ns\tx_pp_p50\tx_pp_p99\tx_efd_p50\tx_efd_p99\t"
 			"errors\ttool_cpu_pct\tbe_cpu_pct\tbe_idle_cpu_pct\tsrc_mb_per_s\t"
 			"src_p50_ns\tfloor_pp_p50_ns\tfloor_pp_p99_ns\tfloor_efd_p50_ns\t"
-			"be_mb_per_cpu_s\tsrc_mb_per_cpu_s\n");
+			"be_mb_per_cpu_s\tsrc_mb_per_cpu_s\tpath_p50_ns\tpath_p99_ns\tx_path_p50\t"
+			"x_path_p99\n");
 	fprintf(fp, "%s\t", label);
 	if (run != NULL)
 		fprintf(fp, "%s\t%s\t%u\t%u\t%.0f\t%.3f\t%lu\t%lu\t%lu\t%lu\t%lu\t", run->device,
@@ -242,9 +254,14 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	else
 		fprintf(fp, "-\t");
 	if (src != NULL)
-		fprintf(fp, "%.3f\n", per_cpu_s(src->bytes, src->cpu_ns) / 1e6);
+		fprintf(fp, "%.3f\t", per_cpu_s(src->bytes, src->cpu_ns) / 1e6);
 	else
-		fprintf(fp, "-\n");
+		fprintf(fp, "-\t");
+	if (run != NULL && run->path.count > 0)
+		fprintf(fp, "%lu\t%lu\t%.2f\t%.2f\n", run->path.p50, run->path.p99,
+			ratio(run->lat.p50, run->path.p50), ratio(run->lat.p99, run->path.p99));
+	else
+		fprintf(fp, "-\t-\t-\t-\n");
 	fclose(fp);
 	return 0;
 }

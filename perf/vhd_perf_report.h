@@ -36,6 +36,12 @@ struct vhd_perf_result {
 	double backend_idle_cpu_pct; /**< backend CPU while connected, idle; < 0: n/a */
 	double idle_s;               /**< length of that idle window */
 	struct vhd_perf_lat lat;
+	/**
+	 * Floor of this run's own path, measured in the same run (gpio IRQ: a
+	 * control-socket "get" round trip); path.count 0: none.
+	 */
+	const char *path_name;
+	struct vhd_perf_lat path;
 };
 
 /** Raw read() throughput of a file such as /dev/urandom, the source's own ceiling. */
