@@ -570,26 +570,23 @@ int
 gpiod_line_request_reconfigure_lines(struct gpiod_line_request *request,
 				     struct gpiod_line_config *config)
 {
-	unsigned int i, j;
+	unsigned int i;
 	int err = fake2_check(config);
 
-	/* Stricter than libgpiod (defaults for lines left out): each line must be configured. */
-	for (i = 0; err == 0 && i < request->n; i++) {
-		for (j = 0; j < config->n && config->offsets[j] != request->offsets[i]; j++)
-			;
-		if (j == config->n)
+	/* libgpiod 2.0..2.3: the config holds exactly the requested offsets, in order. */
+	if (err == 0 && config->n != request->n)
+		err = EINVAL;
+	for (i = 0; err == 0 && i < request->n; i++)
+		if (config->offsets[i] != request->offsets[i])
 			err = EINVAL;
-	}
 	if (err == 0)
 		err = fail_reconfigure;
 	if (err != 0) {
 		errno = err;
 		return -1;
 	}
-	/* Lines of the config outside the request are ignored, as by libgpiod. */
-	for (j = 0; j < config->n; j++)
-		if (fake2_owns(request, config->offsets[j]))
-			fake2_apply(&config->settings[j], config->offsets[j]);
+	for (i = 0; i < config->n; i++)
+		fake2_apply(&config->settings[i], config->offsets[i]);
 	/* The event fifo is left as it is: what was queued can still be read. */
 	nreconfigures++;
 	return 0;
