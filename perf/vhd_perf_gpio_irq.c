@@ -111,7 +111,8 @@ ctl_send(int fd, const char *cmd)
 
 /*
  * Read one reply line into @p buf. Spinning: non-blocking recv() in a loop
- * (poll style); else blocking in poll() (notify style).
+ * (poll style); else blocking in poll() (notify style). One command is in
+ * flight at a time, so whole chunks are taken: one recv() per reply.
  */
 static int
 ctl_reply(int fd, bool spin, char *buf, size_t size)
@@ -122,9 +123,10 @@ ctl_reply(int fd, bool spin, char *buf, size_t size)
 	ssize_t n;
 
 	while (len < size - 1) {
-		n = recv(fd, buf + len, 1, MSG_DONTWAIT);
-		if (n == 1) {
-			if (buf[len++] == '\n')
+		n = recv(fd, buf + len, size - 1 - len, MSG_DONTWAIT);
+		if (n > 0) {
+			len += (size_t)n;
+			if (buf[len - 1] == '\n')
 				break;
 			continue;
 		}
