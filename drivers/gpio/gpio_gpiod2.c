@@ -7,11 +7,11 @@
  * gpio_gpiod.c (v1) when meson finds libgpiod >= 2. Same behaviour as the
  * v1 adapter; the virtio semantics are in gpio_dev.c.
  *
- * UNTESTED ON REAL LIBGPIOD 2: this file has only been compiled and
- * unit-tested against the fake in tests/drivers/gpio/fake2/ (a header that
- * declares the libgpiod 2.x prototypes used here, written from the 2.0..2.3
- * gpiod.h, and a fake chip behind them). It has never run against the real
- * library nor a real /dev/gpiochipN.
+ * NOT TESTED WITH AN INSTALLED LIBGPIOD 2 NOR ON A REAL /dev/gpiochipN:
+ * Debian 12 ships libgpiod 1.6 only, and the tree tests this file only
+ * against the fake in tests/drivers/gpio/fake2/ (a header declaring the
+ * libgpiod 2.x prototypes used here, as in the 2.0..2.3 gpiod.h, and a fake
+ * chip behind them). Try it on a libgpiod 2 host before relying on it.
  *
  * Line ownership, as in v1: a line is requested from the kernel only while
  * the guest uses it (output, input, or edge events), each line in its own

@@ -10,7 +10,7 @@
  * (v1), plus what v2 does differently: switching a held line in place,
  * events queued before such a switch, reads bounded by what the caller
  * asked. Built in every configuration; it is the only test the v2 adapter
- * has: it has never met the real libgpiod 2.
+ * has: nothing in the tree runs it on an installed libgpiod 2.
  */
 
 #include <endian.h>

@@ -8,8 +8,8 @@
  * uses, with the prototypes and enum values of the real header (checked
  * against libgpiod 2.0 to 2.3), so that the adapter compiles against it as
  * it would against the real one. fake_gpiod2.c implements it over a fake
- * chip. Debian 12 ships libgpiod 1.6 only: the v2 adapter has never been
- * built or run against the real libgpiod 2.
+ * chip. Debian 12 ships libgpiod 1.6 only: the tree never builds nor runs
+ * the v2 adapter against an installed libgpiod 2.
  *
  * Keep this in step with the adapter: a v2 call added there must be added
  * here with the real prototype, not one made up to fit.
