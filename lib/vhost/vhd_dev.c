@@ -473,6 +473,7 @@ host_watch_fd(struct vhd_host *host, int fd, uint32_t events, vhd_fd_cb cb, void
 		if (epoll_ctl(dev->worker->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
 			return -errno;
 		__atomic_store_n(&w->fd, fd, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&dev->worker->nwatch, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	return -ENOSPC;
@@ -488,6 +489,7 @@ host_unwatch_fd(struct vhd_host *host, int fd)
 		if (dev->watch[i].fd == fd) {
 			epoll_ctl(dev->worker->epfd, EPOLL_CTL_DEL, fd, NULL);
 			__atomic_store_n(&dev->watch[i].fd, -1, __ATOMIC_RELEASE);
+			__atomic_sub_fetch(&dev->worker->nwatch, 1, __ATOMIC_RELAXED);
 		}
 	}
 }

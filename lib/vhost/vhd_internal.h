@@ -98,6 +98,7 @@ struct vhd_worker {
 	unsigned int ndevs;
 	struct vhd_req *req;
 	uint64_t sleeps;
+	unsigned int nwatch;       /* fds watched by its drivers */
 };
 
 /* vhd_dev.c */

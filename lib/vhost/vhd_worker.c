@@ -29,8 +29,12 @@
  * take turns.
  */
 #define BURST 64
-/* Poll-mode iterations between two looks at the worker's file descriptors. */
-#define FD_POLL_EVERY 256
+/* Poll-mode iterations between two looks at the worker's file descriptors:
+ * often when a driver watches fds (line events, control sockets), seldom
+ * otherwise (only wake-ups and stray kicks, which need no hurry).
+ */
+#define FD_POLL_EVERY_WATCHED 32
+#define FD_POLL_EVERY 1024
 #define MAX_EVENTS 32
 
 volatile int vhd_stopping;
@@ -328,7 +332,8 @@ vhd_worker_loop(void *arg)
 
 		for (d = 0; d < w->ndevs; d++)
 			n += service_dev(w, w->devs[d], now);
-		if (++iter % FD_POLL_EVERY == 0)
+		if (++iter % (__atomic_load_n(&w->nwatch, __ATOMIC_RELAXED) != 0 ?
+			      FD_POLL_EVERY_WATCHED : FD_POLL_EVERY) == 0)
 			poll_fds(w, &zero);
 		if (n != 0)
 			continue;
