@@ -11,9 +11,10 @@
  * level re-triggering, released lines keeping their value) live in
  * gpio_dev.c so that they are the same, and tested, for every backend.
  *
- * Two backends: a simulated chip (gpio_sim.c) whose input levels are driven
- * through a control socket, and libgpiod v1 (gpio_gpiod.c) for host
- * /dev/gpiochipN devices.
+ * Backends: a simulated chip (gpio_sim.c) whose input levels are driven
+ * through a control socket, and host /dev/gpiochipN devices through
+ * libgpiod, one adapter per API chosen at build time: v1 (gpio_gpiod.c,
+ * Debian 12's 1.6.3) or v2 (gpio_gpiod2.c); gpio_gpiod_none.c without it.
  *
  * Threading: a chip is used by one thread at a time (the device's worker).
  */
