@@ -12,21 +12,5 @@ set -euo pipefail
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for mode in default poll; do
-	echo "== gpio, mode $mode"
-	opts=()
-	[ "$mode" = default ] || opts=(--mode "$mode")
-	gpio_start gpio0 "${opts[@]}"
-	req0=$(requests_of gpio0)
-	con=$VHD_WORK/gpio-$mode.console
-	if guest_run "$con" --script "$guest_tests_dir/gpio-guest.sh" \
-		--dev gpio:"$(vhd_backend_sock gpio0)" --timeout 240; then
-		pass "guest checks"
-	else
-		fail "guest checks, status $?"
-	fi
-	gpio_after "$con"
-	requests_moved gpio0 "$req0"
-	stop_clean gpio0
-done
+guest_modes gpio gpio_after :
 finish gpio

@@ -13,24 +13,9 @@ set -euo pipefail
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for mode in default poll; do
-	echo "== i2c, mode $mode"
-	opts=()
-	[ "$mode" = default ] || opts=(--mode "$mode")
-	i2c_start i2c0 "${opts[@]}"
-	req0=$(requests_of i2c0)
-	con=$VHD_WORK/i2c-$mode.console
-	if guest_run "$con" --script "$guest_tests_dir/i2c-guest.sh" \
-		--dev i2c:"$(vhd_backend_sock i2c0)" --timeout 240; then
-		pass "guest checks"
-	else
-		fail "guest checks, status $?"
-	fi
-	grep -E 'at24|i2c' "$con" | grep '^\[' | sed 's/^/guest| /' || true
-	requests_moved i2c0 "$req0"
-	stop_clean i2c0
-	i2c_after
-done
+# The guest kernel's at24 and i2c lines, for the log.
+kernel_lines() { grep -E 'at24|i2c' "$1" | grep '^\[' | sed 's/^/guest| /' || true; }
+guest_modes i2c kernel_lines i2c_after
 # Without an image file the backend creates it erased (all 0xff).
 echo "== i2c, new image file"
 vhd_backend_start i2c1 i2c -l sim0:0x50 --sim-client 0x50=24c02:"$VHD_WORK/new.bin"

@@ -32,6 +32,13 @@ pass() { echo "PASS: $*"; }
 expect() { # DESCRIPTION EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
 }
+# expect_ok DESCRIPTION COMMAND...: pass when COMMAND succeeds, else fail with its status.
+expect_ok() {
+	local what=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" = 0 ]; then pass "$what"; else fail "$what, status $rc"; fi
+}
 # finish NAME: summary line and the test's exit status.
 finish() {
 	echo "== $1 guest test: $fails failure(s)"
@@ -93,6 +100,30 @@ guest_run() {
 	GUEST_PID=
 	grep -v '^\[ *[0-9.]*\]' "$log" | sed 's/^/guest| /'
 	return $rc
+}
+
+# --- one device's guest, the backend in its default mode and then in poll mode
+# guest_modes DEV AFTER_RUN AFTER_STOP: for each mode, DEV_start DEV0 [--mode
+# poll] (below), a guest running DEV-guest.sh on its socket, AFTER_RUN CONSOLE
+# while the backend runs, telemetry requests must have moved and the backend
+# must exit 0 on SIGTERM, then AFTER_STOP CONSOLE. ':' for nothing to do.
+guest_modes() {
+	local dev=$1 after_run=$2 after_stop=$3 name=${1}0 mode con req0
+	local -a opts
+	for mode in default poll; do
+		echo "== $dev, mode $mode"
+		opts=()
+		[ "$mode" = default ] || opts=(--mode "$mode")
+		"${dev}_start" "$name" "${opts[@]}"
+		req0=$(requests_of "$name")
+		con=$VHD_WORK/$dev-$mode.console
+		expect_ok "guest checks" guest_run "$con" --script "$guest_tests_dir/$dev-guest.sh" \
+			--dev "$dev:$(vhd_backend_sock "$name")" --timeout 240
+		"$after_run" "$con"
+		requests_moved "$name" "$req0"
+		stop_clean "$name"
+		"$after_stop" "$con"
+	done
 }
 
 # --- gpio: the simulated 8-line chip gpio-guest.sh expects

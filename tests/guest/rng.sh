@@ -36,11 +36,7 @@ vhd_backend_start rng0 rng
 echo "telemetry list: $(vhd_telemetry rng0 /vhost_device/list)"
 req0=$(stat_of rng0 requests)
 wr0=$(stat_of rng0 bytes_wr)
-if guest rng0 plain; then
-	pass "guest checks (plain)"
-else
-	fail "guest checks (plain), status $?"
-fi
+expect_ok "guest checks (plain)" guest rng0 plain
 wr1=$(stat_of rng0 bytes_wr)
 echo "telemetry stats: $(vhd_telemetry rng0 /vhost_device/stats,0)"
 echo "telemetry info: $(vhd_telemetry rng0 /vhost_device/info,0)"
@@ -57,11 +53,8 @@ stop_clean rng0
 for mode in interrupt hybrid; do
 	echo "== 1b. plain, --mode $mode"
 	vhd_backend_start "rng-$mode" rng --mode "$mode"
-	if guest "rng-$mode" plain --env VHD_RNG_BYTES=65536; then
-		pass "guest checks (plain, --mode $mode)"
-	else
-		fail "guest checks (plain, --mode $mode), status $?"
-	fi
+	expect_ok "guest checks (plain, --mode $mode)" guest "rng-$mode" plain \
+		--env VHD_RNG_BYTES=65536
 	expect "telemetry reports the mode" "$mode" \
 		"$(vhd_telemetry_field "rng-$mode" mode /vhost_device/info,0)"
 	stop_clean "rng-$mode"
@@ -82,13 +75,10 @@ print(" ".join(d[k] for k in sorted(d)))')"
 second=$!
 stop_second() { kill -TERM "$second" 2>/dev/null || true; }
 VHD_CLEANUP_HOOKS+=(stop_second)
-if guest_run "$VHD_WORK/rngc-0.console" --script "$guest_tests_dir/rng-guest.sh" \
-	--env VHD_RNG_CASE=plain --env VHD_RNG_BYTES=65536 --dev rng:"$sock0" --timeout 240; then
-	pass "guest on socket 0"
-else
-	fail "guest on socket 0, status $?"
-fi
-if wait "$second"; then pass "guest on socket 1"; else fail "guest on socket 1, status $?"; fi
+expect_ok "guest on socket 0" guest_run "$VHD_WORK/rngc-0.console" \
+	--script "$guest_tests_dir/rng-guest.sh" --env VHD_RNG_CASE=plain --env VHD_RNG_BYTES=65536 \
+	--dev rng:"$sock0" --timeout 240
+expect_ok "guest on socket 1" wait "$second"
 grep -v '^\[ *[0-9.]*\]' "$VHD_WORK/rngc-1.console" | sed 's/^/guest1| /'
 for i in 0 1; do
 	n=$(vhd_telemetry_field rngc bytes_wr "/vhost_device/stats,$i")
@@ -99,22 +89,14 @@ stop_clean rngc
 
 echo "== 2. rate limit 1 KiB/s"
 vhd_backend_start rng1 rng -m 1024 -p 1000
-if guest rng1 ratelimit; then
-	pass "guest checks (ratelimit)"
-else
-	fail "guest checks (ratelimit), status $?"
-fi
+expect_ok "guest checks (ratelimit)" guest rng1 ratelimit
 echo "telemetry stats: $(vhd_telemetry rng1 /vhost_device/stats,0)"
 stop_clean rng1
 
 echo "== 2b. rate limit shared by two sockets: -c 2 -m 2048 -p 1000"
 # Each socket gets half: the guest on socket 0 sees 1 KiB/s again.
 vhd_backend_start rng1c rng -c 2 -m 2048 -p 1000
-if guest rng1c ratelimit; then
-	pass "guest checks (ratelimit, half of -m 2048)"
-else
-	fail "guest checks (ratelimit, half of -m 2048), status $?"
-fi
+expect_ok "guest checks (ratelimit, half of -m 2048)" guest rng1c ratelimit
 stop_clean rng1c
 
 # restart_case client|server: the guest reads, asks for a backend restart on

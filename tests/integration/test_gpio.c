@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "vhd_app.h"
+#include "vhd_it.h"
 
 #define QSZ 64
 #define WAIT_MS 3000
@@ -52,43 +52,6 @@
 #define REQQ 0
 #define EVQ 1
 
-#define MAX_LIVE 4
-static struct vhd_fe_app *live[MAX_LIVE];
-
-static void
-track(struct vhd_fe_app *a, bool on)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_LIVE; i++) {
-		if (on && live[i] == NULL) {
-			live[i] = a;
-			return;
-		}
-		if (!on && live[i] == a)
-			live[i] = NULL;
-	}
-}
-
-static int
-teardown(void **state)
-{
-	char err[4096];
-	unsigned int i;
-
-	(void)state;
-	for (i = 0; i < MAX_LIVE; i++) {
-		if (live[i] == NULL)
-			continue;
-		vhd_fe_app_output(live[i], false, err, sizeof(err));
-		fprintf(stderr, "--- %s (pid %d, %s) stderr:\n%s---\n", live[i]->name,
-			(int)live[i]->pid, vhd_fe_app_alive(live[i]) ? "running" : "exited", err);
-		vhd_fe_app_fini(live[i]);
-		live[i] = NULL;
-	}
-	return 0;
-}
-
 /*
  * Control socket of the app's simulated chip @p idx, in its private
  * directory; @p idx < 0 gives the --sim-control base. Indexes stay below 10.
@@ -109,53 +72,27 @@ ctl_path(const struct vhd_fe_app *a, int idx, char *buf, size_t len)
 static void
 app_up(struct vhd_fe_app *a, const char *const *extra, unsigned int nsock)
 {
-	const char *args[32] = {"-s", a->sock, "--sim-control", NULL};
+	const char *opts[] = {"--sim-control", NULL, NULL};
 	static char ctl[256];
-	unsigned int n = 4, i;
-	int rc;
 
-	if (vhd_fe_app_init(a, "gpio") != 0)
-		fail_msg("no vhost-device-gpio executable (VHD_APP_GPIO)");
-	args[3] = ctl_path(a, -1, ctl, sizeof(ctl));
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	assert_int_equal(vhd_fe_app_start(a, args), 0);
-	track(a, true);
-	for (i = 0; i < nsock; i++) {
-		rc = vhd_fe_app_wait_socket(a, i, VHD_FE_APP_TIMEOUT_MS);
-		if (rc != 0) {
-			char err[4096];
-
-			vhd_fe_app_output(a, false, err, sizeof(err));
-			fail_msg("socket %u of vhost-device-gpio: %s; stderr:\n%s", i,
-				 strerror(-rc), err);
-		}
-	}
+	vhd_it_app_init(a, "gpio");
+	opts[1] = ctl_path(a, -1, ctl, sizeof(ctl));
+	vhd_it_app_start(a, opts, extra, nsock);
 }
 
 /* SIGTERM: exit 0, vhost-user and control sockets gone. */
 static void
 app_down(struct vhd_fe_app *a, unsigned int nsock)
 {
-	char path[256], ctl[256], err[4096];
+	char ctl[256];
 	struct stat st;
 	unsigned int i;
-	int rc = vhd_fe_app_stop(a);
 
-	if (rc != 0) {
-		vhd_fe_app_output(a, false, err, sizeof(err));
-		fail_msg("vhost-device-gpio stop: %d (%s); stderr:\n%s", rc,
-			 rc == -ETIMEDOUT ? "hung after SIGTERM" : "bad exit", err);
-	}
-	for (i = 0; i < nsock; i++) {
-		if (stat(vhd_fe_app_sock(a, i, path, sizeof(path)), &st) == 0)
-			fail_msg("socket %s still there after exit", path);
+	vhd_it_app_stop(a, nsock);
+	for (i = 0; i < nsock; i++)
 		if (stat(ctl_path(a, (int)i, ctl, sizeof(ctl)), &st) == 0)
 			fail_msg("control socket %s still there after exit", ctl);
-	}
-	track(a, false);
-	vhd_fe_app_fini(a);
+	vhd_it_app_fini(a);
 }
 
 /* ---- the simulated chip's control socket ---- */
@@ -209,9 +146,7 @@ struct gpio {
 static void
 gpio_up(struct gpio *g, struct vhd_fe_app *a, unsigned int idx, uint64_t want)
 {
-	g->fe = vhd_fe_app_connect(a, idx, want, 2, QSZ);
-	if (g->fe == NULL)
-		fail_msg("cannot connect to gpio socket %u (see stderr)", idx);
+	g->fe = vhd_it_fe_up(a, idx, want, 2, QSZ);
 	g->rq = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), 16, 8, NULL);
 	g->resp = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), 512, 8, NULL);
 	assert_non_null(g->rq);
@@ -385,7 +320,7 @@ test_requests(void **state)
 	assert_int_equal(value_of(&g, 5), 1);
 	close(c);
 	app_down(&a, 1);
-	vhd_fe_destroy(g.fe);
+	vhd_it_fe_done(g.fe);
 }
 
 static void
@@ -439,7 +374,7 @@ run_interrupts(const char *mode)
 	/* Stopping with a buffer held. */
 	close(c);
 	app_down(&a, 1);
-	vhd_fe_destroy(g.fe);
+	vhd_it_fe_done(g.fe);
 }
 
 /* Chip events reach the worker in every mode (watch_fd joins its loop). */
@@ -467,7 +402,7 @@ test_no_irq_feature(void **state)
 	assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, 0, IRQ_RISING, NULL), ST_ERR);
 	assert_int_equal(msg(&g, MSG_SET_DIRECTION, 0, DIR_IN, NULL), ST_OK);
 	app_down(&a, 1);
-	vhd_fe_destroy(g.fe);
+	vhd_it_fe_done(g.fe);
 }
 
 /*
@@ -496,7 +431,7 @@ run_mem_table_held(const char *mode)
 	irq_expect(&g, h, st, IRQ_ST_VALID);
 	close(c);
 	app_down(&a, 1);
-	vhd_fe_destroy(g.fe);
+	vhd_it_fe_done(g.fe);
 }
 
 static void
@@ -536,8 +471,8 @@ test_sockets(void **state)
 	close(c0);
 	close(c1);
 	app_down(&a, 2);
-	vhd_fe_destroy(g0.fe);
-	vhd_fe_destroy(g1.fe);
+	vhd_it_fe_done(g0.fe);
+	vhd_it_fe_done(g1.fe);
 }
 
 /* ---- random traffic (seeded; VHD_IT_SEED replays) ---- */
@@ -604,7 +539,6 @@ test_random_traffic(void **state)
 {
 	static struct vhd_fe_app a;
 	const char *const extra[] = {"-l", "s4", NULL};
-	const char *env = getenv("VHD_IT_SEED");
 	struct ev_slot slots[24];
 	unsigned int posted = 0, back = 0, round, i;
 	uint64_t seed;
@@ -613,10 +547,9 @@ test_random_traffic(void **state)
 	int c;
 
 	(void)state;
-	seed = env != NULL ? strtoull(env, NULL, 0) : (uint64_t)vhd_fe_app_now_ms() | 1;
+	seed = vhd_it_seed("random");
 	rand_state = seed;
 	ev_valid = 0;
-	print_message("random seed %#" PRIx64 " (set VHD_IT_SEED to replay)\n", seed);
 	app_up(&a, extra, 1);
 	gpio_up(&g, &a, 0, F_ALL);
 	c = ctl_open(&a, 0);
@@ -676,7 +609,7 @@ test_random_traffic(void **state)
 	print_message("%u eventq buffers, %u returned VALID\n", posted, ev_valid);
 	close(c);
 	app_down(&a, 1);
-	vhd_fe_destroy(g.fe);
+	vhd_it_fe_done(g.fe);
 }
 
 /* Bad command lines: one error line, exit 1, no socket left. */
@@ -712,8 +645,7 @@ test_bad_args(void **state)
 			fail_msg("case %u: want one error line, got:\n%s", i, err);
 		assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
 		assert_int_not_equal(stat(ctl_path(&a, 0, path, sizeof(path)), &st), 0);
-		track(&a, false);
-		vhd_fe_app_fini(&a);
+		vhd_it_app_fini(&a);
 	}
 }
 
@@ -721,13 +653,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_requests, teardown),
-		cmocka_unit_test_teardown(test_interrupts, teardown),
-		cmocka_unit_test_teardown(test_no_irq_feature, teardown),
-		cmocka_unit_test_teardown(test_mem_table_held, teardown),
-		cmocka_unit_test_teardown(test_sockets, teardown),
-		cmocka_unit_test_teardown(test_random_traffic, teardown),
-		cmocka_unit_test_teardown(test_bad_args, teardown),
+		VHD_IT_TEST(test_requests),
+		VHD_IT_TEST(test_interrupts),
+		VHD_IT_TEST(test_no_irq_feature),
+		VHD_IT_TEST(test_mem_table_held),
+		VHD_IT_TEST(test_sockets),
+		VHD_IT_TEST(test_random_traffic),
+		VHD_IT_TEST(test_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

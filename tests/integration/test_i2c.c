@@ -9,7 +9,6 @@
  * malformed requests, poll mode, and bad command lines.
  */
 
-#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,11 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
-#include "vhd_app.h"
+#include "vhd_it.h"
 
 #define QSZ 64
 #define WAIT_MS 3000
@@ -43,100 +41,6 @@ struct hdr {
 	uint16_t padding;
 	uint32_t flags;
 };
-
-#define MAX_LIVE 4
-static struct vhd_fe_app *live[MAX_LIVE];
-
-static void
-track(struct vhd_fe_app *a, bool on)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_LIVE; i++) {
-		if (on && live[i] == NULL) {
-			live[i] = a;
-			return;
-		}
-		if (!on && live[i] == a)
-			live[i] = NULL;
-	}
-}
-
-static int
-teardown(void **state)
-{
-	char err[4096];
-	unsigned int i;
-
-	(void)state;
-	for (i = 0; i < MAX_LIVE; i++) {
-		if (live[i] == NULL)
-			continue;
-		vhd_fe_app_output(live[i], false, err, sizeof(err));
-		fprintf(stderr, "--- %s (pid %d, %s) stderr:\n%s---\n", live[i]->name,
-			(int)live[i]->pid, vhd_fe_app_alive(live[i]) ? "running" : "exited", err);
-		vhd_fe_app_fini(live[i]);
-		live[i] = NULL;
-	}
-	return 0;
-}
-
-/* Start vhost-device-i2c with -s <sock> and @p extra, wait for @p nsock sockets. */
-static void
-app_up(struct vhd_fe_app *a, const char *const *extra, unsigned int nsock)
-{
-	const char *args[32] = {"-s", a->sock};
-	unsigned int n = 2, i;
-	int rc;
-
-	if (vhd_fe_app_init(a, "i2c") != 0)
-		fail_msg("no vhost-device-i2c executable (VHD_APP_I2C)");
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	assert_int_equal(vhd_fe_app_start(a, args), 0);
-	track(a, true);
-	for (i = 0; i < nsock; i++) {
-		rc = vhd_fe_app_wait_socket(a, i, VHD_FE_APP_TIMEOUT_MS);
-		if (rc != 0) {
-			char err[4096];
-
-			vhd_fe_app_output(a, false, err, sizeof(err));
-			fail_msg("socket %u of vhost-device-i2c: %s; stderr:\n%s", i,
-				 strerror(-rc), err);
-		}
-	}
-}
-
-/* SIGTERM: must exit 0 and remove its sockets. */
-static void
-app_down(struct vhd_fe_app *a, unsigned int nsock)
-{
-	char path[256], err[4096];
-	struct stat st;
-	unsigned int i;
-	int rc = vhd_fe_app_stop(a);
-
-	if (rc != 0) {
-		vhd_fe_app_output(a, false, err, sizeof(err));
-		fail_msg("vhost-device-i2c stop: %d; stderr:\n%s", rc, err);
-	}
-	for (i = 0; i < nsock; i++)
-		if (stat(vhd_fe_app_sock(a, i, path, sizeof(path)), &st) == 0)
-			fail_msg("socket %s still there after exit", path);
-	track(a, false);
-	vhd_fe_app_fini(a);
-}
-
-static struct vhd_fe *
-fe_up(struct vhd_fe_app *a, unsigned int idx, uint64_t want)
-{
-	struct vhd_fe *fe = vhd_fe_app_connect(a, idx, want, 1, QSZ);
-
-	if (fe == NULL)
-		fail_msg("cannot connect to i2c socket %u (see stderr)", idx);
-	return fe;
-}
 
 /* One virtio-i2c request as the guest lays it out: header, buffer, status. */
 struct rq {
@@ -244,8 +148,8 @@ test_eeprom_and_regs(void **state)
 	uint8_t b[16];
 
 	(void)state;
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	assert_true(vhd_fe_offered_features(fe) & VHD_BIT(0)); /* ZERO_LENGTH_REQUEST */
 	/* erased EEPROM, then a page write and a random read of it */
 	rd_at(fe, EE, 0x10, b, 4);
@@ -267,8 +171,8 @@ test_eeprom_and_regs(void **state)
 		assert_int_equal(*r[0].st, MSG_OK);
 		assert_int_equal(*r[1].st, MSG_ERR);
 	}
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 }
 
 /* a refused request in a group: what precedes runs, the rest fails without the bus */
@@ -282,8 +186,8 @@ test_fail_next_groups(void **state)
 	uint8_t b[2];
 
 	(void)state;
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	rq_post(fe, &r[0], RG, FN, 2, "\x00\x11", false);
 	rq_post(fe, &r[1], 0x33, FN | RD, 1, NULL, false);
 	rq_post(fe, &r[2], RG, 0, 2, "\x01\x22", true);
@@ -300,8 +204,8 @@ test_fail_next_groups(void **state)
 	rq_wait(fe, r, 2, false);
 	assert_int_equal(*r[1].st, MSG_OK);
 	assert_memory_equal(r[1].buf, "\x11\x00", 2);
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 }
 
 /* every socket's guest sees the same bus */
@@ -315,15 +219,15 @@ test_two_sockets(void **state)
 	uint8_t b[3];
 
 	(void)state;
-	app_up(&a, args, 2);
-	fe0 = fe_up(&a, 0, F_ALL);
-	fe1 = fe_up(&a, 1, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 2);
+	fe0 = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
+	fe1 = vhd_it_fe_up(&a, 1, F_ALL, 1, QSZ);
 	wr(fe0, RG, "\x80\xaa\xbb\xcc", 4);
 	rd_at(fe1, RG, 0x80, b, 3);
 	assert_memory_equal(b, "\xaa\xbb\xcc", 3);
-	app_down(&a, 2);
-	vhd_fe_destroy(fe0);
-	vhd_fe_destroy(fe1);
+	vhd_it_app_down(&a, 2);
+	vhd_it_fe_done(fe0);
+	vhd_it_fe_done(fe1);
 }
 
 /* the EEPROM image keeps what the guest wrote across a restart */
@@ -341,11 +245,11 @@ test_eeprom_image(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/ee.bin", dir);
 	snprintf(client, sizeof(client), "80=24c02:%s", path);
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	wr(fe, 80, "\x22" "abc", 4);
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -354,12 +258,12 @@ test_eeprom_image(void **state)
 	assert_memory_equal(&img[0x22], "abc", 3);
 	assert_int_equal(img[0x25], 0xff);
 
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	rd_at(fe, 80, 0x22, b, 3);
 	assert_memory_equal(b, "abc", 3);
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 	unlink(path);
 	rmdir(dir);
 }
@@ -378,8 +282,8 @@ test_malformed(void **state)
 	uint8_t b[1];
 
 	(void)state;
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_NO_ZLR);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_NO_ZLR, 1, QSZ);
 	assert_false(vhd_fe_features(fe) & VHD_BIT(0));
 	m = vhd_fe_mem(fe);
 	/* no status byte at all */
@@ -408,8 +312,8 @@ test_malformed(void **state)
 	wr(fe, RG, "\x05\x42", 2);
 	rd_at(fe, RG, 0x05, b, 1);
 	assert_int_equal(b[0], 0x42);
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 }
 
 /* stopping the queue in the middle of a group answers what was held, no guest hang */
@@ -425,8 +329,8 @@ test_stop_with_open_group(void **state)
 	uint32_t len;
 
 	(void)state;
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	rq_post(fe, &r, RG, FN, 2, "\x09\x44", true);
 	assert_int_equal(vhd_fe_wait_used(fe, 0, 300), 0);
 	assert_int_equal(vhd_fe_queue_stop(fe, 0, &last_avail), 0);
@@ -443,8 +347,8 @@ test_stop_with_open_group(void **state)
 		rd_at(fe, RG, 0x09, b, 1);
 		assert_int_equal(b[0], 0x00);
 	}
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 }
 
 /* a write+read group in another service mode */
@@ -457,8 +361,8 @@ mode_case(const char *mode, bool poll)
 	struct rq r[2];
 	unsigned int i;
 
-	app_up(&a, args, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "i2c", args, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	for (i = 0; i < 20; i++) {
 		uint8_t w[2] = {(uint8_t)i, (uint8_t)(0x80 + i)};
 
@@ -476,8 +380,8 @@ mode_case(const char *mode, bool poll)
 			assert_int_equal(b[0], 0x80 + i - 1);
 		}
 	}
-	app_down(&a, 1);
-	vhd_fe_destroy(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 }
 
 static void
@@ -494,47 +398,7 @@ test_hybrid_mode(void **state)
 	mode_case("hybrid", false);
 }
 
-/* Bad command lines: non-zero exit, one error line, no socket left. */
-static void
-bad_cmdline(const char *what, const char *const *extra, bool with_socket, const char *needle)
-{
-	static struct vhd_fe_app a;
-	const char *args[16];
-	char err[8192], path[256], *line, *save = NULL;
-	unsigned int n = 0, i, lines = 0;
-	struct stat st;
-	int rc;
-
-	if (vhd_fe_app_init(&a, "i2c") != 0)
-		fail_msg("no vhost-device-i2c executable (VHD_APP_I2C)");
-	if (with_socket) {
-		args[n++] = "-s";
-		args[n++] = a.sock;
-	}
-	for (i = 0; extra[i] != NULL; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	assert_int_equal(vhd_fe_app_start(&a, args), 0);
-	track(&a, true);
-	rc = vhd_fe_app_wait_exit(&a, VHD_FE_APP_TIMEOUT_MS);
-	vhd_fe_app_output(&a, false, err, sizeof(err));
-	print_message("bad cmdline (%s): exit %d, stderr: %s", what, rc, err);
-	if (rc != 1)
-		fail_msg("%s: exit %d, want 1", what, rc);
-	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
-	for (line = strtok_r(err, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "EAL: ", 5) == 0 || strncmp(line, "TELEMETRY: ", 11) == 0)
-			continue;
-		lines++;
-		if (needle != NULL && strstr(line, needle) == NULL)
-			fail_msg("%s: error line '%s' does not mention '%s'", what, line, needle);
-	}
-	if (lines != 1)
-		fail_msg("%s: %u error lines, want exactly one", what, lines);
-	track(&a, false);
-	vhd_fe_app_fini(&a);
-}
-
+/* Bad command lines: exit 1, no socket left, one error line besides EAL's and telemetry's. */
 static void
 test_bad_options(void **state)
 {
@@ -551,26 +415,29 @@ test_bad_options(void **state)
 	static const char *const unknown[] = {"--bogus", NULL};
 	static const char *const nodir[] = {"-s", "/nonexistent/dir/i2c.sock", "-l", "sim0:4",
 					    "--sim-client", "4=regs", NULL};
+	static const char *const dpdk[] = {"EAL: ", "TELEMETRY: ", NULL};
+	static const struct vhd_it_bad_cmdline i2c = {.name = "i2c", .exit_code = 1,
+						       .ignore = dpdk};
 
 	(void)state;
-	bad_cmdline("duplicate address", dup, true, "4");
-	bad_cmdline("address out of range", range, true, "128");
-	bad_cmdline("garbage address", garbage, true, "4d");
-	bad_cmdline("-c 0", zero, true, "0");
-	bad_cmdline("sim address without client", noclient, true, "80");
-	bad_cmdline("client on no bus", stray, true, "81");
-	bad_cmdline("unknown client type", badtype, true, "24c64");
-	bad_cmdline("missing host adapter", nohost, true, "/dev/i2c-99");
-	bad_cmdline("no device list", nolist, true, "--device-list");
-	bad_cmdline("unknown option", unknown, true, "bogus");
-	bad_cmdline("no socket path", noclient, false, "--socket-path");
-	bad_cmdline("socket directory missing", nodir, false, "/nonexistent/dir");
+	vhd_it_bad_cmdline(&i2c, "duplicate address", dup, true, "4");
+	vhd_it_bad_cmdline(&i2c, "address out of range", range, true, "128");
+	vhd_it_bad_cmdline(&i2c, "garbage address", garbage, true, "4d");
+	vhd_it_bad_cmdline(&i2c, "-c 0", zero, true, "0");
+	vhd_it_bad_cmdline(&i2c, "sim address without client", noclient, true, "80");
+	vhd_it_bad_cmdline(&i2c, "client on no bus", stray, true, "81");
+	vhd_it_bad_cmdline(&i2c, "unknown client type", badtype, true, "24c64");
+	vhd_it_bad_cmdline(&i2c, "missing host adapter", nohost, true, "/dev/i2c-99");
+	vhd_it_bad_cmdline(&i2c, "no device list", nolist, true, "--device-list");
+	vhd_it_bad_cmdline(&i2c, "unknown option", unknown, true, "bogus");
+	vhd_it_bad_cmdline(&i2c, "no socket path", noclient, false, "--socket-path");
+	vhd_it_bad_cmdline(&i2c, "socket directory missing", nodir, false, "/nonexistent/dir");
 }
 
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) VHD_IT_TEST(f)
 	const struct CMUnitTest tests[] = {
 		T(test_eeprom_and_regs),
 		T(test_fail_next_groups),

@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "vhd_app.h"
+#include "vhd_it.h"
 
 #define QSZ 64
 #define BUFSZ 256
@@ -35,145 +35,6 @@
 #define F_ALL (~0ULL)
 #define F_NO_EVIDX (~VHD_BIT(VHD_F_RING_EVENT_IDX))
 #define F_NO_INDIRECT (~VHD_BIT(VHD_F_RING_INDIRECT_DESC))
-
-/*
- * Applications of the running test: a failed assertion jumps out of the
- * test, and teardown() then kills them and shows what they printed.
- */
-#define MAX_LIVE 4
-static struct vhd_fe_app *live[MAX_LIVE];
-
-static void
-track(struct vhd_fe_app *a, bool on)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_LIVE; i++) {
-		if (on && live[i] == NULL) {
-			live[i] = a;
-			return;
-		}
-		if (!on && live[i] == a)
-			live[i] = NULL;
-	}
-}
-
-/* Frontends of the running test, freed by teardown() after a failure. */
-#define MAX_FE 8
-static struct vhd_fe *live_fe[MAX_FE];
-
-static struct vhd_fe *
-fe_track(struct vhd_fe *fe)
-{
-	unsigned int i;
-
-	for (i = 0; fe != NULL && i < MAX_FE; i++) {
-		if (live_fe[i] == NULL) {
-			live_fe[i] = fe;
-			break;
-		}
-	}
-	return fe;
-}
-
-static void
-fe_done(struct vhd_fe *fe)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_FE; i++)
-		if (live_fe[i] == fe)
-			live_fe[i] = NULL;
-	vhd_fe_destroy(fe);
-}
-
-static int
-teardown(void **state)
-{
-	static char err[1 << 20];
-	unsigned int i;
-	size_t n;
-
-	(void)state;
-	for (i = 0; i < MAX_FE; i++) {
-		vhd_fe_destroy(live_fe[i]);
-		live_fe[i] = NULL;
-	}
-	for (i = 0; i < MAX_LIVE; i++) {
-		if (live[i] == NULL)
-			continue;
-		/* The end tells what went wrong: show the last 6 KB. */
-		n = vhd_fe_app_output(live[i], false, err, sizeof(err));
-		fprintf(stderr, "--- %s (pid %d, %s) stderr%s:\n%s---\n", live[i]->name,
-			(int)live[i]->pid, vhd_fe_app_alive(live[i]) ? "running" : "exited",
-			n > 6144 ? " (end)" : "", n > 6144 ? err + n - 6144 : err);
-		vhd_fe_app_fini(live[i]);
-		live[i] = NULL;
-	}
-	return 0;
-}
-
-/* Start vhost-device-rng with -s <sock> and @p extra, wait for @p nsock sockets. */
-static void
-app_up(struct vhd_fe_app *a, const char *const *extra, unsigned int nsock)
-{
-	const char *args[32] = {"-s", a->sock};
-	unsigned int n = 2, i;
-	int rc;
-
-	if (vhd_fe_app_init(a, "rng") != 0)
-		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	assert_int_equal(vhd_fe_app_start(a, args), 0);
-	track(a, true);
-	for (i = 0; i < nsock; i++) {
-		rc = vhd_fe_app_wait_socket(a, i, VHD_FE_APP_TIMEOUT_MS);
-		if (rc != 0) {
-			char err[4096];
-
-			vhd_fe_app_output(a, false, err, sizeof(err));
-			fail_msg("socket %u of vhost-device-rng: %s; stderr:\n%s", i,
-				 strerror(-rc), err);
-		}
-	}
-}
-
-/* SIGTERM: must exit 0 and remove its sockets. */
-static void
-app_down(struct vhd_fe_app *a, unsigned int nsock)
-{
-	char path[256], err[4096];
-	struct stat st;
-	unsigned int i;
-	int rc = vhd_fe_app_stop(a);
-
-	if (a->refused > 0)
-		print_message("note: %s refused %u connections made right after a hang-up\n",
-			      a->name, a->refused);
-
-	if (rc != 0) {
-		vhd_fe_app_output(a, false, err, sizeof(err));
-		fail_msg("vhost-device-rng stop: %d (%s); stderr:\n%s", rc,
-			 rc == -ETIMEDOUT ? "hung after SIGTERM" : "bad exit", err);
-	}
-	for (i = 0; i < nsock; i++)
-		if (stat(vhd_fe_app_sock(a, i, path, sizeof(path)), &st) == 0)
-			fail_msg("socket %s still there after exit", path);
-	track(a, false);
-	vhd_fe_app_fini(a);
-}
-
-static struct vhd_fe *
-fe_up(struct vhd_fe_app *a, unsigned int idx, uint64_t want)
-{
-	struct vhd_fe *fe = fe_track(vhd_fe_app_connect(a, idx, want, 1, QSZ));
-
-	if (fe == NULL)
-		fail_msg("cannot connect to rng socket %u (see stderr)", idx);
-	return fe;
-}
 
 /* A buffer with a guard area behind it, to catch writes past the end. */
 static uint8_t *
@@ -266,10 +127,10 @@ test_data(void **state)
 	unsigned int w;
 
 	(void)state;
-	app_up(&a, NULL, 1);
+	vhd_it_app_up(&a, "rng", NULL, 1);
 	/* One connection per feature set: also exercises reconnection. */
 	for (w = 0; w < 3; w++) {
-		fe = fe_up(&a, 0, wants[w]);
+		fe = vhd_it_fe_up(&a, 0, wants[w], 1, QSZ);
 		assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_VERSION_1));
 		check_data(fe, false, true, false);
 		if (vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_INDIRECT_DESC))
@@ -282,13 +143,13 @@ test_data(void **state)
 			for (i = 0; i < 3 * QSZ; i++)
 				assert_int_equal(fetch(fe, b, 16, false, true, false), 16);
 		}
-		fe_done(fe);
+		vhd_it_fe_done(fe);
 	}
 	/* Stopping with a frontend still connected and a queue running. */
-	fe = fe_up(&a, 0, F_ALL);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	check_data(fe, false, true, false);
-	app_down(&a, 1);
-	fe_done(fe);
+	vhd_it_app_down(&a, 1);
+	vhd_it_fe_done(fe);
 }
 
 /* Several chains in flight at once, answered in any order. */
@@ -301,8 +162,8 @@ test_batch(void **state)
 	unsigned int i, got = 0;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	for (i = 0; i < QSZ; i++) {
 		struct vhd_fe_buf fb;
 
@@ -326,8 +187,8 @@ test_batch(void **state)
 		}
 	}
 	assert_int_equal(vhd_fe_queue_ring(fe, 0)->num_free, QSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /* Chains of several segments, direct and indirect, tiny and huge buffers. */
@@ -344,8 +205,8 @@ test_chain_shapes(void **state)
 	int head;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	/* Segments of different lengths, all inside their BUFSZ buffers. */
 	for (i = 0; i < 8; i++) {
 		seg[i] = buf_new(fe);
@@ -386,8 +247,8 @@ test_chain_shapes(void **state)
 	assert_true(len > 0 && len <= big_len);
 	assert_false(constant(big, len));
 	print_message("a %u-byte buffer got %u bytes\n", big_len, len);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /* -f FILE: the bytes served are the file's, in order. */
@@ -412,9 +273,9 @@ test_file_source(void **state)
 	assert_non_null(f);
 	assert_int_equal(fwrite(want, 1, sizeof(want), f), sizeof(want));
 	fclose(f);
-	app_up(&a, extra, 1);
+	vhd_it_app_up(&a, "rng", extra, 1);
 	unlink(path);
-	fe = fe_up(&a, 0, F_ALL);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	b = buf_new(fe);
 	/* 100-byte pieces, so the stream is checked across request boundaries. */
 	while (have < sizeof(want)) {
@@ -428,8 +289,8 @@ test_file_source(void **state)
 	/* At the end of the file the device keeps answering. */
 	for (i = 0; i < 4; i++)
 		fetch(fe, b, BUFSZ, false, true, false);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /*
@@ -452,9 +313,9 @@ run_rate(unsigned int nsock, const char *mode)
 	unsigned int i, k;
 
 	assert_true(nsock == 1 || nsock == 2);
-	app_up(&a, extra, nsock);
+	vhd_it_app_up(&a, "rng", extra, nsock);
 	for (k = 0; k < nsock; k++) {
-		fe[k] = fe_up(&a, k, k == 0 ? F_ALL : F_NO_EVIDX);
+		fe[k] = vhd_it_fe_up(&a, k, k == 0 ? F_ALL : F_NO_EVIDX, 1, QSZ);
 		for (i = 0; i < 4; i++) {
 			uint8_t *b = buf_new(fe[k]);
 			struct vhd_fe_buf fb = {b, 128};
@@ -491,9 +352,9 @@ run_rate(unsigned int nsock, const char *mode)
 				 "..%" PRIu64, k, bytes[k], t, 2 * per, bound);
 	}
 	/* Stop with requests held by the limiter: must still exit cleanly. */
-	app_down(&a, nsock);
+	vhd_it_app_down(&a, nsock);
 	for (k = 0; k < nsock; k++)
-		fe_done(fe[k]);
+		vhd_it_fe_done(fe[k]);
 }
 
 static void
@@ -535,9 +396,9 @@ test_two_sockets(void **state)
 	unsigned int i, k;
 
 	(void)state;
-	app_up(&a, extra, 2);
+	vhd_it_app_up(&a, "rng", extra, 2);
 	for (k = 0; k < 2; k++) {
-		fe[k] = fe_up(&a, k, k == 0 ? F_ALL : F_NO_EVIDX);
+		fe[k] = vhd_it_fe_up(&a, k, k == 0 ? F_ALL : F_NO_EVIDX, 1, QSZ);
 		b[k] = buf_new(fe[k]);
 	}
 	for (i = 0; i < 32; i++) {
@@ -556,8 +417,8 @@ test_two_sockets(void **state)
 		assert_memory_not_equal(b[0], b[1], BUFSZ);
 	}
 	for (k = 0; k < 2; k++)
-		fe_done(fe[k]);
-	app_down(&a, 2);
+		vhd_it_fe_done(fe[k]);
+	vhd_it_app_down(&a, 2);
 }
 
 /* Frontends go away in every way we know and new ones get served. */
@@ -571,18 +432,18 @@ test_reconnect(void **state)
 	unsigned int i;
 
 	(void)state;
-	app_up(&a, NULL, 1);
+	vhd_it_app_up(&a, "rng", NULL, 1);
 
 	/* Abrupt close, then a brand new frontend. */
 	for (i = 0; i < 3; i++) {
-		fe = fe_up(&a, 0, i % 2 ? F_ALL : F_NO_EVIDX);
+		fe = vhd_it_fe_up(&a, 0, i % 2 ? F_ALL : F_NO_EVIDX, 1, QSZ);
 		b = buf_new(fe);
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-		fe_done(fe);
+		vhd_it_fe_done(fe);
 	}
 
 	/* Clean stop (GET_VRING_BASE), new connection, same rings resume. */
-	fe = fe_up(&a, 0, F_ALL);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	b = buf_new(fe);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
@@ -605,8 +466,8 @@ test_reconnect(void **state)
 	assert_int_equal(vhd_fe_app_attach(&a, 0, fe, 0, true), 0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /*
@@ -623,11 +484,11 @@ test_second_frontend(void **state)
 	int rc;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	b = buf_new(fe);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	fe2 = fe_track(vhd_fe_create(NULL));
+	fe2 = vhd_it_fe_track(vhd_fe_create(NULL));
 	assert_non_null(fe2);
 	assert_int_equal(vhd_fe_connect(fe2, vhd_fe_app_sock(&a, 0, path, sizeof(path)), WAIT_MS),
 			 0);
@@ -635,11 +496,11 @@ test_second_frontend(void **state)
 	if (rc != -ECONNRESET && rc != -EPIPE)
 		fail_msg("second frontend: negotiate gave %d (%s), want the connection closed", rc,
 			 vhd_fe_error(fe2));
-	fe_done(fe2);
+	vhd_it_fe_done(fe2);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
 	assert_false(constant(b, BUFSZ));
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /*
@@ -659,8 +520,8 @@ test_mem_table_again(void **state)
 	int head;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	assert_int_equal(vhd_fe_queue_num(fe), 1);
 	b = buf_new(fe);
 	for (i = 0; i < 3; i++)
@@ -677,8 +538,8 @@ test_mem_table_again(void **state)
 	wait_one(fe, false, &id, &len);
 	assert_int_equal(id, head);
 	assert_int_equal(len, BUFSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /* RESET_OWNER, then a new session on the same connection is served. */
@@ -691,8 +552,8 @@ test_reset_owner(void **state)
 	unsigned int i;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	b = buf_new(fe);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
@@ -702,8 +563,8 @@ test_reset_owner(void **state)
 		fail_msg("new session after RESET_OWNER: %s", vhd_fe_error(fe));
 	for (i = 0; i < 3; i++)
 		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /* A socket file left by a crashed run is replaced. */
@@ -717,25 +578,19 @@ test_stale_socket(void **state)
 	int s;
 
 	(void)state;
-	if (vhd_fe_app_init(&a, "rng") != 0)
-		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
+	vhd_it_app_init(&a, "rng");
 	vhd_fe_app_sock(&a, 0, sa.sun_path, sizeof(sa.sun_path));
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(s >= 0);
 	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(s);
-	{
-		const char *args[] = {"-s", a.sock, NULL};
-
-		assert_int_equal(vhd_fe_app_start(&a, args), 0);
-		track(&a, true);
-	}
+	vhd_it_app_start(&a, NULL, NULL, 0);
 	/* The stale file is there from the start: connecting tells when it is ours. */
-	fe = fe_up(&a, 0, F_ALL);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	b = buf_new(fe);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /*
@@ -754,25 +609,25 @@ test_partial_sessions(void **state)
 	uint16_t base;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_app_up(&a, "rng", extra, 1);
 	for (step = 0; step < 6; step++) {
 		char path[256];
 
-		fe = fe_track(vhd_fe_create(NULL));
+		fe = vhd_it_fe_track(vhd_fe_create(NULL));
 		assert_non_null(fe);
 		if (step == 0) {
 			/* Connected, not a word said, gone. */
 			vhd_fe_app_sock(&a, 0, path, sizeof(path));
 			assert_int_equal(vhd_fe_connect(fe, path, WAIT_MS), 0);
 			vhd_fe_app_sleep_ms(20);
-			fe_done(fe);
+			vhd_it_fe_done(fe);
 			goto check;
 		}
 		if (vhd_fe_app_attach(&a, 0, fe, F_ALL, false) != 0)
 			fail_msg("step %u: %s", step, vhd_fe_error(fe));
 		if (step == 1) {
 			/* Negotiated, no rings. */
-			fe_done(fe);
+			vhd_it_fe_done(fe);
 			goto check;
 		}
 		assert_int_equal(vhd_fe_queue_setup(fe, 0, QSZ), 0);
@@ -787,22 +642,23 @@ test_partial_sessions(void **state)
 		}
 		if (step == 4 || step == 5)
 			assert_int_equal(vhd_fe_queue_stop(fe, 0, &base), 0);
-		fe_done(fe);
+		vhd_it_fe_done(fe);
 check:
-		fe = fe_up(&a, 0, F_ALL);
+		fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 		b = buf_new(fe);
 		if (fetch(fe, b, 100, false, true, false) == 0)
 			fail_msg("step %u: nothing served to the next frontend", step);
-		fe_done(fe);
+		vhd_it_fe_done(fe);
 		assert_true(vhd_fe_app_alive(&a));
 	}
-	app_down(&a, 1);
+	vhd_it_app_down(&a, 1);
 }
 
 /* --client: the backend connects to us, and reconnects when we hang up. */
 static void
 test_client_mode(void **state)
 {
+	static const char *const client[] = {"--client", NULL};
 	static struct vhd_fe_app a;
 	struct vhd_fe *fe;
 	char path[256];
@@ -810,17 +666,11 @@ test_client_mode(void **state)
 	unsigned int round;
 
 	(void)state;
-	if (vhd_fe_app_init(&a, "rng") != 0)
-		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
-	fe = fe_track(vhd_fe_create(NULL));
+	vhd_it_app_init(&a, "rng");
+	fe = vhd_it_fe_track(vhd_fe_create(NULL));
 	assert_non_null(fe);
 	assert_int_equal(vhd_fe_listen(fe, vhd_fe_app_sock(&a, 0, path, sizeof(path))), 0);
-	{
-		const char *args[] = {"-s", a.sock, "--client", NULL};
-
-		assert_int_equal(vhd_fe_app_start(&a, args), 0);
-		track(&a, true);
-	}
+	vhd_it_app_start(&a, client, NULL, 0);
 	for (round = 0; round < 2; round++) {
 		if (vhd_fe_accept(fe, VHD_FE_APP_TIMEOUT_MS) != 0)
 			fail_msg("round %u: backend did not connect: %s", round, vhd_fe_error(fe));
@@ -836,10 +686,9 @@ test_client_mode(void **state)
 		assert_false(constant(b, BUFSZ));
 		vhd_fe_disconnect(fe);
 	}
-	assert_int_equal(vhd_fe_app_stop(&a), 0);
-	track(&a, false);
-	fe_done(fe);
-	vhd_fe_app_fini(&a);
+	vhd_it_app_stop(&a, 0);
+	vhd_it_fe_done(fe);
+	vhd_it_app_fini(&a);
 }
 
 /* Ways to break a chain. Each writes descriptors d[0..3] (taken off the free list). */
@@ -1003,8 +852,8 @@ run_malformed(uint64_t want)
 	uint8_t *buf, *good;
 	unsigned int k;
 
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, want);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, want, 1, QSZ);
 	buf = buf_new(fe);
 	good = buf_new(fe);
 	for (k = 0; k < BAD_COUNT; k++) {
@@ -1012,11 +861,11 @@ run_malformed(uint64_t want)
 		bad_then_good(&a, fe, (enum bad_kind)k, buf, good);
 	}
 	/* The device still serves a fresh connection, and stops cleanly. */
-	fe_done(fe);
-	fe = fe_up(&a, 0, want);
+	vhd_it_fe_done(fe);
+	fe = vhd_it_fe_up(&a, 0, want, 1, QSZ);
 	check_data(fe, false, true, false);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 static void
@@ -1106,14 +955,12 @@ test_fuzz_chains(void **state)
 	uint64_t scratch_gpa, tbl_gpa, seed;
 	uint16_t ids[4], id;
 	unsigned int round, i, n_ok = 0, n_zero = 0;
-	const char *env = getenv("VHD_IT_SEED");
 
 	(void)state;
-	seed = env != NULL ? strtoull(env, NULL, 0) : (uint64_t)vhd_fe_app_now_ms() | 1;
+	seed = vhd_it_seed("fuzz");
 	fuzz_state = seed;
-	print_message("fuzz seed %#" PRIx64 " (set VHD_IT_SEED to replay)\n", seed);
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	r = vhd_fe_queue_ring(fe, 0);
 	m = vhd_fe_mem(fe);
 	good = buf_new(fe);
@@ -1180,8 +1027,8 @@ test_fuzz_chains(void **state)
 	}
 	print_message("fuzz: %u chains served, %u returned with length 0\n", n_ok, n_zero);
 	vhd_fe_desc_give(r, ids, 4);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /* Indirect descriptors when INDIRECT_DESC was not negotiated. */
@@ -1198,8 +1045,8 @@ test_indirect_not_negotiated(void **state)
 	uint32_t len;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_NO_INDIRECT);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_NO_INDIRECT, 1, QSZ);
 	assert_false(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_INDIRECT_DESC));
 	r = vhd_fe_queue_ring(fe, 0);
 	buf = buf_new(fe);
@@ -1215,8 +1062,8 @@ test_indirect_not_negotiated(void **state)
 	assert_int_equal(len, 0);
 	vhd_fe_desc_give(r, d, 1);
 	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /*
@@ -1234,8 +1081,8 @@ test_avail_jump(void **state)
 	uint16_t used_before;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	r = vhd_fe_queue_ring(fe, 0);
 	good = buf_new(fe);
 	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
@@ -1250,8 +1097,8 @@ test_avail_jump(void **state)
 	vhd_fe_ring_publish(r);
 	assert_int_equal(fetch(fe, good, BUFSZ, false, true, false), BUFSZ);
 	assert_false(constant(good, BUFSZ));
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 /* Interrupt mode: kicked requests are served with a call, and idle costs nothing. */
@@ -1269,8 +1116,8 @@ run_interrupt(uint64_t want)
 	uint32_t len;
 	uint16_t id;
 
-	app_up(&a, extra, 1);
-	fe = fe_up(&a, 0, want);
+	vhd_it_app_up(&a, "rng", extra, 1);
+	fe = vhd_it_fe_up(&a, 0, want, 1, QSZ);
 	r = vhd_fe_queue_ring(fe, 0);
 	b = buf_new(fe);
 	for (i = 0; i < 16; i++) {
@@ -1303,8 +1150,8 @@ run_interrupt(uint64_t want)
 	assert_int_equal(vhd_fe_publish(fe, 0, true), 1);
 	wait_one(fe, false, &id, &len);
 	assert_int_equal(len, BUFSZ);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 static void
@@ -1333,7 +1180,7 @@ test_interrupt_idle_unconnected(void **state)
 	int64_t c0, c1, t0, t1;
 
 	(void)state;
-	app_up(&a, extra, 3);
+	vhd_it_app_up(&a, "rng", extra, 3);
 	vhd_fe_app_sleep_ms(300);
 	c0 = vhd_fe_app_cpu_ms(&a);
 	t0 = vhd_fe_app_now_ms();
@@ -1344,7 +1191,7 @@ test_interrupt_idle_unconnected(void **state)
 	print_message("interrupt mode, 3 sockets, nobody connected: %" PRId64 " ms CPU in %"
 		      PRId64 " ms\n", c1 - c0, t1 - t0);
 	assert_true((c1 - c0) * 5 < t1 - t0);
-	app_down(&a, 3);
+	vhd_it_app_down(&a, 3);
 }
 
 /* SIGINT stops as cleanly as SIGTERM. */
@@ -1359,8 +1206,8 @@ test_sigint(void **state)
 	int rc;
 
 	(void)state;
-	app_up(&a, NULL, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	b = buf_new(fe);
 	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
 	kill(a.pid, SIGINT);
@@ -1368,9 +1215,8 @@ test_sigint(void **state)
 	if (rc != 0)
 		fail_msg("exit %d after SIGINT", rc);
 	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
-	track(&a, false);
-	vhd_fe_app_fini(&a);
-	fe_done(fe);
+	vhd_it_app_fini(&a);
+	vhd_it_fe_done(fe);
 }
 
 /*
@@ -1395,11 +1241,11 @@ run_no_interrupt(bool notify_on_empty)
 
 	if (!notify_on_empty)
 		want &= ~VHD_BIT(VHD_F_NOTIFY_ON_EMPTY);
-	app_up(&a, extra, 1);
-	fe = fe_up(&a, 0, want);
+	vhd_it_app_up(&a, "rng", extra, 1);
+	fe = vhd_it_fe_up(&a, 0, want, 1, QSZ);
 	if (notify_on_empty && !(vhd_fe_features(fe) & VHD_BIT(VHD_F_NOTIFY_ON_EMPTY))) {
-		fe_done(fe);
-		app_down(&a, 1);
+		vhd_it_fe_done(fe);
+		vhd_it_app_down(&a, 1);
 		skip();
 	}
 	r = vhd_fe_queue_ring(fe, 0);
@@ -1419,8 +1265,8 @@ run_no_interrupt(bool notify_on_empty)
 		if (!notify_on_empty && call != 0)
 			fail_msg("request %u: called although NO_INTERRUPT was set", i);
 	}
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
 static void
@@ -1447,14 +1293,14 @@ test_poll_mode(void **state)
 	unsigned int w;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_app_up(&a, "rng", extra, 1);
 	for (w = 0; w < 2; w++) {
-		struct vhd_fe *fe = fe_up(&a, 0, wants[w]);
+		struct vhd_fe *fe = vhd_it_fe_up(&a, 0, wants[w], 1, QSZ);
 
 		check_data(fe, false, false, true);
-		fe_done(fe);
+		vhd_it_fe_done(fe);
 	}
-	app_down(&a, 1);
+	vhd_it_app_down(&a, 1);
 }
 
 /* Hybrid mode serves both kicked and unkicked-but-soon-after requests. */
@@ -1466,58 +1312,19 @@ test_hybrid_mode(void **state)
 	struct vhd_fe *fe;
 
 	(void)state;
-	app_up(&a, extra, 1);
-	fe = fe_up(&a, 0, F_ALL);
+	vhd_it_app_up(&a, "rng", extra, 1);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
 	check_data(fe, false, true, false);
 	vhd_fe_app_sleep_ms(100);
 	check_data(fe, true, true, false);
-	fe_done(fe);
-	app_down(&a, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
 }
 
-/* Bad command lines: non-zero exit, one error line, no socket left. */
-static void
-bad_cmdline(const char *what, const char *const *extra, bool with_socket, const char *needle)
-{
-	static struct vhd_fe_app a;
-	const char *args[16];
-	char err[8192], path[256], *line, *save = NULL;
-	unsigned int n = 0, i, lines = 0;
-	struct stat st;
-	int rc;
-
-	if (vhd_fe_app_init(&a, "rng") != 0)
-		fail_msg("no vhost-device-rng executable (VHD_APP_RNG)");
-	if (with_socket) {
-		args[n++] = "-s";
-		args[n++] = a.sock;
-	}
-	for (i = 0; extra[i] != NULL; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	assert_int_equal(vhd_fe_app_start(&a, args), 0);
-	track(&a, true);
-	rc = vhd_fe_app_wait_exit(&a, VHD_FE_APP_TIMEOUT_MS);
-	vhd_fe_app_output(&a, false, err, sizeof(err));
-	if (rc <= 0)
-		fail_msg("%s: exit %d, want a non-zero exit code; stderr:\n%s", what, rc, err);
-	assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
-	/* DPDK's own log lines (EAL, rte_vhost) are not ours to count. */
-	for (line = strtok_r(err, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "EAL: ", 5) == 0 || strncmp(line, "TELEMETRY: ", 11) == 0 ||
-		    strncmp(line, "VHOST_CONFIG: ", 14) == 0)
-			continue;
-		lines++;
-		print_message("bad cmdline (%s): exit %d: %s\n", what, rc, line);
-		if (needle != NULL && strstr(line, needle) == NULL)
-			fail_msg("%s: error line '%s' does not mention '%s'", what, line, needle);
-	}
-	if (lines != 1)
-		fail_msg("%s: %u error lines, want exactly one", what, lines);
-	track(&a, false);
-	vhd_fe_app_fini(&a);
-}
-
+/*
+ * Bad command lines: any non-zero exit, no socket left, one error line. DPDK's own log lines
+ * (EAL, rte_vhost) are not ours to count.
+ */
 static void
 test_bad_options(void **state)
 {
@@ -1535,29 +1342,32 @@ test_bad_options(void **state)
 	static const char *const bad_hybrid[] = {"--hybrid-poll-us", "abc", NULL};
 	static const char *const bad_lcore[] = {"--worker-lcore", "99", NULL};
 	static const char *const no_value[] = {"-c", NULL};
+	static const char *const dpdk[] = {"EAL: ", "TELEMETRY: ", "VHOST_CONFIG: ", NULL};
+	static const struct vhd_it_bad_cmdline rng = {.name = "rng", .ignore = dpdk};
 
 	(void)state;
-	bad_cmdline("missing source file", missing, true, "/nonexistent/rng-source");
-	bad_cmdline("-c 0", zero, true, "0");
-	bad_cmdline("-p abc", garbage_p, true, "abc");
-	bad_cmdline("-m 12x", garbage_m, true, "12x");
-	bad_cmdline("--socket-count two", garbage_c, true, "two");
-	bad_cmdline("-p 65537", big_p, true, "65537");
-	bad_cmdline("-m -5", neg_m, true, "-5");
-	bad_cmdline("unknown option", unknown, true, "bogus");
-	bad_cmdline("no socket path", none, false, NULL);
-	bad_cmdline("socket in a missing directory", no_dir, false, "/nonexistent/dir");
-	bad_cmdline("--mode bogus", bad_mode, true, "bogus");
-	bad_cmdline("--hybrid-poll-us abc", bad_hybrid, true, "abc");
-	bad_cmdline("--worker-lcore not in -l", bad_lcore, true, "99");
-	bad_cmdline("-c without a value", no_value, true, "-c");
+	vhd_it_bad_cmdline(&rng, "missing source file", missing, true, "/nonexistent/rng-source");
+	vhd_it_bad_cmdline(&rng, "-c 0", zero, true, "0");
+	vhd_it_bad_cmdline(&rng, "-p abc", garbage_p, true, "abc");
+	vhd_it_bad_cmdline(&rng, "-m 12x", garbage_m, true, "12x");
+	vhd_it_bad_cmdline(&rng, "--socket-count two", garbage_c, true, "two");
+	vhd_it_bad_cmdline(&rng, "-p 65537", big_p, true, "65537");
+	vhd_it_bad_cmdline(&rng, "-m -5", neg_m, true, "-5");
+	vhd_it_bad_cmdline(&rng, "unknown option", unknown, true, "bogus");
+	vhd_it_bad_cmdline(&rng, "no socket path", none, false, NULL);
+	vhd_it_bad_cmdline(&rng, "socket in a missing directory", no_dir, false,
+			   "/nonexistent/dir");
+	vhd_it_bad_cmdline(&rng, "--mode bogus", bad_mode, true, "bogus");
+	vhd_it_bad_cmdline(&rng, "--hybrid-poll-us abc", bad_hybrid, true, "abc");
+	vhd_it_bad_cmdline(&rng, "--worker-lcore not in -l", bad_lcore, true, "99");
+	vhd_it_bad_cmdline(&rng, "-c without a value", no_value, true, "-c");
 }
 
 /* An optional argument runs only the tests matching it (cmocka filter). */
 int
 main(int argc, char **argv)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) VHD_IT_TEST(f)
 	const struct CMUnitTest tests[] = {
 		T(test_data),
 		T(test_batch),
