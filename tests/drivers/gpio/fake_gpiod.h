@@ -14,17 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FAKE_NLINES 6
+#include "fake_req.h"
 
-/** How a fake line is requested. */
-enum fake_req {
-	FAKE_FREE,
-	FAKE_IN,
-	FAKE_OUT,
-	FAKE_EV_RISING,
-	FAKE_EV_FALLING,
-	FAKE_EV_BOTH,
-};
+#define FAKE_NLINES 6
 
 /** Reset the fake chip: all lines free and low, names "L0".."L5" but line 4 unnamed. */
 void fake_gpiod_reset(void);

@@ -158,31 +158,31 @@ fake_gpiod2_reset(void)
 	live = 0;
 }
 
-enum fake2_req
+enum fake_req
 fake_gpiod2_req(unsigned int i)
 {
 	const struct fake2_line *l = &lines[i];
 
 	if (l->owner == NULL)
-		return FAKE2_FREE;
+		return FAKE_FREE;
 	if (l->cfg.dir == GPIOD_LINE_DIRECTION_OUTPUT)
-		return FAKE2_OUT;
+		return FAKE_OUT;
 	switch (l->cfg.edge) {
 	case GPIOD_LINE_EDGE_RISING:
-		return FAKE2_EV_RISING;
+		return FAKE_EV_RISING;
 	case GPIOD_LINE_EDGE_FALLING:
-		return FAKE2_EV_FALLING;
+		return FAKE_EV_FALLING;
 	case GPIOD_LINE_EDGE_BOTH:
-		return FAKE2_EV_BOTH;
+		return FAKE_EV_BOTH;
 	default:
-		return FAKE2_IN;
+		return FAKE_IN;
 	}
 }
 
 int
 fake_gpiod2_level(unsigned int i)
 {
-	return fake_gpiod2_req(i) == FAKE2_OUT ? lines[i].out : lines[i].ext;
+	return fake_gpiod2_req(i) == FAKE_OUT ? lines[i].out : lines[i].ext;
 }
 
 void

@@ -19,23 +19,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FAKE2_NLINES 6
+#include "fake_req.h"
 
-/** How a fake line is requested. */
-enum fake2_req {
-	FAKE2_FREE,
-	FAKE2_IN,
-	FAKE2_OUT,
-	FAKE2_EV_RISING,
-	FAKE2_EV_FALLING,
-	FAKE2_EV_BOTH,
-};
+#define FAKE2_NLINES 6
 
 /** Reset the fake chip: all lines free and low, names "L0".."L5" but line 4 unnamed. */
 void fake_gpiod2_reset(void);
 
 /** How line @p i is requested now. */
-enum fake2_req fake_gpiod2_req(unsigned int i);
+enum fake_req fake_gpiod2_req(unsigned int i);
 
 /** Level of line @p i: driven value for outputs, outside level otherwise. */
 int fake_gpiod2_level(unsigned int i);
