@@ -14,7 +14,8 @@
  * Backends: a simulated chip (gpio_sim.c) whose input levels are driven
  * through a control socket, and host /dev/gpiochipN devices through
  * libgpiod, one adapter per API chosen at build time: v1 (gpio_gpiod.c,
- * Debian 12's 1.6.3) or v2 (gpio_gpiod2.c); gpio_gpiod_none.c without it.
+ * Debian 12's 1.6.3) or v2 (gpio_gpiod2.c), both over gpio_gpiod_common.c;
+ * gpio_gpiod_none.c without it.
  *
  * Threading: a chip is used by one thread at a time (the device's worker).
  */

@@ -13,19 +13,15 @@
  * libgpiod 2.x prototypes used here, as in the 2.0..2.3 gpiod.h, and a fake
  * chip behind them). Try it on a libgpiod 2 host before relying on it.
  *
- * Line ownership, as in v1: a line is requested from the kernel only while
- * the guest uses it (output, input, or edge events), each line in its own
- * request so that a line busy elsewhere fails alone. Unlike v1, a held
- * request switches between output, input and edge detection in place
+ * Line ownership, the epoll set and the chip ops are shared with v1
+ * (gpio_gpiod_common.c); this file is the v2 calls under them. Each line is
+ * in its own request so that a line busy elsewhere fails alone. Unlike v1, a
+ * held request switches between output, input and edge detection in place
  * (gpiod_line_request_reconfigure_lines), so the line is never free between
- * two guest messages. The same direction again changes nothing (an output
- * only gets its value driven). Level interrupts are not the adapter's:
- * gpio_dev.c asks for both edges and samples the level, as with v1.
+ * two guest messages.
  *
- * Events: each request has its own fd; the fds of lines with edge detection
- * are gathered in one epoll set so that the device watches a single fd. A
- * read only follows readiness reported by epoll (the request fd blocks). A
- * broken fd is dropped from the set rather than spinning the worker; the
+ * Events: a read only follows readiness reported by epoll (the request fd
+ * blocks). A broken fd is dropped from the set by the shared layer; the
  * next configuration change of that line makes a fresh request.
  */
 
@@ -33,15 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
 #include <gpiod.h>
 
-#include "gpio_chip.h"
+#include "gpio_gpiod_common.h"
 #include "gpio_proto.h"
 
-#define GPIO_GPIOD2_CONSUMER "vhost-device-gpio"
 /* Edge events taken from one request per read. */
 #define GPIO_GPIOD2_EVENT_BATCH 32
 /* Stale events dropped at most when edge detection is switched on in place. */
@@ -49,52 +42,32 @@
 
 struct gpio_gpiod2_line {
 	struct gpiod_line_request *req; /* NULL while released */
-	char *name;    /* copied at open, NULL when the line has none */
-	uint8_t dir;   /* GPIO_DIRECTION_* requested, NONE = released */
-	uint8_t edge;  /* enum gpio_edge requested; the request is an input one then */
-	bool watched;  /* request fd in the epoll set */
-	bool broken;   /* event read failed: fd dropped, request replaced on next change */
+	char *name; /* copied at open, NULL when the line has none */
 };
 
 struct gpio_gpiod2 {
-	struct gpio_chip chip;
+	struct gpio_gpiod base;
 	struct gpiod_chip *gc;
 	struct gpiod_edge_event_buffer *evbuf;
-	int epfd;
 	struct gpio_gpiod2_line lines[];
 };
 
 static struct gpio_gpiod2 *
-gpio_gpiod2_of(struct gpio_chip *chip)
+gpio_gpiod2_of(struct gpio_gpiod *g)
 {
-	return (struct gpio_gpiod2 *)chip;
+	return (struct gpio_gpiod2 *)g;
 }
 
-static int
-gpio_gpiod2_errno(void)
+static struct gpiod_line_request *
+gpio_gpiod2_req(struct gpio_gpiod *g, uint16_t line)
 {
-	return errno != 0 ? -errno : -EIO;
+	return gpio_gpiod2_of(g)->lines[line].req;
 }
 
-static void
-gpio_gpiod2_unwatch(struct gpio_gpiod2 *g, struct gpio_gpiod2_line *l)
+static enum gpiod_line_value
+gpio_gpiod2_value(uint8_t value)
 {
-	if (l->watched)
-		epoll_ctl(g->epfd, EPOLL_CTL_DEL, gpiod_line_request_get_fd(l->req), NULL);
-	l->watched = false;
-}
-
-static void
-gpio_gpiod2_release(struct gpio_gpiod2 *g, struct gpio_gpiod2_line *l)
-{
-	if (l->req != NULL) {
-		gpio_gpiod2_unwatch(g, l);
-		gpiod_line_request_release(l->req);
-	}
-	l->req = NULL;
-	l->broken = false;
-	l->dir = GPIO_DIRECTION_NONE;
-	l->edge = GPIO_EDGE_NONE;
+	return value != 0 ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
 }
 
 static enum gpiod_line_edge
@@ -127,9 +100,7 @@ gpio_gpiod2_config(uint16_t line, uint8_t dir, uint8_t edge, uint8_t value)
 		return NULL;
 	if (dir == GPIO_DIRECTION_OUT)
 		rc = gpiod_line_settings_set_direction(s, GPIOD_LINE_DIRECTION_OUTPUT) != 0 ||
-		     gpiod_line_settings_set_output_value(s, value != 0 ?
-							     GPIOD_LINE_VALUE_ACTIVE :
-							     GPIOD_LINE_VALUE_INACTIVE) != 0;
+		     gpiod_line_settings_set_output_value(s, gpio_gpiod2_value(value)) != 0;
 	else
 		rc = gpiod_line_settings_set_direction(s, GPIOD_LINE_DIRECTION_INPUT) != 0 ||
 		     gpiod_line_settings_set_edge_detection(s, gpio_gpiod2_edge(edge)) != 0;
@@ -144,7 +115,7 @@ gpio_gpiod2_config(uint16_t line, uint8_t dir, uint8_t edge, uint8_t value)
 }
 
 static struct gpiod_line_request *
-gpio_gpiod2_request(struct gpio_gpiod2 *g, struct gpiod_line_config *cfg)
+gpio_gpiod2_new_request(struct gpio_gpiod2 *g, struct gpiod_line_config *cfg)
 {
 	struct gpiod_request_config *rc;
 	struct gpiod_line_request *req;
@@ -153,7 +124,7 @@ gpio_gpiod2_request(struct gpio_gpiod2 *g, struct gpiod_line_config *cfg)
 	rc = gpiod_request_config_new();
 	if (rc == NULL)
 		return NULL;
-	gpiod_request_config_set_consumer(rc, GPIO_GPIOD2_CONSUMER);
+	gpiod_request_config_set_consumer(rc, GPIO_GPIOD_CONSUMER);
 	req = gpiod_chip_request_lines(g->gc, rc, cfg);
 	gpiod_request_config_free(rc);
 	return req;
@@ -166,255 +137,156 @@ gpio_gpiod2_request(struct gpio_gpiod2 *g, struct gpiod_line_config *cfg)
  * follows a zero-timeout wait.
  */
 static void
-gpio_gpiod2_drain(struct gpio_gpiod2 *g, struct gpio_gpiod2_line *l)
+gpio_gpiod2_drain(struct gpio_gpiod2 *g, struct gpiod_line_request *req)
 {
 	unsigned int i;
 
 	for (i = 0; i < GPIO_GPIOD2_DRAIN_MAX; i++) {
-		if (gpiod_line_request_wait_edge_events(l->req, 0) != 1)
+		if (gpiod_line_request_wait_edge_events(req, 0) != 1)
 			return;
-		if (gpiod_line_request_read_edge_events(l->req, g->evbuf,
+		if (gpiod_line_request_read_edge_events(req, g->evbuf,
 							GPIO_GPIOD2_EVENT_BATCH) <= 0)
 			return;
 	}
 }
 
-/*
- * Make the kernel request of @p line what (@p dir, @p edge) asks: released
- * when both are NONE, else an output driving @p value or an input with
- * @p edge detection. A held request is reconfigured in place; on failure
- * it keeps its previous configuration.
- */
-static int
-gpio_gpiod2_apply(struct gpio_gpiod2 *g, uint16_t line, uint8_t dir, uint8_t edge, uint8_t value)
+static void
+gpio_gpiod2_close(struct gpio_gpiod *gg)
 {
+	struct gpio_gpiod2 *g = gpio_gpiod2_of(gg);
+	uint16_t i;
+
+	for (i = 0; i < gg->chip.ngpio; i++)
+		free(g->lines[i].name);
+	if (g->evbuf != NULL)
+		gpiod_edge_event_buffer_free(g->evbuf);
+	gpiod_chip_close(g->gc);
+}
+
+static const char *
+gpio_gpiod2_line_name(struct gpio_gpiod *g, uint16_t line)
+{
+	return gpio_gpiod2_of(g)->lines[line].name;
+}
+
+static bool
+gpio_gpiod2_held(struct gpio_gpiod *g, uint16_t line)
+{
+	return gpio_gpiod2_req(g, line) != NULL;
+}
+
+static void
+gpio_gpiod2_release(struct gpio_gpiod *g, uint16_t line)
+{
+	struct gpio_gpiod2_line *l = &gpio_gpiod2_of(g)->lines[line];
+
+	if (l->req != NULL)
+		gpiod_line_request_release(l->req);
+	l->req = NULL;
+}
+
+/* A held request is reconfigured in place; on failure it keeps its previous configuration. */
+static int
+gpio_gpiod2_request(struct gpio_gpiod *gg, uint16_t line, uint8_t dir, uint8_t edge,
+		    uint8_t value)
+{
+	struct gpio_gpiod2 *g = gpio_gpiod2_of(gg);
 	struct gpio_gpiod2_line *l = &g->lines[line];
 	struct gpiod_line_config *cfg;
-	struct epoll_event ee;
 	bool in_place;
 	int rc = 0;
 
-	if (dir == GPIO_DIRECTION_NONE && edge == GPIO_EDGE_NONE) {
-		gpio_gpiod2_release(g, l);
-		return 0;
-	}
-	if (dir != GPIO_DIRECTION_IN && dir != GPIO_DIRECTION_OUT && dir != GPIO_DIRECTION_NONE)
-		return -EINVAL;
-	if (dir == GPIO_DIRECTION_OUT && edge != GPIO_EDGE_NONE)
-		return -EBUSY;
 	cfg = gpio_gpiod2_config(line, dir, edge, value);
 	if (cfg == NULL)
 		return errno != 0 ? -errno : -ENOMEM;
 	/* A broken request is not reused: its fd is not watched any more. */
-	if (l->broken)
-		gpio_gpiod2_release(g, l);
+	if (gg->lines[line].broken)
+		gpio_gpiod_release(gg, line);
 	in_place = l->req != NULL;
 	errno = 0;
 	if (in_place) {
 		if (gpiod_line_request_reconfigure_lines(l->req, cfg) != 0)
-			rc = gpio_gpiod2_errno();
+			rc = gpio_gpiod_errno();
 	} else {
-		l->req = gpio_gpiod2_request(g, cfg);
+		l->req = gpio_gpiod2_new_request(g, cfg);
 		if (l->req == NULL)
-			rc = gpio_gpiod2_errno();
+			rc = gpio_gpiod_errno();
 	}
 	gpiod_line_config_free(cfg);
 	if (rc != 0)
 		return rc;
 	if (edge == GPIO_EDGE_NONE) {
-		gpio_gpiod2_unwatch(g, l);
-	} else {
-		if (in_place)
-			gpio_gpiod2_drain(g, l);
-		if (!l->watched) {
-			memset(&ee, 0, sizeof(ee));
-			ee.events = EPOLLIN;
-			ee.data.u32 = line;
-			if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, gpiod_line_request_get_fd(l->req),
-				      &ee) != 0) {
-				rc = errno != 0 ? -errno : -EIO;
-				gpio_gpiod2_release(g, l);
-				return rc;
-			}
-			l->watched = true;
-		}
-	}
-	l->dir = dir;
-	l->edge = edge;
-	return 0;
-}
-
-static void
-gpio_gpiod2_destroy(struct gpio_chip *chip)
-{
-	struct gpio_gpiod2 *g = gpio_gpiod2_of(chip);
-	uint16_t i;
-
-	for (i = 0; i < chip->ngpio; i++) {
-		gpio_gpiod2_release(g, &g->lines[i]);
-		free(g->lines[i].name);
-	}
-	if (g->epfd >= 0)
-		close(g->epfd);
-	if (g->evbuf != NULL)
-		gpiod_edge_event_buffer_free(g->evbuf);
-	gpiod_chip_close(g->gc);
-	free(g);
-}
-
-static const char *
-gpio_gpiod2_line_name(struct gpio_chip *chip, uint16_t line)
-{
-	return gpio_gpiod2_of(chip)->lines[line].name;
-}
-
-static int
-gpio_gpiod2_get_direction(struct gpio_chip *chip, uint16_t line)
-{
-	/* Lines the guest did not request are not ours: NONE, whatever the host does. */
-	return gpio_gpiod2_of(chip)->lines[line].dir;
-}
-
-static int
-gpio_gpiod2_set_direction(struct gpio_chip *chip, uint16_t line, uint8_t dir, uint8_t value)
-{
-	struct gpio_gpiod2 *g = gpio_gpiod2_of(chip);
-	struct gpio_gpiod2_line *l = &g->lines[line];
-
-	if (l->edge != GPIO_EDGE_NONE) {
-		/* The event request already senses the line. */
-		if (dir == GPIO_DIRECTION_OUT)
-			return -EBUSY;
-		if (dir != GPIO_DIRECTION_IN && dir != GPIO_DIRECTION_NONE)
-			return -EINVAL;
-		l->dir = dir;
+		gpio_gpiod_unwatch(gg, line);
 		return 0;
 	}
-	/* Same direction again: nothing to reconfigure, an output gets its value. */
-	if (dir == l->dir && dir != GPIO_DIRECTION_NONE && l->req != NULL) {
-		errno = 0;
-		if (dir == GPIO_DIRECTION_OUT &&
-		    gpiod_line_request_set_value(l->req, line, value != 0 ?
-							       GPIOD_LINE_VALUE_ACTIVE :
-							       GPIOD_LINE_VALUE_INACTIVE) != 0)
-			return gpio_gpiod2_errno();
-		return 0;
-	}
-	return gpio_gpiod2_apply(g, line, dir, GPIO_EDGE_NONE, value);
+	if (in_place)
+		gpio_gpiod2_drain(g, l->req);
+	rc = gpio_gpiod_watch(gg, line, gpiod_line_request_get_fd(l->req));
+	if (rc != 0)
+		gpio_gpiod_release(gg, line);
+	return rc;
 }
 
 static int
-gpio_gpiod2_get_value(struct gpio_chip *chip, uint16_t line)
+gpio_gpiod2_get_value(struct gpio_gpiod *g, uint16_t line)
 {
-	struct gpio_gpiod2_line *l = &gpio_gpiod2_of(chip)->lines[line];
 	enum gpiod_line_value v;
 
-	if (l->req == NULL)
-		return -EPERM;
 	errno = 0;
-	v = gpiod_line_request_get_value(l->req, line);
+	v = gpiod_line_request_get_value(gpio_gpiod2_req(g, line), line);
 	if (v == GPIOD_LINE_VALUE_ERROR)
-		return gpio_gpiod2_errno();
+		return gpio_gpiod_errno();
 	return v == GPIOD_LINE_VALUE_ACTIVE ? 1 : 0;
 }
 
 static int
-gpio_gpiod2_set_value(struct gpio_chip *chip, uint16_t line, uint8_t value)
+gpio_gpiod2_set_value(struct gpio_gpiod *g, uint16_t line, uint8_t value)
 {
-	struct gpio_gpiod2_line *l = &gpio_gpiod2_of(chip)->lines[line];
-
-	if (l->dir != GPIO_DIRECTION_OUT || l->req == NULL)
-		return -EPERM;
 	errno = 0;
-	if (gpiod_line_request_set_value(l->req, line, value != 0 ? GPIOD_LINE_VALUE_ACTIVE :
-								    GPIOD_LINE_VALUE_INACTIVE) != 0)
-		return gpio_gpiod2_errno();
+	if (gpiod_line_request_set_value(gpio_gpiod2_req(g, line), line,
+					 gpio_gpiod2_value(value)) != 0)
+		return gpio_gpiod_errno();
 	return 0;
 }
 
 static int
-gpio_gpiod2_set_edge(struct gpio_chip *chip, uint16_t line, enum gpio_edge edge)
+gpio_gpiod2_read(struct gpio_gpiod *gg, uint16_t line, struct gpio_chip_event *ev,
+		 unsigned int max)
 {
-	struct gpio_gpiod2 *g = gpio_gpiod2_of(chip);
-	struct gpio_gpiod2_line *l = &g->lines[line];
+	struct gpio_gpiod2 *g = gpio_gpiod2_of(gg);
+	unsigned int n = 0;
+	int got, k;
 
-	if ((unsigned int)edge > GPIO_EDGE_BOTH)
-		return -EINVAL;
-	if ((uint8_t)edge == l->edge)
-		return 0;
-	if (edge != GPIO_EDGE_NONE && l->dir == GPIO_DIRECTION_OUT)
-		return -EBUSY;
-	/* Edges off: back to what the guest configured without interrupts. */
-	return gpio_gpiod2_apply(g, line, l->dir, (uint8_t)edge, 0);
-}
+	/* epoll saw the fd readable, so this read does not block. */
+	got = gpiod_line_request_read_edge_events(g->lines[line].req, g->evbuf,
+						  max < GPIO_GPIOD2_EVENT_BATCH ? max :
+						  GPIO_GPIOD2_EVENT_BATCH);
+	if (got <= 0)
+		return -EIO;
+	for (k = 0; k < got && n < max; k++) {
+		struct gpiod_edge_event *e = gpiod_edge_event_buffer_get_event(g->evbuf, k);
 
-static int
-gpio_gpiod2_event_fd(struct gpio_chip *chip)
-{
-	return gpio_gpiod2_of(chip)->epfd;
-}
-
-static int
-gpio_gpiod2_read_events(struct gpio_chip *chip, struct gpio_chip_event *ev, unsigned int max)
-{
-	struct gpio_gpiod2 *g = gpio_gpiod2_of(chip);
-	struct epoll_event ee[32];
-	unsigned int n = 0, room;
-	int nr, i, got, k;
-
-	nr = epoll_wait(g->epfd, ee, (int)(max < 32 ? max : 32), 0);
-	if (nr < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (i = 0; i < nr && n < max; i++) {
-		uint32_t line = ee[i].data.u32;
-		struct gpio_gpiod2_line *l;
-
-		if (line >= chip->ngpio || !g->lines[line].watched)
+		if (e == NULL || gpiod_edge_event_get_line_offset(e) != line)
 			continue;
-		l = &g->lines[line];
-		room = max - n < GPIO_GPIOD2_EVENT_BATCH ? max - n : GPIO_GPIOD2_EVENT_BATCH;
-		/* epoll saw the fd readable, so this read does not block. */
-		got = gpiod_line_request_read_edge_events(l->req, g->evbuf, room);
-		if (got <= 0) {
-			/* A broken event fd would keep the worker spinning: stop watching it. */
-			gpio_gpiod2_unwatch(g, l);
-			l->broken = true;
-			continue;
-		}
-		for (k = 0; k < got && n < max; k++) {
-			struct gpiod_edge_event *e = gpiod_edge_event_buffer_get_event(g->evbuf,
-										       k);
-
-			if (e == NULL || gpiod_edge_event_get_line_offset(e) != line)
-				continue;
-			ev[n].line = (uint16_t)line;
-			ev[n].edge = gpiod_edge_event_get_event_type(e) ==
-						     GPIOD_EDGE_EVENT_RISING_EDGE ?
-					     GPIO_EDGE_RISING :
-					     GPIO_EDGE_FALLING;
-			n++;
-		}
+		ev[n].line = line;
+		ev[n].edge = gpiod_edge_event_get_event_type(e) == GPIOD_EDGE_EVENT_RISING_EDGE ?
+				     GPIO_EDGE_RISING :
+				     GPIO_EDGE_FALLING;
+		n++;
 	}
 	return (int)n;
 }
 
-static const struct gpio_chip_ops gpio_gpiod2_ops = {
-	.destroy = gpio_gpiod2_destroy,
+static const struct gpio_gpiod_api gpio_gpiod2_api = {
+	.close = gpio_gpiod2_close,
 	.line_name = gpio_gpiod2_line_name,
-	.get_direction = gpio_gpiod2_get_direction,
-	.set_direction = gpio_gpiod2_set_direction,
+	.held = gpio_gpiod2_held,
+	.request = gpio_gpiod2_request,
+	.release = gpio_gpiod2_release,
 	.get_value = gpio_gpiod2_get_value,
 	.set_value = gpio_gpiod2_set_value,
-	.set_edge = gpio_gpiod2_set_edge,
-	.event_fd = gpio_gpiod2_event_fd,
-	.read_events = gpio_gpiod2_read_events,
+	.read = gpio_gpiod2_read,
 };
-
-bool
-gpio_gpiod_available(void)
-{
-	return true;
-}
 
 /* Copy the name of each line: a line info, and its name, live only until freed. */
 static int
@@ -424,11 +296,11 @@ gpio_gpiod2_names(struct gpio_gpiod2 *g)
 	const char *name;
 	unsigned int i;
 
-	for (i = 0; i < g->chip.ngpio; i++) {
+	for (i = 0; i < g->base.chip.ngpio; i++) {
 		errno = 0;
 		info = gpiod_chip_get_line_info(g->gc, i);
 		if (info == NULL)
-			return gpio_gpiod2_errno();
+			return gpio_gpiod_errno();
 		name = gpiod_line_info_get_name(info);
 		if (name != NULL && name[0] != '\0') {
 			g->lines[i].name = strdup(name);
@@ -456,46 +328,36 @@ gpio_gpiod_open(unsigned int num, struct gpio_chip **out)
 	errno = 0;
 	gc = gpiod_chip_open(path);
 	if (gc == NULL)
-		return gpio_gpiod2_errno();
+		return gpio_gpiod_errno();
 	errno = 0;
 	info = gpiod_chip_get_info(gc);
 	if (info == NULL) {
-		rc = gpio_gpiod2_errno();
+		rc = gpio_gpiod_errno();
 		gpiod_chip_close(gc);
 		return rc;
 	}
 	n = gpiod_chip_info_get_num_lines(info);
 	gpiod_chip_info_free(info);
-	if (n == 0 || n > UINT16_MAX) {
-		gpiod_chip_close(gc);
-		return -ERANGE;
-	}
-	g = calloc(1, sizeof(*g) + n * sizeof(g->lines[0]));
+	g = gpio_gpiod2_of(gpio_gpiod_new(sizeof(*g), sizeof(g->lines[0]),
+					  n > UINT16_MAX ? 0 : (unsigned int)n, &gpio_gpiod2_api,
+					  &rc));
 	if (g == NULL) {
 		gpiod_chip_close(gc);
-		return -ENOMEM;
-	}
-	g->chip.ops = &gpio_gpiod2_ops;
-	g->chip.ngpio = (uint16_t)n;
-	g->gc = gc;
-	g->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (g->epfd < 0) {
-		rc = -errno;
-		gpio_gpiod2_destroy(&g->chip);
 		return rc;
 	}
+	g->gc = gc;
 	errno = 0;
 	g->evbuf = gpiod_edge_event_buffer_new(GPIO_GPIOD2_EVENT_BATCH);
 	if (g->evbuf == NULL) {
 		rc = errno != 0 ? -errno : -ENOMEM;
-		gpio_gpiod2_destroy(&g->chip);
+		gpio_chip_destroy(&g->base.chip);
 		return rc;
 	}
 	rc = gpio_gpiod2_names(g);
 	if (rc != 0) {
-		gpio_gpiod2_destroy(&g->chip);
+		gpio_chip_destroy(&g->base.chip);
 		return rc;
 	}
-	*out = &g->chip;
+	*out = &g->base.chip;
 	return 0;
 }
