@@ -448,7 +448,8 @@ gpiod_request_config_free(struct gpiod_request_config *config)
 void
 gpiod_request_config_set_consumer(struct gpiod_request_config *config, const char *consumer)
 {
-	snprintf(config->consumer, sizeof(config->consumer), "%s", consumer != NULL ? consumer : "");
+	snprintf(config->consumer, sizeof(config->consumer), "%s",
+		 consumer != NULL ? consumer : "");
 }
 
 /* ---- requests ---- */
