@@ -60,15 +60,6 @@ struct irq {
 	struct vhd_perf_hist *path;
 };
 
-static int
-fe_fail(struct vhd_fe *fe, const char *what, int rc)
-{
-	const char *why = fe != NULL ? vhd_fe_error(fe) : "";
-
-	fprintf(stderr, "vhd-perf: %s: %s%s%s\n", what, strerror(-rc), why[0] ? ": " : "", why);
-	return -1;
-}
-
 /* Connect to the control socket, retrying while the backend starts. */
 static int
 ctl_connect(const char *path, uint32_t timeout_ms)
@@ -181,7 +172,7 @@ set_irq_type(struct irq *q)
 	if (rc >= 0)
 		rc = vhd_fe_wait_used(q->fe, GPIO_REQUESTQ, STALL_MS);
 	if (rc <= 0)
-		return fe_fail(q->fe, "SET_IRQ_TYPE", rc == 0 ? -ETIMEDOUT : rc);
+		return vhd_perf_fe_fail(q->fe, "SET_IRQ_TYPE", rc == 0 ? -ETIMEDOUT : rc);
 	vhd_fe_ring_get_used(r, &id, &len, NULL);
 	if (len != 2 || q->m->rsp[0] != GPIO_STATUS_OK) {
 		fprintf(stderr, "vhd-perf: SET_IRQ_TYPE edge-both of line %u failed (status %u)\n",
@@ -210,34 +201,6 @@ gap(struct irq *q)
 		vhd_perf_spin();
 }
 
-/* Wait for the eventq used buffer. @return 1 when there, 0 on a stall, -1 on error. */
-static int
-wait_event(struct irq *q, struct vhd_perf_result *out)
-{
-	uint64_t start = vhd_perf_now_ns(), spins = 0;
-	int rc;
-
-	for (;;) {
-		if (vhd_fe_ring_used_pending(q->evq) > 0)
-			return 1;
-		if (q->cfg->style == VHD_PERF_NOTIFY) {
-			if (vhd_fe_ring_want_calls(q->evq, true))
-				return 1;
-			out->waits++;
-			rc = vhd_fe_wait_call(q->fe, GPIO_EVENTQ, STALL_MS);
-			if (rc < 0)
-				return fe_fail(q->fe, "waiting for a call", rc);
-			if (rc == 0 && vhd_fe_ring_used_pending(q->evq) == 0)
-				return 0;
-		} else {
-			vhd_perf_spin();
-			if ((++spins & 0xffff) == 0 &&
-			    vhd_perf_now_ns() - start > STALL_MS * 1000000ULL)
-				return 0;
-		}
-	}
-}
-
 /*
  * One edge to @p level: post the eventq buffer, gap, time from the write of
  * "set" to the used buffer. @p lat gets the latency, 0 for an error completion.
@@ -259,7 +222,7 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 	if (rc >= 0)
 		rc = vhd_fe_publish(q->fe, GPIO_EVENTQ, true);
 	if (rc < 0)
-		return fe_fail(q->fe, "posting the eventq buffer", rc);
+		return vhd_perf_fe_fail(q->fe, "posting the eventq buffer", rc);
 	out->kicks += (uint64_t)rc;
 	snprintf(cmd, sizeof(cmd), "set %u %u\n", q->icfg->line, level);
 	gap(q);
@@ -273,7 +236,8 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 	t0 = vhd_perf_now_ns();
 	if (ctl_send(q->ctl, cmd) != 0)
 		return -1;
-	rc = wait_event(q, out);
+	rc = vhd_perf_wait_used(q->fe, GPIO_EVENTQ, q->evq, q->cfg->style,
+				STALL_MS * 1000000ULL, out);
 	t1 = vhd_perf_now_ns();
 	if (rc <= 0) {
 		if (rc == 0)
@@ -366,13 +330,13 @@ setup(struct irq *q)
 
 	q->fe = vhd_fe_create(&fo);
 	if (q->fe == NULL)
-		return fe_fail(NULL, "creating the frontend", -errno);
+		return vhd_perf_fe_fail(NULL, "creating the frontend", -errno);
 	err = vhd_fe_connect(q->fe, q->cfg->socket, (int)q->cfg->connect_ms);
 	if (err != 0)
-		return fe_fail(q->fe, q->cfg->socket, err);
+		return vhd_perf_fe_fail(q->fe, q->cfg->socket, err);
 	err = vhd_fe_negotiate(q->fe, want, VHD_FE_PROTO_DEFAULT);
 	if (err != 0)
-		return fe_fail(q->fe, "negotiation", err);
+		return vhd_perf_fe_fail(q->fe, "negotiation", err);
 	if ((vhd_fe_features(q->fe) & VHD_BIT(GPIO_F_IRQ)) == 0) {
 		fprintf(stderr, "vhd-perf: the backend does not offer VIRTIO_GPIO_F_IRQ\n");
 		return -1;
@@ -382,7 +346,7 @@ setup(struct irq *q)
 		if (err == 0)
 			err = vhd_fe_queue_start(q->fe, i);
 		if (err != 0)
-			return fe_fail(q->fe, "queue set-up", err);
+			return vhd_perf_fe_fail(q->fe, "queue set-up", err);
 	}
 	q->evq = vhd_fe_queue_ring(q->fe, GPIO_EVENTQ);
 	q->m = vhd_fe_mem_alloc(vhd_fe_mem(q->fe), sizeof(*q->m), 64, NULL);

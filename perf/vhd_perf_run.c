@@ -34,8 +34,8 @@ struct loop {
 	bool be_ok;         /* the backend's /proc entry could be read */
 };
 
-static int
-fe_fail(struct vhd_fe *fe, const char *what, int rc)
+int
+vhd_perf_fe_fail(struct vhd_fe *fe, const char *what, int rc)
 {
 	const char *why = fe != NULL ? vhd_fe_error(fe) : "";
 
@@ -54,7 +54,7 @@ add(struct loop *l, uint32_t s, uint64_t seq)
 	l->cfg->gen->prepare(&l->cfg->gen_cfg, l->slot[s], seq, bufs, &n_rd, &n_wr);
 	rc = vhd_fe_ring_add(l->ring, bufs, n_rd, n_wr, false, (void *)(uintptr_t)s);
 	if (rc < 0)
-		return fe_fail(NULL, "adding a chain", rc);
+		return vhd_perf_fe_fail(NULL, "adding a chain", rc);
 	l->batch[l->n_batch++] = s;
 	l->posted++;
 	return 0;
@@ -76,38 +76,34 @@ flush(struct loop *l, struct vhd_perf_result *out)
 	l->n_batch = 0;
 	rc = vhd_fe_publish(l->fe, l->q, true);
 	if (rc < 0)
-		return fe_fail(l->fe, "publish", rc);
+		return vhd_perf_fe_fail(l->fe, "publish", rc);
 	out->kicks += (uint64_t)rc;
 	return 0;
 }
 
-/*
- * Wait for at least one used entry. Polling spins on the ring (calls stay
- * off); notified asks for a call and sleeps on the call eventfd.
- * @return 1 when entries are pending, 0 on a stall, -1 on error.
- */
-static int
-wait_used(struct loop *l, struct vhd_perf_result *out)
+int
+vhd_perf_wait_used(struct vhd_fe *fe, uint16_t q, struct vhd_fe_ring *ring,
+		   enum vhd_perf_style style, uint64_t stall_ns, struct vhd_perf_result *out)
 {
 	uint64_t start = vhd_perf_now_ns(), spins = 0;
 	int rc;
 
 	for (;;) {
-		if (vhd_fe_ring_used_pending(l->ring) > 0)
+		if (vhd_fe_ring_used_pending(ring) > 0)
 			return 1;
-		if (l->cfg->style == VHD_PERF_NOTIFY) {
-			if (vhd_fe_ring_want_calls(l->ring, true))
+		if (style == VHD_PERF_NOTIFY) {
+			if (vhd_fe_ring_want_calls(ring, true))
 				return 1;
 			out->waits++;
-			rc = vhd_fe_wait_call(l->fe, l->q, (int)(STALL_NS / 1000000));
+			rc = vhd_fe_wait_call(fe, q, (int)(stall_ns / 1000000));
 			if (rc < 0)
-				return fe_fail(l->fe, "waiting for a call", rc);
-			if (rc == 0 && vhd_fe_ring_used_pending(l->ring) == 0)
+				return vhd_perf_fe_fail(fe, "waiting for a call", rc);
+			if (rc == 0 && vhd_fe_ring_used_pending(ring) == 0)
 				return 0;
 		} else {
 			vhd_perf_spin();
 			/* Reading the clock each turn would slow the spin down. */
-			if ((++spins & 0xffff) == 0 && vhd_perf_now_ns() - start > STALL_NS)
+			if ((++spins & 0xffff) == 0 && vhd_perf_now_ns() - start > stall_ns)
 				return 0;
 		}
 	}
@@ -130,7 +126,7 @@ setup_request(struct loop *l)
 	if (rc >= 0)
 		rc = vhd_fe_wait_used(l->fe, l->q, (int)(STALL_NS / 1000000));
 	if (rc <= 0)
-		return fe_fail(l->fe, "set-up request", rc == 0 ? -ETIMEDOUT : rc);
+		return vhd_perf_fe_fail(l->fe, "set-up request", rc == 0 ? -ETIMEDOUT : rc);
 	vhd_fe_ring_get_used(l->ring, &id, &len, NULL);
 	if (gen->complete(&l->cfg->gen_cfg, l->slot[0], len) < 0) {
 		fprintf(stderr, "vhd-perf: %s set-up request failed (used length %u)\n",
@@ -176,7 +172,7 @@ closed_loop(struct loop *l, struct vhd_perf_result *out)
 	if (flush(l, out) != 0)
 		return -1;
 	while (l->completed < l->posted) {
-		rc = wait_used(l, out);
+		rc = vhd_perf_wait_used(l->fe, l->q, l->ring, l->cfg->style, STALL_NS, out);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
@@ -295,12 +291,12 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 		      (4u << 20);
 	l.fe = vhd_fe_create(&fo);
 	if (l.fe == NULL) {
-		fe_fail(NULL, "creating the frontend", -errno);
+		vhd_perf_fe_fail(NULL, "creating the frontend", -errno);
 		goto out;
 	}
 	err = vhd_fe_connect(l.fe, cfg->socket, (int)cfg->connect_ms);
 	if (err != 0) {
-		fe_fail(l.fe, cfg->socket, err);
+		vhd_perf_fe_fail(l.fe, cfg->socket, err);
 		goto out;
 	}
 	/*
@@ -310,7 +306,7 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	want = VHD_BIT(VHD_F_VERSION_1) | VHD_BIT(VHD_F_RING_EVENT_IDX) | gen->features;
 	err = vhd_fe_negotiate(l.fe, want, VHD_FE_PROTO_DEFAULT);
 	if (err != 0) {
-		fe_fail(l.fe, "negotiation", err);
+		vhd_perf_fe_fail(l.fe, "negotiation", err);
 		goto out;
 	}
 	/* rte_vhost only starts a device once every ring it knows of is live. */
@@ -319,7 +315,7 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 		if (err == 0)
 			err = vhd_fe_queue_start(l.fe, q);
 		if (err != 0) {
-			fe_fail(l.fe, "queue set-up", err);
+			vhd_perf_fe_fail(l.fe, "queue set-up", err);
 			goto out;
 		}
 	}

@@ -45,4 +45,19 @@ struct vhd_perf_run_cfg {
  */
 int vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out);
 
+struct vhd_fe;
+struct vhd_fe_ring;
+
+/** Print "vhd-perf: WHAT: reason" for frontend error @p rc; returns -1. */
+int vhd_perf_fe_fail(struct vhd_fe *fe, const char *what, int rc);
+
+/**
+ * Wait for at least one used entry on @p ring (queue @p q of @p fe).
+ * Polling spins on the ring (calls stay off); notified asks for a call and
+ * sleeps on the call eventfd. Counts sleeps in out->waits.
+ * @return 1 when entries are pending, 0 after @p stall_ns without any, -1 on error.
+ */
+int vhd_perf_wait_used(struct vhd_fe *fe, uint16_t q, struct vhd_fe_ring *ring,
+		       enum vhd_perf_style style, uint64_t stall_ns, struct vhd_perf_result *out);
+
 #endif /* VHD_PERF_RUN_H */
