@@ -254,6 +254,21 @@ halt_all(struct vhd_dev *dev, enum vhd_q_state to)
 		queue_halt(dev, i, to);
 }
 
+/* Stop every queue for real; with @p forget, also drop the connection. */
+static void
+stop_all(struct vhd_dev *dev, bool forget)
+{
+	pthread_mutex_lock(&dev->ctl);
+	vhd_dev_pause(dev);
+	halt_all(dev, VHD_Q_STOPPED);
+	if (forget) {
+		dev->vid = -1;
+		memset(&dev->mem, 0, sizeof(dev->mem));
+	}
+	vhd_dev_resume(dev);
+	pthread_mutex_unlock(&dev->ctl);
+}
+
 static int
 on_vring_state(int vid, uint16_t qi, int enable)
 {
@@ -413,13 +428,7 @@ on_destroy_connection(int vid)
 
 	if (dev == NULL || dev->vid != vid)
 		return;
-	pthread_mutex_lock(&dev->ctl);
-	vhd_dev_pause(dev);
-	halt_all(dev, VHD_Q_STOPPED);
-	dev->vid = -1;
-	memset(&dev->mem, 0, sizeof(dev->mem));
-	vhd_dev_resume(dev);
-	pthread_mutex_unlock(&dev->ctl);
+	stop_all(dev, true);
 	DLOG(dev, INFO, "frontend disconnected");
 }
 
@@ -438,11 +447,7 @@ on_destroy_device(int vid)
 	/* rte_vhost is about to reset rings (RESET_OWNER, mem table change). */
 	if (dev == NULL || dev->vid != vid)
 		return;
-	pthread_mutex_lock(&dev->ctl);
-	vhd_dev_pause(dev);
-	halt_all(dev, VHD_Q_STOPPED);
-	vhd_dev_resume(dev);
-	pthread_mutex_unlock(&dev->ctl);
+	stop_all(dev, false);
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
