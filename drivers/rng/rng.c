@@ -120,7 +120,9 @@ rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	want = req->wr_len < RNG_MAX_FILL ? req->wr_len : RNG_MAX_FILL;
 	grant = rng_limiter_take(&dev->lim, dev->now_ns(), want);
 	if (grant == 0) {
-		dev->stats.throttled++;
+		/* Once per wait: a polling worker asks again every turn. */
+		if (!dev->waiting)
+			dev->stats.throttled++;
 		dev->waiting = true;
 		return VHD_REQ_RETRY;
 	}

@@ -90,7 +90,19 @@ stop_clean rngc
 echo "== 2. rate limit 1 KiB/s"
 vhd_backend_start rng1 rng -m 1024 -p 1000
 expect_ok "guest checks (ratelimit)" guest rng1 ratelimit
-echo "telemetry stats: $(vhd_telemetry rng1 /vhost_device/stats,0)"
+stats=$(vhd_telemetry rng1 /vhost_device/stats,0)
+echo "telemetry stats: $stats"
+# The driver's own counters: the limit was hit, and it gave what the queue says.
+drv=$(echo "$stats" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["/vhost_device/stats"]
+print(d["rng"]["throttled"], d["rng"]["bytes"], d["bytes_wr"])')
+read -r throttled dbytes qbytes <<<"$drv"
+if [ "$throttled" -gt 0 ] && [ "$dbytes" -eq "$qbytes" ]; then
+	pass "driver counters: throttled $throttled times, $dbytes bytes = queue's bytes_wr"
+else
+	fail "driver counters: throttled $throttled, bytes $dbytes, queue bytes_wr $qbytes"
+fi
 stop_clean rng1
 
 echo "== 2b. rate limit shared by two sockets: -c 2 -m 2048 -p 1000"

@@ -246,6 +246,7 @@ rate_limit_holds_then_resumes(void **state)
 	assert_int_equal(rng_ops.next_wake(&c->dev), 60000000);
 	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
 	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(c->dev.stats.throttled, 1); /* the same wait, asked again */
 	fake_now = 100000000;
 	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
 	assert_int_equal(used_len(c), 64);
