@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "vhd_vq.h"
 
@@ -50,6 +51,51 @@ struct vhd_host;
 /** Callback for a file descriptor a driver watches. */
 typedef void (*vhd_fd_cb)(void *arg, int fd, uint32_t events);
 
+/**
+ * A timer. The driver owns the storage and sets @c cb and @c arg; the host
+ * owns the other fields. Zero-initialise it before first use.
+ */
+struct vhd_timer {
+	/** Runs on the device's worker thread, same guarantees as handle(). */
+	void (*cb)(void *arg);
+	void *arg;
+	uint64_t deadline_ns; /**< host-private: CLOCK_MONOTONIC deadline when armed */
+	int32_t slot;         /**< host-private: 0 when not armed */
+};
+
+/** Operations of struct vhd_io. */
+enum vhd_io_op {
+	VHD_IO_READV,     /**< preadv(fd, iov, iovcnt, offset) */
+	VHD_IO_WRITEV,    /**< pwritev(fd, iov, iovcnt, offset) */
+	VHD_IO_FSYNC,     /**< fsync(fd) */
+	VHD_IO_FDATASYNC, /**< fdatasync(fd) */
+	VHD_IO_FALLOCATE, /**< fallocate(fd, mode, offset, len) (punch holes for UNMAP) */
+	VHD_IO_POLL,      /**< one-shot poll of fd for poll_events; res is the revents */
+};
+
+/**
+ * One asynchronous I/O (io_uring on the device's worker). The driver owns
+ * the storage, the iovec array and the buffers until @c cb has run.
+ */
+struct vhd_io {
+	enum vhd_io_op op;
+	int fd;
+	const struct iovec *iov; /**< READV/WRITEV */
+	unsigned int iovcnt;
+	uint64_t offset;         /**< READV/WRITEV/FALLOCATE */
+	uint64_t len;            /**< FALLOCATE */
+	int mode;                /**< FALLOCATE */
+	uint32_t poll_events;    /**< POLL: EPOLLIN... */
+	/** Runs once on the device's worker: @p res is bytes, 0 or a negative errno. */
+	void (*cb)(void *arg, int res);
+	void *arg;
+};
+
+/** Blocking work run off the worker by vhd_host.offload(); returns a result for done(). */
+typedef int (*vhd_work_fn)(void *arg);
+/** Completion of offloaded work, on the device's worker. */
+typedef void (*vhd_done_fn)(void *arg, int res);
+
 /** Services the host gives to a driver. */
 struct vhd_host {
 	/**
@@ -62,6 +108,46 @@ struct vhd_host {
 	void (*unwatch_fd)(struct vhd_host *host, int fd);
 	/** Ask for handle()/poll() to run again soon (from an fd callback). */
 	void (*wake)(struct vhd_host *host);
+	/**
+	 * CLOCK_MONOTONIC now, in nanoseconds: the clock timer deadlines use
+	 * (a unit-test host may run a clock of its own).
+	 */
+	uint64_t (*now_ns)(struct vhd_host *host);
+	/**
+	 * Arm @p t to run t->cb on the device's worker once the clock reaches
+	 * @p deadline_ns (absolute; a deadline in the past runs at the next
+	 * turn of the worker). Re-arming an armed timer moves it.
+	 * @return 0 or a negative errno.
+	 */
+	int (*timer_arm)(struct vhd_host *host, struct vhd_timer *t, uint64_t deadline_ns);
+	/** Disarm @p t (no-op when not armed); its cb does not run afterwards. */
+	void (*timer_cancel)(struct vhd_host *host, struct vhd_timer *t);
+	/**
+	 * Submit asynchronous I/O. In interrupt mode a completion wakes the
+	 * worker like a kick does.
+	 * @return 0 (io->cb runs exactly once, later, on the worker),
+	 * -EAGAIN when the device's in-flight limit is reached (leave the
+	 * request on the ring: VHD_REQ_RETRY), another negative errno when
+	 * it cannot be submitted (io->cb does not run).
+	 */
+	int (*io_submit)(struct vhd_host *host, struct vhd_io *io);
+	/**
+	 * Run @p work(@p arg) on a helper thread owned by the host (it may
+	 * block: an ioctl with no async form), then @p done(@p arg, result)
+	 * on the device's worker. One device's calls run one at a time, in
+	 * submission order. @p work may touch only what @p arg points at
+	 * (no rings, no driver state the worker uses).
+	 * @return 0, -EAGAIN when the device's limit of outstanding calls is
+	 * reached, or another negative errno (done() does not run).
+	 */
+	int (*offload)(struct vhd_host *host, vhd_work_fn work, vhd_done_fn done, void *arg);
+	/**
+	 * Tell the frontend the config space changed
+	 * (VHOST_USER_BACKEND_CONFIG_CHANGE_MSG on the backend channel).
+	 * @return 0, -ENOTCONN without a frontend, -ENOTSUP when the frontend
+	 * did not set up a backend channel.
+	 */
+	int (*config_changed)(struct vhd_host *host);
 	/** Opaque to drivers. */
 	void *ctx;
 };

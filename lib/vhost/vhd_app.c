@@ -118,3 +118,62 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 	}
 	return check_socket_dir(out->socket_path);
 }
+
+int
+vhd_app_main(int argc, char **argv, const struct vhd_app *app)
+{
+	static void *privs[VHD_APP_MAX_SOCKETS];
+	void *ctx = app->desc.ctx;
+	struct vhd_app_opts o;
+	int rc, n, i, made = 0;
+
+	rc = vhd_app_parse(argc, argv, &app->desc, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 1;
+	n = app->prepare != NULL ? app->prepare(ctx, &o) : (int)o.socket_count;
+	if (n < 0 || n > VHD_APP_MAX_SOCKETS) {
+		if (n > VHD_APP_MAX_SOCKETS)
+			fprintf(stderr, "error: at most %d devices per process\n",
+				VHD_APP_MAX_SOCKETS);
+		goto fail;
+	}
+	for (made = 0; made < n; made++) {
+		const struct vhd_device_ops *ops = NULL;
+		char path[PATH_MAX];
+		struct vhd_common_opts co = o.common;
+
+		if (vhd_socket_name(path, sizeof(path), o.socket_path, (unsigned int)made) != 0) {
+			fprintf(stderr, "error: socket path too long: %s\n", o.socket_path);
+			goto fail;
+		}
+		privs[made] = NULL;
+		if (app->create(ctx, (unsigned int)made, &o, path, sizeof(path), &ops,
+				&privs[made]) != 0)
+			goto fail;
+		if (co.n_lcores != 0) {
+			co.lcores[0] = o.common.lcores[made % o.common.n_lcores];
+			co.n_lcores = 1;
+		}
+		if (vhd_dev_create(path, ops, privs[made], &co) == NULL) {
+			made++; /* its state exists: destroy it below */
+			goto fail;
+		}
+	}
+	rc = vhd_run();
+	/* Workers are joined: driver state can go. */
+	for (i = 0; i < made; i++)
+		if (app->destroy != NULL)
+			app->destroy(ctx, (unsigned int)i, privs[i]);
+	if (app->cleanup != NULL)
+		app->cleanup(ctx);
+	return rc;
+fail:
+	/* Sockets of the devices created so far go first, then their state. */
+	vhd_abort();
+	for (i = 0; i < made; i++)
+		if (app->destroy != NULL && privs[i] != NULL)
+			app->destroy(ctx, (unsigned int)i, privs[i]);
+	if (app->cleanup != NULL)
+		app->cleanup(ctx);
+	return 1;
+}

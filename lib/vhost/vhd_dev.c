@@ -507,6 +507,59 @@ host_wake(struct vhd_host *host)
 	vhd_worker_wake(dev->worker);
 }
 
+static uint64_t
+host_now_ns(struct vhd_host *host)
+{
+	struct timespec ts;
+
+	(void)host;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Not there yet (worker services issue): the API is fixed, drivers handle
+ * the errors. */
+static int
+host_timer_arm(struct vhd_host *host, struct vhd_timer *t, uint64_t deadline_ns)
+{
+	(void)host;
+	(void)t;
+	(void)deadline_ns;
+	return -ENOSYS;
+}
+
+static void
+host_timer_cancel(struct vhd_host *host, struct vhd_timer *t)
+{
+	(void)host;
+	(void)t;
+}
+
+static int
+host_io_submit(struct vhd_host *host, struct vhd_io *io)
+{
+	(void)host;
+	(void)io;
+	return -ENOSYS;
+}
+
+static int
+host_offload(struct vhd_host *host, vhd_work_fn work, vhd_done_fn done, void *arg)
+{
+	(void)host;
+	(void)work;
+	(void)done;
+	(void)arg;
+	return -ENOSYS;
+}
+
+static int
+host_config_changed(struct vhd_host *host)
+{
+	(void)host;
+	return -ENOTSUP;
+}
+
 static int
 offer(struct vhd_dev *dev)
 {
@@ -577,6 +630,12 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->host.watch_fd = host_watch_fd;
 	dev->host.unwatch_fd = host_unwatch_fd;
 	dev->host.wake = host_wake;
+	dev->host.now_ns = host_now_ns;
+	dev->host.timer_arm = host_timer_arm;
+	dev->host.timer_cancel = host_timer_cancel;
+	dev->host.io_submit = host_io_submit;
+	dev->host.offload = host_offload;
+	dev->host.config_changed = host_config_changed;
 	dev->host.ctx = dev;
 	if (ops->attach != NULL)
 		ops->attach(priv, &dev->host);

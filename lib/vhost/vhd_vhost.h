@@ -138,6 +138,43 @@ struct vhd_app_desc {
 int vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc,
 		  struct vhd_app_opts *out);
 
+/**
+ * A device app as a table: its options, its help text and how to create the
+ * device of socket i. vhd_app_main() does the rest: EAL, the common options,
+ * socket naming, creating every device, serving, cleanup on every exit path.
+ */
+struct vhd_app {
+	const char *name;               /**< device name: "gpio" */
+	struct vhd_app_desc desc;       /**< options and help; desc.ctx is passed to every hook */
+	/**
+	 * After parsing: check option combinations, open what the devices
+	 * share. @return how many devices to create (normally
+	 * o->socket_count), or -1 after printing one error line. Optional:
+	 * without it o->socket_count devices are created.
+	 */
+	int (*prepare)(void *ctx, const struct vhd_app_opts *o);
+	/**
+	 * Create the driver state of device @p idx. @p path holds socket
+	 * PATH<idx> on entry; an app with its own socket naming may rewrite
+	 * it (up to @p path_len bytes). Set @p ops and @p priv.
+	 * @return 0, or -1 after printing one error line.
+	 */
+	int (*create)(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path,
+		      size_t path_len, const struct vhd_device_ops **ops, void **priv);
+	/** Free device @p idx's state: after the workers stopped, or on an error exit. Optional. */
+	void (*destroy)(void *ctx, unsigned int idx, void *priv);
+	/** Release what prepare() opened, last. Optional. */
+	void (*cleanup)(void *ctx);
+};
+
+/**
+ * The whole life of a device app; main() is `return vhd_app_main(argc,
+ * argv, &app);`.
+ * @return the process exit status: 0 after help or a clean stop, 1 on an
+ * error (one error line printed, sockets and devices undone).
+ */
+int vhd_app_main(int argc, char **argv, const struct vhd_app *app);
+
 struct vhd_dev;
 
 /**
