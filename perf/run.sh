@@ -7,7 +7,7 @@
 #
 #   perf/run.sh [-b BUILD_DIR] [-o OUT_DIR] [-t SECONDS] [--idle SECONDS]
 #               [--backend-cpu N] [--tool-cpu N] [--hugepages N] [--no-build]
-#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c] [--install-gnuplot]
+#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c|spi] [--install-gnuplot]
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,7 +55,8 @@ case $dev in
 rng) dev_opts=(); gen=(-d rng) ;;
 gpio) dev_opts=(-l s8); gen=(-d gpio --op get --target 1) ;;
 i2c) dev_opts=(-l sim0:0x20 --sim-client 0x20=regs); gen=(-d i2c --target 0x20) ;;
-*) echo "run.sh: --device must be rng, gpio or i2c" >&2; exit 1 ;;
+spi) dev_opts=(-l sim:loopback); gen=(-d spi --target 0) ;;
+*) echo "run.sh: --device must be rng, gpio, i2c or spi" >&2; exit 1 ;;
 esac
 log() { echo "== $*" >&2; }
 
@@ -195,6 +196,13 @@ else
 	runs=(
 		"lat-poll|-q 1 -S poll --idle $idle|"
 		"lat-notify|-q 1 -S notify|"
+	)
+fi
+# spi: 1-byte (above) and 4 KiB full-duplex transfers on sim:loopback.
+if [ "$dev" = spi ]; then
+	runs+=(
+		"lat4k-poll|-b 4096 -q 1 -S poll|"
+		"lat4k-notify|-b 4096 -q 1 -S notify|"
 	)
 fi
 # gpio: interrupt latency, edge on the simulated chip's line 2 (driven through
