@@ -637,6 +637,51 @@ test_stats(void **state)
 	fx_free(x);
 }
 
+/* Random heads and layouts: every chain answered, the result the check table predicts. */
+static void
+test_fuzz(void **state)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	unsigned int round, i;
+
+	(void)state;
+	for (round = 0; round < 40; round++) {
+		struct fx *x = fx_new(false);
+		struct rq r[8];
+		enum spi_check want[8];
+
+		for (i = 0; i < 8; i++) {
+			struct spi_xfer_head h;
+			uint32_t tx, rx;
+			uint8_t *hb = (uint8_t *)&h;
+			unsigned int k;
+
+			head_default(&h, 0, 1);
+			for (k = 0; k < 3; k++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				/* flip a few random bytes of an otherwise valid head */
+				if ((seed >> 60) & 1)
+					hb[(seed >> 32) % sizeof(h)] = (uint8_t)(seed >> 40);
+			}
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			tx = (uint32_t)(seed >> 33) % 9;
+			rx = (uint32_t)(seed >> 45) % 9;
+			want[i] = spi_dev_check(&x->dev.cfg, &h, tx, rx);
+			post_h(x, &r[i], &h, tx, rx, (seed >> 20) & 1, true);
+		}
+		assert_int_equal(serve(x, r, 8), 8);
+		for (i = 0; i < 8; i++) {
+			uint8_t st = want[i] == SPI_CHECK_OK ? VIRTIO_SPI_TRANS_OK : VIRTIO_SPI_PARAM_ERR;
+
+			assert_true(r[i].done);
+			if (*r[i].st != st)
+				fail_msg("round %u request %u: result %u, check %s", round, i, *r[i].st,
+					 spi_check_name(want[i]));
+		}
+		fx_free(x);
+	}
+}
+
 int
 main(void)
 {
@@ -652,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_offload_queue_stop),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_fuzz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
