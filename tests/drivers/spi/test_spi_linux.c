@@ -20,6 +20,7 @@
 
 #include "spi_linux.h"
 #include "spi_proto.h"
+#include "spi_test_xf.h"
 
 /* One spidev node; each open() gets its own fd, flock is per fd as for real. */
 static struct {
@@ -170,19 +171,11 @@ static const struct spi_linux_sys fk_sys = {
 	.sleep_ms = fk_sleep,
 };
 
+/* one transfer, mode 0 */
 static int
 xf(struct spi_target *t, const uint8_t *tx, uint8_t *rx, uint32_t len, bool release)
 {
-	struct spi_xfer x;
-
-	memset(&x, 0, sizeof(x));
-	x.tx = tx;
-	x.rx = rx;
-	x.len = len;
-	x.bpw = 8;
-	x.tx_nbits = x.rx_nbits = 1;
-	x.cs_release = release;
-	return t->ops->xfer(t, &x);
+	return spi_test_xf(t, tx, rx, len, release, 0);
 }
 
 static void

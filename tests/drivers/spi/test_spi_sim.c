@@ -20,6 +20,7 @@
 
 #include "spi_proto.h"
 #include "spi_sim.h"
+#include "spi_test_xf.h"
 
 static uint64_t fake_ns;
 
@@ -30,23 +31,7 @@ fake_now(void *arg)
 	return fake_ns;
 }
 
-/* One transfer; @p release deasserts the chip select after it. */
-static int
-xf(struct spi_target *t, const uint8_t *tx, uint8_t *rx, uint32_t len, bool release,
-   uint32_t mode)
-{
-	struct spi_xfer x;
-
-	memset(&x, 0, sizeof(x));
-	x.tx = tx;
-	x.rx = rx;
-	x.len = len;
-	x.bpw = 8;
-	x.tx_nbits = x.rx_nbits = 1;
-	x.mode = mode;
-	x.cs_release = release;
-	return t->ops->xfer(t, &x);
-}
+#define xf spi_test_xf
 
 /* One frame: command bytes, then @p rlen bytes read; returns them in @p rx. */
 static void
