@@ -103,30 +103,17 @@ rq_post(struct vhd_fe *fe, struct rq *r, const struct head *h, const void *tx, u
 static void
 rq_wait(struct vhd_fe *fe, struct rq *rs, unsigned int n, bool poll)
 {
-	struct vhd_fe_ring *r = vhd_fe_queue_ring(fe, 0);
-	unsigned int left = 0, i;
-	uint16_t id;
-	uint32_t len;
+	struct vhd_it_wait w[32];
+	unsigned int i;
 
+	assert_true(n <= 32);
 	for (i = 0; i < n; i++)
-		left += rs[i].done ? 0 : 1;
-	while (left > 0) {
-		int got = poll ? vhd_fe_poll_used(fe, 0, WAIT_MS) :
-				 vhd_fe_wait_used(fe, 0, WAIT_MS);
-
-		if (got <= 0)
-			fail_msg("%u requests not completed within %d ms (frontend: '%s')", left,
-				 WAIT_MS, vhd_fe_error(fe));
-		while (vhd_fe_ring_get_used(r, &id, &len, NULL) == 1) {
-			for (i = 0; i < n; i++)
-				if (!rs[i].done && rs[i].head == id)
-					break;
-			if (i == n)
-				fail_msg("used entry %u is none of ours", id);
-			rs[i].done = true;
-			rs[i].used = len;
-			left--;
-		}
+		w[i] = (struct vhd_it_wait){.head = rs[i].head, .done = rs[i].done};
+	vhd_it_wait_used(fe, 0, w, n, poll, WAIT_MS);
+	for (i = 0; i < n; i++) {
+		if (!rs[i].done)
+			rs[i].used = w[i].used;
+		rs[i].done = true;
 	}
 }
 
