@@ -277,9 +277,13 @@ xfer_done(void *arg, int res)
 		d->host->wake(d->host);
 }
 
-/* End the frame left open on the held chip select, if any. */
+/* End the frame left open on the held chip select, if any. A blocking target's release
+ * goes through the helper when @p ordered (a transfer of it may still be there; the helper
+ * keeps submission order), else it runs here: a short ioctl, from queue_stop() (the control
+ * thread) or when the host has no helper.
+ */
 static void
-release_held(struct spi_dev *d)
+release_held(struct spi_dev *d, bool ordered)
 {
 	struct spi_target *t;
 	struct spi_pending *p;
@@ -289,19 +293,16 @@ release_held(struct spi_dev *d)
 	t = d->targets[d->held_cs];
 	d->held_cs = -1;
 	d->stats.cs_forced++;
-	if (!t->blocking) {
-		t->ops->release(t);
-		return;
+	if (t->blocking && ordered && d->host != NULL && d->host->offload != NULL) {
+		p = calloc(1, sizeof(*p));
+		if (p != NULL) {
+			p->t = t;
+			p->release_only = true;
+			if (d->host->offload(d->host, release_work, release_done, p) == 0)
+				return;
+			free(p);
+		}
 	}
-	p = calloc(1, sizeof(*p));
-	if (p != NULL && d->host != NULL && d->host->offload != NULL) {
-		p->t = t;
-		p->release_only = true;
-		if (d->host->offload(d->host, release_work, release_done, p) == 0)
-			return;
-	}
-	/* no helper (or no memory): a release is one short ioctl */
-	free(p);
 	t->ops->release(t);
 }
 
@@ -371,7 +372,7 @@ spi_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 		return reply_now(d, req, VIRTIO_SPI_PARAM_ERR);
 	}
 	if (d->held_cs >= 0 && d->held_cs != h.chip_select_id)
-		release_held(d);
+		release_held(d, true);
 	t = d->targets[h.chip_select_id];
 	/* zeroed: a backend that fills less than asked must not leak our heap */
 	buf = calloc(1, (size_t)tx_len + rx_len);
@@ -459,10 +460,13 @@ spi_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 {
 	struct spi_dev *d = priv;
 	struct spi_pending *p = d->pending;
+	bool ordered = false;
 
 	(void)q;
-	/* the offloaded transfer may take long; its iovecs die with this call, so the guest
-	 * gets TRANS_ERR now and the helper's result is dropped when it arrives
+	/* Our host drains offloaded calls before a queue stop, so nothing is pending here.
+	 * A host that does not: the request's iovecs die with this call, so the guest gets
+	 * TRANS_ERR now, the helper's late result is dropped, and the frame it may have
+	 * opened is released after it.
 	 */
 	if (p != NULL) {
 		uint8_t st = VIRTIO_SPI_TRANS_ERR;
@@ -473,9 +477,10 @@ spi_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 		d->stats.trans_err++;
 		p->orphan = true;
 		d->pending = NULL;
-		d->held_cs = (int)p->cs; /* its outcome is unknown: end the frame after it */
+		d->held_cs = (int)p->cs;
+		ordered = true;
 	}
-	release_held(d);
+	release_held(d, ordered);
 	d->vq = NULL;
 }
 

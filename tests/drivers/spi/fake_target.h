@@ -3,20 +3,17 @@
  */
 
 /*
- * Test doubles for the spi device: a target that records transfers and a
- * stand-in host whose offload() queues work until the test runs it.
+ * Test double for the spi device: a target that records transfers.
  */
 
 #ifndef FAKE_TARGET_H
 #define FAKE_TARGET_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "spi_target.h"
-#include "vhd_device.h"
 
 #define FAKE_MAX_LOG 32
 
@@ -92,69 +89,6 @@ fake_target_init(struct fake_target *f, bool blocking)
 	f->t.caps.max_cs_hold_ns = ~0u;
 	f->t.caps.max_cs_inactive_ns = ~0u;
 	strcpy(f->t.name, "fake");
-}
-
-#define FAKE_MAX_OFFLOADS 8
-
-/* A host whose offload() queues calls; run_offloads() plays the helper thread. */
-struct fake_host {
-	struct vhd_host host;
-	int offload_rc;        /* 0: queue; else returned as is */
-	unsigned int n;
-	struct {
-		vhd_work_fn work;
-		vhd_done_fn done;
-		void *arg;
-	} q[FAKE_MAX_OFFLOADS];
-	unsigned int wakes;
-	unsigned int offloads;
-};
-
-static int
-fake_offload(struct vhd_host *host, vhd_work_fn work, vhd_done_fn done, void *arg)
-{
-	struct fake_host *h = host->ctx;
-
-	if (h->offload_rc != 0)
-		return h->offload_rc;
-	if (h->n == FAKE_MAX_OFFLOADS)
-		return -EAGAIN;
-	h->q[h->n].work = work;
-	h->q[h->n].done = done;
-	h->q[h->n].arg = arg;
-	h->n++;
-	h->offloads++;
-	return 0;
-}
-
-static void
-fake_wake(struct vhd_host *host)
-{
-	((struct fake_host *)host->ctx)->wakes++;
-}
-
-static inline void
-fake_host_init(struct fake_host *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->host.offload = fake_offload;
-	h->host.wake = fake_wake;
-	h->host.ctx = h;
-}
-
-/* Runs queued calls in order: work (the helper thread's part), then done. */
-static inline unsigned int
-fake_host_run(struct fake_host *h)
-{
-	unsigned int i, n = h->n;
-
-	for (i = 0; i < n; i++) {
-		int res = h->q[i].work(h->q[i].arg);
-
-		h->q[i].done(h->q[i].arg, res);
-	}
-	h->n = 0;
-	return n;
 }
 
 #endif /* FAKE_TARGET_H */

@@ -16,15 +16,26 @@
 
 #include "fake_target.h"
 #include "spi_dev.h"
+#include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
 struct fx {
 	struct vhd_test_pair p;
 	struct fake_target f[2];
-	struct fake_host h;
+	struct vhd_test_host h;
 	struct spi_dev dev;
 	unsigned int order;
 };
+
+/* Offload failures the test host cannot make (it only says -EAGAIN). */
+static int forced_rc;
+static int (*host_offload)(struct vhd_host *, vhd_work_fn, vhd_done_fn, void *);
+
+static int
+forced_offload(struct vhd_host *host, vhd_work_fn work, vhd_done_fn done, void *arg)
+{
+	return forced_rc != 0 ? forced_rc : host_offload(host, work, done, arg);
+}
 
 static struct fx *
 fx_new(bool blocking)
@@ -40,7 +51,10 @@ fx_new(bool blocking)
 	t[0] = &x->f[0].t;
 	t[1] = &x->f[1].t;
 	assert_int_equal(spi_dev_init(&x->dev, t, 2), 0);
-	fake_host_init(&x->h);
+	vhd_test_host_init(&x->h);
+	host_offload = x->h.host.offload;
+	x->h.host.offload = forced_offload;
+	forced_rc = 0;
 	spi_dev_ops.attach(&x->dev, &x->h.host);
 	assert_int_equal(spi_dev_ops.queue_start(&x->dev, 0, &x->p.vq), 0);
 	return x;
@@ -50,7 +64,7 @@ static void
 fx_free(struct fx *x)
 {
 	spi_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
-	fake_host_run(&x->h);
+	vhd_test_host_run(&x->h);
 	spi_dev_fini(&x->dev);
 	vhd_test_pair_fini(&x->p);
 	free(x);
@@ -472,12 +486,12 @@ test_offload(void **state)
 	post(x, &r[1], 1, 1, 0, 2);
 	assert_int_equal(serve(x, r, 2), 0);
 	/* the first one is held in the helper, the second left on the ring */
-	assert_int_equal(x->h.n, 1);
+	assert_int_equal(x->h.noff, 1);
 	assert_int_equal(x->f[0].n_xfers, 0); /* not run on the worker */
 	assert_int_equal(x->dev.stats.retries, 1);
 	assert_int_equal(serve(x, r, 2), 0);
 	assert_int_equal(x->dev.stats.retries, 2);
-	assert_int_equal(fake_host_run(&x->h), 1);
+	assert_int_equal(vhd_test_host_run(&x->h), 1);
 	assert_int_equal(collect(x, r, 2), 1);
 	assert_true(r[0].done);
 	assert_int_equal(*r[0].st, VIRTIO_SPI_TRANS_OK);
@@ -485,29 +499,30 @@ test_offload(void **state)
 	assert_int_equal(r[0].used, 3);
 	assert_true(x->h.wakes >= 1);
 	assert_int_equal(serve(x, r, 2), 0);
-	assert_int_equal(fake_host_run(&x->h), 1);
+	assert_int_equal(vhd_test_host_run(&x->h), 1);
 	assert_int_equal(collect(x, r, 2), 1);
 	assert_int_equal(*r[1].st, VIRTIO_SPI_TRANS_OK);
 	assert_int_equal(x->dev.stats.offloaded, 2);
 	assert_int_equal(x->dev.stats.requests, 2);
 	/* helper busy: the request stays on the ring and is not counted twice */
-	x->h.offload_rc = -EAGAIN;
+	x->h.offload_limit = 0;
 	post(x, &r[2], 0, 1, 1, 0);
 	assert_int_equal(serve(x, &r[2], 1), 0);
 	assert_int_equal(x->dev.stats.requests, 2);
+	x->h.offload_limit = VHD_TEST_HOST_DEPTH;
 	/* no offload service in this host: inline, counted */
-	x->h.offload_rc = -ENOSYS;
+	forced_rc = -ENOSYS;
 	assert_int_equal(serve(x, &r[2], 1), 1);
 	assert_int_equal(*r[2].st, VIRTIO_SPI_TRANS_OK);
 	assert_int_equal(x->dev.stats.offload_inline, 1);
 	assert_int_equal(x->dev.stats.requests, 3);
 	/* any other offload failure: TRANS_ERR, never a stall */
-	x->h.offload_rc = -ENOMEM;
+	forced_rc = -ENOMEM;
 	post(x, &r[0], 0, 1, 1, 0);
 	r[0].done = false;
 	assert_int_equal(serve(x, r, 1), 1);
 	assert_int_equal(*r[0].st, VIRTIO_SPI_TRANS_ERR);
-	x->h.offload_rc = 0;
+	forced_rc = 0;
 	fx_free(x);
 }
 
@@ -521,14 +536,14 @@ test_offload_queue_stop(void **state)
 	(void)state;
 	post(x, &r[0], 0, 0, 2, 2);
 	assert_int_equal(serve(x, r, 1), 0);
-	assert_int_equal(x->h.n, 1);
+	assert_int_equal(x->h.noff, 1);
 	spi_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
 	assert_int_equal(collect(x, r, 1), 1);
 	assert_int_equal(*r[0].st, VIRTIO_SPI_TRANS_ERR);
 	assert_memory_equal(r[0].rx, "\x55\x55", 2);
 	/* the transfer, then the release of the frame it may have opened */
-	assert_int_equal(x->h.n, 2);
-	assert_int_equal(fake_host_run(&x->h), 2);
+	assert_int_equal(x->h.noff, 2);
+	assert_int_equal(vhd_test_host_run(&x->h), 2);
 	assert_int_equal(x->f[0].n_xfers, 1);
 	assert_int_equal(x->f[0].releases, 1);
 	assert_true(x->f[0].seq_xfer[0] < x->f[0].seq_release[0]);
@@ -537,9 +552,41 @@ test_offload_queue_stop(void **state)
 	assert_int_equal(spi_dev_ops.queue_start(&x->dev, 0, &x->p.vq), 0);
 	post(x, &r[1], 0, 1, 1, 0);
 	assert_int_equal(serve(x, &r[1], 1), 0);
-	fake_host_run(&x->h);
+	vhd_test_host_run(&x->h);
 	assert_int_equal(collect(x, &r[1], 1), 1);
 	assert_int_equal(*r[1].st, VIRTIO_SPI_TRANS_OK);
+	fx_free(x);
+}
+
+/* As our host does: offloads drained, then queue_stop() releases the held frame at once. */
+static void
+test_offload_stop_drained(void **state)
+{
+	struct fx *x = fx_new(true);
+	struct rq r[3];
+
+	(void)state;
+	post(x, &r[0], 0, 0, 1, 0);
+	assert_int_equal(vhd_test_host_serve(&x->h, &x->p, &spi_dev_ops, &x->dev, 0), 1);
+	assert_int_equal(vhd_test_host_run(&x->h), 1);
+	assert_int_equal(collect(x, r, 1), 1);
+	assert_int_equal(*r[0].st, VIRTIO_SPI_TRANS_OK);
+	assert_int_equal(x->dev.held_cs, 0);
+	/* a switch to cs 1 releases cs 0 through the helper, before cs 1's transfer */
+	post(x, &r[1], 1, 0, 1, 0);
+	vhd_test_serve(&x->p, &spi_dev_ops, &x->dev, 0);
+	assert_int_equal(x->h.noff, 2);
+	assert_int_equal(x->f[0].releases, 0);
+	vhd_test_host_run(&x->h);
+	assert_int_equal(x->f[0].releases, 1);
+	assert_true(x->f[0].seq_release[0] < x->f[1].seq_xfer[0]);
+	assert_int_equal(collect(x, &r[1], 1), 1);
+	assert_int_equal(x->dev.held_cs, 1);
+	spi_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
+	assert_int_equal(x->h.noff, 0);
+	assert_int_equal(x->f[1].releases, 1);
+	assert_int_equal(x->dev.stats.cs_forced, 2);
+	assert_int_equal(spi_dev_ops.queue_start(&x->dev, 0, &x->p.vq), 0);
 	fx_free(x);
 }
 
@@ -695,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_trans_err),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_offload_queue_stop),
+		cmocka_unit_test(test_offload_stop_drained),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_fuzz),
