@@ -400,12 +400,14 @@ spi_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 			p->n_wr = req->n_wr;
 			p->wr_len = req->wr_len;
 			p->id = req->id;
+			/* set first: a host may run done() before offload() returns */
+			d->pending = p;
 			rc = d->host->offload(d->host, xfer_work, xfer_done, p);
 			if (rc == 0) {
 				d->stats.offloaded++;
-				d->pending = p;
 				return VHD_REQ_HELD;
 			}
+			d->pending = NULL;
 			if (rc == -EAGAIN) {
 				/* seen again later: not a new request */
 				d->stats.requests--;
