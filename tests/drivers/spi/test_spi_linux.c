@@ -5,13 +5,17 @@
 /* The spidev backend against a fake spidev behind struct spi_linux_sys. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -362,6 +366,89 @@ test_flock(void **state)
 	assert_int_equal(fk.open_fds, 0);
 }
 
+/* The real flock() on a real file: another process holding the node's lock is waited for. */
+static char node_path[64];
+
+static int
+file_open(const char *path, int flags)
+{
+	(void)path;
+	fk.open_fds++;
+	return open(node_path, flags);
+}
+
+static int
+file_close(int fd)
+{
+	fk.open_fds--;
+	return close(fd);
+}
+
+static void
+test_flock_other_process(void **state)
+{
+	const struct spi_linux_sys sys = {
+		.open = file_open,
+		.close = file_close,
+		.ioctl = fk_ioctl,
+		.flock = flock,
+		.sleep_ms = fk_sleep,
+	};
+	char dir[] = "/tmp/vhd-spi-lock-XXXXXX";
+	int go[2], held[2], fd, status;
+	struct spi_caps c;
+	struct spi_target *t;
+	pid_t pid;
+	char b;
+
+	(void)state;
+	fk_reset();
+	assert_non_null(mkdtemp(dir));
+	snprintf(node_path, sizeof(node_path), "%s/spidev0.0", dir);
+	fd = open(node_path, O_CREAT | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(held), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int lfd = open(node_path, O_RDWR);
+
+		/* another process using the node: holds its lock until told */
+		if (lfd < 0 || flock(lfd, LOCK_EX) != 0)
+			_exit(1);
+		if (write(held[1], "h", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(read(held[0], &b, 1), 1);
+	assert_int_equal(spi_linux_probe(&sys, "/dev/spidev0.0", &c), 0);
+	t = spi_linux_open(&sys, "/dev/spidev0.0", &c);
+	assert_non_null(t);
+	assert_int_equal(xf(t, (const uint8_t *)"\x9f", NULL, 1, true), -EBUSY);
+	assert_int_equal(fk.sleeps, SPI_LINUX_LOCK_WAIT_MS);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(xf(t, (const uint8_t *)"\x9f", NULL, 1, false), 0);
+	/* and while we hold the chip select, the lock is ours for another process too */
+	fd = open(node_path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	t->ops->release(t);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	spi_target_destroy(t);
+	assert_int_equal(fk.open_fds, 0);
+	close(go[0]);
+	close(go[1]);
+	close(held[0]);
+	close(held[1]);
+	unlink(node_path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -370,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_mode_mapping),
 		cmocka_unit_test(test_xfer),
 		cmocka_unit_test(test_flock),
+		cmocka_unit_test(test_flock_other_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
