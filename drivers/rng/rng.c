@@ -99,6 +99,41 @@ pool_serve(struct rng_dev *dev, struct vhd_req *req, uint64_t want)
 	return (ssize_t)want;
 }
 
+/* The host's clock when attached (timer deadlines use it), else ours. */
+static uint64_t
+rng_now(struct rng_dev *dev)
+{
+	return dev->host != NULL ? dev->host->now_ns(dev->host) : dev->now_ns();
+}
+
+static void
+rng_wait_over(void *arg)
+{
+	/* The worker retries the request on this same turn. */
+	((struct rng_dev *)arg)->timer_armed = false;
+}
+
+static uint64_t
+rng_wait_ns(struct rng_dev *dev, uint64_t now)
+{
+	uint64_t ns = rng_limiter_wait_ns(&dev->lim, now);
+
+	/* Budget back but the source said EAGAIN: 0 would mean "never". */
+	return ns != 0 ? ns : RNG_EAGAIN_WAIT_NS;
+}
+
+/* Leave the request on the ring until budget or data is back: on a host
+ * timer when there is one, else the host polls next_wake(). */
+static int
+rng_wait(struct rng_dev *dev, uint64_t now)
+{
+	dev->waiting = true;
+	if (dev->host != NULL && !dev->timer_armed &&
+	    dev->host->timer_arm(dev->host, &dev->wait_timer, now + rng_wait_ns(dev, now)) == 0)
+		dev->timer_armed = true;
+	return VHD_REQ_RETRY;
+}
+
 static void
 give_back(struct rng_dev *dev, uint64_t bytes)
 {
@@ -110,21 +145,23 @@ rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
 	struct rng_dev *dev = priv;
 	struct iovec iov[VHD_REQ_MAX_IOV];
-	uint64_t want, grant;
+	uint64_t want, grant, now;
 	ssize_t got;
 
 	(void)q;
 	(void)vq;
 	if (req->wr_len == 0)
 		return 0; /* nothing to fill; readable bytes are ignored */
+	if (dev->timer_armed)
+		return VHD_REQ_RETRY; /* a polling worker asks every turn: not yet */
+	now = rng_now(dev);
 	want = req->wr_len < RNG_MAX_FILL ? req->wr_len : RNG_MAX_FILL;
-	grant = rng_limiter_take(&dev->lim, dev->now_ns(), want);
+	grant = rng_limiter_take(&dev->lim, now, want);
 	if (grant == 0) {
 		/* Once per wait: a polling worker asks again every turn. */
 		if (!dev->waiting)
 			dev->stats.throttled++;
-		dev->waiting = true;
-		return VHD_REQ_RETRY;
+		return rng_wait(dev, now);
 	}
 	if (grant <= RNG_POOL_SMALL)
 		got = pool_serve(dev, req, grant);
@@ -133,8 +170,7 @@ rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	if (got == -EAGAIN) {
 		/* Nothing taken: give the budget back and come again. */
 		give_back(dev, grant);
-		dev->waiting = true;
-		return VHD_REQ_RETRY;
+		return rng_wait(dev, now);
 	}
 	dev->waiting = false;
 	if (got < 0) {
@@ -151,13 +187,21 @@ static uint64_t
 rng_next_wake(void *priv)
 {
 	struct rng_dev *dev = priv;
-	uint64_t ns;
 
-	if (!dev->waiting)
+	/* With a host timer armed the host needs no polling. */
+	if (!dev->waiting || dev->timer_armed)
 		return 0;
-	ns = rng_limiter_wait_ns(&dev->lim, dev->now_ns());
-	/* Budget back but the source said EAGAIN: 0 would mean "never". */
-	return ns != 0 ? ns : RNG_EAGAIN_WAIT_NS;
+	return rng_wait_ns(dev, rng_now(dev));
+}
+
+static void
+rng_attach(void *priv, struct vhd_host *host)
+{
+	struct rng_dev *dev = priv;
+
+	dev->host = host->timer_arm != NULL && host->now_ns != NULL ? host : NULL;
+	dev->wait_timer.cb = rng_wait_over;
+	dev->wait_timer.arg = dev;
 }
 
 static void
@@ -175,6 +219,7 @@ const struct vhd_device_ops rng_ops = {
 	.virtio_id = RNG_VIRTIO_ID,
 	.num_queues = 1,
 	.max_queue_size = 1024,
+	.attach = rng_attach,
 	.handle = rng_handle,
 	.next_wake = rng_next_wake,
 	.get_stats = rng_get_stats,

@@ -58,8 +58,13 @@ struct rng_dev {
 	/** Bytes read ahead from the source for small requests. */
 	uint32_t pool_off, pool_len;
 	uint8_t pool[RNG_POOL_SIZE];
-	/** Clock in ns; CLOCK_MONOTONIC unless a test sets it. */
+	/** Clock in ns; CLOCK_MONOTONIC unless a test sets it. Unused once attached. */
 	uint64_t (*now_ns)(void);
+	/** From attach(): its clock and timers pace the waits; NULL: next_wake(). */
+	struct vhd_host *host;
+	/** Fires when a wait is over; the request is retried then. */
+	struct vhd_timer wait_timer;
+	bool timer_armed;
 };
 
 /** Device description to pass to a host with a struct rng_dev. */

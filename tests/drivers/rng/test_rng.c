@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "rng.h"
+#include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
 /* A scripted source: each read returns the next scripted result. */
@@ -335,6 +336,69 @@ real_file_source(void **state)
 	assert_int_equal(rng_source_open_file(&s, "/nonexistent/rng"), -ENOENT);
 }
 
+/* On a host with timers the wait is one timer at the end of the period: the host
+ * is not asked to poll, and the request is served when the timer fires. */
+static void
+rate_limit_waits_on_host_timer(void **state)
+{
+	struct ctx *c = *state;
+	struct rng_source s = c->dev.src;
+	struct vhd_test_host h;
+	uint16_t id;
+
+	vhd_test_host_init(&h);
+	rng_dev_init(&c->dev, &s, 100, 100); /* 100 bytes per 100 ms */
+	rng_ops.attach(&c->dev, &h.host);
+	rng_limiter_init(&c->dev.lim, 100000000, 100, h.now);
+	post(c, 64);
+	post(c, 64);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 64);
+	assert_int_equal(used_len(c), 36);
+	post(c, 64);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(h.ntimers, 1);
+	assert_int_equal(c->dev.wait_timer.deadline_ns, h.now + 100000000);
+	assert_int_equal(rng_ops.next_wake(&c->dev), 0);
+	/* served again and again before the deadline: one timer, one throttle, no data */
+	assert_int_equal(vhd_test_host_advance(&h, 99999999), 0);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(h.ntimers, 1);
+	assert_int_equal(c->dev.stats.throttled, 1);
+	assert_int_equal(vhd_test_host_advance(&h, 1), 1);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 64);
+	assert_int_equal(h.ntimers, 0);
+	assert_int_equal(c->dev.stats.bytes, 164);
+}
+
+/* EAGAIN from the source: retried on a 1 ms host timer. */
+static void
+eagain_waits_on_host_timer(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_test_host h;
+	uint16_t id;
+
+	vhd_test_host_init(&h);
+	rng_ops.attach(&c->dev, &h.host);
+	c->f.results[0] = -EAGAIN;
+	c->f.n = 1;
+	post(c, 16);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(c->dev.wait_timer.deadline_ns, h.now + 1000000);
+	vhd_test_host_advance(&h, 999999);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	vhd_test_host_advance(&h, 1);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 16);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -354,6 +418,8 @@ main(void)
 		T(pool_error_after_leftover),
 		T(fill_is_capped),
 		T(real_file_source),
+		T(rate_limit_waits_on_host_timer),
+		T(eagain_waits_on_host_timer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
