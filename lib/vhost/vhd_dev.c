@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_log.h>
 #include <rte_pause.h>
 #include <rte_vhost.h>
@@ -585,6 +586,8 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->host.wake = host_wake;
 	vhd_svc_host_init(&dev->host);
 	vhd_svc_dev_init(dev);
+	vhd_spin_init(&dev->spin, rte_get_tsc_hz(),
+		      opts->mode == VHD_MODE_INTERRUPT ? VHD_SPIN_CAP_NS : 0);
 	dev->host.ctx = dev;
 	if (ops->attach != NULL)
 		ops->attach(priv, &dev->host);
