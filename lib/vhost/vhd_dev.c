@@ -616,37 +616,6 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	return dev;
 }
 
-struct vhd_dev *
-vhd_dev_create_nth(const char *path, unsigned int idx, const struct vhd_device_ops *ops,
-		   void *priv, const struct vhd_common_opts *opts)
-{
-	struct vhd_common_opts o = *opts;
-	char name[PATH_MAX];
-
-	if (vhd_socket_name(name, sizeof(name), path, idx) != 0) {
-		fprintf(stderr, "error: socket path too long: %s\n", path);
-		return NULL;
-	}
-	if (opts->n_lcores != 0) {
-		o.lcores[0] = opts->lcores[idx % opts->n_lcores];
-		o.n_lcores = 1;
-	}
-	return vhd_dev_create(name, ops, priv, &o);
-}
-
-int
-vhd_dev_create_all(const char *path, unsigned int count, const struct vhd_device_ops *ops,
-		   void *privs, size_t priv_size, const struct vhd_common_opts *opts)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		if (vhd_dev_create_nth(path, i, ops, (uint8_t *)privs + i * priv_size, opts) ==
-		    NULL)
-			return -1;
-	return 0;
-}
-
 void
 vhd_dev_unregister_all(void)
 {
