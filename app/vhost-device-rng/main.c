@@ -8,6 +8,7 @@
  */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,15 @@
 
 #define MAX_PERIOD_MS 65536 /* as upstream and QEMU */
 
+enum {
+	OPT_IO_URING = 0x2000,
+};
+
 struct rng_args {
 	const char *source;
 	uint64_t period;
 	uint64_t max_bytes;
+	bool io_uring;
 };
 
 static void
@@ -35,6 +41,9 @@ usage(const char *prog)
 	       "  -p, --period MS            rate-limit period in ms, 1..%d (%d)\n"
 	       "  -m, --max-bytes N          bytes per period, shared evenly by the sockets\n"
 	       "                             (unlimited)\n"
+	       "      --io-uring             read requests over 256 B from the source through\n"
+	       "                             the worker's io_uring instead of read() (for a\n"
+	       "                             file on a disk)\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
 	       prog, MAX_PERIOD_MS, MAX_PERIOD_MS);
@@ -54,6 +63,9 @@ rng_opt(void *ctx, int c, const char *arg)
 			return 0;
 		fprintf(stderr, "error: --period takes 1..%d ms, not '%s'\n", MAX_PERIOD_MS, arg);
 		return -1;
+	case OPT_IO_URING:
+		a->io_uring = true;
+		return 0;
 	case 'm':
 		if (vhd_parse_u64(arg, 1, UINT64_MAX, &a->max_bytes) == 0)
 			return 0;
@@ -105,6 +117,12 @@ rng_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path
 	/* the budget is shared evenly by the sockets, as upstream */
 	rng_dev_init(d, &src, a->period,
 		     a->max_bytes == UINT64_MAX ? UINT64_MAX : a->max_bytes / o->socket_count);
+	if (a->io_uring && rng_dev_use_async(d, rng_source_fd(&src)) != 0) {
+		rng_source_close(&src);
+		free(d);
+		fprintf(stderr, "error: out of memory\n");
+		return -1;
+	}
 	*ops = &rng_ops;
 	*priv = d;
 	return 0;
@@ -118,6 +136,7 @@ rng_destroy(void *ctx, unsigned int idx, void *priv)
 	(void)ctx;
 	(void)idx;
 	rng_source_close(&d->src);
+	rng_dev_fini(d);
 	free(d);
 }
 
@@ -129,9 +148,10 @@ main(int argc, char **argv)
 		{"rng-source", required_argument, NULL, 'f'},
 		{"period", required_argument, NULL, 'p'},
 		{"max-bytes", required_argument, NULL, 'm'},
+		{"io-uring", no_argument, NULL, OPT_IO_URING},
 		{NULL, 0, NULL, 0},
 	};
-	static struct rng_args a = {"/dev/urandom", MAX_PERIOD_MS, UINT64_MAX};
+	static struct rng_args a = {"/dev/urandom", MAX_PERIOD_MS, UINT64_MAX, false};
 	static const struct vhd_app app = {
 		.name = "rng",
 		.desc = {VHD_MODE_POLL, "f:p:m:", longopts, rng_opt, usage, &a},

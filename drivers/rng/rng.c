@@ -29,6 +29,7 @@ rng_dev_init(struct rng_dev *dev, const struct rng_source *src, uint64_t period_
 	     uint64_t max_bytes)
 {
 	memset(dev, 0, sizeof(*dev));
+	dev->async_fd = -1;
 	dev->src = *src;
 	dev->now_ns = mono_ns;
 	rng_limiter_init(&dev->lim, period_ms * 1000000ull, max_bytes, mono_ns());
@@ -140,6 +141,69 @@ give_back(struct rng_dev *dev, uint64_t bytes)
 	dev->lim.used -= bytes < dev->lim.used ? bytes : dev->lim.used;
 }
 
+static void rng_async_done(void *arg, int res);
+
+static int
+rng_async_submit(struct rng_async *a)
+{
+	a->io = (struct vhd_io){.op = VHD_IO_READV, .fd = a->dev->async_fd, .iov = a->iov,
+				.iovcnt = a->n_iov, .offset = UINT64_MAX, .cb = rng_async_done,
+				.arg = a};
+	return a->dev->host->io_submit(a->dev->host, &a->io);
+}
+
+/* On the worker: the read into the guest's buffers is done. */
+static void
+rng_async_done(void *arg, int res)
+{
+	struct rng_async *a = arg;
+	struct rng_dev *dev = a->dev;
+
+	if (res == 0 && !a->rewound && lseek(dev->async_fd, 0, SEEK_SET) == 0) {
+		a->rewound = true; /* end of file: start over, like the read() path */
+		if (rng_async_submit(a) == 0)
+			return;
+	}
+	if (res < 0) {
+		dev->stats.read_errors++;
+		res = 0;
+	}
+	give_back(dev, a->grant - (uint64_t)res);
+	dev->stats.bytes += (uint64_t)res;
+	a->busy = false;
+	vhd_vq_push(a->vq, a->id, (uint32_t)res);
+	vhd_vq_notify(a->vq);
+}
+
+/* Hand a large request to io_submit. @return VHD_REQ_HELD, or 1 to use read(). */
+static int
+rng_async_read(struct rng_dev *dev, struct vhd_vq *vq, struct vhd_req *req, uint64_t grant)
+{
+	struct rng_async *a = NULL;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < RNG_ASYNC_SLOTS && a == NULL; i++)
+		if (!dev->async[i].busy)
+			a = &dev->async[i];
+	if (a == NULL)
+		return VHD_REQ_RETRY; /* a completion frees a slot and wakes us */
+	a->dev = dev;
+	a->vq = vq;
+	a->id = req->id;
+	a->grant = grant;
+	a->rewound = false;
+	a->n_iov = (unsigned int)clip(vhd_req_wr_iov(req), req->n_wr, grant, a->iov);
+	rc = rng_async_submit(a);
+	if (rc == -EAGAIN)
+		return VHD_REQ_RETRY;
+	if (rc != 0)
+		return 1;
+	a->busy = true;
+	dev->stats.async_reads++;
+	return VHD_REQ_HELD;
+}
+
 static int
 rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
@@ -162,6 +226,16 @@ rng_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 		if (!dev->waiting)
 			dev->stats.throttled++;
 		return rng_wait(dev, now);
+	}
+	if (grant > RNG_POOL_SMALL && dev->async != NULL && dev->host != NULL) {
+		int rc = rng_async_read(dev, vq, req, grant);
+
+		if (rc == VHD_REQ_HELD)
+			return rc;
+		if (rc == VHD_REQ_RETRY) {
+			give_back(dev, grant);
+			return rc;
+		}
 	}
 	if (grant <= RNG_POOL_SMALL)
 		got = pool_serve(dev, req, grant);
@@ -200,6 +274,10 @@ rng_attach(void *priv, struct vhd_host *host)
 	struct rng_dev *dev = priv;
 
 	dev->host = host->timer_arm != NULL && host->now_ns != NULL ? host : NULL;
+	if (dev->host == NULL || host->io_submit == NULL) {
+		free(dev->async); /* no io_submit: read() */
+		dev->async = NULL;
+	}
 	dev->wait_timer.cb = rng_wait_over;
 	dev->wait_timer.arg = dev;
 }
@@ -212,6 +290,7 @@ rng_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 	put(ctx, "bytes", dev->stats.bytes);
 	put(ctx, "read_errors", dev->stats.read_errors);
 	put(ctx, "throttled", dev->stats.throttled);
+	put(ctx, "async_reads", dev->stats.async_reads);
 }
 
 const struct vhd_device_ops rng_ops = {
@@ -256,4 +335,27 @@ rng_source_close(struct rng_source *src)
 	if (src->readv == fd_readv)
 		close((int)(intptr_t)src->ctx);
 	src->readv = NULL;
+}
+
+int
+rng_source_fd(const struct rng_source *src)
+{
+	return src->readv == fd_readv ? (int)(intptr_t)src->ctx : -1;
+}
+
+int
+rng_dev_use_async(struct rng_dev *dev, int fd)
+{
+	dev->async = calloc(RNG_ASYNC_SLOTS, sizeof(*dev->async));
+	if (dev->async == NULL)
+		return -ENOMEM;
+	dev->async_fd = fd;
+	return 0;
+}
+
+void
+rng_dev_fini(struct rng_dev *dev)
+{
+	free(dev->async);
+	dev->async = NULL;
 }
