@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vhd_msg.h"
 #include "vhd_vhost.h"
 
 #define VHD_MAX_DEVS 128
@@ -47,6 +48,7 @@ enum vhd_q_state {
 struct vhd_queue {
 	enum vhd_q_state state;
 	bool retry;     /* driver asked to retry later: do not spin on it */
+	bool stale;     /* paused across a memory table change: ring pointers dead */
 	int kick_fd;    /* our dup of rte_vhost's kickfd, or -1 */
 	int call_fd;    /* our dup of rte_vhost's callfd, or -1 */
 	struct vhd_ev ev;
@@ -55,6 +57,7 @@ struct vhd_queue {
 
 struct vhd_watch {
 	int fd;
+	uint32_t events;
 	vhd_fd_cb cb;
 	void *arg;
 	struct vhd_ev ev;
@@ -87,6 +90,9 @@ struct vhd_dev {
 	/* counters kept outside the queues */
 	uint64_t rejected_conns;
 	uint64_t connections;
+	uint64_t held_dropped;     /* held completions a dead ring could not take */
+	bool watches_off;          /* driver fds disarmed while a queue is paused */
+	struct vhd_msg_state msg;  /* message validator, vhd_msg.c */
 };
 
 struct vhd_worker {
@@ -107,6 +113,7 @@ extern unsigned int vhd_ndevs;
 void vhd_dev_pause(struct vhd_dev *dev);
 void vhd_dev_resume(struct vhd_dev *dev);
 void vhd_dev_unregister_all(void);
+bool vhd_dev_must_poll(const struct vhd_dev *dev);
 
 /* vhd_worker.c */
 extern volatile int vhd_stopping;
