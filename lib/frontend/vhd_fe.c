@@ -20,6 +20,7 @@
 #include <sys/vfs.h>
 
 #include "vhd_fe.h"
+#include "vhd_fe_raw.h"
 
 #define HUGETLBFS_MAGIC_ 0x958458f6
 #define ARENA_ALIGN (2ULL << 20)
@@ -1055,4 +1056,10 @@ vhd_fe_resume(struct vhd_fe *fe)
 			return rc;
 	}
 	return 0;
+}
+
+int
+vhd_fe_socket(const struct vhd_fe *fe)
+{
+	return fe->sock;
 }

@@ -76,6 +76,21 @@ close_fd_array(int *fds, int n)
 			close(fds[i]);
 }
 
+/* rte_vhost sizes its queue table from SET_INFLIGHT_FD's num_queues before
+ * any hook runs, and drops the message (and its fd) when that is 0.
+ */
+static bool
+inflight_without_queues(int sock, uint32_t req)
+{
+	struct vhu_inflight in;
+
+	if (req != VHU_SET_INFLIGHT_FD)
+		return false;
+	if (recv(sock, &in, sizeof(in), MSG_PEEK | MSG_DONTWAIT) != (ssize_t)sizeof(in))
+		return true; /* not all there: it will be refused anyway */
+	return in.num_queues == 0;
+}
+
 /*
  * Interposes libc's recvmsg() for the whole process (rte_vhost is a shared
  * library, so its call binds here). Only rte_vhost's header reads are
@@ -103,7 +118,8 @@ recvmsg(int fd, struct msghdr *mh, int flags)
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (takes_fds(req) || nfds <= 0 || nfds > (int)RTE_DIM(fds))
+		if ((takes_fds(req) && !inflight_without_queues(fd, req)) || nfds <= 0 ||
+		    nfds > (int)RTE_DIM(fds))
 			break;
 		memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
 		close_fd_array(fds, nfds);
