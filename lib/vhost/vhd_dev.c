@@ -480,6 +480,11 @@ on_new_connection(int vid)
 	dev->features_told = false;
 	dev->connections++;
 	vhd_msg_conn_reset(dev);
+	if (dev->ops->reset != NULL) {
+		vhd_dev_pause(dev);
+		dev->ops->reset(dev->priv);
+		vhd_dev_resume(dev);
+	}
 	pthread_mutex_unlock(&dev->ctl);
 	if (rte_vhost_extern_callback_register(vid, &extern_ops, dev) != 0) {
 		DLOG(dev, ERR, "cannot register message handlers");
