@@ -11,7 +11,9 @@
  * is alive, has exactly the fds it had before the case, and serves a fresh
  * well-formed connection on the same socket.
  *
- * Run as: test_it_hostile <app>. Adding an app is one line in apps[].
+ * Run as: test_it_hostile <app> [cmocka filter]. Adding an app is one line in
+ * apps[]. VHD_HOSTILE_FUZZ=N sets the fuzzer's message count (default 3000),
+ * VHD_IT_SEED replays a fuzzer run.
  */
 
 #include <errno.h>
@@ -409,6 +411,60 @@ rings_at(struct vhd_fe *fe, uint64_t desc, uint64_t avail, uint64_t used)
 	return r;
 }
 
+/* Frontend address @p uva inside the arena of @p fe, or NULL. */
+static uint8_t *
+in_arena(struct vhd_fe *fe, uint64_t uva, uint64_t len)
+{
+	struct vhd_fe_mem *m = vhd_fe_mem(fe);
+	uint64_t base = (uint64_t)(uintptr_t)m->base;
+
+	return uva >= base && uva - base + len <= m->size ? (uint8_t *)(uintptr_t)uva : NULL;
+}
+
+/*
+ * Publish QSZ chains of one writable 64-byte buffer each, writing only what
+ * lies inside the arena: a backend that serves through such a ring reads or
+ * writes past the memory it was given.
+ */
+static void
+fill_ring(struct vhd_fe *fe, uint64_t desc, uint64_t avail)
+{
+	struct vhd_fe_mem *m = vhd_fe_mem(fe);
+	uint8_t *buf = vhd_fe_mem_alloc(m, 64 * QSZ, 64, NULL);
+	uint16_t i, qsz = QSZ;
+	uint8_t *p;
+
+	assert_non_null(buf);
+	for (i = 0; i < QSZ; i++) {
+		uint64_t gpa = vhd_fe_mem_gpa(m, buf + 64 * i);
+		uint32_t len = 64;
+		uint16_t flags = 2 /* WRITE */, next = 0;
+
+		p = in_arena(fe, desc + 16ULL * i, 16);
+		if (p != NULL) {
+			memcpy(p, &gpa, 8);
+			memcpy(p + 8, &len, 4);
+			memcpy(p + 12, &flags, 2);
+			memcpy(p + 14, &next, 2);
+		}
+		p = in_arena(fe, avail + 4 + 2ULL * i, 2);
+		if (p != NULL)
+			memcpy(p, &i, 2);
+	}
+	p = in_arena(fe, avail + 2, 2);
+	if (p != NULL)
+		memcpy(p, &qsz, 2);
+}
+
+/* The used index the backend published at @p used, 0 when outside the arena. */
+static uint16_t
+used_idx(struct vhd_fe *fe, uint64_t used)
+{
+	const volatile uint8_t *p = in_arena(fe, used + 2, 2);
+
+	return p != NULL ? (uint16_t)(p[0] | p[1] << 8) : 0;
+}
+
 static void
 test_rings_outside_memory(void **state)
 {
@@ -425,16 +481,17 @@ test_rings_outside_memory(void **state)
 		fe = session();
 		base = (uint64_t)(uintptr_t)vhd_fe_mem(fe)->base;
 		end = base + vhd_fe_mem(fe)->size;
-		switch (i) {
-		case 0: r = rings_at(fe, base, base + 4096, end - 100); break;
-		case 1: r = rings_at(fe, base, end - 64, base + 8192); break;
-		case 2: r = rings_at(fe, end - 512, base, base + 8192); break;
-		case 3: r = rings_at(fe, end + 4096, base, base + 8192); break;
-		default: r = rings_at(fe, 0, 0, 0); break;
-		}
+		uint64_t d[5][3] = {{base, base + 4096, end - 100}, {base, end - 64, base + 8192},
+				    {end - 512, base, base + 8192}, {end + 4096, base, base + 8192},
+				    {0, 0, 0}};
+
+		fill_ring(fe, d[i][0], d[i][1]);
+		r = rings_at(fe, d[i][0], d[i][1], d[i][2]);
 		(void)r; /* refused now, or accepted and the ring never started */
-		vhd_fe_app_sleep_ms(50);
+		vhd_fe_app_sleep_ms(100);
 		alive(names[i]);
+		if (used_idx(fe, d[i][2]) != 0)
+			fail_msg("%s: served through it", names[i]);
 		vhd_it_fe_done(fe);
 		healthy(names[i]);
 	}
@@ -458,9 +515,12 @@ test_ring_across_regions(void **state)
 	memcpy(t + 8, r, sizeof(r));
 	assert_int_equal(ask(vhd_fe_socket(fe), VHD_FE_SET_MEM_TABLE, sizeof(t), t, sizeof(t), fds,
 			     2, NULL), 0);
+	fill_ring(fe, base + half - 256, base);
 	rings_at(fe, base + half - 256, base, base + 8192);
-	vhd_fe_app_sleep_ms(50);
+	vhd_fe_app_sleep_ms(100);
 	alive("ring across two regions");
+	if (used_idx(fe, base + 8192) != 0)
+		fail_msg("ring across two regions: served through it");
 	vhd_it_fe_done(fe);
 	healthy("ring across two regions");
 }
@@ -1222,5 +1282,7 @@ main(int argc, char **argv)
 			argv[0], argc > 1 ? argv[1] : "");
 		return 77; /* skipped */
 	}
+	if (argc > 2)
+		cmocka_set_test_filter(argv[2]); /* e.g. 'test_mem*' */
 	return cmocka_run_group_tests_name(app->name, tests, group_setup, group_teardown);
 }
