@@ -419,42 +419,22 @@ send_msg(struct vhd_fe *fe, uint32_t req, uint32_t flags, const void *payload, u
 	 const int *fds, unsigned int n_fds)
 {
 	struct hdr h = {.request = req, .flags = flags | VHD_FE_MSG_VERSION, .size = len};
-	union {
-		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	struct iovec iov[2] = {
 		{.iov_base = &h, .iov_len = sizeof(h)},
 		{.iov_base = (void *)(uintptr_t)payload, .iov_len = len},
 	};
-	struct msghdr m = {.msg_iov = iov, .msg_iovlen = len > 0 ? 2 : 1};
 	ssize_t n;
 
 	if (fe->sock < 0)
 		return fail(fe, -ENOTCONN, "%s", vhd_fe_request_name(req));
 	if (n_fds > MAX_FDS)
 		return fail(fe, -EINVAL, "%s: %u fds", vhd_fe_request_name(req), n_fds);
-	if (n_fds > 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_control = ctl.buf;
-		m.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
-	}
 	if (fe->trace)
 		fprintf(stderr, "vhd_fe: -> %s flags %#x size %u fds %u\n",
 			vhd_fe_request_name(req), h.flags, len, n_fds);
-	/* MSG_NOSIGNAL: a dead backend must fail the call, not kill the test. */
-	do
-		n = sendmsg(fe->sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = vhd_fe_raw_sendv(fe->sock, iov, len > 0 ? 2 : 1, fds, n_fds);
 	if (n < 0)
-		return fail(fe, -errno, "sending %s", vhd_fe_request_name(req));
+		return fail(fe, (int)n, "sending %s", vhd_fe_request_name(req));
 	if ((size_t)n != sizeof(h) + len)
 		return fail(fe, -EIO, "sending %s: short write", vhd_fe_request_name(req));
 	return 0;
@@ -475,7 +455,6 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
 				   .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
 		struct pollfd pfd = {.fd = fe->sock, .events = POLLIN};
-		struct cmsghdr *c;
 		ssize_t n;
 		int rc;
 
@@ -497,17 +476,7 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 		if (n == 0)
 			return fail(fe, -ECONNRESET, "backend closed the connection instead of "
 				    "replying to %s", vhd_fe_request_name(req));
-		for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				size_t i, k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				int fd;
-
-				for (i = 0; i < k; i++) {
-					memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-					close(fd);
-				}
-			}
-		}
+		vhd_fe_raw_close_fds(&m);
 		p += n;
 		len -= (size_t)n;
 	}

@@ -49,8 +49,8 @@ vhd_fe_raw_connect(const char *path, int timeout_ms)
 	}
 }
 
-static int
-send_iov(int sock, struct iovec *iov, int niov, const int *fds, unsigned int n_fds)
+ssize_t
+vhd_fe_raw_sendv(int sock, struct iovec *iov, int niov, const int *fds, unsigned int n_fds)
 {
 	union {
 		char buf[CMSG_SPACE(RAW_MAX_FDS * sizeof(int))];
@@ -73,10 +73,33 @@ send_iov(int sock, struct iovec *iov, int niov, const int *fds, unsigned int n_f
 		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
 	}
+	/* MSG_NOSIGNAL: a dead backend must fail the call, not kill the test. */
 	do
 		n = sendmsg(sock, &m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	return n < 0 ? -errno : n;
+}
+
+unsigned int
+vhd_fe_raw_close_fds(struct msghdr *m)
+{
+	unsigned int got = 0;
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		size_t i, k;
+		int fd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+		got += (unsigned int)k;
+	}
+	return got;
 }
 
 int
@@ -88,7 +111,9 @@ vhd_fe_raw_send(int sock, const struct vhd_fe_raw_msg *m)
 		{.iov_base = (void *)(uintptr_t)m->payload, .iov_len = m->len},
 	};
 
-	return send_iov(sock, iov, m->len > 0 ? 2 : 1, m->fds, m->n_fds);
+	ssize_t n = vhd_fe_raw_sendv(sock, iov, m->len > 0 ? 2 : 1, m->fds, m->n_fds);
+
+	return n < 0 ? (int)n : 0;
 }
 
 int
@@ -96,7 +121,9 @@ vhd_fe_raw_send_bytes(int sock, const void *buf, size_t len, const int *fds, uns
 {
 	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
 
-	return send_iov(sock, &iov, 1, fds, n_fds);
+	ssize_t n = vhd_fe_raw_sendv(sock, &iov, 1, fds, n_fds);
+
+	return n < 0 ? (int)n : 0;
 }
 
 /* Exactly @p len bytes, or an error; fds that come along are closed and counted. */
@@ -115,7 +142,7 @@ recv_all(int sock, void *buf, size_t len, int64_t deadline, unsigned int *n_fds)
 				   .msg_controllen = sizeof(ctl.buf)};
 		struct pollfd pfd = {.fd = sock, .events = POLLIN};
 		int64_t left = deadline - mono_ms();
-		struct cmsghdr *c;
+		unsigned int k;
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
@@ -127,20 +154,9 @@ recv_all(int sock, void *buf, size_t len, int64_t deadline, unsigned int *n_fds)
 			return errno == ECONNRESET ? -ECONNRESET : -errno;
 		if (n == 0)
 			return -ECONNRESET;
-		for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-			size_t i, k;
-			int fd;
-
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (i = 0; i < k; i++) {
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-				close(fd);
-			}
-			if (n_fds != NULL)
-				*n_fds += (unsigned int)k;
-		}
+		k = vhd_fe_raw_close_fds(&m);
+		if (n_fds != NULL)
+			*n_fds += k;
 		p += n;
 		len -= (size_t)n;
 	}

@@ -15,6 +15,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include "vhd_fe.h"
 
@@ -58,6 +61,17 @@ int vhd_fe_raw_send_bytes(int sock, const void *buf, size_t len, const int *fds,
  */
 int vhd_fe_raw_recv(int sock, uint32_t *request, uint32_t *flags, void *body, uint32_t body_len,
 		    unsigned int *n_fds, int timeout_ms);
+
+/**
+ * sendmsg() of @p niov iovecs with @p n_fds fds (SCM_RIGHTS, up to 16),
+ * retried on EINTR, never raising SIGPIPE.
+ * @return bytes sent or a negative errno.
+ */
+ssize_t vhd_fe_raw_sendv(int sock, struct iovec *iov, int niov, const int *fds,
+			 unsigned int n_fds);
+
+/** Close every fd a received message @p m carries. @return how many. */
+unsigned int vhd_fe_raw_close_fds(struct msghdr *m);
 
 /** A memfd of @p size bytes (read-write). @return the fd or a negative errno. */
 int vhd_fe_raw_memfd(uint64_t size);
