@@ -361,13 +361,15 @@ fixed_size(uint32_t req)
 	}
 }
 
-/* Requests allowed before SET_OWNER: the ones a VMM sends while probing. */
+/* Requests allowed before SET_OWNER: the ones a VMM sends while probing
+ * (QEMU also sets up the backend channel then, when it was negotiated).
+ */
 static bool
 before_owner_ok(uint32_t req)
 {
 	return req == VHU_GET_FEATURES || req == VHU_GET_PROTOCOL_FEATURES ||
 	       req == VHU_SET_PROTOCOL_FEATURES || req == VHU_GET_QUEUE_NUM ||
-	       req == VHU_SET_OWNER || req == VHU_RESET_OWNER;
+	       req == VHU_SET_BACKEND_REQ_FD || req == VHU_SET_OWNER || req == VHU_RESET_OWNER;
 }
 
 static int
