@@ -180,19 +180,20 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 	}
 	if (load_mem(dev) != 0)
 		return -1;
-	/* rte_vhost keeps ring pointers whose length check failed. */
-	if (!vhd_msg_ring_fits(&dev->mem, vr.desc, vr.avail, vr.used, vr.size)) {
-		dev->msg.bad_rings++;
-		DLOG(dev, ERR, "queue %u: ring of %u entries not inside guest memory", qi,
-		     vr.size);
-		return -1;
-	}
 	if (!dev->features_told) {
 		if (rte_vhost_get_negotiated_features(dev->vid, &dev->features) != 0)
 			return -1;
 		if (dev->ops->set_features != NULL)
 			dev->ops->set_features(dev->priv, dev->features);
 		dev->features_told = true;
+	}
+	/* rte_vhost keeps ring pointers whose length check failed. */
+	if (!vhd_msg_ring_fits(&dev->mem, vr.desc, vr.avail, vr.used, vr.size,
+			       (dev->features & VHD_BIT(VHD_F_RING_PACKED)) != 0)) {
+		dev->msg.bad_rings++;
+		DLOG(dev, ERR, "queue %u: ring of %u entries not inside guest memory", qi,
+		     vr.size);
+		return -1;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.desc = vr.desc;

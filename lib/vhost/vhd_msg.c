@@ -183,12 +183,13 @@ static uint64_t used_len(uint32_t n) { return 6 + 8ULL * n; }
 
 bool
 vhd_msg_ring_fits(const struct vhd_mem *mem, const void *desc, const void *avail,
-		  const void *used, uint32_t size)
+		  const void *used, uint32_t size, bool packed)
 {
+	/* Packed: descriptors, then the driver and device event areas (4 bytes each). */
 	return desc != NULL && avail != NULL && used != NULL && size != 0 &&
 	       in_one_region(mem, (uintptr_t)desc, desc_len(size)) &&
-	       in_one_region(mem, (uintptr_t)avail, avail_len(size)) &&
-	       in_one_region(mem, (uintptr_t)used, used_len(size));
+	       in_one_region(mem, (uintptr_t)avail, packed ? 4 : avail_len(size)) &&
+	       in_one_region(mem, (uintptr_t)used, packed ? 4 : used_len(size));
 }
 
 /* A region's fd must be a read-write regular file (memfd, hugetlbfs, tmpfs)

@@ -171,11 +171,12 @@ void vhd_msg_drop_fds(struct vhd_dev *dev, struct vhu_ctx *ctx);
 void vhd_msg_conn_reset(struct vhd_dev *dev);
 
 /**
- * True when a split ring of @p size entries at these addresses (ours) lies
- * wholly inside the mapped guest memory @p mem, each part inside one region,
- * event fields included.
+ * True when a ring of @p size entries at these addresses (ours) lies wholly
+ * inside the mapped guest memory @p mem, each part inside one region, event
+ * fields included. For a @p packed ring, @p avail and @p used are the driver
+ * and device event areas.
  */
 bool vhd_msg_ring_fits(const struct vhd_mem *mem, const void *desc, const void *avail,
-		       const void *used, uint32_t size);
+		       const void *used, uint32_t size, bool packed);
 
 #endif /* VHD_MSG_H */
