@@ -5,30 +5,21 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "vhd_fe_internal.h"
 #include "vhd_fe_raw.h"
 
 #define RAW_MAX_FDS 16
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 vhd_fe_raw_connect(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = vhd_fe_now_ms() + timeout_ms;
 	int s, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -43,7 +34,7 @@ vhd_fe_raw_connect(const char *path, int timeout_ms)
 		rc = -errno;
 		close(s);
 		if ((rc != -ENOENT && rc != -ECONNREFUSED && rc != -EAGAIN) ||
-		    mono_ms() >= deadline)
+		    vhd_fe_now_ms() >= deadline)
 			return rc;
 		usleep(5000);
 	}
@@ -78,28 +69,6 @@ vhd_fe_raw_sendv(int sock, struct iovec *iov, int niov, const int *fds, unsigned
 		n = sendmsg(sock, &m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
-}
-
-unsigned int
-vhd_fe_raw_close_fds(struct msghdr *m)
-{
-	unsigned int got = 0;
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
-		size_t i, k;
-		int fd;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			close(fd);
-		}
-		got += (unsigned int)k;
-	}
-	return got;
 }
 
 int
@@ -141,7 +110,7 @@ recv_all(int sock, void *buf, size_t len, int64_t deadline, unsigned int *n_fds)
 		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
 				   .msg_controllen = sizeof(ctl.buf)};
 		struct pollfd pfd = {.fd = sock, .events = POLLIN};
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - vhd_fe_now_ms();
 		unsigned int k;
 		ssize_t n;
 
@@ -154,7 +123,7 @@ recv_all(int sock, void *buf, size_t len, int64_t deadline, unsigned int *n_fds)
 			return errno == ECONNRESET ? -ECONNRESET : -errno;
 		if (n == 0)
 			return -ECONNRESET;
-		k = vhd_fe_raw_close_fds(&m);
+		k = vhd_fe_close_fds(&m);
 		if (n_fds != NULL)
 			*n_fds += k;
 		p += n;
@@ -167,7 +136,7 @@ int
 vhd_fe_raw_recv(int sock, uint32_t *request, uint32_t *flags, void *body, uint32_t body_len,
 		unsigned int *n_fds, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = vhd_fe_now_ms() + timeout_ms;
 	uint8_t scratch[4096];
 	uint32_t h[3];
 	int rc;

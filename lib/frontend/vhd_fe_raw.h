@@ -70,9 +70,6 @@ int vhd_fe_raw_recv(int sock, uint32_t *request, uint32_t *flags, void *body, ui
 ssize_t vhd_fe_raw_sendv(int sock, struct iovec *iov, int niov, const int *fds,
 			 unsigned int n_fds);
 
-/** Close every fd a received message @p m carries. @return how many. */
-unsigned int vhd_fe_raw_close_fds(struct msghdr *m);
-
 /** A memfd of @p size bytes (read-write). @return the fd or a negative errno. */
 int vhd_fe_raw_memfd(uint64_t size);
 
