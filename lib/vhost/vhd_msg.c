@@ -460,7 +460,8 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 		return check_inflight(dev, ctx);
 	case VHU_SET_LOG_BASE:
 	case VHU_SET_LOG_FD:
-		return pf_negotiated(dev, VHU_PF_LOG_SHMFD) && f_negotiated(dev, F_LOG_ALL) ? 0 : -1;
+		return pf_negotiated(dev, VHU_PF_LOG_SHMFD) && f_negotiated(dev, F_LOG_ALL) ? 0 :
+										      -1;
 	case VHU_SEND_RARP:
 		return pf_negotiated(dev, VHU_PF_RARP) ? 0 : -1;
 	case VHU_NET_SET_MTU:
