@@ -87,7 +87,8 @@ enum vhd_fe_request {
 
 /**
  * Transport bits a frontend never accepts whatever @p want says: we drive
- * split rings with guest-physical = our addresses, no IOMMU, no dirty log.
+ * rings with guest-physical = our addresses, no IOMMU, no dirty log; packed
+ * rings only after vhd_fe_want_packed() (tests ask for every bit with ~0).
  */
 #define VHD_FE_NEVER_FEATURES (VHD_BIT(VHD_F_ACCESS_PLATFORM) | VHD_BIT(VHD_F_RING_PACKED) | \
 			       VHD_BIT(26) /* VHOST_F_LOG_ALL */)
@@ -161,6 +162,12 @@ bool vhd_fe_connected(const struct vhd_fe *fe);
  * @return 0 or a negative errno.
  */
 int vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want);
+
+/**
+ * Let the next negotiations agree VIRTIO_F_RING_PACKED (when offered and in
+ * their @p want): rings set up afterwards are packed. Off by default.
+ */
+void vhd_fe_want_packed(struct vhd_fe *fe, bool on);
 
 /** Virtio feature bits the backend offered (GET_FEATURES). */
 uint64_t vhd_fe_offered_features(const struct vhd_fe *fe);
