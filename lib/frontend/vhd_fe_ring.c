@@ -255,3 +255,11 @@ vhd_fe_ring_device_base(const struct vhd_fe_ring *r)
 		return vhd_fe_packed_device_base(r);
 	return __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
 }
+
+uint16_t
+vhd_fe_ring_avail_base(const struct vhd_fe_ring *r)
+{
+	if (r->packed)
+		return (uint16_t)(r->avail_idx | (r->avail_wrap ? 1u << VHD_PACKED_WRAP_BIT : 0));
+	return r->avail_idx;
+}

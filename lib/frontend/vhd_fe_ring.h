@@ -142,6 +142,11 @@ uint16_t vhd_fe_ring_used_pending(const struct vhd_fe_ring *r);
  */
 uint16_t vhd_fe_ring_device_base(const struct vhd_fe_ring *r);
 
+/** The ring base that says "everything made available was taken", encoded as
+ * vhd_fe_ring_device_base().
+ */
+uint16_t vhd_fe_ring_avail_base(const struct vhd_fe_ring *r);
+
 /**
  * Packed ring only, for malformed-ring tests: write @p n descriptors exactly
  * as given (flags included, see vhd_fe_packed_avail_flags()) from the next
