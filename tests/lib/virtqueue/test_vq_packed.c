@@ -19,28 +19,22 @@
 
 #include <cmocka.h>
 
-#include "vhd_test_pair.h"
+#include "vq_test.h"
 
 #define QSZ 8
 #define PK_F (VHD_BIT(VHD_F_RING_INDIRECT_DESC) | VHD_BIT(VHD_F_VERSION_1) | \
 	      VHD_BIT(VHD_F_RING_PACKED))
 #define PK_EVIDX_F (PK_F | VHD_BIT(VHD_F_RING_EVENT_IDX))
 
-struct ctx {
-	struct vhd_test_pair p;
-	struct vhd_req req;
-};
-
 static int
 setup_with(void **state, uint16_t size, uint64_t f)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
+	struct ctx *c;
 
-	assert_non_null(c);
-	assert_int_equal(vhd_test_pair_init(&c->p, size, f), 0);
+	vq_test_setup(state, size, f);
+	c = *state;
 	assert_true(c->p.vq.packed);
 	assert_true(c->p.drv.packed);
-	*state = c;
 	return 0;
 }
 
@@ -60,51 +54,6 @@ static int
 setup_odd(void **state)
 {
 	return setup_with(state, 6, PK_F); /* packed sizes need not be powers of two */
-}
-
-static int
-teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	vhd_test_pair_fini(&c->p);
-	free(c);
-	return 0;
-}
-
-static int
-post_good(struct ctx *c, bool indirect)
-{
-	struct vhd_fe_buf b[2] = {
-		{vhd_test_alloc(&c->p, 5), 5},
-		{vhd_test_alloc(&c->p, 7), 7},
-	};
-
-	memcpy(b[0].ptr, "hello", 5);
-	return vhd_test_post(&c->p, b, 1, 1, indirect);
-}
-
-static void
-expect_good(struct ctx *c, uint32_t len)
-{
-	char buf[5];
-
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	assert_int_equal(c->req.n_rd, 1);
-	assert_int_equal(c->req.n_wr, 1);
-	assert_int_equal(c->req.rd_len, 5);
-	assert_int_equal(c->req.wr_len, 7);
-	assert_int_equal(vhd_req_read(&c->req, 0, buf, 5), 5);
-	assert_memory_equal(buf, "hello", 5);
-	assert_int_equal(vhd_req_write(&c->req, 0, "world!!", 7), 7);
-	vhd_vq_push(&c->p.vq, c->req.id, len);
-	vhd_vq_flush(&c->p.vq);
-}
-
-static uint64_t
-gpa_of(struct ctx *c, uint32_t len)
-{
-	return vhd_fe_mem_gpa(&c->p.fmem, vhd_test_alloc(&c->p, len));
 }
 
 /* Flags making the k-th next slot available, plus @extra. */
@@ -784,8 +733,8 @@ odd_size_wraps(void **state)
 	}
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_plain, teardown)
-#define TE(f) cmocka_unit_test_setup_teardown(f, setup_evidx, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_plain, vq_test_teardown)
+#define TE(f) cmocka_unit_test_setup_teardown(f, setup_evidx, vq_test_teardown)
 
 int
 main(void)
@@ -820,7 +769,7 @@ main(void)
 		TE(device_event_kicks),
 		T(device_event_kicks_no_evidx),
 		TE(notify_writes_call_fd),
-		cmocka_unit_test_setup_teardown(odd_size_wraps, setup_odd, teardown),
+		cmocka_unit_test_setup_teardown(odd_size_wraps, setup_odd, vq_test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
