@@ -32,46 +32,6 @@ setup_evidx(void **state)
 	return vq_test_setup(state, QSZ, EVIDX_F);
 }
 
-static void
-pop_direct_and_indirect(void **state)
-{
-	struct ctx *c = *state;
-	uint16_t id;
-	uint32_t len;
-	int head;
-
-	assert_false(vhd_vq_has_work(&c->p.vq));
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
-	head = post_good(c, false);
-	assert_true(vhd_vq_has_work(&c->p.vq));
-	expect_good(c, 7);
-	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
-	assert_int_equal(id, head);
-	assert_int_equal(len, 7);
-	head = post_good(c, true);
-	expect_good(c, 3);
-	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
-	assert_int_equal(id, head);
-	assert_int_equal(len, 3);
-	assert_int_equal(c->p.vq.stats.requests, 2);
-	assert_int_equal(c->p.vq.stats.bad_chains, 0);
-}
-
-static void
-unpop_returns_same_chain(void **state)
-{
-	struct ctx *c = *state;
-	uint16_t first;
-
-	post_good(c, false);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	first = c->req.id;
-	vhd_vq_unpop(&c->p.vq);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	assert_int_equal(c->req.id, first);
-	assert_int_equal(c->p.vq.stats.requests, 1);
-}
-
 /* Publish head 0 after the test wrote descriptors by hand; expect it to
  * come back as a bad chain with len 0 and a good request after it served.
  */
@@ -422,28 +382,6 @@ no_event_idx_flags(void **state)
 	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
 	vhd_vq_push(&c->p.vq, c->req.id, 0);
 	assert_true(vhd_vq_flush(&c->p.vq));
-}
-
-static void
-notify_writes_call_fd(void **state)
-{
-	struct ctx *c = *state;
-	uint64_t v = 0;
-	int fd = eventfd(0, EFD_NONBLOCK);
-
-	assert_true(fd >= 0);
-	c->p.vq.call_fd = fd;
-	post_good(c, false);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	vhd_vq_push(&c->p.vq, c->req.id, 0);
-	vhd_vq_notify(&c->p.vq);
-	assert_int_equal(read(fd, &v, sizeof(v)), sizeof(v));
-	assert_int_equal(v, 1);
-	assert_int_equal(c->p.vq.stats.calls, 1);
-	/* nothing pushed: no call */
-	vhd_vq_notify(&c->p.vq);
-	assert_int_equal(read(fd, &v, sizeof(v)), -1);
-	close(fd);
 }
 
 static void

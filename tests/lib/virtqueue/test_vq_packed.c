@@ -89,48 +89,6 @@ expect_bad_then_good(struct ctx *c, uint16_t id)
 	assert_int_equal(c->p.vq.stats.requests, 1);
 }
 
-static void
-pop_direct_and_indirect(void **state)
-{
-	struct ctx *c = *state;
-	uint16_t id;
-	uint32_t len;
-	int head;
-
-	assert_false(vhd_vq_has_work(&c->p.vq));
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
-	head = post_good(c, false);
-	assert_true(vhd_vq_has_work(&c->p.vq));
-	expect_good(c, 7);
-	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
-	assert_int_equal(id, head);
-	assert_int_equal(len, 7);
-	head = post_good(c, true);
-	expect_good(c, 3);
-	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
-	assert_int_equal(id, head);
-	assert_int_equal(len, 3);
-	assert_int_equal(c->p.vq.stats.requests, 2);
-	assert_int_equal(c->p.vq.stats.bad_chains, 0);
-}
-
-static void
-unpop_returns_same_chain(void **state)
-{
-	struct ctx *c = *state;
-	uint16_t first;
-
-	post_good(c, false);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	first = c->req.id;
-	vhd_vq_unpop(&c->p.vq);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	assert_int_equal(c->req.id, first);
-	assert_int_equal(c->p.vq.stats.requests, 1);
-	/* the id is in flight again, not seen as reused */
-	assert_int_equal(c->p.vq.stats.bad_chains, 0);
-}
-
 /* Used descriptors of a batch are invisible until the flush, which stores
  * the first one's flags last; completions may come out of order.
  */
@@ -696,27 +654,6 @@ device_event_kicks_no_evidx(void **state)
 	assert_int_equal(c->p.drv.dev_event->flags, VHD_RING_EVENT_ENABLE);
 	post_good(c, false);
 	assert_true(vhd_fe_ring_kick_needed(&c->p.drv));
-}
-
-static void
-notify_writes_call_fd(void **state)
-{
-	struct ctx *c = *state;
-	uint64_t v = 0;
-	int fd = eventfd(0, EFD_NONBLOCK);
-
-	assert_true(fd >= 0);
-	c->p.vq.call_fd = fd;
-	post_good(c, false);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	vhd_vq_push(&c->p.vq, c->req.id, 0);
-	vhd_vq_notify(&c->p.vq);
-	assert_int_equal(read(fd, &v, sizeof(v)), sizeof(v));
-	assert_int_equal(v, 1);
-	assert_int_equal(c->p.vq.stats.calls, 1);
-	vhd_vq_notify(&c->p.vq);
-	assert_int_equal(read(fd, &v, sizeof(v)), -1);
-	close(fd);
 }
 
 static void

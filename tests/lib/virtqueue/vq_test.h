@@ -35,4 +35,9 @@ void expect_good(struct ctx *c, uint32_t len);
 /** Guest address of a fresh @p len-byte buffer. */
 uint64_t gpa_of(struct ctx *c, uint32_t len);
 
+/** Test cases run on both ring formats. */
+void pop_direct_and_indirect(void **state);
+void unpop_returns_same_chain(void **state);
+void notify_writes_call_fd(void **state);
+
 #endif /* VQ_TEST_H */
