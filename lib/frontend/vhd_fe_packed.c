@@ -43,7 +43,6 @@ vhd_fe_packed_init(struct vhd_fe_ring *r)
 	r->packed = true;
 	r->avail_wrap = true;
 	r->used_wrap = true;
-	r->kicked_wrap = true;
 	r->pdesc = vhd_fe_mem_alloc(r->mem, vhd_vring_packed_bytes(r->size), 16, &r->desc_gpa);
 	r->drv_event = vhd_fe_mem_alloc(r->mem, sizeof(*r->drv_event), 4, &r->avail_gpa);
 	r->dev_event = vhd_fe_mem_alloc(r->mem, sizeof(*r->dev_event), 4, &gpa);
@@ -83,6 +82,7 @@ put(struct vhd_fe_ring *r, uint64_t addr, uint32_t len, uint16_t id, uint16_t fl
 	else
 		__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
 	advance(&r->avail_idx, &r->avail_wrap, 1, r->size);
+	r->unkicked++;
 }
 
 int
@@ -155,9 +155,10 @@ bool
 vhd_fe_packed_kick_needed(struct vhd_fe_ring *r)
 {
 	uint16_t old = r->kicked_idx, new = r->avail_idx, flags, off_wrap;
+	uint32_t added = r->unkicked;
 
 	r->kicked_idx = new;
-	r->kicked_wrap = r->avail_wrap;
+	r->unkicked = 0;
 	/* Our descriptors must be visible before we read the device's wishes. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	flags = __atomic_load_n(&r->dev_event->flags, __ATOMIC_RELAXED) & 3;
@@ -165,8 +166,13 @@ vhd_fe_packed_kick_needed(struct vhd_fe_ring *r)
 		return false;
 	if (flags != VHD_RING_EVENT_DESC || !r->event_idx)
 		return true;
-	if (old == new)
+	if (added == 0)
 		return false;
+	/* A whole ring or more since the last decision: old == new, but the
+	 * device's event slot was certainly passed.
+	 */
+	if (added >= r->size)
+		return true;
 	off_wrap = __atomic_load_n(&r->dev_event->off_wrap, __ATOMIC_RELAXED);
 	return vhd_vring_packed_need_event(off_wrap, old, new, r->avail_wrap, r->size);
 }

@@ -67,11 +67,11 @@ struct vhd_fe_ring {
 	bool packed;
 	bool avail_wrap;      /**< wrap counter at avail_idx */
 	bool used_wrap;       /**< wrap counter at last_used */
-	bool kicked_wrap;     /**< wrap counter at kicked_idx */
 	struct vhd_vring_packed_desc *pdesc;
 	struct vhd_vring_packed_event *drv_event; /**< ours: calls wanted */
 	struct vhd_vring_packed_event *dev_event; /**< the device's: kicks wanted */
 	uint16_t n_pend;      /**< heads added, flags not yet stored */
+	uint32_t unkicked;    /**< slots added since the last kick decision */
 	uint32_t *pend;       /**< position << 16 | flags of those heads */
 	uint16_t *raw_len;    /**< per position: slots of a raw chain put there */
 	uint64_t desc_gpa, avail_gpa, used_gpa;

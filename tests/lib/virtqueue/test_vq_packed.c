@@ -642,6 +642,31 @@ device_event_kicks(void **state)
 	assert_true(vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_ON));
 }
 
+/* A whole ring made available in one batch still gets its kick (the
+ * driver's position is back where it was at the last kick decision).
+ */
+static void
+kick_after_full_ring_batch(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_fe_buf b = {vhd_test_alloc(&c->p, 8), 8};
+	unsigned int i;
+
+	assert_false(vhd_vq_set_kicks(&c->p.vq, VHD_VQ_KICKS_ON));
+	for (i = 0; i < QSZ; i++)
+		assert_true(vhd_fe_ring_add(&c->p.drv, &b, 0, 1, false, NULL) >= 0);
+	vhd_fe_ring_publish(&c->p.drv);
+	assert_true(vhd_fe_ring_kick_needed(&c->p.drv));
+	assert_false(vhd_fe_ring_kick_needed(&c->p.drv));
+	for (i = 0; i < QSZ; i++) {
+		assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+		vhd_vq_push(&c->p.vq, c->req.id, 8);
+	}
+	/* a whole ring of used descriptors in one flush: all come back */
+	vhd_vq_flush(&c->p.vq);
+	assert_int_equal(vhd_fe_ring_used_pending(&c->p.drv), QSZ);
+}
+
 static void
 device_event_kicks_no_evidx(void **state)
 {
@@ -704,6 +729,7 @@ main(void)
 		T(driver_event_suppression),
 		TE(driver_event_desc_across_wrap),
 		TE(device_event_kicks),
+		TE(kick_after_full_ring_batch),
 		T(device_event_kicks_no_evidx),
 		TE(notify_writes_call_fd),
 		cmocka_unit_test_setup_teardown(odd_size_wraps, setup_odd, vq_test_teardown),
