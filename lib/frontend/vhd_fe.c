@@ -939,6 +939,8 @@ vhd_fe_desc_take(struct vhd_fe_ring *r, uint16_t *ids, unsigned int n)
 {
 	unsigned int i;
 
+	if (r->packed)
+		return -EINVAL;
 	if (n > r->num_free)
 		return -ENOSPC;
 	for (i = 0; i < n; i++) {

@@ -259,7 +259,8 @@ int vhd_fe_wait_call(struct vhd_fe *fe, uint16_t q, int timeout_ms);
 /**
  * Take @p n free descriptors of ring @p r off its free list for hand-made
  * chains; vhd_fe_ring_add() will not hand them out until given back.
- * @return 0, or -ENOSPC when fewer than @p n are free.
+ * Split rings only (packed rings: vhd_fe_packed_put_raw()).
+ * @return 0, -ENOSPC when fewer than @p n are free, -EINVAL on a packed ring.
  */
 int vhd_fe_desc_take(struct vhd_fe_ring *r, uint16_t *ids, unsigned int n);
 

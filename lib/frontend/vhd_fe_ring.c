@@ -163,6 +163,8 @@ vhd_fe_ring_add(struct vhd_fe_ring *r, const struct vhd_fe_buf *bufs, unsigned i
 void
 vhd_fe_ring_add_raw_head(struct vhd_fe_ring *r, uint16_t head)
 {
+	if (r->packed)
+		return;
 	r->avail->ring[r->avail_idx & (r->size - 1)] = head;
 	r->avail_idx++;
 }

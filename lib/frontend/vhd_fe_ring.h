@@ -109,7 +109,8 @@ int vhd_fe_ring_add(struct vhd_fe_ring *r, const struct vhd_fe_buf *bufs, unsign
 
 /**
  * Put an arbitrary head id on the available ring (for malformed-ring tests,
- * with descriptors written by hand in r->desc). Not published yet.
+ * with descriptors written by hand in r->desc). Not published yet. Split
+ * rings only: ignored on a packed ring (see vhd_fe_packed_put_raw()).
  */
 void vhd_fe_ring_add_raw_head(struct vhd_fe_ring *r, uint16_t head);
 
