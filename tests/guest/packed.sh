@@ -7,11 +7,24 @@
 # engine), backends in their default mode. The features the backend agreed
 # must include VIRTIO_F_RING_PACKED (bit 34), its telemetry must account for
 # the requests, and it must exit 0 on SIGTERM.
+#
+# gpio is skipped on QEMU 7.2: its vhost-user-gpio acks the backend only the
+# bits in its own feature list, which lacks VIRTIO_F_RING_PACKED, so the
+# guest drives a packed ring the backend was told is split (seen here: the
+# guest hangs at probe, the backend's features lack bit 34). VHD_PACKED_GPIO=1
+# runs it anyway (for a QEMU that forwards the bit).
 set -euo pipefail
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-for dev in rng gpio i2c; do
+devs="rng i2c"
+if [ "${VHD_PACKED_GPIO:-0}" = 1 ]; then
+	devs="rng gpio i2c"
+else
+	echo "NOTE: gpio not run with packed=on: QEMU 7.2's vhost-user-gpio does not forward" \
+		"VIRTIO_F_RING_PACKED to the backend (VHD_PACKED_GPIO=1 to try)"
+fi
+for dev in $devs; do
 	echo "== $dev, packed=on"
 	name=${dev}-packed
 	extra=()
