@@ -27,11 +27,16 @@
 #define CAN_DEV_FEATURES ((1ULL << CAN_F_CLASSIC) | (1ULL << CAN_F_FD) | \
 			  (1ULL << CAN_F_RTR_FRAMES) | (1ULL << CAN_F_LATE_TX_ACK))
 
+/*
+ * Held requests keep guest addresses, translated again when completed: they
+ * survive a memory table change (held_survive_remap).
+ */
 struct can_rx_buf {
 	uint16_t id;
 	uint16_t niov;
 	uint32_t wr_len;
-	struct iovec iov[CAN_RX_IOV];
+	uint64_t gpa[CAN_RX_IOV];
+	uint32_t len[CAN_RX_IOV];
 };
 
 enum can_pend_state {
@@ -43,7 +48,7 @@ enum can_pend_state {
 /* A frame sent with late acks on, until the port reports it delivered. */
 struct can_pend {
 	struct can_msg msg;
-	uint8_t *result;
+	uint64_t result_gpa;
 	uint16_t id;
 	uint8_t state;
 };
@@ -130,8 +135,14 @@ can_pend_room(struct can_dev *dev)
 static void
 can_complete_held(struct can_dev *dev, struct can_pend *p, uint8_t result)
 {
-	*p->result = result;
-	vhd_vq_push(dev->txq, p->id, 1);
+	uint8_t *r = vhd_mem_translate(dev->txq->mem, p->result_gpa, 1);
+
+	/* Its memory went away meanwhile: give the chain back empty. */
+	if (r != NULL)
+		*r = result;
+	else
+		dev->stats.tx_dropped++;
+	vhd_vq_push(dev->txq, p->id, r != NULL ? 1 : 0);
 	dev->pend_held--;
 }
 
@@ -195,14 +206,22 @@ can_rx_deliver(struct can_dev *dev)
 	while (dev->bl_n > 0 && dev->rx_n > 0 && dev->rxq != NULL) {
 		struct can_msg *m = &dev->backlog[dev->bl_head];
 		struct can_rx_buf *b = &dev->rx[dev->rx_head];
+		struct iovec iov[CAN_RX_IOV];
 		struct can_virtio_hdr h;
 		uint32_t need = CAN_HDR_LEN + m->len;
 		uint8_t zero[CAN_CLASSIC_MAX_LEN] = {0};
+		unsigned int i;
 
 		dev->rx_head = (dev->rx_head + 1) % CAN_MAX_QUEUE_SIZE;
 		dev->rx_n--;
 		pushed = true;
-		if (b->wr_len < need) {
+		for (i = 0; i < b->niov; i++) {
+			iov[i].iov_base = vhd_mem_translate(dev->rxq->mem, b->gpa[i], b->len[i]);
+			iov[i].iov_len = b->len[i];
+			if (iov[i].iov_base == NULL)
+				break;
+		}
+		if (b->wr_len < need || i < b->niov) {
 			/* Too small for this frame: give the buffer back, try the next. */
 			dev->stats.rx_bad_buffers++;
 			vhd_vq_push(dev->rxq, b->id, 0);
@@ -213,9 +232,9 @@ can_rx_deliver(struct can_dev *dev)
 		h.length = htole16(m->len);
 		h.flags = htole32(m->flags);
 		h.can_id = htole32(m->id);
-		vhd_iov_from_buf(b->iov, b->niov, 0, &h, sizeof(h));
+		vhd_iov_from_buf(iov, b->niov, 0, &h, sizeof(h));
 		/* An RTR frame carries no data; its length bytes are zero. */
-		vhd_iov_from_buf(b->iov, b->niov, CAN_HDR_LEN,
+		vhd_iov_from_buf(iov, b->niov, CAN_HDR_LEN,
 				 (m->flags & CAN_FLAG_RTR) ? zero : m->data, m->len);
 		vhd_vq_push(dev->rxq, b->id, need);
 		dev->stats.rx_frames++;
@@ -311,16 +330,16 @@ can_result(struct vhd_req *req, uint8_t result)
 	return 1;
 }
 
-/* Where the result byte goes: the first writable byte. */
-static uint8_t *
-can_result_byte(struct vhd_req *req)
+/* Guest address of the result byte: the first writable byte. */
+static int
+can_result_gpa(struct vhd_vq *vq, struct vhd_req *req, uint64_t *gpa)
 {
 	unsigned int i;
 
 	for (i = 0; i < req->n_wr; i++)
 		if (vhd_req_wr_iov(req)[i].iov_len > 0)
-			return vhd_req_wr_iov(req)[i].iov_base;
-	return NULL;
+			return vhd_mem_to_gpa(vq->mem, vhd_req_wr_iov(req)[i].iov_base, gpa);
+	return -1;
 }
 
 static int
@@ -332,11 +351,12 @@ can_tx_reject(struct can_dev *dev, struct vhd_req *req, uint64_t *counter)
 }
 
 static int
-can_handle_tx(struct can_dev *dev, struct vhd_req *req)
+can_handle_tx(struct can_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 {
 	struct can_virtio_hdr h;
 	struct can_msg m;
 	unsigned int payload;
+	uint64_t gpa = 0;
 	int rc;
 
 	if (req->wr_len < 1) {
@@ -356,6 +376,10 @@ can_handle_tx(struct can_dev *dev, struct vhd_req *req)
 		return can_tx_reject(dev, req, &dev->stats.tx_rejected);
 	if (!dev->started)
 		return can_tx_reject(dev, req, &dev->stats.tx_stopped);
+	if (can_late(dev) && can_result_gpa(vq, req, &gpa) != 0) {
+		dev->stats.tx_dropped++;
+		return 0;
+	}
 	if (can_late(dev) && !can_pend_room(dev)) {
 		dev->tx_blocked = true;
 		return VHD_REQ_RETRY;
@@ -376,7 +400,7 @@ can_handle_tx(struct can_dev *dev, struct vhd_req *req)
 
 		p->msg = m;
 		p->id = req->id;
-		p->result = can_result_byte(req);
+		p->result_gpa = gpa;
 		p->state = CAN_PEND_HELD;
 		dev->pend_n++;
 		dev->pend_held++;
@@ -385,7 +409,7 @@ can_handle_tx(struct can_dev *dev, struct vhd_req *req)
 }
 
 static int
-can_handle_rx(struct can_dev *dev, struct vhd_req *req)
+can_handle_rx(struct can_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 {
 	struct can_rx_buf *b;
 	unsigned int i;
@@ -399,8 +423,15 @@ can_handle_rx(struct can_dev *dev, struct vhd_req *req)
 	b->id = req->id;
 	b->niov = req->n_wr;
 	b->wr_len = req->wr_len;
-	for (i = 0; i < req->n_wr; i++)
-		b->iov[i] = vhd_req_wr_iov(req)[i];
+	for (i = 0; i < req->n_wr; i++) {
+		const struct iovec *v = &vhd_req_wr_iov(req)[i];
+
+		if (vhd_mem_to_gpa(vq->mem, v->iov_base, &b->gpa[i]) != 0) {
+			dev->stats.rx_bad_buffers++;
+			return 0;
+		}
+		b->len[i] = (uint32_t)v->iov_len;
+	}
 	dev->rx_n++;
 	/* Frames waiting for a buffer go out now; our own push is notified there. */
 	if (dev->bl_n > 0)
@@ -509,7 +540,7 @@ can_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 	unsigned int i;
 
 	(void)vq;
-	/* The ring is going: held requests are forgotten, as the contract allows. */
+	/* The ring is going for real: held requests are forgotten, as the contract allows. */
 	if (q == CAN_TXQ) {
 		for (i = 0; i < dev->pend_n; i++) {
 			struct can_pend *p = can_pend_at(dev, i);
@@ -531,12 +562,11 @@ can_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
 	struct can_dev *dev = priv;
 
-	(void)vq;
 	switch (q) {
 	case CAN_TXQ:
-		return can_handle_tx(dev, req);
+		return can_handle_tx(dev, vq, req);
 	case CAN_RXQ:
-		return can_handle_rx(dev, req);
+		return can_handle_rx(dev, vq, req);
 	case CAN_CTRLQ:
 		return can_handle_ctrl(dev, req);
 	default:
@@ -584,7 +614,7 @@ const struct vhd_device_ops can_dev_ops = {
 	.max_queue_size = CAN_MAX_QUEUE_SIZE,
 	.features = CAN_DEV_FEATURES,
 	.config_size = CAN_CONFIG_SIZE,
-	.held_survive_remap = false,
+	.held_survive_remap = true,
 	.attach = can_attach,
 	.get_config = can_get_config,
 	.set_features = can_set_features,

@@ -18,6 +18,7 @@
  * - Bus-off sets the BUSOFF status bit and tells the frontend through
  *   vhd_host.config_changed(); a restart of the bus clears it.
  * Port events come through vhd_host.watch_fd(): no thread, no polling.
+ * Held requests keep guest addresses, so they survive a memory table change.
  */
 
 #ifndef CAN_DEV_H

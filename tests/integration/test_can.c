@@ -512,6 +512,34 @@ test_busoff(void **state)
 }
 
 static void
+test_mem_table_held(void **state)
+{
+	static struct vhd_fe_app a;
+	struct can g;
+	unsigned int i;
+	int c;
+
+	(void)state;
+	app_up(&a, "sim:bus0", 1, NULL);
+	can_up(&g, &a, 0, F_CAN);
+	c = ctl_open(&a);
+	/* Every RX buffer is held; a new memory table (hot-plug) must not lose them. */
+	assert_int_equal(vhd_fe_set_mem_table(g.fe), 0);
+	for (i = 0; i < NRX + 2; i++) {
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "send %X#%02X\n", 0x100 + i, i);
+		assert_string_equal(ctl(c, cmd), "ok\n");
+		assert_int_equal(rx(&g, NULL).id, 0x100 + i);
+	}
+	assert_int_equal(vhd_fe_set_mem_table(g.fe), 0);
+	assert_int_equal(tx(&g, 0x5, 0, 2), OK);
+	close(c);
+	app_down(&a, 1);
+	vhd_it_fe_done(g.fe);
+}
+
+static void
 test_idle_cpu(void **state)
 {
 	static struct vhd_fe_app a;
@@ -579,6 +607,7 @@ main(void)
 		VHD_IT_TEST(test_two_guests_one_bus),
 		VHD_IT_TEST(test_late_ack_order),
 		VHD_IT_TEST(test_busoff),
+		VHD_IT_TEST(test_mem_table_held),
 		VHD_IT_TEST(test_idle_cpu),
 		VHD_IT_TEST(test_bad_args),
 	};
