@@ -176,10 +176,12 @@ static int
 tx(struct fx *f, uint32_t id, uint32_t flags, uint16_t len, uint8_t **res)
 {
 	struct txbuf t = mktx(id, flags, len);
+	uint32_t rd = CAN_HDR_LEN + ((flags & CAN_FLAG_RTR) ? 0 : len);
 	uint8_t *r;
 	int used;
 
-	used = post(f, CAN_TXQ, &t, CAN_HDR_LEN + ((flags & CAN_FLAG_RTR) ? 0 : len), &r, 1);
+	/* A length past the frame's room travels with what there is (and is refused). */
+	used = post(f, CAN_TXQ, &t, rd < sizeof(t) ? rd : (uint32_t)sizeof(t), &r, 1);
 	if (res != NULL)
 		*res = r;
 	if (used < 0)
