@@ -124,4 +124,11 @@ void vhd_it_bad_cmdline(const struct vhd_it_bad_cmdline *b, const char *what,
  */
 uint64_t vhd_it_seed(const char *what);
 
+/**
+ * Let @p a settle 300 ms, then measure its CPU time over one second; print
+ * it with @p what and fail the test unless it used less than 1/@p share of
+ * that second (5: under 20 %).
+ */
+void vhd_it_idle_cpu(struct vhd_fe_app *a, const char *what, int share);
+
 #endif /* VHD_IT_H */
