@@ -22,6 +22,8 @@ if ! "$here/../../scripts/guest/run-guest.sh" --help 2>/dev/null | grep -q 'test
 fi
 # shellcheck source=tests/guest/lib.sh
 . "$here/lib.sh"
+# The harness's lib.sh picks QEMU 10.2 and skips when it or the 7.3 kernel is not built.
+if declare -F guest_require_qemu >/dev/null; then guest_require_qemu 10; fi
 
 # can_start NAME N [OPTIONS...]: N sockets, all nodes of sim:bus0, a monitor
 # of the bus writing to $VHD_WORK/NAME.bus.
