@@ -49,8 +49,9 @@ usage(const char *prog)
 	       "      --sim-control PATH     control socket of the simulated buses; text\n"
 	       "                             commands \"send [BUS] 123#DEADBEEF\" (cansend\n"
 	       "                             syntax: 1F334455#R, FD 123##1AABB), \"error busoff\n"
-	       "                             [BUS]\", \"error restart [BUS]\", \"monitor\" (bus\n"
-	       "                             traffic in candump log format)\n"
+	       "                             [BUS]\", \"error restart [BUS]\", \"pause [BUS]\",\n"
+	       "                             \"resume [BUS]\", \"monitor\" (bus traffic in\n"
+	       "                             candump log format)\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
 	       prog);

@@ -39,9 +39,18 @@ struct can_sim_node {
 	struct can_ev q[CAN_SIM_QUEUE_LEN];
 };
 
+/* A frame sent while its bus is paused, delivered on resume. */
+struct can_sim_held {
+	struct can_sim_node *from; /* NULL once the sender is gone */
+	struct can_msg msg;
+};
+
 struct can_sim_bus {
 	char name[CAN_SIM_NAME_MAX + 1];
 	bool busoff;
+	bool paused;
+	unsigned int nheld;
+	struct can_sim_held held[CAN_SIM_QUEUE_LEN];
 	struct can_sim_node *nodes;
 	struct can_sim_bus *next;
 };
@@ -126,6 +135,17 @@ can_sim_deliver(struct can_sim *sim, struct can_sim_bus *b, struct can_sim_node 
 	can_sim_log(sim, b, m);
 }
 
+static void
+can_sim_resume(struct can_sim *sim, struct can_sim_bus *b)
+{
+	unsigned int i;
+
+	b->paused = false;
+	for (i = 0; i < b->nheld; i++)
+		can_sim_deliver(sim, b, b->held[i].from, &b->held[i].msg);
+	b->nheld = 0;
+}
+
 static int
 can_sim_bus_error(struct can_sim_bus *b, enum can_ev_type type)
 {
@@ -178,6 +198,20 @@ can_sim_command(void *arg, struct vhd_ctl_conn *c, char *line)
 		vhd_ctl_reply(c, "ok\n");
 		return;
 	}
+	if ((strcmp(tok[0], "pause") == 0 || strcmp(tok[0], "resume") == 0) && n <= 2) {
+		b = can_sim_find(sim, n == 2 ? tok[1] : NULL);
+		if (b == NULL) {
+			vhd_ctl_reply(c, n == 2 ? "error: no such bus\n" :
+						  "error: several buses: name one\n");
+			return;
+		}
+		if (tok[0][0] == 'p')
+			b->paused = true;
+		else
+			can_sim_resume(sim, b);
+		vhd_ctl_reply(c, "ok\n");
+		return;
+	}
 	if (strcmp(tok[0], "error") == 0 && (n == 2 || n == 3) &&
 	    (strcmp(tok[1], "busoff") == 0 || strcmp(tok[1], "restart") == 0)) {
 		b = can_sim_find(sim, n == 3 ? tok[2] : NULL);
@@ -192,7 +226,7 @@ can_sim_command(void *arg, struct vhd_ctl_conn *c, char *line)
 		return;
 	}
 	vhd_ctl_reply(c, "error: usage: send [BUS] FRAME | error busoff|restart [BUS] | "
-			 "monitor\n");
+			 "pause|resume [BUS] | monitor\n");
 }
 
 /* ---- port ops ---- */
@@ -211,10 +245,19 @@ can_sim_send(struct can_port *p, const struct can_msg *m)
 	int rc = 0;
 
 	pthread_mutex_lock(&sim->lock);
-	if (nd->bus->busoff)
+	if (nd->bus->busoff) {
 		rc = -ENETDOWN;
-	else
+	} else if (nd->bus->paused) {
+		/* A stalled bus: the frame waits, as in a controller's mailbox. */
+		if (nd->bus->nheld == CAN_SIM_QUEUE_LEN) {
+			rc = -EAGAIN;
+		} else {
+			nd->bus->held[nd->bus->nheld].from = nd;
+			nd->bus->held[nd->bus->nheld++].msg = *m;
+		}
+	} else {
 		can_sim_deliver(sim, nd->bus, nd, m);
+	}
 	pthread_mutex_unlock(&sim->lock);
 	return rc;
 }
@@ -258,8 +301,12 @@ can_sim_port_destroy(struct can_port *p)
 	struct can_sim_node *nd = can_sim_node_of(p);
 	struct can_sim *sim = nd->sim;
 	struct can_sim_node **pp;
+	unsigned int i;
 
 	pthread_mutex_lock(&sim->lock);
+	for (i = 0; i < nd->bus->nheld; i++)
+		if (nd->bus->held[i].from == nd)
+			nd->bus->held[i].from = NULL;
 	for (pp = &nd->bus->nodes; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == nd) {
 			*pp = nd->next;
@@ -383,6 +430,24 @@ can_sim_error(struct can_sim *sim, const char *bus, enum can_ev_type type)
 	pthread_mutex_lock(&sim->lock);
 	b = can_sim_find(sim, bus);
 	rc = b == NULL ? -ENOENT : can_sim_bus_error(b, type);
+	pthread_mutex_unlock(&sim->lock);
+	return rc;
+}
+
+int
+can_sim_pause(struct can_sim *sim, const char *bus, bool on)
+{
+	struct can_sim_bus *b;
+	int rc = 0;
+
+	pthread_mutex_lock(&sim->lock);
+	b = can_sim_find(sim, bus);
+	if (b == NULL)
+		rc = -ENOENT;
+	else if (on)
+		b->paused = true;
+	else
+		can_sim_resume(sim, b);
 	pthread_mutex_unlock(&sim->lock);
 	return rc;
 }

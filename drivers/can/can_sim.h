@@ -14,6 +14,8 @@
  *  - "send [BUS] FRAME": put a frame on the bus (cansend syntax, can_msg.h);
  *  - "error busoff [BUS]", "error restart [BUS]": bus-off and recovery of
  *    every controller on the bus;
+ *  - "pause [BUS]", "resume [BUS]": stall the bus: frames the nodes send
+ *    wait (their late acks too) until it resumes, in order;
  *  - "monitor": from now on this connection receives every frame on every
  *    bus in candump's log format, "(SEC.USEC) BUS FRAME".
  * BUS may be left out when there is one bus. Replies: "ok" or "error: ...".
@@ -26,6 +28,7 @@
 #ifndef CAN_SIM_H
 #define CAN_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "can_port.h"
@@ -62,6 +65,9 @@ int can_sim_inject(struct can_sim *sim, const char *bus, const struct can_msg *m
 
 /** Bus-off (@p type CAN_EV_BUSOFF) or restart (CAN_EV_RESTART) of bus @p bus. */
 int can_sim_error(struct can_sim *sim, const char *bus, enum can_ev_type type);
+
+/** Stall (@p on) or resume bus @p bus, as the control socket's pause/resume. */
+int can_sim_pause(struct can_sim *sim, const char *bus, bool on);
 
 /** Events dropped because the node's queue was full. */
 uint64_t can_sim_port_dropped(struct can_port *p);

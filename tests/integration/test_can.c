@@ -525,6 +525,68 @@ test_busoff(void **state)
 	vhd_it_fe_done(g.fe);
 }
 
+/* Post a frame without waiting; returns its head. */
+static int
+tx_post(struct can *c, uint32_t id, uint8_t *tx, uint8_t *res)
+{
+	struct hdr h = {htole16(MSG_TX), htole16(1), 0, 0, 0, 0, htole32(id)};
+	struct vhd_fe_buf b[2] = {{tx, HDR + 1}, {res, 1}};
+	int head;
+
+	memcpy(tx, &h, sizeof(h));
+	tx[HDR] = 0x77;
+	*res = 0xee;
+	head = vhd_fe_post(c->fe, TXQ, b, 1, 1, false, NULL, true);
+	assert_true(head >= 0);
+	return head;
+}
+
+static void
+test_pending_tx(void **state)
+{
+	static struct vhd_fe_app a;
+	struct can g;
+	uint8_t *txb, *res;
+	uint32_t len;
+	int c, head;
+
+	(void)state;
+	app_up(&a, "sim:bus0 sim:bus0", 2, NULL);
+	can_up(&g, &a, 0, F_CAN);
+	txb = vhd_fe_mem_alloc(vhd_fe_mem(g.fe), 32, 8, NULL);
+	res = vhd_fe_mem_alloc(vhd_fe_mem(g.fe), 4, 4, NULL);
+	assert_non_null(txb);
+	assert_non_null(res);
+	c = ctl_open(&a);
+	/* A stalled bus: with late acks the frame waits for it. */
+	assert_string_equal(ctl(c, "pause\n"), "ok\n");
+	head = tx_post(&g, 0x61, txb, res);
+	assert_int_equal(vhd_fe_wait_used(g.fe, TXQ, 300), 0);
+	/* STOP fails what is pending, then answers. */
+	assert_int_equal(ctrl(&g, STOP), OK);
+	wait_one(g.fe, TXQ, head, &len);
+	assert_int_equal(len, 1);
+	assert_int_equal(*res, NOT_OK);
+	/* Bus-off does the same. */
+	assert_int_equal(ctrl(&g, START), OK);
+	head = tx_post(&g, 0x62, txb, res);
+	assert_int_equal(vhd_fe_wait_used(g.fe, TXQ, 300), 0);
+	assert_string_equal(ctl(c, "error busoff\n"), "ok\n");
+	config_change(&g);
+	wait_one(g.fe, TXQ, head, &len);
+	assert_int_equal(*res, NOT_OK);
+	assert_string_equal(ctl(c, "error restart\n"), "ok\n");
+	config_change(&g);
+	/* The stalled frames leave on resume; their late reports complete nothing. */
+	assert_string_equal(ctl(c, "resume\n"), "ok\n");
+	assert_int_equal(vhd_fe_wait_used(g.fe, TXQ, 300), 0);
+	assert_int_equal(ctrl(&g, START), OK);
+	assert_int_equal(tx(&g, 0x63, 0, 1), OK);
+	close(c);
+	app_down(&a, 2);
+	vhd_it_fe_done(g.fe);
+}
+
 static void
 test_mem_table_held(void **state)
 {
@@ -612,6 +674,7 @@ main(void)
 		VHD_IT_TEST(test_two_guests_one_bus),
 		VHD_IT_TEST(test_late_ack_order),
 		VHD_IT_TEST(test_busoff),
+		VHD_IT_TEST(test_pending_tx),
 		VHD_IT_TEST(test_mem_table_held),
 		VHD_IT_TEST(test_idle_cpu),
 		VHD_IT_TEST(test_bad_args),

@@ -100,8 +100,25 @@ test_fanout(void **state)
 		assert_int_equal(nevents(n[i], CAN_EV_BUSOFF, 0), 1);
 	assert_int_equal(n[0]->ops->send(n[0], &m), -ENETDOWN);
 	assert_int_equal(can_sim_error(sim, "b1", CAN_EV_RESTART), 0);
-	assert_int_equal(nevents(n[2], CAN_EV_RESTART, 0), 1);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(nevents(n[i], CAN_EV_RESTART, 0), 1);
 	assert_int_equal(n[0]->ops->send(n[0], &m), 0);
+	assert_int_equal(nevents(n[0], CAN_EV_TX_DONE, 0x42), 1);
+	assert_int_equal(nevents(n[1], CAN_EV_RX, 0x42), 1);
+	assert_int_equal(nevents(n[2], CAN_EV_RX, 0x42), 1);
+	/* Paused: neither the frame nor its delivery report until the resume. */
+	assert_int_equal(can_sim_pause(sim, "b1", true), 0);
+	assert_int_equal(n[0]->ops->send(n[0], &m), 0);
+	assert_int_equal(nevents(n[0], CAN_EV_TX_DONE, 0x42), 0);
+	assert_int_equal(nevents(n[1], CAN_EV_RX, 0x42), 0);
+	/* A sender gone meanwhile: its frame still goes out, to the others. */
+	can_port_destroy(n[2]);
+	assert_int_equal(can_sim_port_open(sim, "b1", &n[2]), 0);
+	assert_int_equal(can_sim_pause(sim, "b1", false), 0);
+	assert_int_equal(nevents(n[0], CAN_EV_TX_DONE, 0x42), 1);
+	assert_int_equal(nevents(n[1], CAN_EV_RX, 0x42), 1);
+	assert_int_equal(nevents(n[2], CAN_EV_RX, 0x42), 1);
+	assert_int_equal(can_sim_pause(sim, "zz", true), -ENOENT);
 	for (i = 0; i < 4; i++)
 		can_port_destroy(n[i]);
 	can_sim_destroy(sim);
@@ -256,7 +273,27 @@ test_control(void **state)
 	assert_int_equal(x.other->ops->next_event(x.other, &ev), 1);
 	assert_int_equal(ev.type, CAN_EV_RESTART);
 	ctl_cmd(&x, c, "error melt\n",
-		"error: usage: send [BUS] FRAME | error busoff|restart [BUS] | monitor\n");
+		"error: usage: send [BUS] FRAME | error busoff|restart [BUS] | "
+		"pause|resume [BUS] | monitor\n");
+	/* A stalled bus keeps a node's frames, in order, until it resumes. */
+	ctl_cmd(&x, c, "pause\n", "ok\n");
+	{
+		struct can_msg m1 = msg(0x31, 1), m2 = msg(0x32, 1);
+
+		x.owner->ops->set_late_ack(x.owner, true);
+		assert_int_equal(x.owner->ops->send(x.owner, &m1), 0);
+		assert_int_equal(x.owner->ops->send(x.owner, &m2), 0);
+		assert_int_equal(x.other->ops->next_event(x.other, &ev), 0);
+		ctl_cmd(&x, c, "resume bus0\n", "ok\n");
+		assert_int_equal(x.other->ops->next_event(x.other, &ev), 1);
+		assert_int_equal(ev.msg.id, 0x31);
+		assert_int_equal(x.other->ops->next_event(x.other, &ev), 1);
+		assert_int_equal(ev.msg.id, 0x32);
+		read_line(mon, line, sizeof(line));
+		assert_string_equal(strchr(line, ')'), ") bus0 031#5A\n");
+		read_line(mon, line, sizeof(line));
+		assert_string_equal(strchr(line, ')'), ") bus0 032#5A\n");
+	}
 	/* With two buses, commands must name one. */
 	assert_int_equal(can_sim_port_open(x.sim, "bus1", &b2), 0);
 	ctl_cmd(&x, c, "send 123#00\n", "error: several buses: name one\n");
