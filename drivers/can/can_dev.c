@@ -23,6 +23,12 @@
 #define CAN_EV_BUDGET 256
 /* Retry period while the bus refuses frames (socket queue full). */
 #define CAN_TX_RETRY_NS 500000ULL
+/*
+ * A held transmission the bus has not confirmed by then fails: a frame no
+ * other node acknowledges is retried by a real controller for ever, and
+ * the guest's queue must not stall on it.
+ */
+#define CAN_ACK_TIMEOUT_NS 1000000000ULL
 
 #define CAN_DEV_FEATURES ((1ULL << CAN_F_CLASSIC) | (1ULL << CAN_F_FD) | \
 			  (1ULL << CAN_F_RTR_FRAMES) | (1ULL << CAN_F_LATE_TX_ACK))
@@ -49,6 +55,7 @@ enum can_pend_state {
 struct can_pend {
 	struct can_msg msg;
 	uint64_t result_gpa;
+	uint64_t sent_ns;
 	uint16_t id;
 	uint8_t state;
 };
@@ -72,6 +79,8 @@ struct can_dev {
 	/* Frames sent and not yet reported delivered, in send order, a ring. */
 	struct can_pend *pend;
 	unsigned int pend_head, pend_n, pend_held;
+	struct vhd_timer ack_timer; /* armed while transmissions are held */
+	bool ack_timer_armed;
 	struct can_dev_stats stats;
 };
 
@@ -178,7 +187,6 @@ can_tx_done(struct can_dev *dev, const struct can_msg *m)
 
 	for (i = 0; i < dev->pend_n; i++) {
 		struct can_pend *p = can_pend_at(dev, i);
-
 		bool held;
 
 		if (p->state == CAN_PEND_DONE || !can_msg_equal(&p->msg, m))
@@ -194,6 +202,58 @@ can_tx_done(struct can_dev *dev, const struct can_msg *m)
 	}
 	dev->stats.echo_unmatched++;
 	return false;
+}
+
+static uint64_t
+can_now(struct can_dev *dev)
+{
+	return dev->host != NULL && dev->host->now_ns != NULL ? dev->host->now_ns(dev->host) : 0;
+}
+
+/* Arm the ack timer for the oldest held transmission, if any and not armed. */
+static void
+can_ack_timer_update(struct can_dev *dev)
+{
+	unsigned int i;
+
+	if (dev->ack_timer_armed || dev->pend_held == 0 || dev->host == NULL ||
+	    dev->host->timer_arm == NULL)
+		return;
+	for (i = 0; i < dev->pend_n; i++) {
+		struct can_pend *p = can_pend_at(dev, i);
+
+		if (p->state == CAN_PEND_HELD) {
+			if (dev->host->timer_arm(dev->host, &dev->ack_timer,
+						 p->sent_ns + CAN_ACK_TIMEOUT_NS) == 0)
+				dev->ack_timer_armed = true;
+			return;
+		}
+	}
+}
+
+static void
+can_ack_timeout(void *arg)
+{
+	struct can_dev *dev = arg;
+	uint64_t now = can_now(dev);
+	bool any = false;
+	unsigned int i;
+
+	dev->ack_timer_armed = false;
+	for (i = 0; i < dev->pend_n && dev->txq != NULL; i++) {
+		struct can_pend *p = can_pend_at(dev, i);
+
+		if (p->state != CAN_PEND_HELD || p->sent_ns + CAN_ACK_TIMEOUT_NS > now)
+			continue;
+		/* Its report may still come: the entry stays to absorb it. */
+		can_complete_held(dev, p, CAN_RESULT_NOT_OK);
+		p->state = CAN_PEND_GHOST;
+		dev->stats.tx_ack_timeouts++;
+		any = true;
+	}
+	if (any)
+		vhd_vq_notify(dev->txq);
+	can_ack_timer_update(dev);
 }
 
 /* ---- reception ---- */
@@ -401,10 +461,12 @@ can_handle_tx(struct can_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		p->msg = m;
 		p->id = req->id;
 		p->result_gpa = gpa;
+		p->sent_ns = can_now(dev);
 		p->state = CAN_PEND_HELD;
 		dev->pend_n++;
 		dev->pend_held++;
 	}
+	can_ack_timer_update(dev);
 	return VHD_REQ_HELD;
 }
 
@@ -594,6 +656,7 @@ can_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 	put(ctx, "tx_failed", st->tx_failed);
 	put(ctx, "tx_cancelled", st->tx_cancelled);
 	put(ctx, "tx_late_acks", st->tx_late_acks);
+	put(ctx, "tx_ack_timeouts", st->tx_ack_timeouts);
 	put(ctx, "tx_dropped", st->tx_dropped);
 	put(ctx, "rx_frames", st->rx_frames);
 	put(ctx, "rx_filtered", st->rx_filtered);
@@ -647,6 +710,8 @@ can_dev_create(struct can_port *port)
 	}
 	dev->port = port;
 	dev->watched_fd = -1;
+	dev->ack_timer.cb = can_ack_timeout;
+	dev->ack_timer.arg = dev;
 	return dev;
 }
 
@@ -657,6 +722,8 @@ can_dev_destroy(struct can_dev *dev)
 		return;
 	if (dev->host != NULL && dev->watched_fd >= 0)
 		dev->host->unwatch_fd(dev->host, dev->watched_fd);
+	if (dev->host != NULL && dev->host->timer_cancel != NULL)
+		dev->host->timer_cancel(dev->host, &dev->ack_timer);
 	can_port_destroy(dev->port);
 	free(dev->rx);
 	free(dev->pend);

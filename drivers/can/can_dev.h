@@ -10,7 +10,7 @@
  * - Txq: a frame is validated against the negotiated features and the
  *   controller state, then sent; without LATE_TX_ACK it is answered at once,
  *   with it the request is held until the port reports the frame went out
- *   on the bus (CAN_EV_TX_DONE).
+ *   on the bus (CAN_EV_TX_DONE), NOT_OK after a second without that report.
  * - Rxq: buffers are held and filled as frames arrive; frames that arrive
  *   while no buffer is posted wait in a small backlog (then are dropped and
  *   counted). Frames the guest did not negotiate are dropped and counted.
@@ -50,6 +50,7 @@ struct can_dev_stats {
 	uint64_t tx_failed;       /**< answered NOT_OK: the bus refused it */
 	uint64_t tx_cancelled;    /**< held (late ack) and failed by STOP or bus-off */
 	uint64_t tx_late_acks;    /**< held requests answered after the bus delivered */
+	uint64_t tx_ack_timeouts; /**< held requests failed: the bus never confirmed (1 s) */
 	uint64_t tx_dropped;      /**< chains without a result byte (used length 0) */
 	uint64_t rx_frames;       /**< frames given to the guest */
 	uint64_t rx_filtered;     /**< dropped: type not negotiated, or invalid */

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
 #include "can_dev.h"
@@ -33,29 +34,11 @@
 
 struct fx {
 	struct vhd_test_pair q[CAN_NUM_QUEUES];
-	struct vhd_host host;
-	unsigned int config_changes;
-	int config_rc;
-	unsigned int wakes;
+	struct vhd_test_host th;
 	struct can_sim *sim;
 	struct can_dev *dev;
 	struct can_port *peer; /* the other node of the bus, driven by the test */
 };
-
-static int
-host_config_changed(struct vhd_host *h)
-{
-	struct fx *f = h->ctx;
-
-	f->config_changes++;
-	return f->config_rc;
-}
-
-static void
-host_wake(struct vhd_host *h)
-{
-	((struct fx *)h->ctx)->wakes++;
-}
 
 static struct fx *
 fx_new(uint64_t dev_features)
@@ -72,10 +55,8 @@ fx_new(uint64_t dev_features)
 	assert_int_equal(can_sim_port_open(f->sim, "bus", &f->peer), 0);
 	f->dev = can_dev_create(port);
 	assert_non_null(f->dev);
-	f->host.ctx = f;
-	f->host.config_changed = host_config_changed;
-	f->host.wake = host_wake;
-	can_dev_ops.attach(f->dev, &f->host);
+	vhd_test_host_init(&f->th);
+	can_dev_ops.attach(f->dev, &f->th.host);
 	can_dev_ops.set_features(f->dev, FEAT | dev_features);
 	for (i = 0; i < CAN_NUM_QUEUES; i++)
 		assert_int_equal(can_dev_ops.queue_start(f->dev, (uint16_t)i, &f->q[i].vq), 0);
@@ -696,7 +677,7 @@ test_busoff_cancels_held(void **state)
 	can_dev_destroy(f->dev);
 	f->dev = can_dev_create(&sp->port);
 	assert_non_null(f->dev);
-	can_dev_ops.attach(f->dev, &f->host);
+	can_dev_ops.attach(f->dev, &f->th.host);
 	can_dev_ops.set_features(f->dev, FEAT | ALL | F(CAN_F_LATE_TX_ACK));
 	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_TXQ, &f->q[CAN_TXQ].vq), 0);
 	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_CTRLQ, &f->q[CAN_CTRLQ].vq), 0);
@@ -719,7 +700,7 @@ test_busoff_cancels_held(void **state)
 	assert_int_equal(*r2, CAN_RESULT_NOT_OK);
 	assert_int_equal(can_dev_stats(f->dev)->tx_cancelled, 1);
 	assert_int_equal(can_dev_status(f->dev), CAN_S_CTRL_BUSOFF);
-	assert_int_equal(f->config_changes, 1);
+	assert_int_equal(f->th.config_changes, 1);
 	/* A confirmation arriving after the cancel completes nothing. */
 	sp->ev[0].type = CAN_EV_TX_DONE;
 	sp->ev[0].msg.id = 2;
@@ -748,7 +729,7 @@ test_busoff(void **state)
 	assert_int_equal(can_dev_ops.get_config(f->dev, cfg, 0, 2), 0);
 	assert_int_equal(cfg[0], 1);
 	assert_int_equal(cfg[1], 0);
-	assert_int_equal(f->config_changes, 1);
+	assert_int_equal(f->th.config_changes, 1);
 	assert_false(can_dev_started(f->dev));
 	assert_int_equal(tx_used(f), 1);
 	assert_int_equal(*r, CAN_RESULT_OK);
@@ -757,11 +738,11 @@ test_busoff(void **state)
 	/* A second report changes nothing. */
 	assert_int_equal(can_sim_error(f->sim, "bus", CAN_EV_BUSOFF), 0);
 	can_dev_port_events(f->dev);
-	assert_int_equal(f->config_changes, 1);
+	assert_int_equal(f->th.config_changes, 1);
 	assert_int_equal(can_sim_error(f->sim, "bus", CAN_EV_RESTART), 0);
 	can_dev_port_events(f->dev);
 	assert_int_equal(can_dev_status(f->dev), 0);
-	assert_int_equal(f->config_changes, 2);
+	assert_int_equal(f->th.config_changes, 2);
 	start(f);
 	assert_int_equal(tx(f, 0x1, 0, 1, NULL), -1);
 	can_dev_port_events(f->dev);
@@ -774,12 +755,58 @@ test_busoff_notify_unsupported(void **state)
 {
 	struct fx *f = *state;
 
-	f->config_rc = -ENOTSUP;
+	f->th.config_changed_rc = -ENOTSUP;
 	start(f);
 	assert_int_equal(can_sim_error(f->sim, "bus", CAN_EV_BUSOFF), 0);
 	can_dev_port_events(f->dev);
 	assert_int_equal(can_dev_status(f->dev), CAN_S_CTRL_BUSOFF);
 	assert_int_equal(can_dev_stats(f->dev)->config_notify_failed, 1);
+}
+
+static void
+test_ack_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct script_port *sp = calloc(1, sizeof(*sp));
+	uint8_t *r1, *r2;
+
+	/* A bus that never confirms (no other node to acknowledge): no stall. */
+	assert_non_null(sp);
+	sp->port.ops = &script_ops;
+	can_dev_destroy(f->dev);
+	f->dev = can_dev_create(&sp->port);
+	assert_non_null(f->dev);
+	can_dev_ops.attach(f->dev, &f->th.host);
+	can_dev_ops.set_features(f->dev, FEAT | ALL | F(CAN_F_LATE_TX_ACK));
+	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_TXQ, &f->q[CAN_TXQ].vq), 0);
+	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_CTRLQ, &f->q[CAN_CTRLQ].vq), 0);
+	start(f);
+	assert_int_equal(tx(f, 0x1, 0, 1, &r1), -1);
+	vhd_test_host_advance(&f->th, 600000000ULL);
+	assert_int_equal(tx(f, 0x2, 0, 1, &r2), -1);
+	vhd_test_host_advance(&f->th, 300000000ULL);
+	assert_int_equal(tx_used(f), -1);
+	/* The first is a second old: failed; the second waits its own second. */
+	vhd_test_host_advance(&f->th, 200000000ULL);
+	assert_int_equal(tx_used(f), 1);
+	assert_int_equal(*r1, CAN_RESULT_NOT_OK);
+	assert_int_equal(tx_used(f), -1);
+	assert_int_equal(can_dev_tx_held(f->dev), 1);
+	vhd_test_host_advance(&f->th, 500000000ULL);
+	assert_int_equal(tx_used(f), 1);
+	assert_int_equal(*r2, CAN_RESULT_NOT_OK);
+	assert_int_equal(can_dev_stats(f->dev)->tx_ack_timeouts, 2);
+	assert_int_equal(can_dev_tx_held(f->dev), 0);
+	/* A confirmation after all completes nothing more. */
+	sp->ev[0].type = CAN_EV_TX_DONE;
+	memset(&sp->ev[0].msg, 0, sizeof(sp->ev[0].msg));
+	sp->ev[0].msg.id = 1;
+	sp->ev[0].msg.len = 1;
+	sp->ev[0].msg.data[0] = 0x10;
+	sp->n = 1;
+	can_dev_port_events(f->dev);
+	assert_int_equal(tx_used(f), -1);
+	assert_int_equal(can_dev_stats(f->dev)->echo_unmatched, 0);
 }
 
 static void
@@ -837,6 +864,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busoff_cancels_held, setup_all, teardown),
 		cmocka_unit_test_setup_teardown(test_busoff_notify_unsupported, setup_all,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ack_timeout, setup_all, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_stop_forgets, setup_late, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_queue, setup_all, teardown),
 	};
