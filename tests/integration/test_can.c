@@ -651,6 +651,9 @@ test_bad_args(void **state)
 		{"-d", " ", NULL},
 		{"-d", "sim:", NULL},
 		{"-d", "sim:a", "--bogus", NULL},
+		{"-d", "can0", "--sim-control", "/tmp/vhd-it-can-unused.ctl", NULL},
+		{"-d", "sim:a", "--sim-control", "/nonexistent/dir/ctl", NULL},
+		{"-d", "sim:bad#name", NULL},
 		{NULL},
 	};
 	static const char *const ign[] = {"VHOST_CONFIG", "EAL", "TELEMETRY", NULL};
