@@ -664,14 +664,12 @@ static const struct can_port_ops script_ops = {
 	script_destroy, script_fd, script_send, script_next, script_late,
 };
 
-static void
-test_busoff_cancels_held(void **state)
+/* Replace the fixture's device by one over a scripted port, late acks on, started. */
+static struct script_port *
+script_dev(struct fx *f)
 {
-	struct fx *f = *state;
 	struct script_port *sp = calloc(1, sizeof(*sp));
-	uint8_t *r1, *r2;
 
-	/* The same fixture's rings on a device over the scripted port. */
 	assert_non_null(sp);
 	sp->port.ops = &script_ops;
 	can_dev_destroy(f->dev);
@@ -682,15 +680,32 @@ test_busoff_cancels_held(void **state)
 	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_TXQ, &f->q[CAN_TXQ].vq), 0);
 	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_CTRLQ, &f->q[CAN_CTRLQ].vq), 0);
 	start(f);
+	return sp;
+}
+
+/* Event @p i of @p sp: the bus confirms the 1-byte frame @p id that tx() sends. */
+static void
+script_done(struct script_port *sp, unsigned int i, uint32_t id)
+{
+	sp->ev[i].type = CAN_EV_TX_DONE;
+	memset(&sp->ev[i].msg, 0, sizeof(sp->ev[i].msg));
+	sp->ev[i].msg.id = id;
+	sp->ev[i].msg.len = 1;
+	sp->ev[i].msg.data[0] = 0x10;
+}
+
+static void
+test_busoff_cancels_held(void **state)
+{
+	struct fx *f = *state;
+	struct script_port *sp = script_dev(f);
+	uint8_t *r1, *r2;
+
 	assert_int_equal(tx(f, 0x1, 0, 1, &r1), -1);
 	assert_int_equal(tx(f, 0x2, 0, 1, &r2), -1);
 	assert_int_equal(sp->sent, 2);
 	/* The first went out, then the controller went bus-off. */
-	sp->ev[0].type = CAN_EV_TX_DONE;
-	memset(&sp->ev[0].msg, 0, sizeof(sp->ev[0].msg));
-	sp->ev[0].msg.id = 1;
-	sp->ev[0].msg.len = 1;
-	sp->ev[0].msg.data[0] = 0x10;
+	script_done(sp, 0, 1);
 	sp->ev[1].type = CAN_EV_BUSOFF;
 	sp->n = 2;
 	can_dev_port_events(f->dev);
@@ -702,10 +717,7 @@ test_busoff_cancels_held(void **state)
 	assert_int_equal(can_dev_status(f->dev), CAN_S_CTRL_BUSOFF);
 	assert_int_equal(f->th.config_changes, 1);
 	/* A confirmation arriving after the cancel completes nothing. */
-	sp->ev[0].type = CAN_EV_TX_DONE;
-	sp->ev[0].msg.id = 2;
-	sp->ev[0].msg.len = 1;
-	sp->ev[0].msg.data[0] = 0x10;
+	script_done(sp, 0, 2);
 	sp->n = 1;
 	can_dev_port_events(f->dev);
 	assert_int_equal(tx_used(f), -1);
@@ -767,20 +779,10 @@ static void
 test_ack_timeout(void **state)
 {
 	struct fx *f = *state;
-	struct script_port *sp = calloc(1, sizeof(*sp));
+	struct script_port *sp = script_dev(f);
 	uint8_t *r1, *r2;
 
 	/* A bus that never confirms (no other node to acknowledge): no stall. */
-	assert_non_null(sp);
-	sp->port.ops = &script_ops;
-	can_dev_destroy(f->dev);
-	f->dev = can_dev_create(&sp->port);
-	assert_non_null(f->dev);
-	can_dev_ops.attach(f->dev, &f->th.host);
-	can_dev_ops.set_features(f->dev, FEAT | ALL | F(CAN_F_LATE_TX_ACK));
-	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_TXQ, &f->q[CAN_TXQ].vq), 0);
-	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_CTRLQ, &f->q[CAN_CTRLQ].vq), 0);
-	start(f);
 	assert_int_equal(tx(f, 0x1, 0, 1, &r1), -1);
 	vhd_test_host_advance(&f->th, 600000000ULL);
 	assert_int_equal(tx(f, 0x2, 0, 1, &r2), -1);
@@ -798,11 +800,7 @@ test_ack_timeout(void **state)
 	assert_int_equal(can_dev_stats(f->dev)->tx_ack_timeouts, 2);
 	assert_int_equal(can_dev_tx_held(f->dev), 0);
 	/* A confirmation after all completes nothing more. */
-	sp->ev[0].type = CAN_EV_TX_DONE;
-	memset(&sp->ev[0].msg, 0, sizeof(sp->ev[0].msg));
-	sp->ev[0].msg.id = 1;
-	sp->ev[0].msg.len = 1;
-	sp->ev[0].msg.data[0] = 0x10;
+	script_done(sp, 0, 1);
 	sp->n = 1;
 	can_dev_port_events(f->dev);
 	assert_int_equal(tx_used(f), -1);
