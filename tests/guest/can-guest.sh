@@ -34,7 +34,12 @@ fi
 vhd_eq "can0 MTU is CAN FD's" 72 "$(cat /sys/class/net/can0/mtu)"
 
 # candump -L prints "(time) can0 123#DEADBEEF"; keep the frame and interface.
-frames() { sed -n 's/^([0-9.]*) \(can[0-9]\) \(.*\)$/\1 \2/p' "$1" | tr '\n' ';'; }
+# The FD flags digit after "##" is the kernel's (7.3 sets CANFD_FDF, "##4"):
+# virtio-can carries no BRS/ESI, so it is left out.
+frames() {
+	sed -n 's/^([0-9.]*) \(can[0-9]\) \(.*\)$/\1 \2/p' "$1" | sed 's/##[0-9A-F]/##/' |
+		tr '\n' ';'
+}
 
 # --- host -> guest: classic, extended RTR and FD frames from the control socket
 candump -L -T 15000 -n 3 can0 >/tmp/h0 &
@@ -46,9 +51,9 @@ echo "VHD-CAN-SEND-HOST"
 wait $d0
 wait $d1
 vhd_eq "host frames on can0" \
-	"can0 123#DEADBEEF;can0 1F334455#R;can0 123##0112233445566778899AABBCC;" "$(frames /tmp/h0)"
+	"can0 123#DEADBEEF;can0 1F334455#R;can0 123##112233445566778899AABBCC;" "$(frames /tmp/h0)"
 vhd_eq "host frames on can1" \
-	"can1 123#DEADBEEF;can1 1F334455#R;can1 123##0112233445566778899AABBCC;" "$(frames /tmp/h1)"
+	"can1 123#DEADBEEF;can1 1F334455#R;can1 123##112233445566778899AABBCC;" "$(frames /tmp/h1)"
 
 # 64 bytes 00..3F, the FD frame's payload.
 fd64=$(i=0; while [ $i -lt 64 ]; do printf '%02X' $i; i=$((i + 1)); done)
@@ -66,7 +71,7 @@ vhd_check "cansend can0 FD 64 bytes" cansend can0 "007##1$fd64"
 wait $e1
 wait $e0
 vhd_eq "can1 got can0's frames" \
-	"can1 321#C0FFEE;can1 2A5#R3;can1 007##0$fd64;" \
+	"can1 321#C0FFEE;can1 2A5#R3;can1 007##$fd64;" \
 	"$(frames /tmp/e1)"
 vhd_eq "can0 saw its own frames once each" 3 "$(grep -c . /tmp/e0)"
 
