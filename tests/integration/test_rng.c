@@ -1295,7 +1295,6 @@ run_interrupt(uint64_t want)
 	struct vhd_fe_ring *r;
 	struct vhd_fe_buf fb;
 	uint8_t *b;
-	int64_t c0, c1, t0, t1;
 	unsigned int i;
 	uint32_t len;
 	uint16_t id;
@@ -1318,16 +1317,7 @@ run_interrupt(uint64_t want)
 		vhd_fe_app_sleep_ms(10);
 	}
 	/* Let it settle into sleep, then measure one idle second. */
-	vhd_fe_app_sleep_ms(300);
-	c0 = vhd_fe_app_cpu_ms(&a);
-	t0 = vhd_fe_app_now_ms();
-	vhd_fe_app_sleep_ms(1000);
-	c1 = vhd_fe_app_cpu_ms(&a);
-	t1 = vhd_fe_app_now_ms();
-	assert_true(c0 >= 0 && c1 >= 0);
-	print_message("interrupt mode idle: %" PRId64 " ms CPU in %" PRId64 " ms\n", c1 - c0,
-		      t1 - t0);
-	assert_true((c1 - c0) * 5 < t1 - t0);
+	vhd_it_idle_cpu(&a, "interrupt mode idle", 5);
 	/* Asleep, it must ask for kicks, and wake up on one. */
 	fb = (struct vhd_fe_buf){b, BUFSZ};
 	assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, false) >= 0);
@@ -1361,20 +1351,10 @@ test_interrupt_idle_unconnected(void **state)
 {
 	static const char *const extra[] = {"--mode", "interrupt", "-c", "3", NULL};
 	static struct vhd_fe_app a;
-	int64_t c0, c1, t0, t1;
 
 	(void)state;
 	vhd_it_app_up(&a, "rng", extra, 3);
-	vhd_fe_app_sleep_ms(300);
-	c0 = vhd_fe_app_cpu_ms(&a);
-	t0 = vhd_fe_app_now_ms();
-	vhd_fe_app_sleep_ms(1000);
-	c1 = vhd_fe_app_cpu_ms(&a);
-	t1 = vhd_fe_app_now_ms();
-	assert_true(c0 >= 0 && c1 >= 0);
-	print_message("interrupt mode, 3 sockets, nobody connected: %" PRId64 " ms CPU in %"
-		      PRId64 " ms\n", c1 - c0, t1 - t0);
-	assert_true((c1 - c0) * 5 < t1 - t0);
+	vhd_it_idle_cpu(&a, "interrupt mode, 3 sockets, nobody connected", 5);
 	vhd_it_app_down(&a, 3);
 }
 

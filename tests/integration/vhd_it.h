@@ -137,4 +137,11 @@ void vhd_it_split_only(void);
 /** Skip the test unless this is a packed-ring run (vhd_fe_app_packed()). */
 void vhd_it_packed_only(void);
 
+/**
+ * Let @p a settle 300 ms, then measure its CPU time over one second; print
+ * it with @p what and fail the test unless it used less than 1/@p share of
+ * that second (5: under 20 %).
+ */
+void vhd_it_idle_cpu(struct vhd_fe_app *a, const char *what, int share);
+
 #endif /* VHD_IT_H */
