@@ -50,7 +50,8 @@ echo "$g" >/sys/class/gpio/unexport
 
 # Interrupts need VIRTIO_GPIO_F_IRQ (feature bit 0, first character of the
 # device's features in sysfs). QEMU 7.2's vhost-user-gpio never offers it to
-# the guest even when the backend does, so there the test can only say so.
+# the guest even when the backend does, so there the test can only say so;
+# QEMU 10 passes the backend's offer through, so there it must be present.
 irq=
 for d in /sys/bus/virtio/devices/*; do
 	[ "$(cat "$d/device")" = 0x0029 ] && irq=$(cut -c1 "$d/features")
@@ -69,6 +70,8 @@ if [ "$irq" = 1 ]; then
 	vhd_eq "edge order" "RISING FALLING" \
 		"$(sed -n 's/.*\(RISING\|FALLING\) EDGE.*/\1/p' /tmp/mon | tr '\n' ' ' |
 			sed 's/ $//')"
+elif [ "${VHD_QEMU_MAJOR:-7}" -ge 10 ]; then
+	vhd_eq "VIRTIO_GPIO_F_IRQ offered on QEMU $VHD_QEMU_MAJOR" 1 "$irq"
 else
 	vhd_skip "edge events: VIRTIO_GPIO_F_IRQ not offered to the guest" \
 		"(QEMU 7.2's vhost-user-gpio drops it)"
