@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/guest/common.sh"
 . "$here/guest/apt-private.sh"
 
-mkdir -p "$VHD_CACHE"
-exec 9>"$VHD_CACHE/libgpiod2.lock"
-flock 9
+vhd_lock "$VHD_CACHE/libgpiod2.lock" "libgpiod 2"
 # The newest unpacked one serves without an apt call (CI with a warm cache).
 # shellcheck disable=SC2012 # our own directory names
 last=$(ls -d "$VHD_CACHE"/libgpiod-2.* 2>/dev/null | sort -V | tail -n1 || true)

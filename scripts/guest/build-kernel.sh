@@ -107,13 +107,7 @@ if [ "$force" = 0 ] && [ -e "$out/done" ]; then
 fi
 [ "$check" = 0 ] || exit 1
 
-mkdir -p "$VHD_GUEST_CACHE"
-# Two test runs may start at once: one builds, the other waits for it.
-exec 9>"$VHD_GUEST_CACHE/kernel-$kver.lock"
-if ! flock -n 9; then
-	vhd_log "another checkout is building kernel $kver; waiting for it"
-	flock 9
-fi
+vhd_lock "$VHD_GUEST_CACHE/kernel-$kver.lock" "kernel $kver"
 if [ "$force" = 0 ] && [ -e "$out/done" ]; then
 	pick
 	exit 0

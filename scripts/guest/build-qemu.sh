@@ -49,12 +49,7 @@ if [ "$force" = 0 ] && [ -x "$out/bin/qemu-system-x86_64" ] && [ -e "$out/done" 
 fi
 [ "$check" = 0 ] || exit 1
 
-mkdir -p "$VHD_CACHE"
-exec 9>"$VHD_CACHE/qemu.lock"
-if ! flock -n 9; then
-	vhd_log "another checkout is building QEMU; waiting for it"
-	flock 9
-fi
+vhd_lock "$VHD_CACHE/qemu.lock" QEMU
 if [ "$force" = 0 ] && [ -e "$out/done" ]; then
 	echo "$out/bin/qemu-system-x86_64"
 	exit 0

@@ -13,6 +13,18 @@ VHD_GUEST_CACHE=${VHD_GUEST_CACHE:-$VHD_CACHE/guest}
 vhd_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 vhd_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
+# vhd_lock FILE WHAT: hold an exclusive flock on FILE (fd 9) until the script
+# exits, so two checkouts never build WHAT at once: the second waits, then
+# finds the first one's result.
+vhd_lock() {
+	mkdir -p "$(dirname "$1")"
+	exec 9>"$1"
+	if ! flock -n 9; then
+		vhd_log "another checkout is building $2; waiting for it"
+		flock 9
+	fi
+}
+
 # vhd_qemu_path SEL: the qemu-system-x86_64 for SEL (7.2, 10, 10.2, auto or a
 # path). Status 77 when 10.2 is asked for and not built, 1 when SEL is bad.
 vhd_qemu_path() {

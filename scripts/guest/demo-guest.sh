@@ -42,20 +42,12 @@ if ls /dev/gpiochip* >/dev/null 2>&1; then
 	show /usr/bin/gpioget "$chip" 0 1
 	echo "(the guest drives sim-2 high; the host reads it back after the guest is done)"
 	show /usr/bin/gpioset "$chip" 2=1
-	irq=
-	for d in /sys/bus/virtio/devices/*; do
-		[ "$(cat "$d/device")" = 0x0029 ] && irq=$(cut -c1 "$d/features")
-	done
-	if [ "$irq" = 1 ]; then
+	if [ "$(vhd_gpio_irq)" = 1 ]; then
 		section "gpio interrupts (VIRTIO_GPIO_F_IRQ)"
 		echo "(gpiomon waits for edges on sim-7; the host toggles it twice through the"
 		echo " simulated chip's control socket)"
 		echo "guest# gpiomon --num-events=4 $chip 7"
-		timeout -s KILL 20 /usr/bin/gpiomon --num-events=4 "$chip" 7 >/tmp/mon 2>&1 &
-		mon=$!
-		sleep 1
-		echo "VHD-DEMO-GPIO-EDGES"
-		wait $mon
+		vhd_gpiomon "$chip" 7 4 VHD-DEMO-GPIO-EDGES /tmp/mon
 		cat /tmp/mon
 	else
 		echo "(no gpio interrupts: this QEMU does not offer VIRTIO_GPIO_F_IRQ to the guest;"
