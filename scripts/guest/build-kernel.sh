@@ -11,7 +11,9 @@
 # Debian's own kernels lack GPIO_VIRTIO, I2C_VIRTIO and SND_VIRTIO, hence ours.
 #
 # The result is cached under $VHD_GUEST_CACHE keyed by the source package
-# version and a hash of the fragment, so only the first run pays. Prints the
+# version and a hash of the fragments, so only the first run pays; the object
+# tree stays, so a changed fragment or an interrupted build rebuilds only
+# what it must. Prints the
 # path of the image to boot on stdout: the ELF vmlinux when it carries a PVH
 # entry note (QEMU boots it faster under TCG, no decompression), else bzImage.
 #   --bzimage      print bzImage's path
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--force) force=1 ;;
 	--check) check=1 ;;
 	--version) kver=${2:?--version takes 7.3 or 6.1}; shift ;;
-	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) vhd_die "unknown option '$1' (see --help)" ;;
 	esac
 	shift
@@ -89,7 +91,9 @@ key=$kver.$pkgver-$fraghash
 [ "$kver" != 6.1 ] || key=$pkgver-$fraghash
 out=$VHD_GUEST_CACHE/kernel-$key
 srcdir=$VHD_GUEST_CACHE/src-$pkgver
-objdir=$VHD_GUEST_CACHE/build-$key
+# One object tree per source version, whatever the fragments (see below).
+objdir=$VHD_GUEST_CACHE/build-$kver.$pkgver
+[ "$kver" != 6.1 ] || objdir=$VHD_GUEST_CACHE/build-$pkgver
 log=$VHD_GUEST_CACHE/build-$key.log
 
 pick() {
@@ -121,35 +125,44 @@ if [ ! -e "$srcdir/.extracted" ]; then
 	touch "$srcdir/.extracted"
 fi
 
-vhd_log "building kernel $key in $objdir (log: $log), takes minutes on first run"
-rm -rf "$objdir" "$out"
-mkdir -p "$objdir"
+# The configuration is made in a scratch tree and copied over the object
+# tree's only when it differs: the object tree is kept across fragment
+# changes and interrupted builds, so make rebuilds only what changed.
+cfgdir=$objdir.cfg
+rm -rf "$cfgdir" "$out"
+mkdir -p "$objdir" "$cfgdir"
+vhd_log "configuring kernel $key (log: $log)"
 {
-	make -C "$srcdir" O="$objdir" ARCH=x86_64 tinyconfig
+	make -C "$srcdir" O="$cfgdir" ARCH=x86_64 tinyconfig
 	# shellcheck disable=SC2086
-	"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$objdir" "$objdir/.config" $frags
-	make -C "$srcdir" O="$objdir" ARCH=x86_64 olddefconfig
+	"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$cfgdir" "$cfgdir/.config" $frags
+	make -C "$srcdir" O="$cfgdir" ARCH=x86_64 olddefconfig
 } >"$log" 2>&1 || {
 	tail -n 30 "$log" >&2
-	rm -rf "$objdir"
+	rm -rf "$cfgdir"
 	vhd_die "kernel configuration failed"
 }
 
 # merge_config only warns when a dependency drops an option; a guest missing
-# a driver would fail later in confusing ways, so check every wanted =y here.
-missing=
-while IFS= read -r line; do
-	case $line in CONFIG_*=y) ;; *) continue ;; esac
-	grep -qx "$line" "$objdir/.config" || missing="$missing ${line%=y}"
-done < <(cat $frags)
-if [ -n "$missing" ]; then
-	rm -rf "$objdir"
-	vhd_die "options not enabled after olddefconfig (unmet dependencies?):$missing"
-fi
+# a driver would fail later in confusing ways, so check every wanted =y.
+check_config() { # CONFIG-FILE
+	local line missing=
+	while IFS= read -r line; do
+		case $line in CONFIG_*=y) ;; *) continue ;; esac
+		grep -qx "$line" "$1" || missing="$missing ${line%=y}"
+	done < <(cat $frags)
+	[ -z "$missing" ] ||
+		vhd_die "options not enabled in $1 (unmet dependencies?):$missing"
+}
+check_config "$cfgdir/.config"
+cmp -s "$cfgdir/.config" "$objdir/.config" || cp "$cfgdir/.config" "$objdir/.config"
+rm -rf "$cfgdir"
 
+vhd_log "building kernel $key in $objdir (log: $log), takes long on the first run"
 t0=$(date +%s)
 nice -n 19 make -C "$srcdir" O="$objdir" ARCH=x86_64 -j"$(nproc)" vmlinux bzImage >>"$log" 2>&1 ||
-	{ tail -n 40 "$log" >&2; rm -rf "$objdir"; vhd_die "kernel build failed, see $log"; }
+	{ tail -n 40 "$log" >&2; vhd_die "kernel build failed, see $log"; }
+check_config "$objdir/.config"
 
 mkdir -p "$out.tmp"
 cp "$objdir/vmlinux" "$out.tmp/vmlinux"
@@ -164,7 +177,5 @@ fi
 touch "$out.tmp/done"
 rm -rf "$out"
 mv "$out.tmp" "$out"
-# The object dir is only needed to rebuild; keep the disk use small.
-rm -rf "$objdir"
 vhd_log "kernel ready in $out"
 pick
