@@ -101,7 +101,10 @@ fi
 
 bld=$VHD_CACHE/qemu-build-$upver-$optshash
 log=$bld.log
-rm -rf "$bld" "$out" "$out.tmp"
+rm -rf "$out" "$out.tmp"
+# An interrupted build resumes: its tree is configured already (the options
+# are part of its name) and ninja redoes only what is missing.
+[ -e "$bld/build.ninja" ] || rm -rf "$bld"
 mkdir -p "$bld"
 vhd_log "building QEMU $ver in $bld (log: $log); about 13 CPU-minutes"
 t0=$(date +%s)
@@ -111,9 +114,9 @@ t0=$(date +%s)
 	# ninja re-runs meson (generators, reconfigure): it needs it too.
 	export PYTHONPATH=$mdir/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
 	export PATH=$mdir/usr/bin:$PATH
-	nice -n 19 "$src/configure" $opts
+	[ -e build.ninja ] || nice -n 19 "$src/configure" $opts
 	nice -n 19 ninja -j"$(nproc)" qemu-system-x86_64
-) >"$log" 2>&1 || {
+) >>"$log" 2>&1 || {
 	tail -n 40 "$log" >&2
 	vhd_die "QEMU build failed, see $log"
 }
