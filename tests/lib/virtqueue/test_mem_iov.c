@@ -54,6 +54,25 @@ translate_outside(void **state)
 }
 
 static void
+to_gpa(void **state)
+{
+	static uint8_t arena[64];
+	struct vhd_mem m = {.nregions = 1};
+	uint64_t gpa = 0;
+
+	(void)state;
+	m.regions[0] = (struct vhd_mem_region){.gpa = 0x5000, .size = 32, .hva = arena + 16};
+	assert_int_equal(vhd_mem_to_gpa(&m, arena + 16, &gpa), 0);
+	assert_int_equal(gpa, 0x5000);
+	assert_int_equal(vhd_mem_to_gpa(&m, arena + 47, &gpa), 0);
+	assert_int_equal(gpa, 0x501f);
+	/* just before, one past the end, no table */
+	assert_int_equal(vhd_mem_to_gpa(&m, arena + 15, &gpa), -1);
+	assert_int_equal(vhd_mem_to_gpa(&m, arena + 48, &gpa), -1);
+	assert_int_equal(vhd_mem_to_gpa(NULL, arena + 16, &gpa), -1);
+}
+
+static void
 iov_copy(void **state)
 {
 	uint8_t a[3] = {0}, b[5] = {0}, out[8];
@@ -78,6 +97,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(translate_inside),
 		cmocka_unit_test(translate_outside),
+		cmocka_unit_test(to_gpa),
 		cmocka_unit_test(iov_copy),
 	};
 
