@@ -6,8 +6,8 @@
  * vhost-device-rtc [EAL options --] -s PATH [--no-offer-alarm] [--no-utc]
  *                  [--no-tai] [--no-monotonic] [--clock TYPE=SOURCE]...
  * Options match rust-vmm's vhost-device-rtc: one device on socket PATH,
- * used as given (upstream appends no index here); --clock and
- * --sim-control are ours.
+ * used as given (upstream appends no index here), or --socket-fd FD;
+ * --clock and --sim-control are ours.
  */
 
 #include <stdbool.h>
@@ -24,7 +24,6 @@ enum {
 	OPT_NO_MONO,
 	OPT_CLOCK,
 	OPT_SIM_CONTROL,
-	OPT_SOCKET_FD,
 };
 
 struct rtc_args {
@@ -42,6 +41,8 @@ usage(const char *prog)
 	printf("Usage: %s [EAL options --] -s PATH [options]\n"
 	       "virtio-rtc vhost-user backend: host clocks and alarms for a guest.\n"
 	       "  -s, --socket-path PATH     vhost-user socket (used as given, no index)\n"
+	       "      --socket-fd FD         serve this inherited listening unix socket instead\n"
+	       "                             (systemd socket activation); excludes -s\n"
 	       "      --no-offer-alarm       do not offer VIRTIO_RTC_F_ALARM\n"
 	       "      --no-utc               no UTC clock (default clock 0: CLOCK_REALTIME,\n"
 	       "                             reported as UTC_SMEARED so Linux makes /dev/rtc)\n"
@@ -55,9 +56,7 @@ usage(const char *prog)
 	       "      --sim-control PATH     FIFO (created when missing) taking \"set ID NS\" and\n"
 	       "                             \"step ID [+|-]NS\" lines for simulated clocks\n"
 	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n"
-	       "--socket-fd is not supported: rte_vhost (DPDK 22.11) cannot adopt a listening\n"
-	       "socket; see the README.\n",
+	       "  -h, --help                 this text\n",
 	       prog);
 }
 
@@ -94,10 +93,6 @@ rtc_opt(void *ctx, int c, const char *arg)
 	case OPT_SIM_CONTROL:
 		a->sim_control = arg;
 		return 0;
-	case OPT_SOCKET_FD:
-		fprintf(stderr, "error: --socket-fd is not supported: rte_vhost cannot adopt a "
-			"listening socket (see the README); use --socket-path\n");
-		return -1;
 	default:
 		return -1;
 	}
@@ -153,12 +148,15 @@ rtc_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path
 	struct rtc_args *a = ctx;
 
 	(void)idx;
-	/* Upstream's socket name is the path itself. */
+	/* Upstream's socket name is the path itself (none with --socket-fd). */
+	if (o->socket_path == NULL)
+		goto out;
 	if (strlen(o->socket_path) >= path_len) {
 		fprintf(stderr, "error: socket path too long: %s\n", o->socket_path);
 		return -1;
 	}
 	memcpy(path, o->socket_path, strlen(o->socket_path) + 1);
+out:
 	*ops = rtc_dev_ops(a->dev);
 	*priv = a->dev;
 	return 0;
@@ -184,14 +182,13 @@ main(int argc, char **argv)
 		{"no-monotonic", no_argument, NULL, OPT_NO_MONO},
 		{"clock", required_argument, NULL, OPT_CLOCK},
 		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{"socket-fd", required_argument, NULL, OPT_SOCKET_FD},
 		{NULL, 0, NULL, 0},
 	};
 	static struct rtc_args a;
 	/* A clock read is one short request at a time: sleep on kicks by default. */
 	const struct vhd_app app = {
 		.name = "rtc",
-		.desc = {VHD_MODE_INTERRUPT, "", longopts, rtc_opt, usage, &a},
+		.desc = {VHD_MODE_INTERRUPT, "", longopts, rtc_opt, usage, &a, true},
 		.prepare = rtc_prepare,
 		.create = rtc_create,
 		.cleanup = rtc_cleanup,

@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,11 +96,10 @@ app_up(struct vhd_fe_app *a, struct rtc *r, const char *const *extra)
 }
 
 static void
-rtc_up(struct rtc *r, struct vhd_fe_app *a, uint64_t want)
+rtc_bufs(struct rtc *r)
 {
 	unsigned int i;
 
-	r->fe = vhd_it_fe_up(a, 0, want, 2, QSZ);
 	r->rq = vhd_fe_mem_alloc(vhd_fe_mem(r->fe), 32, 8, NULL);
 	r->resp = vhd_fe_mem_alloc(vhd_fe_mem(r->fe), 64, 8, NULL);
 	assert_non_null(r->rq);
@@ -106,6 +108,13 @@ rtc_up(struct rtc *r, struct vhd_fe_app *a, uint64_t want)
 		r->notif[i] = vhd_fe_mem_alloc(vhd_fe_mem(r->fe), 16, 8, NULL);
 		assert_non_null(r->notif[i]);
 	}
+}
+
+static void
+rtc_up(struct rtc *r, struct vhd_fe_app *a, uint64_t want)
+{
+	r->fe = vhd_it_fe_up(a, 0, want, 2, QSZ);
+	rtc_bufs(r);
 }
 
 static int
@@ -411,6 +420,67 @@ test_no_offer_alarm(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/*
+ * --socket-fd: the app serves a listening socket it inherits; a frontend
+ * that connected before the app started is served, reconnects work, and the
+ * socket file (not the app's) is left alone.
+ */
+static void
+test_socket_fd(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vhd_fe_app a;
+	struct rtc r;
+	char sock[256], fdarg[16];
+	const char *args[8];
+	struct stat st;
+	int lfd, rc;
+	uint16_t q;
+
+	(void)state;
+	vhd_it_app_init(&a, "rtc");
+	snprintf(r.ctl, sizeof(r.ctl), "%s/ctl", a.dir);
+	vhd_fe_app_sock(&a, 0, sock, sizeof(sock));
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0); /* inherited by the app: no CLOEXEC */
+	assert_true(lfd >= 0);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	r.fe = vhd_it_fe_track(vhd_fe_create(NULL));
+	assert_non_null(r.fe);
+	assert_int_equal(vhd_fe_connect(r.fe, sock, 1000), 0);
+	snprintf(fdarg, sizeof(fdarg), "%d", lfd);
+	args[0] = "--socket-fd";
+	args[1] = fdarg;
+	args[2] = "--clock";
+	args[3] = "utc=sim";
+	args[4] = "--sim-control";
+	args[5] = r.ctl;
+	args[6] = NULL;
+	rc = vhd_fe_app_start(&a, args);
+	assert_int_equal(rc, 0);
+	vhd_it_track(&a, true);
+	close(lfd);
+	if (vhd_fe_negotiate(r.fe, F_ALL, VHD_FE_PROTO_DEFAULT) != 0)
+		fail_msg("negotiate over the inherited socket: %s", vhd_fe_error(r.fe));
+	for (q = 0; q < 2; q++) {
+		assert_int_equal(vhd_fe_queue_setup(r.fe, q, QSZ), 0);
+		assert_int_equal(vhd_fe_queue_start(r.fe, q), 0);
+	}
+	rtc_bufs(&r);
+	sim_set(&r, 0, 424242);
+	vhd_it_fe_done(r.fe);
+	/* A second frontend, through the same socket. */
+	rtc_up(&r, &a, F_ALL);
+	assert_int_equal(read_clock(&r, 0), 424242);
+	vhd_it_fe_done(r.fe);
+	assert_int_equal(vhd_fe_app_stop(&a), 0);
+	/* The socket file is the launcher's: still there. */
+	assert_int_equal(stat(sock, &st), 0);
+	unlink(sock);
+	vhd_it_app_fini(&a);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -420,7 +490,9 @@ test_bad_args(void **state)
 	static const char *const steps[] = {"--clock", "monotonic=realtime", NULL};
 	static const char *const ptp[] = {"--clock", "tai=/dev/ptp-none", NULL};
 	static const char *const type[] = {"--clock", "gps=realtime", NULL};
-	static const char *const fd[] = {"--socket-fd", "3", NULL};
+	static const char *const fd[] = {"--socket-fd", "0", NULL};
+	static const char *const nofd[] = {"--socket-fd", "77", NULL};
+	static const char *const fdx[] = {"--socket-fd", "3x", NULL};
 	static const char *const count[] = {"-c", "2", NULL};
 	static const char *const unknown[] = {"--bogus", NULL};
 	static const char *const nodir[] = {"-s", "/nonexistent/dir/rtc.sock", NULL};
@@ -435,7 +507,9 @@ test_bad_args(void **state)
 	vhd_it_bad_cmdline(&rtc, "monotonic from realtime", steps, true, "monotonic=realtime");
 	vhd_it_bad_cmdline(&rtc, "missing PTP device", ptp, true, "/dev/ptp-none");
 	vhd_it_bad_cmdline(&rtc, "unknown clock type", type, true, "gps");
-	vhd_it_bad_cmdline(&rtc, "--socket-fd", fd, true, "--socket-fd");
+	vhd_it_bad_cmdline(&rtc, "--socket-fd on a non-socket", fd, false, "not a unix socket");
+	vhd_it_bad_cmdline(&rtc, "--socket-fd not open", nofd, false, "not an open");
+	vhd_it_bad_cmdline(&rtc, "--socket-fd garbage", fdx, false, "3x");
 	vhd_it_bad_cmdline(&rtc, "two sockets", count, true, "one socket");
 	vhd_it_bad_cmdline(&rtc, "unknown option", unknown, true, "bogus");
 	vhd_it_bad_cmdline(&rtc, "no socket path", none, false, "--socket-path");
@@ -450,6 +524,7 @@ main(void)
 		VHD_IT_TEST(test_alarms),
 		VHD_IT_TEST(test_owed_notification),
 		VHD_IT_TEST(test_no_offer_alarm),
+		VHD_IT_TEST(test_socket_fd),
 		VHD_IT_TEST(test_bad_args),
 	};
 
