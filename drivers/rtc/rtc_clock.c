@@ -12,8 +12,12 @@
 #include "rtc_clock.h"
 #include "rtc_proto.h"
 
-/* Dynamic POSIX clock of an open character device (linux/posix-timers.h). */
-#define RTC_FD_TO_CLOCKID(fd) ((~(clockid_t)(fd) << 3) | 3)
+/*
+ * Dynamic POSIX clock of an open character device: the kernel's
+ * FD_TO_CLOCKID, ((~fd) << 3) | 3, done on unsigned bits (shifting a
+ * negative int is undefined).
+ */
+#define RTC_FD_TO_CLOCKID(fd) ((clockid_t)((~(uint32_t)(fd) << 3) | 3u))
 
 #define NS_PER_S 1000000000ULL
 /* Far enough in the future to never expire, well below the kernel's KTIME_SEC_MAX. */
