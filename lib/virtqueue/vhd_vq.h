@@ -65,11 +65,10 @@ struct vhd_mem {
 void *vhd_mem_translate(const struct vhd_mem *mem, uint64_t gpa, uint64_t len);
 
 /**
- * The reverse of vhd_mem_translate(): the guest address of @p hva, a
- * pointer the engine handed out from @p mem (a request's iovec). Drivers
- * that hold a request across a memory table change keep this instead of
- * the pointer.
- * @return 0 with @p gpa set, or -1 when @p hva is in no region.
+ * Guest address of @p hva, a pointer the engine took from @p mem (say an
+ * iovec of a request the driver holds: keep the guest address, translate it
+ * again when completing, as the table may be remapped meanwhile).
+ * @return 0, or -1 when @p hva lies in no region.
  */
 int vhd_mem_to_gpa(const struct vhd_mem *mem, const void *hva, uint64_t *gpa);
 

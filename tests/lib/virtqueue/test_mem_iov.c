@@ -56,20 +56,16 @@ translate_outside(void **state)
 static void
 to_gpa(void **state)
 {
-	static uint8_t arena[64];
-	struct vhd_mem m = {.nregions = 1};
+	struct vhd_mem m = two_regions();
 	uint64_t gpa = 0;
 
 	(void)state;
-	m.regions[0] = (struct vhd_mem_region){.gpa = 0x5000, .size = 32, .hva = arena + 16};
-	assert_int_equal(vhd_mem_to_gpa(&m, arena + 16, &gpa), 0);
-	assert_int_equal(gpa, 0x5000);
-	assert_int_equal(vhd_mem_to_gpa(&m, arena + 47, &gpa), 0);
-	assert_int_equal(gpa, 0x501f);
-	/* just before, one past the end, no table */
-	assert_int_equal(vhd_mem_to_gpa(&m, arena + 15, &gpa), -1);
-	assert_int_equal(vhd_mem_to_gpa(&m, arena + 48, &gpa), -1);
-	assert_int_equal(vhd_mem_to_gpa(NULL, arena + 16, &gpa), -1);
+	assert_int_equal(vhd_mem_to_gpa(&m, r0, &gpa), 0);
+	assert_int_equal(gpa, 0x1000);
+	assert_int_equal(vhd_mem_to_gpa(&m, r1 + 0xfff, &gpa), 0);
+	assert_int_equal(gpa, 0x2fff);
+	assert_int_equal(vhd_mem_to_gpa(&m, &gpa, &gpa), -1);
+	assert_int_equal(vhd_mem_to_gpa(NULL, r0, &gpa), -1);
 }
 
 static void
