@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
 #include "rtc_dev.h"
@@ -745,6 +746,38 @@ owed_waits_for_buffer(void **state)
 	assert_int_equal(rtc_dev_held(f->dev), 1);
 }
 
+/* alarmq buffers that cannot carry a notification go back empty, nothing lost. */
+static void
+alarmq_malformed(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *p = vhd_test_alloc(&f->aq, 32);
+	struct vhd_fe_buf b[2] = {{p, 8}, {p + 8, 16}};
+	uint16_t id;
+	uint32_t len;
+
+	/* A device-readable part: not an alarmq buffer. */
+	assert_true(vhd_test_post(&f->aq, b, 1, 1, false) >= 0);
+	assert_int_equal(vhd_test_serve(&f->aq, f->ops, f->dev, RTC_ALARMQ), 1);
+	vhd_vq_flush(&f->aq.vq);
+	assert_int_equal(vhd_test_used(&f->aq, &id, &len), 1);
+	assert_int_equal(len, 0);
+	/* Short, split in two: 15 bytes. */
+	b[0].len = 7;
+	b[1].len = 8;
+	assert_true(vhd_test_post(&f->aq, b, 0, 2, false) >= 0);
+	assert_int_equal(vhd_test_serve(&f->aq, f->ops, f->dev, RTC_ALARMQ), 1);
+	vhd_vq_flush(&f->aq.vq);
+	assert_int_equal(vhd_test_used(&f->aq, &id, &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(rtc_dev_stats(f->dev)->alarmq_short, 2);
+	assert_int_equal(rtc_dev_held(f->dev), 0);
+	/* An expiry owed meanwhile still reaches the next good buffer. */
+	assert_int_equal(rtc_dev_sim_set(f->dev, C_UTC, 10), 0);
+	assert_int_equal(set_alarm(f, C_UTC, 5, true), RTC_S_OK);
+	assert_int_equal(one_notif(f), C_UTC);
+}
+
 /* Disabling (or setting) drops an owed notification before the response. */
 static void
 disable_drops_owed(void **state)
@@ -948,49 +981,38 @@ control_fifo(void **state)
 
 /* ---- the host hand-over ---- */
 
-struct fake_host {
-	struct vhd_host host;
-	int fds[8];
-	unsigned int n;
-};
-
-static int
-host_watch(struct vhd_host *h, int fd, uint32_t events, vhd_fd_cb cb, void *arg)
-{
-	struct fake_host *fh = (struct fake_host *)h;
-
-	(void)events;
-	(void)cb;
-	(void)arg;
-	fh->fds[fh->n++] = fd;
-	return 0;
-}
-
-static void
-host_unwatch(struct vhd_host *h, int fd)
-{
-	struct fake_host *fh = (struct fake_host *)h;
-	unsigned int i;
-
-	for (i = 0; i < fh->n; i++)
-		if (fh->fds[i] == fd)
-			fh->fds[i] = fh->fds[--fh->n];
-}
-
+/*
+ * Through the unit-test host: the alarm timers and the control FIFO are
+ * watched, a timer expiring is served by the host's turn (no direct call),
+ * and destroy unwatches everything.
+ */
 static void
 timers_watched_and_released(void **state)
 {
 	struct fx *f = *state;
-	struct fake_host h = {.host = {.watch_fd = host_watch, .unwatch_fd = host_unwatch}};
+	struct vhd_test_host h;
+	const uint8_t *b[1];
+	uint64_t now;
+	unsigned int i;
+	int got = -1;
 
+	vhd_test_host_init(&h);
 	f->ops->attach(f->dev, &h.host);
 	/* The two host clocks have timers, the simulated ones none. */
-	assert_int_equal(h.n, 2);
-	assert_true(h.fds[0] == rtc_dev_timer_fd(f->dev, C_REAL) ||
-		    h.fds[1] == rtc_dev_timer_fd(f->dev, C_REAL));
+	assert_int_equal(h.nwatch, 2);
+	assert_true(h.watch[0].fd == rtc_dev_timer_fd(f->dev, C_REAL) ||
+		    h.watch[1].fd == rtc_dev_timer_fd(f->dev, C_REAL));
+	b[0] = post_alarmq(f, 16);
+	now = read_clock(f, C_HMONO);
+	assert_int_equal(set_alarm(f, C_HMONO, now + 2000000, true), RTC_S_OK);
+	for (i = 0; i < 2000 && (got = next_notif(f, b, 1)) == -1; i++) {
+		usleep(1000);
+		vhd_test_host_run(&h);
+	}
+	assert_int_equal(got, C_HMONO);
 	rtc_dev_destroy(f->dev);
 	f->dev = NULL;
-	assert_int_equal(h.n, 0);
+	assert_int_equal(h.nwatch, 0);
 }
 
 struct stat_seen {
@@ -1049,6 +1071,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(alarm_future_fires_on_reach, setup, teardown),
 		cmocka_unit_test_setup_teardown(alarm_disabled_and_rearmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(owed_waits_for_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(alarmq_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(disable_drops_owed, setup, teardown),
 		cmocka_unit_test_setup_teardown(held_buffers_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(stop_and_reset, setup, teardown),
