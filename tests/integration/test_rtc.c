@@ -391,8 +391,19 @@ test_owed_notification(void **state)
 	assert_int_equal(wait_notif(&r, 200), -1);
 	post_notif(&r, 2);
 	assert_int_equal(wait_notif(&r, WAIT_MS), 0);
+	/*
+	 * A held alarmq buffer survives a memory table change (the VMM's
+	 * hot-plug): the next expiry still lands in it.
+	 */
+	assert_int_equal(msg(&r, REQ_SET_ALARM, 0, 1, 9000, 8), S_OK);
+	assert_int_equal(vhd_fe_set_mem_table(r.fe), 0);
+	sim_set(&r, 0, 9000);
+	assert_int_equal(wait_notif(&r, WAIT_MS), 0);
 	vhd_it_fe_done(r.fe);
-	vhd_it_app_down(&a, 1);
+	vhd_it_app_stop(&a, 1);
+	if (access(r.ctl, F_OK) == 0)
+		fail_msg("control FIFO %s still there after exit", r.ctl);
+	vhd_it_app_fini(&a);
 }
 
 static void
