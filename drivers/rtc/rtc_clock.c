@@ -107,7 +107,8 @@ rtc_clock_parse(const char *arg, struct rtc_clock_spec *out, char *err, size_t e
 	}
 	tlen = (size_t)(eq - arg);
 	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (strlen(type_names[i].name) == tlen && strncmp(arg, type_names[i].name, tlen) == 0) {
+		if (strlen(type_names[i].name) == tlen &&
+		    strncmp(arg, type_names[i].name, tlen) == 0) {
 			out->type = type_names[i].type;
 			found = true;
 		}
@@ -132,13 +133,14 @@ rtc_clock_parse(const char *arg, struct rtc_clock_spec *out, char *err, size_t e
 				found = true;
 			}
 		if (!found) {
-			snprintf(err, err_len, "unknown clock source '%s' (realtime, tai, monotonic, "
-				 "boottime, sim, or a /dev/ptpN path)", src);
+			snprintf(err, err_len, "unknown clock source '%s' (realtime, tai, "
+				 "monotonic, boottime, sim, or a /dev/ptpN path)", src);
 			return -1;
 		}
 	}
 	if (!rtc_source_fits(out->type, out->src)) {
-		snprintf(err, err_len, "a %s clock cannot come from %s (%s)", rtc_type_name(out->type),
+		snprintf(err, err_len, "a %s clock cannot come from %s (%s)",
+			 rtc_type_name(out->type),
 			 out->src == RTC_SRC_PTP ? out->ptp_path : rtc_source_name(out->src),
 			 out->type == RTC_CLOCK_MONOTONIC ? "that clock can be set backwards" :
 			 "wrong epoch");

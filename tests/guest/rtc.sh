@@ -61,7 +61,8 @@ for mode in default poll; do
 	notif=$(drv_stat rtc0 notifications)
 	errs=$(drv_stat rtc0 errors)
 	echo "telemetry: reads $reads, notifications $notif, errors $errs"
-	if [ "$reads" -gt 0 ]; then pass "driver counted $reads READs"; else fail "no READ counted"; fi
+	if [ "$reads" -gt 0 ]; then pass "driver counted $reads READs"
+	else fail "no READ counted"; fi
 	if grep -q '^VHD-RTC-NO-ALARM' "$RTC_CON"; then
 		echo "NOTE: no alarm test (see the guest's SKIP line)"
 	elif [ "$notif" -ge 1 ]; then pass "alarm notification sent ($notif)"

@@ -173,7 +173,8 @@ encode(const struct req *r, uint8_t *buf)
 		return sizeof(c);
 	}
 	case RTC_REQ_SET_ALARM: {
-		struct rtc_req_set_alarm s = {h, htole64(r->time), htole16(r->clock), r->flags, {0}};
+		struct rtc_req_set_alarm s = {h, htole64(r->time), htole16(r->clock), r->flags,
+					      {0}};
 
 		memcpy(buf, &s, sizeof(s));
 		return sizeof(s);
@@ -491,7 +492,8 @@ short_buffers(void **state)
 		n = encode(&r, buf);
 		/* Request cut short, at every length below its size. */
 		for (w = 0; w < n; w++) {
-			assert_int_equal(raw(f, buf, w, out, want), (int)sizeof(struct rtc_resp_head));
+			assert_int_equal(raw(f, buf, w, out, want),
+					 (int)sizeof(struct rtc_resp_head));
 			assert_int_equal(out[0], RTC_S_EINVAL);
 		}
 		/* Response buffer too short: EINVAL in what fits, nothing past it. */
@@ -509,7 +511,8 @@ short_buffers(void **state)
 		/* READ_CROSS fits too, but is not supported (see cross_cap_and_read_cross). */
 		if (all_types[i] == RTC_REQ_READ_CROSS ?
 		    len != 8 || out[0] != RTC_S_EOPNOTSUPP : len != (int)want || out[0] != RTC_S_OK)
-			fail_msg("type %#x long buffers: len %d status %u", all_types[i], len, out[0]);
+			fail_msg("type %#x long buffers: len %d status %u", all_types[i], len,
+				 out[0]);
 	}
 	assert_int_equal(rtc_dev_stats(f->dev)->dropped, sizeof(all_types) / sizeof(all_types[0]));
 }
@@ -962,7 +965,10 @@ control_fifo(void **state)
 	assert_int_equal(rtc_dev_clock(dev, 0)->sim_ns, 5200);
 	assert_int_equal(rtc_dev_clock(dev, 1)->sim_ns, 77);
 	assert_int_equal(rtc_dev_stats(dev)->sim_commands, 4);
-	/* set 1 3 (monotonic back), bogus, set 9, step below 0, 12x; "set 0" waits for its newline */
+	/*
+	 * Refused: set 1 3 (monotonic back), bogus, set 9, step below 0, 12x;
+	 * "set 0" waits for its newline.
+	 */
 	assert_int_equal(rtc_dev_stats(dev)->sim_bad, 5);
 	assert_int_equal(write(fd, " 1\n", 3), 3);
 	rtc_dev_sim_control(dev);
