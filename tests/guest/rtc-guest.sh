@@ -32,6 +32,16 @@ vhd_eq "three virtio PTP clocks" 3 "$n"
 for t in 3 1 2; do
 	vhd_check "a PTP clock of type $t" sh -c "echo '$names' | grep -q 'type $t/'"
 done
+# Reading them takes a PTP tool (clock_gettime on the character device).
+if command -v phc_ctl >/dev/null 2>&1; then
+	for p in /sys/class/ptp/ptp*; do
+		case $(readlink -f "$p/device") in
+		*"$(basename "$vdev")"*) vhd_check "phc_ctl ${p##*/} get" phc_ctl "/dev/${p##*/}" get ;;
+		esac
+	done
+else
+	vhd_skip "reading the PTP clocks: no phc_ctl (linuxptp) in this initramfs"
+fi
 
 # /dev/rtcN from the UTC_SMEARED clock.
 rtc=
