@@ -84,7 +84,9 @@ if [ -n "$rtc" ] && [ -e "/sys/class/rtc/$rtc/wakealarm" ]; then
 	done
 	vhd_eq "wake alarm fired and cleared" "" "$(cat "/sys/class/rtc/$rtc/wakealarm")"
 	after=$(irqs)
-	vhd_check "alarmq interrupts $before -> $after" [ "$after" -gt "$before" ]
+	# Without MSI-X (the test device on INTx) this counts all the device's interrupts;
+	# the host checks that the notification itself was sent.
+	vhd_check "alarmq (or device) interrupts $before -> $after" [ "$after" -gt "$before" ]
 	grep "$(basename "$vdev")" /proc/interrupts
 else
 	vhd_skip "wake alarm: no wakealarm attribute on the virtio rtc"

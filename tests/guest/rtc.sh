@@ -10,7 +10,8 @@
 # sysfs fires and the guest sees the alarmq interrupt (rtc-guest.sh is the
 # guest side). Default (interrupt) and poll modes. Telemetry must count the
 # reads and the alarm notification; the backend must exit 0 on SIGTERM.
-# Skips (77) unless QEMU 10.2 and the Linux 7.3 guest kernel are built.
+# Skips (77) unless QEMU 10.2 and the Linux 7.3 guest kernel are built, and
+# until this tree has the QEMU 10.2 guest harness (lib.sh guest_require_qemu).
 set -euo pipefail
 # QEMU 10.2 and the generic test device come with the guest harness II:
 # without it there is nothing to run on (and lib.sh would build a kernel).
