@@ -304,9 +304,17 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	 * one- to three-buffer chains don't need.
 	 */
 	want = VHD_BIT(VHD_F_VERSION_1) | VHD_BIT(VHD_F_RING_EVENT_IDX) | gen->features;
+	if (cfg->packed) {
+		want |= VHD_BIT(VHD_F_RING_PACKED);
+		vhd_fe_want_packed(l.fe, true);
+	}
 	err = vhd_fe_negotiate(l.fe, want, VHD_FE_PROTO_DEFAULT);
 	if (err != 0) {
 		vhd_perf_fe_fail(l.fe, "negotiation", err);
+		goto out;
+	}
+	if (cfg->packed && !(vhd_fe_features(l.fe) & VHD_BIT(VHD_F_RING_PACKED))) {
+		fprintf(stderr, "vhd-perf: the backend does not offer packed rings\n");
 		goto out;
 	}
 	/* rte_vhost only starts a device once every ring it knows of is live. */

@@ -261,3 +261,27 @@ vhd_it_seed(const char *what)
 	print_message("%s seed %#" PRIx64 " (set VHD_IT_SEED to replay)\n", what, seed);
 	return seed;
 }
+
+void
+vhd_it_split_only(void)
+{
+	if (vhd_fe_app_packed())
+		skip();
+}
+
+void
+vhd_it_packed_only(void)
+{
+	if (!vhd_fe_app_packed())
+		skip();
+}
+
+uint16_t
+vhd_it_base(struct vhd_fe *fe, uint16_t q, uint16_t split_base)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(fe, q);
+
+	if (r == NULL || !r->packed)
+		return split_base;
+	return vhd_fe_ring_avail_base(r);
+}
