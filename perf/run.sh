@@ -7,7 +7,7 @@
 #
 #   perf/run.sh [-b BUILD_DIR] [-o OUT_DIR] [-t SECONDS] [--idle SECONDS]
 #               [--backend-cpu N] [--tool-cpu N] [--hugepages N] [--no-build]
-#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c|can|spi] [--install-gnuplot]
+#               [--modes "poll interrupt hybrid"] [--device NAME] [--install-gnuplot]
 #               [--uring]   (rng: also a file source read with read() and with --io-uring)
 set -euo pipefail
 
@@ -60,7 +60,8 @@ gpio) dev_opts=(-l s8); gen=(-d gpio --op get --target 1) ;;
 i2c) dev_opts=(-l sim0:0x20 --sim-client 0x20=regs); gen=(-d i2c --target 0x20) ;;
 can) dev_opts=(-d sim:perf); gen=(-d can -b 8 --target 0x123) ;;
 spi) dev_opts=(-l sim:loopback); gen=(-d spi --target 0) ;;
-*) echo "run.sh: --device must be rng, gpio, i2c, can or spi" >&2; exit 1 ;;
+rtc) dev_opts=(); gen=(-d rtc --target 0) ;; # READ of CLOCK_REALTIME, beside clock_gettime
+*) echo "run.sh: unknown --device (rng gpio i2c can spi rtc console input template ...)" >&2; exit 1 ;;
 esac
 log() { echo "== $*" >&2; }
 

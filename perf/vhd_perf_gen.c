@@ -13,6 +13,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_i2c,
 	&vhd_perf_gen_can,
 	&vhd_perf_gen_spi,
+	&vhd_perf_gen_rtc,
 };
 
 const struct vhd_perf_gen *

@@ -341,6 +341,8 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	if (setup_request(&l) != 0 || closed_loop(&l, out) != 0)
 		goto out;
 	vhd_perf_hist_summary(l.hist, &out->lat);
+	if (gen->local != NULL)
+		out->path_name = gen->local(&cfg->gen_cfg, &out->path);
 	idle_window(&l, out);
 	rc = 0;
 	/* Stop cleanly so the backend logs an orderly stop, not a lost guest. */
