@@ -21,3 +21,20 @@ vhd_mem_translate(const struct vhd_mem *mem, uint64_t gpa, uint64_t len)
 	}
 	return NULL;
 }
+
+int
+vhd_mem_to_gpa(const struct vhd_mem *mem, const void *hva, uint64_t *gpa)
+{
+	const uint8_t *p = hva;
+	uint32_t i;
+
+	for (i = 0; mem != NULL && i < mem->nregions && i < VHD_MEM_MAX_REGIONS; i++) {
+		const struct vhd_mem_region *r = &mem->regions[i];
+
+		if (p >= r->hva && (uint64_t)(p - r->hva) < r->size) {
+			*gpa = r->gpa + (uint64_t)(p - r->hva);
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -65,6 +65,14 @@ struct vhd_mem {
 void *vhd_mem_translate(const struct vhd_mem *mem, uint64_t gpa, uint64_t len);
 
 /**
+ * Guest address of @p hva, a pointer the engine took from @p mem (say an
+ * iovec of a request the driver holds: keep the guest address, translate it
+ * again when completing, as the table may be remapped meanwhile).
+ * @return 0, or -1 when @p hva lies in no region.
+ */
+int vhd_mem_to_gpa(const struct vhd_mem *mem, const void *hva, uint64_t *gpa);
+
+/**
  * One request: a descriptor chain as iovecs. iov[0..n_rd) are readable by
  * the device (driver -> device), iov[n_rd..n_rd+n_wr) writable.
  */

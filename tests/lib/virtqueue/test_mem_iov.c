@@ -54,6 +54,21 @@ translate_outside(void **state)
 }
 
 static void
+to_gpa(void **state)
+{
+	struct vhd_mem m = two_regions();
+	uint64_t gpa = 0;
+
+	(void)state;
+	assert_int_equal(vhd_mem_to_gpa(&m, r0, &gpa), 0);
+	assert_int_equal(gpa, 0x1000);
+	assert_int_equal(vhd_mem_to_gpa(&m, r1 + 0xfff, &gpa), 0);
+	assert_int_equal(gpa, 0x2fff);
+	assert_int_equal(vhd_mem_to_gpa(&m, &gpa, &gpa), -1);
+	assert_int_equal(vhd_mem_to_gpa(NULL, r0, &gpa), -1);
+}
+
+static void
 iov_copy(void **state)
 {
 	uint8_t a[3] = {0}, b[5] = {0}, out[8];
@@ -78,6 +93,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(translate_inside),
 		cmocka_unit_test(translate_outside),
+		cmocka_unit_test(to_gpa),
 		cmocka_unit_test(iov_copy),
 	};
 
