@@ -623,7 +623,6 @@ ctrl_fill(struct console_dev *dev)
 		}
 		if (cp == NULL)
 			break;
-		dev->rr = (cp->p.id + 1) % dev->nports;
 		bit = (uint8_t)(cp->pending & -cp->pending);
 		n = held_iov(dev->crxq, h, iov);
 		for (i = 0; n > 0 && i < (unsigned int)n; i++)
@@ -645,6 +644,7 @@ ctrl_fill(struct console_dev *dev)
 		vhd_vq_push(dev->crxq, h->id, len);
 		heldq_pop(&dev->crx);
 		cp->pending &= (uint8_t)~bit;
+		dev->rr = (cp->p.id + 1) % dev->nports;
 		dev->stats.ctrl_out++;
 		pushed = true;
 	}
