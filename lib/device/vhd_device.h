@@ -26,6 +26,33 @@
  *    atomic.
  *  - a malformed request gets the protocol's error status when a status byte
  *    can be written, else used length 0. Never trust a length.
+ *
+ * Services (struct vhd_host), all callbacks on the device's worker with the
+ * same guarantees as handle(); a driver keeps its requests with
+ * VHD_REQ_HELD and finishes them from the callbacks:
+ *  - timers: embed a struct vhd_timer (zeroed, cb/arg set) and
+ *    timer_arm(host, t, host->now_ns(host) + delay); absolute deadlines on
+ *    now_ns()'s clock, so periodic work re-arms at deadline + period without
+ *    drift. Poll mode checks them every turn; a sleeping worker wakes on
+ *    time. Cancel them in queue_stop() when they refer to held requests.
+ *  - io_submit: fill a struct vhd_io (it and its iovecs, which may point
+ *    into guest buffers of a held request, stay the driver's until cb runs);
+ *    offset UINT64_MAX means the file's current position (pipes, char
+ *    devices). -EAGAIN at the per-device depth: return VHD_REQ_RETRY.
+ *  - offload: for a blocking call with no async form (I2C_RDWR, spidev
+ *    ioctls): work(arg) runs on a helper thread and may touch only what arg
+ *    points at (copy the request in, copy results out in done()); one
+ *    device's calls run one at a time in submission order.
+ *  - a queue stop (GET_VRING_BASE, disconnect, memory table change) first
+ *    waits for the device's in-flight I/O and offloaded calls and runs their
+ *    callbacks (on the control thread, worker held off), so held requests
+ *    finish with real results before queue_stop() and no I/O targets guest
+ *    memory that is about to be unmapped.
+ *  - config_changed: after changing what get_config() returns (atomically),
+ *    tell the frontend; the guest reads the config again. Fire and forget:
+ *    it never waits for the frontend.
+ *  - unit tests host a driver with tests/common/vhd_test_host.h: a fake
+ *    clock the test advances, offload and I/O run at the next serve, no DPDK.
  */
 
 #ifndef VHD_DEVICE_H
@@ -82,7 +109,7 @@ struct vhd_io {
 	int fd;
 	const struct iovec *iov; /**< READV/WRITEV */
 	unsigned int iovcnt;
-	uint64_t offset;         /**< READV/WRITEV/FALLOCATE */
+	uint64_t offset;         /**< READV/WRITEV/FALLOCATE; UINT64_MAX: current position */
 	uint64_t len;            /**< FALLOCATE */
 	int mode;                /**< FALLOCATE */
 	uint32_t poll_events;    /**< POLL: EPOLLIN... */

@@ -20,6 +20,7 @@
 #include <sys/vfs.h>
 
 #include "vhd_fe.h"
+#include "vhd_fe_internal.h"
 
 #define HUGETLBFS_MAGIC_ 0x958458f6
 #define ARENA_ALIGN (2ULL << 20)
@@ -92,6 +93,7 @@ struct vhd_fe {
 	uint64_t want, proto_want;
 	uint64_t offered, features, proto_offered, proto;
 	uint16_t queue_num;
+	int bsock; /* our end of the backend channel, -1 without one */
 	struct fe_queue q[VHD_FE_MAX_QUEUES];
 	char err[256];
 };
@@ -112,6 +114,7 @@ static const char *const req_names[] = {
 	[VHD_FE_SET_PROTOCOL_FEATURES] = "SET_PROTOCOL_FEATURES",
 	[VHD_FE_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
 	[VHD_FE_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
+	[VHD_FE_SET_BACKEND_REQ_FD] = "SET_BACKEND_REQ_FD",
 	[VHD_FE_GET_CONFIG] = "GET_CONFIG",
 	[VHD_FE_SET_CONFIG] = "SET_CONFIG",
 };
@@ -140,8 +143,8 @@ fail(struct vhd_fe *fe, int err, const char *fmt, ...)
 	return err;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+vhd_fe_now_ms(void)
 {
 	struct timespec ts;
 
@@ -149,12 +152,33 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int
-remaining(int64_t deadline)
+int
+vhd_fe_remaining(int64_t deadline)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - vhd_fe_now_ms();
 
 	return left > 0 ? (int)left : 0;
+}
+
+unsigned int
+vhd_fe_close_fds(struct msghdr *m)
+{
+	unsigned int closed = 0;
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t i, k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int fd;
+
+			for (i = 0; i < k; i++) {
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+				close(fd);
+				closed++;
+			}
+		}
+	}
+	return closed;
 }
 
 /*
@@ -228,6 +252,7 @@ vhd_fe_create(const struct vhd_fe_opts *opts)
 		return NULL;
 	fe->sock = -1;
 	fe->lsock = -1;
+	fe->bsock = -1;
 	fe->timeout_ms = o.timeout_ms;
 	fe->trace = t != NULL && *t != '\0' && *t != '0';
 	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
@@ -335,7 +360,7 @@ connected(struct vhd_fe *fe, int sock)
 int
 vhd_fe_connect(struct vhd_fe *fe, const char *path, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vhd_fe_now_ms() + timeout_ms;
 	struct sockaddr_un sa;
 	int rc, s;
 
@@ -357,7 +382,7 @@ vhd_fe_connect(struct vhd_fe *fe, const char *path, int timeout_ms)
 		 * yet (a stale file), or its backlog may be full.
 		 */
 		if ((rc != -ENOENT && rc != -ECONNREFUSED && rc != -EAGAIN) ||
-		    now_ms() >= deadline)
+		    vhd_fe_now_ms() >= deadline)
 			return fail(fe, rc == -ENOENT || rc == -ECONNREFUSED || rc == -EAGAIN ?
 				    -ETIMEDOUT : rc, "connect %s (last: %s)", path, strerror(-rc));
 		usleep(10000);
@@ -474,11 +499,10 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
 				   .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
 		struct pollfd pfd = {.fd = fe->sock, .events = POLLIN};
-		struct cmsghdr *c;
 		ssize_t n;
 		int rc;
 
-		rc = poll(&pfd, 1, remaining(deadline));
+		rc = poll(&pfd, 1, vhd_fe_remaining(deadline));
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
@@ -496,17 +520,7 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 		if (n == 0)
 			return fail(fe, -ECONNRESET, "backend closed the connection instead of "
 				    "replying to %s", vhd_fe_request_name(req));
-		for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				size_t i, k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				int fd;
-
-				for (i = 0; i < k; i++) {
-					memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-					close(fd);
-				}
-			}
-		}
+		vhd_fe_close_fds(&m);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -516,7 +530,7 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 static int
 recv_reply(struct vhd_fe *fe, uint32_t req, void *body, uint32_t body_len)
 {
-	int64_t deadline = now_ms() + fe->timeout_ms;
+	int64_t deadline = vhd_fe_now_ms() + fe->timeout_ms;
 	uint8_t buf[MAX_BODY];
 	struct hdr h;
 	int rc;
@@ -619,6 +633,33 @@ set_mem_table(struct vhd_fe *fe)
 	return set_msg(fe, VHD_FE_SET_MEM_TABLE, &t, sizeof(t), &fe->mem.fd, 1);
 }
 
+/* SET_BACKEND_REQ_FD: one end of a socketpair goes to the backend, which
+ * sends its requests (config change...) on it; see vhd_fe_backend.c. */
+static int
+backend_channel(struct vhd_fe *fe)
+{
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return fail(fe, -errno, "socketpair for the backend channel");
+	rc = set_msg(fe, VHD_FE_SET_BACKEND_REQ_FD, NULL, 0, &sv[1], 1);
+	close(sv[1]);
+	if (rc < 0) {
+		close(sv[0]);
+		return rc;
+	}
+	if (fe->bsock >= 0)
+		close(fe->bsock);
+	fe->bsock = sv[0];
+	return 0;
+}
+
+int
+vhd_fe_backend_fd(const struct vhd_fe *fe)
+{
+	return fe->bsock;
+}
+
 int
 vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want)
 {
@@ -643,6 +684,11 @@ vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want)
 			return rc;
 		/* From here on the backend honours NEED_REPLY when we agreed REPLY_ACK. */
 		fe->proto = v;
+		if (v & VHD_BIT(VHD_FE_PROTO_F_BACKEND_REQ)) {
+			rc = backend_channel(fe);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	if (fe->proto & VHD_BIT(VHD_FE_PROTO_F_MQ)) {
 		rc = get_u64(fe, VHD_FE_GET_QUEUE_NUM, &v);
@@ -859,14 +905,14 @@ int
 vhd_fe_wait_used(struct vhd_fe *fe, uint16_t q, int timeout_ms)
 {
 	struct fe_queue *fq = queue(fe, q);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vhd_fe_now_ms() + timeout_ms;
 	uint16_t n;
 
 	if (fq == NULL || !fq->setup)
 		return fail(fe, -EINVAL, "wait on queue %u not set up", q);
 	for (;;) {
 		struct pollfd pfd = {.fd = fq->call_fd, .events = POLLIN};
-		int left = remaining(deadline);
+		int left = vhd_fe_remaining(deadline);
 
 		n = vhd_fe_ring_used_pending(&fq->ring);
 		if (n > 0)
@@ -886,7 +932,7 @@ int
 vhd_fe_poll_used(struct vhd_fe *fe, uint16_t q, int timeout_ms)
 {
 	struct fe_queue *fq = queue(fe, q);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vhd_fe_now_ms() + timeout_ms;
 	uint16_t n;
 
 	if (fq == NULL || !fq->setup)
@@ -896,7 +942,7 @@ vhd_fe_poll_used(struct vhd_fe *fe, uint16_t q, int timeout_ms)
 		n = vhd_fe_ring_used_pending(&fq->ring);
 		if (n > 0)
 			return n;
-		if (now_ms() >= deadline)
+		if (vhd_fe_now_ms() >= deadline)
 			return 0;
 		usleep(100);
 	}
@@ -1035,6 +1081,9 @@ vhd_fe_disconnect(struct vhd_fe *fe)
 		return;
 	close(fe->sock);
 	fe->sock = -1;
+	if (fe->bsock >= 0)
+		close(fe->bsock);
+	fe->bsock = -1;
 	forget_rings(fe);
 }
 

@@ -62,6 +62,7 @@ extern "C" {
 /** vhost-user protocol feature bits (vhost-user.rst). */
 #define VHD_FE_PROTO_F_MQ 0
 #define VHD_FE_PROTO_F_REPLY_ACK 3
+#define VHD_FE_PROTO_F_BACKEND_REQ 5 /**< a backend channel (vhd_fe_backend_serve()) */
 #define VHD_FE_PROTO_F_CONFIG 9
 
 /** vhost-user request codes the frontend sends. */
@@ -81,6 +82,7 @@ enum vhd_fe_request {
 	VHD_FE_SET_PROTOCOL_FEATURES = 16,
 	VHD_FE_GET_QUEUE_NUM = 17,
 	VHD_FE_SET_VRING_ENABLE = 18,
+	VHD_FE_SET_BACKEND_REQ_FD = 21,
 	VHD_FE_GET_CONFIG = 24,
 	VHD_FE_SET_CONFIG = 25,
 };
@@ -94,7 +96,7 @@ enum vhd_fe_request {
 
 /** Protocol features a test usually wants. */
 #define VHD_FE_PROTO_DEFAULT (VHD_BIT(VHD_FE_PROTO_F_MQ) | VHD_BIT(VHD_FE_PROTO_F_REPLY_ACK) | \
-			      VHD_BIT(VHD_FE_PROTO_F_CONFIG))
+			      VHD_BIT(VHD_FE_PROTO_F_CONFIG) | VHD_BIT(VHD_FE_PROTO_F_BACKEND_REQ))
 
 /** Message header flags. */
 #define VHD_FE_MSG_VERSION 0x1
@@ -312,6 +314,46 @@ int vhd_fe_resume(struct vhd_fe *fe);
 int vhd_fe_request(struct vhd_fe *fe, uint32_t req, uint32_t flags, const void *payload,
 		   uint32_t len, const int *fds, unsigned int n_fds, void *reply,
 		   uint32_t reply_len);
+
+/** Requests a backend sends on the backend channel (vhost-user.rst). */
+enum vhd_fe_backend_request {
+	VHD_FE_BACKEND_IOTLB_MSG = 1,
+	VHD_FE_BACKEND_CONFIG_CHANGE_MSG = 2,
+	VHD_FE_BACKEND_VRING_HOST_NOTIFIER_MSG = 3,
+};
+
+/** One request read from the backend channel. */
+struct vhd_fe_backend_msg {
+	uint32_t request;
+	uint32_t flags;   /**< VHD_FE_MSG_NEED_REPLY: the backend waits for our answer */
+	uint32_t size;    /**< body bytes (at most sizeof(body) are kept) */
+	uint8_t body[256];
+	unsigned int n_fds; /**< fds that came along (closed already) */
+};
+
+/**
+ * What a frontend does with one backend request: returns the u64 sent back
+ * when the backend asked for a reply (0: success).
+ */
+typedef uint64_t (*vhd_fe_backend_fn)(void *arg, const struct vhd_fe_backend_msg *m);
+
+/**
+ * The backend channel set up by vhd_fe_negotiate() when
+ * VHD_FE_PROTO_F_BACKEND_REQ was agreed (a QEMU does the same), or -1.
+ * Poll it for POLLIN to learn that a request waits.
+ */
+int vhd_fe_backend_fd(const struct vhd_fe *fe);
+
+/**
+ * Wait up to @p timeout_ms for one request on the backend channel, hand it
+ * to @p fn (NULL: answer 0 to a config change, non-zero to anything else)
+ * and answer it when it asks for a reply. Requests with a body larger than
+ * the vhost-user maximum or a bad version are refused: -EPROTO.
+ * @return 1 when a request was served (@p out, may be NULL, holds it), 0 on
+ * timeout, -ENOTCONN without a channel, or another negative errno.
+ */
+int vhd_fe_backend_serve(struct vhd_fe *fe, int timeout_ms, vhd_fe_backend_fn fn, void *arg,
+			 struct vhd_fe_backend_msg *out);
 
 /** Description of the last failure, "" when none. */
 const char *vhd_fe_error(const struct vhd_fe *fe);

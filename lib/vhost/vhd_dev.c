@@ -52,6 +52,7 @@ enum {
 /* Protocol features we offer. */
 #define VHU_PF_MQ 0
 #define VHU_PF_REPLY_ACK 3
+#define VHU_PF_BACKEND_REQ 5 /* rte_vhost: VHOST_USER_PROTOCOL_F_SLAVE_REQ */
 #define VHU_PF_CONFIG 9
 
 /* The part of rte_vhost's message we read; its layout is the wire layout. */
@@ -233,6 +234,8 @@ queue_halt(struct vhd_dev *dev, uint16_t qi, enum vhd_q_state to)
 
 	if (q->state == VHD_Q_STOPPED)
 		return;
+	if (to == VHD_Q_STOPPED)
+		vhd_svc_drain(dev); /* completions may still push used entries */
 	if (q->state == VHD_Q_RUNNING)
 		sync_base(dev, qi);
 	if (to == VHD_Q_STOPPED && dev->ops->queue_stop != NULL)
@@ -358,6 +361,8 @@ pre_msg(int vid, void *msg)
 		for (i = 0; i < dev->ops->num_queues; i++)
 			if (dev->q[i].state != VHD_Q_STOPPED)
 				dev->restart_mask |= 1u << i;
+		/* No I/O may target the mapping about to go away. */
+		vhd_svc_drain(dev);
 		halt_all(dev, dev->ops->held_survive_remap ? VHD_Q_PAUSED : VHD_Q_STOPPED);
 		vhd_dev_resume(dev);
 		pthread_mutex_unlock(&dev->ctl);
@@ -507,59 +512,6 @@ host_wake(struct vhd_host *host)
 	vhd_worker_wake(dev->worker);
 }
 
-static uint64_t
-host_now_ns(struct vhd_host *host)
-{
-	struct timespec ts;
-
-	(void)host;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Not there yet (worker services issue): the API is fixed, drivers handle
- * the errors. */
-static int
-host_timer_arm(struct vhd_host *host, struct vhd_timer *t, uint64_t deadline_ns)
-{
-	(void)host;
-	(void)t;
-	(void)deadline_ns;
-	return -ENOSYS;
-}
-
-static void
-host_timer_cancel(struct vhd_host *host, struct vhd_timer *t)
-{
-	(void)host;
-	(void)t;
-}
-
-static int
-host_io_submit(struct vhd_host *host, struct vhd_io *io)
-{
-	(void)host;
-	(void)io;
-	return -ENOSYS;
-}
-
-static int
-host_offload(struct vhd_host *host, vhd_work_fn work, vhd_done_fn done, void *arg)
-{
-	(void)host;
-	(void)work;
-	(void)done;
-	(void)arg;
-	return -ENOSYS;
-}
-
-static int
-host_config_changed(struct vhd_host *host)
-{
-	(void)host;
-	return -ENOTSUP;
-}
-
 static int
 offer(struct vhd_dev *dev)
 {
@@ -568,8 +520,9 @@ offer(struct vhd_dev *dev)
 		     VHD_BIT(VHD_F_RING_EVENT_IDX) | VHD_BIT(VHD_USER_F_PROTOCOL_FEATURES);
 	uint64_t pf = VHD_BIT(VHU_PF_MQ) | VHD_BIT(VHU_PF_REPLY_ACK);
 
+	/* The backend channel carries config-change notifications only. */
 	if (dev->ops->config_size > 0)
-		pf |= VHD_BIT(VHU_PF_CONFIG);
+		pf |= VHD_BIT(VHU_PF_CONFIG) | VHD_BIT(VHU_PF_BACKEND_REQ);
 	if (rte_vhost_driver_set_features(dev->path, f) != 0 ||
 	    rte_vhost_driver_set_protocol_features(dev->path, pf) != 0)
 		return -1;
@@ -630,12 +583,8 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->host.watch_fd = host_watch_fd;
 	dev->host.unwatch_fd = host_unwatch_fd;
 	dev->host.wake = host_wake;
-	dev->host.now_ns = host_now_ns;
-	dev->host.timer_arm = host_timer_arm;
-	dev->host.timer_cancel = host_timer_cancel;
-	dev->host.io_submit = host_io_submit;
-	dev->host.offload = host_offload;
-	dev->host.config_changed = host_config_changed;
+	vhd_svc_host_init(&dev->host);
+	vhd_svc_dev_init(dev);
 	dev->host.ctx = dev;
 	if (ops->attach != NULL)
 		ops->attach(priv, &dev->host);

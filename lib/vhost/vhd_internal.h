@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vhd_services.h"
 #include "vhd_vhost.h"
 
 #define VHD_MAX_DEVS 128
@@ -26,7 +27,7 @@
 #define VHD_MAX_WORKERS 64
 
 /** What an epoll event points at. */
-enum vhd_ev_kind { VHD_EV_KICK, VHD_EV_WATCH, VHD_EV_WAKE };
+enum vhd_ev_kind { VHD_EV_KICK, VHD_EV_WATCH, VHD_EV_WAKE, VHD_EV_URING, VHD_EV_TIMER };
 
 struct vhd_dev;
 struct vhd_worker;
@@ -84,9 +85,14 @@ struct vhd_dev {
 	/* worker-only */
 	uint64_t last_busy_tsc;
 	bool sleeping;             /* kicks armed for sleep */
+	/* driver services (vhd_host_svc.c) */
+	struct vhd_timer_heap timers; /* device side */
+	struct vhd_ioq ioq;
+	struct vhd_offq offq;
 	/* counters kept outside the queues */
 	uint64_t rejected_conns;
 	uint64_t connections;
+	uint64_t config_changes;   /* backend-channel notifications sent */
 };
 
 struct vhd_worker {
@@ -99,6 +105,13 @@ struct vhd_worker {
 	struct vhd_req *req;
 	uint64_t sleeps;
 	unsigned int nwatch;       /* fds watched by its drivers */
+	/* driver services (vhd_host_svc.c) */
+	struct vhd_uring uring;
+	struct vhd_ev uring_ev;
+	int timer_fd;              /* absolute CLOCK_MONOTONIC wake-up while asleep */
+	struct vhd_ev timer_ev;
+	uint64_t timer_armed;      /* deadline timer_fd holds, UINT64_MAX for none */
+	int asleep;                /* about to sleep or sleeping: helpers must wake it */
 };
 
 /* vhd_dev.c */
@@ -119,6 +132,26 @@ void vhd_workers_join(void);
 struct vhd_worker *vhd_main_worker(void);
 bool vhd_dev_enter(struct vhd_dev *dev);
 void vhd_dev_leave(struct vhd_dev *dev);
+
+/* vhd_host_svc.c: timers, async I/O, offload and config-change for drivers */
+int vhd_svc_worker_init(struct vhd_worker *w);
+void vhd_svc_dev_init(struct vhd_dev *dev);
+void vhd_svc_host_init(struct vhd_host *host);
+/** Device entered: run due timers and completions. @return callbacks run. */
+unsigned int vhd_svc_run(struct vhd_dev *dev);
+/** Device entered: completions wait; *deadline lowered to its earliest timer. */
+bool vhd_svc_pending(struct vhd_dev *dev, uint64_t *deadline);
+/** Worker: submit queued I/O, take completions. */
+void vhd_svc_worker_turn(struct vhd_worker *w);
+/** Worker, before sleeping: wake-up at @p deadline (UINT64_MAX: none). */
+void vhd_svc_worker_sleep(struct vhd_worker *w, uint64_t deadline);
+/** Worker: an event of kind VHD_EV_URING or VHD_EV_TIMER. */
+void vhd_svc_worker_event(struct vhd_worker *w, enum vhd_ev_kind kind);
+/** Control side, device paused: finish in-flight I/O and offloaded calls. */
+void vhd_svc_drain(struct vhd_dev *dev);
+/** After the workers stopped. */
+void vhd_svc_shutdown(void);
+uint64_t vhd_now_ns(void);
 
 /* vhd_telemetry.c */
 void vhd_telemetry_init(void);

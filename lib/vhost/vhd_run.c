@@ -45,6 +45,7 @@ vhd_run(void)
 		while (!vhd_stopping)
 			usleep(20000);
 	vhd_workers_join();
+	vhd_svc_shutdown();
 	vhd_dev_unregister_all();
 	rte_eal_cleanup();
 	return 0;
@@ -53,6 +54,7 @@ vhd_run(void)
 void
 vhd_abort(void)
 {
+	vhd_svc_shutdown();
 	vhd_dev_unregister_all();
 	rte_eal_cleanup();
 }

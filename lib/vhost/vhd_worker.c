@@ -66,7 +66,8 @@ worker_for_lcore(unsigned int lcore)
 	w->wake_ev = (struct vhd_ev){VHD_EV_WAKE, NULL, 0};
 	ev.events = EPOLLIN;
 	ev.data.ptr = &w->wake_ev;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0)
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0 ||
+	    vhd_svc_worker_init(w) != 0)
 		return NULL;
 	nworkers++;
 	return w;
@@ -184,6 +185,7 @@ service_dev(struct vhd_worker *w, struct vhd_dev *dev, uint64_t now)
 
 	if (!vhd_dev_enter(dev))
 		return 0;
+	n += vhd_svc_run(dev);
 	for (i = 0; i < dev->ops->num_queues; i++) {
 		struct vhd_queue *q = &dev->q[i];
 
@@ -230,6 +232,10 @@ dispatch(struct vhd_worker *w, const struct epoll_event *e)
 					       e->events);
 		vhd_dev_leave(dev);
 		return;
+	case VHD_EV_URING:
+	case VHD_EV_TIMER:
+		vhd_svc_worker_event(w, ev->kind);
+		return;
 	}
 }
 
@@ -256,10 +262,11 @@ dev_has_running_queue(const struct vhd_dev *dev)
 }
 
 /* Arm kicks on every device; false when one of them must keep polling or
- * work arrived meanwhile. Sets @wake_ns to the earliest driver timer.
+ * work arrived meanwhile. Sets @wake_ns to the earliest next_wake() and
+ * @deadline to the earliest timer.
  */
 static bool
-ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns)
+ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns, uint64_t *deadline)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	bool pending = false;
@@ -267,6 +274,7 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns)
 	uint16_t i;
 
 	*wake_ns = 0;
+	*deadline = UINT64_MAX;
 	for (d = 0; d < w->ndevs; d++) {
 		struct vhd_dev *dev = w->devs[d];
 
@@ -277,6 +285,9 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns)
 		    now - dev->last_busy_tsc < hz / 1000000 * dev->opts.hybrid_us)
 			return false;
 	}
+	/* From here helpers finishing a call wake us (see offload_notify()). */
+	__atomic_store_n(&w->asleep, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (d = 0; d < w->ndevs && !pending; d++) {
 		struct vhd_dev *dev = w->devs[d];
 		uint64_t ns;
@@ -291,26 +302,32 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns)
 			    vhd_vq_set_kicks(&q->vq, VHD_VQ_KICKS_ON) && !q->retry)
 				pending = true;
 		}
+		if (vhd_svc_pending(dev, deadline))
+			pending = true;
 		ns = dev->ops->next_wake != NULL ? dev->ops->next_wake(dev->priv) : 0;
 		if (ns != 0 && (*wake_ns == 0 || ns < *wake_ns))
 			*wake_ns = ns;
 		vhd_dev_leave(dev);
 	}
-	if (pending)
+	if (pending) {
 		for (d = 0; d < w->ndevs; d++)
 			w->devs[d]->sleeping = false;
+		__atomic_store_n(&w->asleep, 0, __ATOMIC_RELAXED);
+	}
 	return !pending;
 }
 
 static void
-sleep_once(struct vhd_worker *w, uint64_t wake_ns)
+sleep_once(struct vhd_worker *w, uint64_t wake_ns, uint64_t deadline)
 {
 	struct timespec ts = {(time_t)(wake_ns / 1000000000), (long)(wake_ns % 1000000000)};
 	unsigned int d;
 	uint64_t now;
 
 	w->sleeps++;
+	vhd_svc_worker_sleep(w, deadline);
 	poll_fds(w, wake_ns != 0 ? &ts : NULL);
+	__atomic_store_n(&w->asleep, 0, __ATOMIC_RELAXED);
 	now = rte_rdtsc();
 	for (d = 0; d < w->ndevs; d++) {
 		w->devs[d]->sleeping = false;
@@ -324,7 +341,7 @@ vhd_worker_loop(void *arg)
 {
 	static const struct timespec zero;
 	struct vhd_worker *w = arg;
-	uint64_t iter = 0, wake_ns;
+	uint64_t iter = 0, wake_ns, deadline;
 
 	while (!vhd_stopping) {
 		uint64_t now = rte_rdtsc();
@@ -332,13 +349,14 @@ vhd_worker_loop(void *arg)
 
 		for (d = 0; d < w->ndevs; d++)
 			n += service_dev(w, w->devs[d], now);
+		vhd_svc_worker_turn(w);
 		if (++iter % (__atomic_load_n(&w->nwatch, __ATOMIC_RELAXED) != 0 ?
 			      FD_POLL_EVERY_WATCHED : FD_POLL_EVERY) == 0)
 			poll_fds(w, &zero);
 		if (n != 0)
 			continue;
-		if (ready_to_sleep(w, now, &wake_ns))
-			sleep_once(w, wake_ns);
+		if (ready_to_sleep(w, now, &wake_ns, &deadline))
+			sleep_once(w, wake_ns, deadline);
 	}
 	return 0;
 }
