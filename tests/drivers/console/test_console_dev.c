@@ -655,7 +655,7 @@ static void
 tx_order_and_backlog(void **state)
 {
 	struct fx *f = fx_new(1, 0);
-	char got[16];
+	char got[32];
 	int c;
 
 	*state = f;
