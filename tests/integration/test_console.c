@@ -876,6 +876,45 @@ test_two_sockets(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* nested (upstream's default): guest output on the app's stdout; stdin at EOF is not fatal. */
+static void
+test_nested_and_log(void **state)
+{
+	static struct vhd_fe_app a;
+	char log[160], out[256], lbuf[256];
+	const char *extra[] = {"--log", log, "--log-timestamps", NULL};
+	struct guest g;
+	int64_t end;
+	int fd;
+	ssize_t n = 0;
+
+	(void)state;
+	vhd_it_app_init(&a, "console");
+	snprintf(log, sizeof(log), "%.120s/con.log", a.dir);
+	vhd_it_app_start(&a, NULL, extra, 1);
+	guest_up(&g, &a, 1, F_ALL, true);
+	tx_all(&g, 0, "line one\nline two\n", 18);
+	end = vhd_fe_app_now_ms() + WAIT_MS;
+	memset(out, 0, sizeof(out));
+	while (strstr(out, "line two\n") == NULL && vhd_fe_app_now_ms() < end) {
+		vhd_fe_app_sleep_ms(10);
+		vhd_fe_app_output(&a, true, out, sizeof(out));
+	}
+	assert_non_null(strstr(out, "line one\nline two\n"));
+	/* The log has the same bytes, each line behind a [seconds.micros] stamp. */
+	fd = open(log, O_RDONLY);
+	assert_true(fd >= 0);
+	memset(lbuf, 0, sizeof(lbuf));
+	n = read(fd, lbuf, sizeof(lbuf) - 1);
+	close(fd);
+	assert_true(n > 18);
+	assert_int_equal(lbuf[0], '[');
+	assert_non_null(strstr(lbuf, "] line one\n["));
+	assert_non_null(strstr(lbuf, "] line two\n"));
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
 static void
 test_bad_options(void **state)
 {
@@ -925,6 +964,7 @@ main(int argc, char **argv)
 		T(test_emergency_write),
 		T(test_single_port),
 		T(test_two_sockets),
+		T(test_nested_and_log),
 		T(test_bad_options),
 	};
 
