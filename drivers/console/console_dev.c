@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -400,6 +401,52 @@ struct vhd_host *
 console_port_host(struct console_port *p)
 {
 	return p->dev->host;
+}
+
+/* How often a terminal's window size is looked at. */
+#define SIZE_POLL_NS 100000000L
+
+static void
+size_cb(void *arg, int fd, uint32_t events)
+{
+	uint64_t ticks;
+
+	(void)events;
+	if (read(fd, &ticks, sizeof(ticks)) < 0) {
+		/* not expired: a stale event */
+	}
+	console_port_size_changed(arg);
+}
+
+void
+console_port_watch_size(struct console_port *p)
+{
+	struct itimerspec it = {{0, SIZE_POLL_NS}, {0, SIZE_POLL_NS}};
+	struct vhd_host *h = p->dev->host;
+
+	if (h == NULL || p->size_fd >= 0)
+		return;
+	p->size_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (p->size_fd < 0)
+		return;
+	if (timerfd_settime(p->size_fd, 0, &it, NULL) != 0 ||
+	    h->watch_fd(h, p->size_fd, EPOLLIN, size_cb, p) != 0) {
+		close(p->size_fd);
+		p->size_fd = -1;
+	}
+}
+
+void
+console_port_unwatch_size(struct console_port *p)
+{
+	struct vhd_host *h = p->dev->host;
+
+	if (p->size_fd < 0)
+		return;
+	if (h != NULL)
+		h->unwatch_fd(h, p->size_fd);
+	close(p->size_fd);
+	p->size_fd = -1;
 }
 
 void

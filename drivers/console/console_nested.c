@@ -16,16 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "console_port.h"
 
 #define CTRL_RBRACKET 0x1d
-#define SIZE_POLL_NS 100000000L
 
 static struct termios saved;
 static bool saved_tty;
@@ -81,31 +78,10 @@ nested_open(struct console_port *p, char *msg, size_t len)
 }
 
 static void
-size_cb(void *arg, int fd, uint32_t events)
-{
-	uint64_t ticks;
-
-	(void)events;
-	if (read(fd, &ticks, sizeof(ticks)) < 0) {
-		/* spurious */
-	}
-	console_port_size_changed(arg);
-}
-
-static void
 nested_attach(struct console_port *p)
 {
-	struct itimerspec it = {{0, SIZE_POLL_NS}, {0, SIZE_POLL_NS}};
-	struct vhd_host *h = console_port_host(p);
-
-	if (!saved_tty)
-		return;
-	p->size_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (p->size_fd >= 0 && (timerfd_settime(p->size_fd, 0, &it, NULL) != 0 ||
-				h->watch_fd(h, p->size_fd, EPOLLIN, size_cb, p) != 0)) {
-		close(p->size_fd);
-		p->size_fd = -1;
-	}
+	if (saved_tty)
+		console_port_watch_size(p);
 }
 
 static int
@@ -145,14 +121,7 @@ nested_hangup(struct console_port *p, int in_fd, int out_fd)
 static void
 nested_close(struct console_port *p)
 {
-	struct vhd_host *h = console_port_host(p);
-
-	if (p->size_fd >= 0) {
-		if (h != NULL)
-			h->unwatch_fd(h, p->size_fd);
-		close(p->size_fd);
-		p->size_fd = -1;
-	}
+	console_port_unwatch_size(p);
 	restore();
 }
 

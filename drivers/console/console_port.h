@@ -155,6 +155,15 @@ struct vhd_host *console_port_host(struct console_port *p);
 /** The window size may have changed: sample it, tell the guest. */
 void console_port_size_changed(struct console_port *p);
 
+/**
+ * Sample the window size every 100 ms on the worker (a timerfd in p->size_fd):
+ * neither a pty master nor a daemon's terminal is told of a resize here.
+ */
+void console_port_watch_size(struct console_port *p);
+
+/** Stop and close what console_port_watch_size() set up. */
+void console_port_unwatch_size(struct console_port *p);
+
 /** Ask the whole application to stop (nested's Ctrl-]). */
 void console_port_quit(struct console_port *p);
 

@@ -6,8 +6,7 @@
  * A pseudo-terminal per port. We keep the slave open ourselves so that the
  * master never reports a hang-up while no terminal program is attached:
  * output then waits in the pty (and, once that is full, in the ring). The
- * window size is sampled by a timerfd on the worker: a pty master is not
- * told when the slave side resizes.
+ * window size is sampled (console_port_watch_size()).
  */
 
 #include <errno.h>
@@ -15,16 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "console_port.h"
-
-/* How often the window size is looked at. */
-#define SIZE_POLL_NS 100000000L
 
 static int
 pty_open(struct console_port *p, char *msg, size_t len)
@@ -60,33 +54,10 @@ pty_open(struct console_port *p, char *msg, size_t len)
 }
 
 static void
-size_cb(void *arg, int fd, uint32_t events)
-{
-	uint64_t ticks;
-
-	(void)events;
-	if (read(fd, &ticks, sizeof(ticks)) < 0) {
-		/* not expired yet: spurious */
-	}
-	console_port_size_changed(arg);
-}
-
-static void
 pty_attach(struct console_port *p)
 {
-	struct itimerspec it = {{0, SIZE_POLL_NS}, {0, SIZE_POLL_NS}};
-	struct vhd_host *h = console_port_host(p);
-
-	if (p->id != 0)
-		return; /* only port 0 is a console with a size */
-	p->size_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (p->size_fd < 0)
-		return;
-	if (timerfd_settime(p->size_fd, 0, &it, NULL) != 0 ||
-	    h->watch_fd(h, p->size_fd, EPOLLIN, size_cb, p) != 0) {
-		close(p->size_fd);
-		p->size_fd = -1;
-	}
+	if (p->id == 0) /* only port 0 is a console with a size */
+		console_port_watch_size(p);
 }
 
 static int
@@ -116,14 +87,7 @@ pty_hangup(struct console_port *p, int in_fd, int out_fd)
 static void
 pty_close(struct console_port *p)
 {
-	struct vhd_host *h = console_port_host(p);
-
-	if (p->size_fd >= 0) {
-		if (h != NULL)
-			h->unwatch_fd(h, p->size_fd);
-		close(p->size_fd);
-		p->size_fd = -1;
-	}
+	console_port_unwatch_size(p);
 	if (p->keep_fd >= 0)
 		close(p->keep_fd);
 	p->keep_fd = -1;
