@@ -338,25 +338,17 @@ loop(struct con *c, struct vhd_perf_hist *h, struct vhd_perf_hist *fh,
 {
 	const struct vhd_perf_run_cfg *cfg = c->cfg;
 	uint32_t size = cfg->gen_cfg.size, qd = cfg->qd == 0 ? 1 : cfg->qd;
-	uint64_t i, lat = 0, flat = 0, m_start = 0, cpu0 = 0, be0 = 0, be1, stop_at = UINT64_MAX;
+	uint64_t i, lat = 0, flat = 0;
 	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
-	bool be_ok = false;
+	struct vhd_perf_meter m = { .stop_at = UINT64_MAX };
 
 	if (qd > NTX)
 		qd = NTX;
-	for (i = 0; i < total && vhd_perf_now_ns() < stop_at; i++) {
+	for (i = 0; i < total && vhd_perf_now_ns() < m.stop_at; i++) {
 		uint64_t bufs = 0, bytes = 0;
 
-		if (i == cfg->warmup) {
-			m_start = vhd_perf_now_ns();
-			cpu0 = vhd_perf_thread_cpu_ns();
-			be_ok = cfg->backend_pid > 0 &&
-				vhd_perf_proc_cpu_ns(cfg->backend_pid, &be0) == 0;
-			out->kicks = 0;
-			out->waits = 0;
-			if (cfg->duration_s > 0)
-				stop_at = m_start + (uint64_t)(cfg->duration_s * 1e9);
-		}
+		if (i == cfg->warmup)
+			vhd_perf_meter_start(&m, cfg, out);
 		if (strcmp(c->op, "echo") == 0) {
 			if (echo_once(c, size, &lat, out) != 0 || floor_once(c, size, &flat) != 0)
 				return -1;
@@ -388,14 +380,7 @@ loop(struct con *c, struct vhd_perf_hist *h, struct vhd_perf_hist *fh,
 		fprintf(stderr, "vhd-perf: nothing measured\n");
 		return -1;
 	}
-	out->elapsed_ns = vhd_perf_now_ns() - m_start;
-	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - cpu0) /
-			    (double)out->elapsed_ns;
-	if (be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
-		out->backend_cpu_ns = be1 - be0;
-		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
-				       (double)out->elapsed_ns;
-	}
+	vhd_perf_meter_stop(&m, cfg, out);
 	return 0;
 }
 
