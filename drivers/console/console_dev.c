@@ -979,12 +979,12 @@ console_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t 
 		unsigned int pts;
 
 		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
-			snprintf(name, sizeof(name), "port%u.%s", i, f[k].n);
+			snprintf(name, sizeof(name), "port%u_%s", i, f[k].n);
 			put(ctx, name, f[k].v);
 		}
 		/* The pty's path is /dev/pts/<this>: telemetry values are numbers. */
 		if (sscanf(cp->p.path, "/dev/pts/%u", &pts) == 1) {
-			snprintf(name, sizeof(name), "port%u.pty", i);
+			snprintf(name, sizeof(name), "port%u_pty", i);
 			put(ctx, name, pts);
 		}
 	}

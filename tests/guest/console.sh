@@ -26,7 +26,11 @@ fi
 guest_require_qemu 10
 command -v python3 >/dev/null || skip "python3 missing (the host side of the test)"
 
-stat_of() { vhd_telemetry_field "$1" "$2" /vhost_device/stats,0; }
+# stat_of NAME COUNTER: one of the driver's own counters (under "console").
+stat_of() {
+	vhd_telemetry "$1" /vhost_device/stats,0 | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["/vhost_device/stats"]["console"][sys.argv[1]])' "$2"
+}
 tport=$((20000 + ($$ * 11) % 9000))
 
 echo "== 1. tcp: commands over hvc0, named ports, 16 MiB each way"
@@ -43,8 +47,8 @@ n=$(grep -c '^FAIL' "$VHD_WORK/host1.out" || true)
 p=$(grep -c '^PASS' "$VHD_WORK/host1.out" || true)
 if [ "$n" = 0 ] && [ "$p" -ge 7 ]; then pass "host checks (tcp case): $p passed"
 else fail "host checks (tcp case): $p passed, $n failed"; fi
-rx=$(stat_of con0 port1.rx_bytes)
-tx=$(stat_of con0 port1.tx_bytes)
+rx=$(stat_of con0 port1_rx_bytes)
+tx=$(stat_of con0 port1_tx_bytes)
 if [ "$rx" -ge 16777216 ] && [ "$tx" -ge 16777216 ]; then
 	pass "telemetry port1 rx $rx tx $tx bytes"
 else
