@@ -936,6 +936,64 @@ reconnect_and_refuse(void **state)
 	close(c3);
 }
 
+struct stat_find {
+	const char *name;
+	uint64_t v;
+	unsigned int seen, total;
+};
+
+static void
+stat_put(void *ctx, const char *name, uint64_t v)
+{
+	struct stat_find *sf = ctx;
+	size_t i;
+
+	sf->total++;
+	/* Telemetry takes [A-Za-z0-9_/-] only. */
+	for (i = 0; name[i] != '\0'; i++)
+		assert_true((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+			    name[i] == '_');
+	if (strcmp(name, sf->name) == 0) {
+		sf->v = v;
+		sf->seen++;
+	}
+}
+
+static uint64_t
+stat(struct fx *f, const char *name)
+{
+	struct stat_find sf = {name, 0, 0, 0};
+
+	f->ops->get_stats(f->dev, stat_put, &sf);
+	assert_int_equal(sf.seen, 1);
+	return sf.v;
+}
+
+static void
+telemetry_counters(void **state)
+{
+	struct fx *f = fx_new(2, MP);
+	char got[8];
+	int c;
+
+	*state = f;
+	bring_up(f);
+	post_wr(f, rxq(1), 2, 64);
+	c = client(f, 1);
+	send_all(c, "12345", 5);
+	pump(f, 20);
+	post_rd(f, txq(1), "abc", 3);
+	recv_all(f, c, got, 3);
+	assert_int_equal(stat(f, "port1_rx_bytes"), 5);
+	assert_int_equal(stat(f, "port1_rx_bufs"), 1);
+	assert_int_equal(stat(f, "port1_tx_bytes"), 3);
+	assert_int_equal(stat(f, "port1_out_bytes"), 3);
+	assert_int_equal(stat(f, "port1_connects"), 1);
+	assert_int_equal(stat(f, "port0_rx_bytes"), 0);
+	assert_int_equal(stat(f, "ctrl_in"), 1 + 2 * 2);
+	close(c);
+}
+
 int
 main(void)
 {
@@ -956,6 +1014,7 @@ main(void)
 		cmocka_unit_test_teardown(pty_resize, teardown),
 		cmocka_unit_test_teardown(pty_resize_no_multiport, teardown),
 		cmocka_unit_test_teardown(reconnect_and_refuse, teardown),
+		cmocka_unit_test_teardown(telemetry_counters, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
