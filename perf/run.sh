@@ -246,9 +246,10 @@ floor "$out/floor-after.json" | tee "$out/floor-after.txt"
 	echo "# ppP50/efdP50: that floor's p50 (ns)"
 	awk -F'\t' 'BEGIN {OFS="\t"; print "run", "style", "qd", "size", "req/s", "MB/s", "p50ns",
 			"p99ns", "p99.9ns", "maxns", "ppP50", "xPP50", "xPP99", "efdP50", "xEFD50",
-			"xEFD99", "beCPU%", "beIdle%", "srcMB/s"}
+			"xEFD99", "beCPU%", "beIdle%", "srcMB/s", "kicks/req"}
 		NR > 1 {print $1, $3, $4, $5, $6, $7, $8, $10, $11, $12, $23, $13, $14, $25, $15,
-			$16, $19, $20, $21}' "$results" | column -t -s $'\t'
+			$16, $19, $20, $21, ($32 > 0 ? sprintf("%.4f", $33 / $32) : "-")}' "$results" |
+		column -t -s $'\t'
 	# gpio IRQ runs: the path's own floor, a control-socket "get" in the same run.
 	awk -F'\t' '$2 == "gpio-irq" {if (!h++) print "\n# irq: edge -> eventq used" \
 		" buffer vs the control-socket get round trip (path floor), same run"
@@ -294,6 +295,20 @@ pp99=$(floor_min pingpong p99)
 	fi
 	i=$(row "interrupt/$lat")
 	[ -z "$i" ] || echo "interrupt: backend CPU while idle $(col "$i" 20)% of one CPU (target: near 0)"
+	# Back to back: the guest posts its next request as soon as it sees the last one
+	# complete (poll style); a sleeping worker would pay a cross-core wake-up each time.
+	if [ -n "$i" ] && [ -n "$p" ]; then
+		awk -v a="$(col "$i" 8)" -v b="$(col "$p" 8)" -v r="$(col "$i" 32)" \
+			-v k="$(col "$i" 33)" 'BEGIN {
+			printf "interrupt back-to-back (poll style): p50 %d ns = %.2fx the poll mode p50 %d ns" \
+				" (target <= 2x: %s), %d kicks for %d requests = %.4f per request" \
+				" (target far below 1: %s)\n", a, a / b, b, a / b <= 2 ? "met" : "NOT met",
+				k, r, r > 0 ? k / r : 0, r > 0 && k / r <= 0.05 ? "met" : "NOT met" }'
+	fi
+	n=$(row "interrupt/${lat%-poll}-notify")
+	[ -z "$n" ] || echo "interrupt notify style: p50 $(col "$n" 8) ns, p99 $(col "$n" 10) ns," \
+		"$(col "$n" 33) kicks for $(col "$n" 32) requests (compare with the table before the" \
+		"change in perf/README.md)"
 	h=$(row "hybrid/$lat")
 	if [ -n "$h" ] && [ -n "$p" ] && [ -n "$i" ]; then
 		echo "hybrid: p50 $(col "$h" 8) ns, p99 $(col "$h" 10) ns vs poll $(col "$p" 8) ns," \

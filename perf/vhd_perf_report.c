@@ -219,7 +219,7 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 			"errors\ttool_cpu_pct\tbe_cpu_pct\tbe_idle_cpu_pct\tsrc_mb_per_s\t"
 			"src_p50_ns\tfloor_pp_p50_ns\tfloor_pp_p99_ns\tfloor_efd_p50_ns\t"
 			"be_mb_per_cpu_s\tsrc_mb_per_cpu_s\tpath_p50_ns\tpath_p99_ns\tx_path_p50\t"
-			"x_path_p99\n");
+			"x_path_p99\trequests\tkicks\n");
 	fprintf(fp, "%s\t", label);
 	if (run != NULL)
 		fprintf(fp, "%s\t%s\t%u\t%u\t%.0f\t%.3f\t%lu\t%lu\t%lu\t%lu\t%lu\t", run->device,
@@ -258,10 +258,14 @@ vhd_perf_report_tsv(const char *path, const struct vhd_perf_report *r)
 	else
 		fprintf(fp, "-\t");
 	if (run != NULL && run->path.count > 0)
-		fprintf(fp, "%lu\t%lu\t%.2f\t%.2f\n", run->path.p50, run->path.p99,
+		fprintf(fp, "%lu\t%lu\t%.2f\t%.2f\t", run->path.p50, run->path.p99,
 			ratio(run->lat.p50, run->path.p50), ratio(run->lat.p99, run->path.p99));
 	else
-		fprintf(fp, "-\t-\t-\t-\n");
+		fprintf(fp, "-\t-\t-\t-\t");
+	if (run != NULL)
+		fprintf(fp, "%lu\t%lu\n", run->reqs, run->kicks);
+	else
+		fprintf(fp, "-\t-\n");
 	fclose(fp);
 	return 0;
 }

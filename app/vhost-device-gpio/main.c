@@ -46,6 +46,7 @@ usage(const char *prog)
 struct gpio_args {
 	const char *list;
 	const char *ctl;
+	struct gpio_chip_spec specs[VHD_APP_MAX_SOCKETS];
 };
 
 static int
@@ -65,6 +66,77 @@ gpio_opt(void *ctx, int c, const char *arg)
 	}
 }
 
+/* One chip of the list per socket. */
+static int
+gpio_prepare(void *ctx, const struct vhd_app_opts *o)
+{
+	struct gpio_args *a = ctx;
+	char msg[160];
+	int n;
+
+	if (a->list == NULL) {
+		fprintf(stderr, "error: --device-list is required (see --help)\n");
+		return -1;
+	}
+	n = gpio_parse_device_list(a->list, a->specs, VHD_APP_MAX_SOCKETS, msg, sizeof(msg));
+	if (n < 0) {
+		fprintf(stderr, "error: --device-list: %s\n", msg);
+		return -1;
+	}
+	if ((unsigned int)n != o->socket_count) {
+		fprintf(stderr, "error: --socket-count is %u but --device-list has %d device%s\n",
+			o->socket_count, n, n == 1 ? "" : "s");
+		return -1;
+	}
+	return n;
+}
+
+static int
+gpio_create(void *ctx, unsigned int i, const struct vhd_app_opts *o, char *path,
+	    size_t path_len, const struct vhd_device_ops **ops, void **priv)
+{
+	struct gpio_args *a = ctx;
+	struct gpio_chip *chip = NULL;
+	struct gpio_dev *d;
+	char ctl_name[4096];
+	int rc;
+
+	(void)o;
+	(void)path;
+	(void)path_len;
+	if (a->ctl != NULL && vhd_socket_name(ctl_name, sizeof(ctl_name), a->ctl, i) != 0) {
+		fprintf(stderr, "error: --sim-control path too long\n");
+		return -1;
+	}
+	rc = gpio_chip_open_spec(&a->specs[i], a->ctl != NULL ? ctl_name : NULL, &chip);
+	if (rc != 0) {
+		if (a->specs[i].sim)
+			fprintf(stderr, "error: simulated chip %u: %s%s%s\n", i, strerror(-rc),
+				a->ctl != NULL ? " at " : "", a->ctl != NULL ? ctl_name : "");
+		else
+			fprintf(stderr, "error: cannot open /dev/gpiochip%u: %s\n", a->specs[i].num,
+				rc == -ENOTSUP ? "built without libgpiod" : strerror(-rc));
+		return -1;
+	}
+	d = gpio_dev_create(chip);
+	if (d == NULL) {
+		fprintf(stderr, "error: out of memory\n");
+		return -1;
+	}
+	*ops = &gpio_dev_ops;
+	*priv = d;
+	return 0;
+}
+
+/* After the workers stopped: the chip goes, a sim control socket is removed. */
+static void
+gpio_destroy(void *ctx, unsigned int idx, void *priv)
+{
+	(void)ctx;
+	(void)idx;
+	gpio_dev_destroy(priv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,79 +145,15 @@ main(int argc, char **argv)
 		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
 		{NULL, 0, NULL, 0},
 	};
-	struct gpio_args a = {NULL, NULL};
+	static struct gpio_args a;
 	/* GPIO is low-rate and waits on the guest: sleep on kicks by default. */
-	const struct vhd_app_desc desc = {VHD_MODE_INTERRUPT, "l:", longopts, gpio_opt, usage, &a};
-	struct gpio_chip_spec specs[VHD_APP_MAX_SOCKETS];
-	struct gpio_dev *devs[VHD_APP_MAX_SOCKETS];
-	const char *path, *list, *ctl;
-	struct vhd_app_opts o;
-	uint64_t count;
-	char msg[160];
-	int n, rc;
-	unsigned int i, ndevs;
+	static const struct vhd_app app = {
+		.name = "gpio",
+		.desc = {VHD_MODE_INTERRUPT, "l:", longopts, gpio_opt, usage, &a},
+		.prepare = gpio_prepare,
+		.create = gpio_create,
+		.destroy = gpio_destroy,
+	};
 
-	rc = vhd_app_parse(argc, argv, &desc, &o);
-	if (rc != 0)
-		return rc > 0 ? 0 : 1;
-	path = o.socket_path;
-	count = o.socket_count;
-	list = a.list;
-	ctl = a.ctl;
-	if (list == NULL) {
-		fprintf(stderr, "error: --device-list is required (see --help)\n");
-		return 1;
-	}
-	n = gpio_parse_device_list(list, specs, VHD_APP_MAX_SOCKETS, msg, sizeof(msg));
-	if (n < 0) {
-		fprintf(stderr, "error: --device-list: %s\n", msg);
-		return 1;
-	}
-	if ((uint64_t)n != count) {
-		fprintf(stderr, "error: --socket-count is %llu but --device-list has %d device%s\n",
-			(unsigned long long)count, n, n == 1 ? "" : "s");
-		return 1;
-	}
-	for (ndevs = 0; ndevs < count; ndevs++) {
-		struct gpio_chip *chip = NULL;
-		char ctl_name[4096];
-
-		i = ndevs;
-		if (ctl != NULL && vhd_socket_name(ctl_name, sizeof(ctl_name), ctl, i) != 0) {
-			fprintf(stderr, "error: --sim-control path too long\n");
-			goto fail;
-		}
-		rc = gpio_chip_open_spec(&specs[i], ctl != NULL ? ctl_name : NULL, &chip);
-		if (rc != 0) {
-			if (specs[i].sim)
-				fprintf(stderr, "error: simulated chip %u: %s%s%s\n", i,
-					strerror(-rc), ctl != NULL ? " at " : "",
-					ctl != NULL ? ctl_name : "");
-			else
-				fprintf(stderr, "error: cannot open /dev/gpiochip%u: %s\n",
-					specs[i].num,
-					rc == -ENOTSUP ? "built without libgpiod" : strerror(-rc));
-			goto fail;
-		}
-		devs[i] = gpio_dev_create(chip);
-		if (devs[i] == NULL) {
-			fprintf(stderr, "error: out of memory\n");
-			goto fail;
-		}
-		if (vhd_dev_create_nth(path, i, &gpio_dev_ops, devs[i], &o.common) == NULL) {
-			gpio_dev_destroy(devs[i]);
-			goto fail;
-		}
-	}
-	rc = vhd_run();
-	/* Workers are joined: the chips can go, sim control sockets are removed. */
-	for (i = 0; i < ndevs; i++)
-		gpio_dev_destroy(devs[i]);
-	return rc;
-fail:
-	/* Sockets of the devices created so far go first, then their chips. */
-	vhd_abort();
-	for (i = 0; i < ndevs; i++)
-		gpio_dev_destroy(devs[i]);
-	return 1;
+	return vhd_app_main(argc, argv, &app);
 }

@@ -52,7 +52,9 @@ usage(const char *prog)
 
 struct i2c_args {
 	const char *list;
-	struct i2c_cfg *cfg;
+	struct i2c_cfg cfg;
+	struct i2c_map map; /* every guest sees the same bus */
+	bool map_built;
 };
 
 static int
@@ -65,10 +67,68 @@ i2c_opt(void *ctx, int c, const char *arg)
 		a->list = arg;
 		return 0;
 	case OPT_SIM_CLIENT:
-		return i2c_cfg_parse_sim_client(a->cfg, arg) == 0 ? 0 : -1;
+		return i2c_cfg_parse_sim_client(&a->cfg, arg) == 0 ? 0 : -1;
 	default:
 		return -1;
 	}
+}
+
+/* Every check that needs no hardware runs before any adapter is opened. */
+static int
+i2c_prepare(void *ctx, const struct vhd_app_opts *o)
+{
+	struct i2c_args *a = ctx;
+
+	if (a->list == NULL) {
+		fprintf(stderr, "error: --device-list is required (see --help)\n");
+		return -1;
+	}
+	/* i2c_cfg_build() closes what it opened when it fails */
+	if (i2c_cfg_parse_list(&a->cfg, a->list) != 0 ||
+	    i2c_cfg_build(&a->cfg, &i2c_linux_sys_default, &a->map) != 0)
+		return -1;
+	a->map_built = true;
+	return (int)o->socket_count;
+}
+
+static int
+i2c_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path,
+	   size_t path_len, const struct vhd_device_ops **ops, void **priv)
+{
+	struct i2c_args *a = ctx;
+	struct i2c_dev *d = calloc(1, sizeof(*d));
+
+	(void)idx;
+	(void)o;
+	(void)path;
+	(void)path_len;
+	if (d == NULL) {
+		fprintf(stderr, "error: out of memory\n");
+		return -1;
+	}
+	i2c_dev_init(d, &a->map);
+	*ops = &i2c_dev_ops;
+	*priv = d;
+	return 0;
+}
+
+static void
+i2c_destroy(void *ctx, unsigned int idx, void *priv)
+{
+	(void)ctx;
+	(void)idx;
+	i2c_dev_fini(priv);
+	free(priv);
+}
+
+static void
+i2c_cleanup(void *ctx)
+{
+	struct i2c_args *a = ctx;
+
+	i2c_cfg_fini(&a->cfg);
+	if (a->map_built)
+		i2c_map_fini(&a->map);
 }
 
 int
@@ -79,65 +139,20 @@ main(int argc, char **argv)
 		{"sim-client", required_argument, NULL, OPT_SIM_CLIENT},
 		{NULL, 0, NULL, 0},
 	};
-	struct i2c_args a = {NULL, NULL};
+	static struct i2c_args a;
 	/* I2C is slow and bursty: sleeping on kicks costs nothing noticeable */
-	const struct vhd_app_desc desc = {VHD_MODE_INTERRUPT, "l:", longopts, i2c_opt, usage, &a};
-	const char *path, *list;
-	struct vhd_app_opts o;
-	struct vhd_common_opts copts;
-	static struct i2c_map map;
-	struct i2c_cfg *cfg;
-	static struct i2c_dev *devs; /* static: devices keep pointers into it until exit */
-	uint64_t count;
-	unsigned int i;
-	int c;
+	static const struct vhd_app app = {
+		.name = "i2c",
+		.desc = {VHD_MODE_INTERRUPT, "l:", longopts, i2c_opt, usage, &a},
+		.prepare = i2c_prepare,
+		.create = i2c_create,
+		.destroy = i2c_destroy,
+		.cleanup = i2c_cleanup,
+	};
+	int rc;
 
-	cfg = calloc(1, sizeof(*cfg));
-	if (cfg == NULL) {
-		fprintf(stderr, "error: out of memory\n");
-		return 1;
-	}
-	i2c_cfg_init(cfg);
-	a.cfg = cfg;
-	c = vhd_app_parse(argc, argv, &desc, &o);
-	if (c != 0) {
-		i2c_cfg_fini(cfg);
-		free(cfg);
-		return c > 0 ? 0 : 1;
-	}
-	path = o.socket_path;
-	count = o.socket_count;
-	copts = o.common;
-	list = a.list;
-	if (list == NULL) {
-		fprintf(stderr, "error: --device-list is required (see --help)\n");
-		goto fail;
-	}
-	/* every check that needs no hardware runs before any adapter is opened */
-	if (i2c_cfg_parse_list(cfg, list) != 0 ||
-	    i2c_cfg_build(cfg, &i2c_linux_sys_default, &map) != 0)
-		goto fail;
-	i2c_cfg_fini(cfg);
-	free(cfg);
-	devs = calloc(count, sizeof(*devs));
-	if (devs == NULL) {
-		fprintf(stderr, "error: out of memory\n");
-		return 1;
-	}
-	for (i = 0; i < count; i++)
-		i2c_dev_init(&devs[i], &map);
-	if (vhd_dev_create_all(path, (unsigned int)count, &i2c_dev_ops, devs, sizeof(*devs),
-			       &copts) != 0)
-		return 1;
-	c = vhd_run();
-	for (i = 0; i < count; i++)
-		i2c_dev_fini(&devs[i]);
-	free(devs);
-	i2c_map_fini(&map);
-	return c;
-fail:
-	/* nothing was opened: i2c_cfg_build() closes what it opened when it fails */
-	i2c_cfg_fini(cfg);
-	free(cfg);
-	return 1;
+	i2c_cfg_init(&a.cfg);
+	rc = vhd_app_main(argc, argv, &app);
+	i2c_cfg_fini(&a.cfg); /* also after a bad command line (cleanup() did not run) */
+	return rc;
 }

@@ -8,6 +8,7 @@
  */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,15 @@
 
 #define MAX_PERIOD_MS 65536 /* as upstream and QEMU */
 
+enum {
+	OPT_IO_URING = 0x2000,
+};
+
 struct rng_args {
 	const char *source;
 	uint64_t period;
 	uint64_t max_bytes;
+	bool io_uring;
 };
 
 static void
@@ -35,6 +41,9 @@ usage(const char *prog)
 	       "  -p, --period MS            rate-limit period in ms, 1..%d (%d)\n"
 	       "  -m, --max-bytes N          bytes per period, shared evenly by the sockets\n"
 	       "                             (unlimited)\n"
+	       "      --io-uring             read requests over 256 B from the source through\n"
+	       "                             the worker's io_uring instead of read() (for a\n"
+	       "                             file on a disk)\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
 	       prog, MAX_PERIOD_MS, MAX_PERIOD_MS);
@@ -54,6 +63,9 @@ rng_opt(void *ctx, int c, const char *arg)
 			return 0;
 		fprintf(stderr, "error: --period takes 1..%d ms, not '%s'\n", MAX_PERIOD_MS, arg);
 		return -1;
+	case OPT_IO_URING:
+		a->io_uring = true;
+		return 0;
 	case 'm':
 		if (vhd_parse_u64(arg, 1, UINT64_MAX, &a->max_bytes) == 0)
 			return 0;
@@ -64,6 +76,70 @@ rng_opt(void *ctx, int c, const char *arg)
 	}
 }
 
+/* Checked once the whole command line is known. */
+static int
+rng_prepare(void *ctx, const struct vhd_app_opts *o)
+{
+	struct rng_args *a = ctx;
+
+	if (a->max_bytes != UINT64_MAX && a->max_bytes / o->socket_count == 0) {
+		fprintf(stderr, "error: --max-bytes %llu is less than one byte per socket\n",
+			(unsigned long long)a->max_bytes);
+		return -1;
+	}
+	return (int)o->socket_count;
+}
+
+static int
+rng_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path,
+	   size_t path_len, const struct vhd_device_ops **ops, void **priv)
+{
+	struct rng_args *a = ctx;
+	struct rng_source src;
+	struct rng_dev *d;
+	int rc;
+
+	(void)idx;
+	(void)path;
+	(void)path_len;
+	rc = rng_source_open_file(&src, a->source);
+	if (rc != 0) {
+		fprintf(stderr, "error: cannot read random source %s: %s\n", a->source,
+			strerror(-rc));
+		return -1;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		rng_source_close(&src);
+		fprintf(stderr, "error: out of memory\n");
+		return -1;
+	}
+	/* the budget is shared evenly by the sockets, as upstream */
+	rng_dev_init(d, &src, a->period,
+		     a->max_bytes == UINT64_MAX ? UINT64_MAX : a->max_bytes / o->socket_count);
+	if (a->io_uring && rng_dev_use_async(d, rng_source_fd(&src)) != 0) {
+		rng_source_close(&src);
+		free(d);
+		fprintf(stderr, "error: out of memory\n");
+		return -1;
+	}
+	*ops = &rng_ops;
+	*priv = d;
+	return 0;
+}
+
+static void
+rng_destroy(void *ctx, unsigned int idx, void *priv)
+{
+	struct rng_dev *d = priv;
+
+	(void)ctx;
+	(void)idx;
+	rng_source_close(&d->src);
+	rng_dev_fini(d);
+	free(d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -72,52 +148,17 @@ main(int argc, char **argv)
 		{"rng-source", required_argument, NULL, 'f'},
 		{"period", required_argument, NULL, 'p'},
 		{"max-bytes", required_argument, NULL, 'm'},
+		{"io-uring", no_argument, NULL, OPT_IO_URING},
 		{NULL, 0, NULL, 0},
 	};
-	struct rng_args a = {"/dev/urandom", MAX_PERIOD_MS, UINT64_MAX};
-	const struct vhd_app_desc desc = {VHD_MODE_POLL, "f:p:m:", longopts, rng_opt, usage, &a};
-	struct vhd_app_opts o;
-	struct rng_dev *devs;
-	unsigned int i;
-	int rc;
+	static struct rng_args a = {"/dev/urandom", MAX_PERIOD_MS, UINT64_MAX, false};
+	static const struct vhd_app app = {
+		.name = "rng",
+		.desc = {VHD_MODE_POLL, "f:p:m:", longopts, rng_opt, usage, &a},
+		.prepare = rng_prepare,
+		.create = rng_create,
+		.destroy = rng_destroy,
+	};
 
-	rc = vhd_app_parse(argc, argv, &desc, &o);
-	if (rc != 0)
-		return rc > 0 ? 0 : 1;
-	if (a.max_bytes != UINT64_MAX && a.max_bytes / o.socket_count == 0) {
-		fprintf(stderr, "error: --max-bytes %llu is less than one byte per socket\n",
-			(unsigned long long)a.max_bytes);
-		return 1;
-	}
-	devs = calloc(o.socket_count, sizeof(*devs));
-	if (devs == NULL) {
-		fprintf(stderr, "error: out of memory\n");
-		return 1;
-	}
-	for (i = 0; i < o.socket_count; i++) {
-		struct rng_source src;
-
-		rc = rng_source_open_file(&src, a.source);
-		if (rc != 0) {
-			fprintf(stderr, "error: cannot read random source %s: %s\n", a.source,
-				strerror(-rc));
-			goto fail;
-		}
-		rng_dev_init(&devs[i], &src, a.period,
-			     a.max_bytes == UINT64_MAX ? UINT64_MAX : a.max_bytes / o.socket_count);
-	}
-	if (vhd_dev_create_all(o.socket_path, o.socket_count, &rng_ops, devs, sizeof(*devs),
-			       &o.common) != 0)
-		goto fail;
-	rc = vhd_run();
-	for (i = 0; i < o.socket_count; i++)
-		rng_source_close(&devs[i].src);
-	free(devs);
-	return rc;
-fail:
-	vhd_abort();
-	for (i = 0; i < o.socket_count; i++)
-		rng_source_close(&devs[i].src);
-	free(devs);
-	return 1;
+	return vhd_app_main(argc, argv, &app);
 }

@@ -68,6 +68,12 @@ struct i2c_adapter_ops {
 	int (*claim)(struct i2c_adapter *ad, uint16_t addr);
 	/** Release the backend's resources. */
 	void (*destroy)(struct i2c_adapter *ad);
+	/**
+	 * xfer() may block (a real bus: clock stretching, slow clients,
+	 * another guest holding the adapter lock): the device runs it on the
+	 * host's helper thread, never on the worker.
+	 */
+	bool blocking;
 };
 
 /** An adapter. Created by a backend, destroyed with i2c_adapter_destroy(). */

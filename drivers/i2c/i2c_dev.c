@@ -25,32 +25,46 @@ i2c_drop_held(struct i2c_dev *d)
 	d->n_held = 0;
 }
 
-/* Runs the held messages in order, one transfer per run of messages on the same adapter
- * (normally the whole group). Returns how many leading messages succeeded.
+/* Runs @p held[0..n) in order, one transfer per run of messages on the same adapter
+ * (normally the whole group). Returns how many leading messages succeeded. Touches only
+ * the held messages, the map and @p job's counters: it may run on a helper thread.
  */
 static unsigned int
-i2c_run_held(struct i2c_dev *d)
+i2c_run_held(const struct i2c_map *map, struct i2c_held *held, unsigned int n,
+	     struct i2c_job *job)
 {
 	struct i2c_xfer_msg msgs[I2C_XFER_MAX_MSGS];
 	unsigned int i = 0, j, done;
 
-	while (i < d->n_held) {
-		struct i2c_adapter *ad = i2c_map_lookup(d->map, d->held[i].msg.addr);
+	while (i < n) {
+		struct i2c_adapter *ad = i2c_map_lookup(map, held[i].msg.addr);
 
-		for (j = i; j < d->n_held; j++) {
-			if (i2c_map_lookup(d->map, d->held[j].msg.addr) != ad)
+		for (j = i; j < n; j++) {
+			if (i2c_map_lookup(map, held[j].msg.addr) != ad)
 				break;
-			msgs[j - i] = d->held[j].msg;
+			msgs[j - i] = held[j].msg;
 		}
 		/* msgs[] shares the held buffers: read data lands where i2c_reply_held() looks */
-		d->stats.xfers++;
+		job->xfers++;
 		if (i2c_adapter_xfer(ad, msgs, j - i, &done) != 0) {
-			d->stats.xfer_errors++;
+			job->xfer_errors++;
 			return i + done;
 		}
 		i = j;
 	}
-	return d->n_held;
+	return n;
+}
+
+/* Does the held group need a bus that may block? */
+static bool
+i2c_held_blocking(const struct i2c_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_held; i++)
+		if (i2c_map_lookup(d->map, d->held[i].msg.addr)->ops->blocking)
+			return true;
+	return false;
 }
 
 /* Writes the reply of a held request; returns its used length. */
@@ -72,28 +86,83 @@ i2c_reply_held(struct i2c_dev *d, struct i2c_held *h, bool ok)
 	return used;
 }
 
-/* Runs and completes the held group. With @p last_is_current the last held request is the
- * one being handled: its used length is returned instead of pushed.
+/* Completes the held group of which @p n_ok leading requests succeeded. With
+ * @p last_is_current the last held request is the one being handled: its used length is
+ * returned instead of pushed.
  */
 static int
-i2c_finish_group(struct i2c_dev *d, bool last_is_current)
+i2c_complete_group(struct i2c_dev *d, const struct i2c_job *job, bool last_is_current)
 {
-	unsigned int n_ok = i2c_run_held(d);
 	unsigned int i;
 	int ret = 0;
 
+	d->stats.xfers += job->xfers;
+	d->stats.xfer_errors += job->xfer_errors;
 	for (i = 0; i < d->n_held; i++) {
-		uint32_t used = i2c_reply_held(d, &d->held[i], i < n_ok);
+		uint32_t used = i2c_reply_held(d, &d->held[i], i < job->n_ok);
 
 		if (last_is_current && i == d->n_held - 1)
 			ret = (int)used;
 		else
 			vhd_vq_push(d->vq, d->held[i].id, used);
-		if (i > n_ok)
+		if (i > job->n_ok)
 			d->stats.skipped++;
 	}
 	i2c_drop_held(d);
 	return ret;
+}
+
+/* Runs the held group on the worker and completes it (see i2c_complete_group()). */
+static int
+i2c_finish_group(struct i2c_dev *d, bool last_is_current)
+{
+	struct i2c_job job = {0};
+
+	job.n_ok = i2c_run_held(d->map, d->held, d->n_held, &job);
+	return i2c_complete_group(d, &job, last_is_current);
+}
+
+/* Helper thread: the worker leaves d->held alone while d->busy. */
+static int
+i2c_xfer_work(void *arg)
+{
+	struct i2c_dev *d = arg;
+
+	d->job.n_ok = i2c_run_held(d->map, d->held, d->n_held, &d->job);
+	return 0;
+}
+
+/* Worker: the offloaded group is done; requests left on the ring wait no more. */
+static void
+i2c_xfer_done(void *arg, int res)
+{
+	struct i2c_dev *d = arg;
+
+	(void)res;
+	d->busy = false;
+	if (d->orphaned) { /* its queue stopped without waiting for it */
+		d->orphaned = false;
+		i2c_drop_held(d);
+		return;
+	}
+	i2c_complete_group(d, &d->job, false);
+	vhd_vq_notify(d->vq);
+}
+
+/* A group on a bus that may block goes to the host's helper thread.
+ * @return true when it did (its requests stay held until i2c_xfer_done()).
+ */
+static bool
+i2c_offload_group(struct i2c_dev *d)
+{
+	if (d->host == NULL || d->host->offload == NULL || !i2c_held_blocking(d))
+		return false;
+	memset(&d->job, 0, sizeof(d->job));
+	if (d->host->offload(d->host, i2c_xfer_work, i2c_xfer_done, d) != 0)
+		return false; /* no helper: run it here rather than fail the guest */
+	d->busy = true;
+	d->stats.offloaded++;
+	return true;
 }
 
 /* Status-only reply written into the request being handled. */
@@ -118,23 +187,28 @@ i2c_reply_now(struct i2c_dev *d, struct vhd_req *req, uint8_t st)
 static int
 i2c_refuse(struct i2c_dev *d, struct vhd_req *req, bool fail_next)
 {
-	if (d->n_held > 0)
+	if (d->n_held > 0) {
+		/* Offloaded: this request comes back, already counted, once that group
+		 * is done, and is answered then (d->refuse_next). */
+		if (i2c_offload_group(d)) {
+			d->refuse_next = fail_next ? 2 : 1;
+			return VHD_REQ_RETRY;
+		}
 		i2c_finish_group(d, false);
+	}
 	d->failing = fail_next;
 	return i2c_reply_now(d, req, VIRTIO_I2C_MSG_ERR);
 }
 
 static int
-i2c_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
+i2c_handle_one(struct i2c_dev *d, struct vhd_vq *vq, struct vhd_req *req)
 {
-	struct i2c_dev *d = priv;
 	struct i2c_out_hdr hdr;
 	struct i2c_held *h;
 	bool fail_next, rd;
 	uint32_t len;
 	int addr;
 
-	(void)q;
 	d->stats.requests++;
 	d->vq = vq;
 	if (vhd_req_read(req, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
@@ -189,9 +263,33 @@ i2c_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	h->n_wr = req->n_wr;
 	h->wr_len = req->wr_len;
 	d->n_held++;
-	if (fail_next)
+	if (fail_next || i2c_offload_group(d))
 		return VHD_REQ_HELD;
 	return i2c_finish_group(d, true);
+}
+
+static int
+i2c_dev_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
+{
+	struct i2c_dev *d = priv;
+
+	(void)q;
+	/* A transfer runs on a helper thread: requests wait on the ring until it is done. */
+	if (d->busy)
+		return VHD_REQ_RETRY;
+	if (d->refuse_next != 0) {
+		/* the request i2c_refuse() turned back while the group before it ran */
+		d->failing = d->refuse_next == 2;
+		d->refuse_next = 0;
+		return i2c_reply_now(d, req, VIRTIO_I2C_MSG_ERR);
+	}
+	return i2c_handle_one(d, vq, req);
+}
+
+static void
+i2c_dev_attach(void *priv, struct vhd_host *host)
+{
+	((struct i2c_dev *)priv)->host = host;
 }
 
 static void
@@ -220,6 +318,14 @@ i2c_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 	unsigned int i;
 
 	(void)q;
+	if (d->busy) {
+		/* The host waits for offloaded work before stopping a queue; if it gave
+		 * up (a hung bus), the helper still uses the held buffers: leave them. */
+		d->orphaned = true;
+		d->refuse_next = 0;
+		d->vq = NULL;
+		return;
+	}
 	/* The group's last request may never come. Linux's driver waits for every request of
 	 * a transfer without a timeout, so the held ones answer ERR now rather than never;
 	 * the ring is still mapped here and the host publishes our used index after this.
@@ -232,6 +338,7 @@ i2c_dev_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 		vhd_vq_notify(vq);
 	i2c_drop_held(d);
 	d->failing = false;
+	d->refuse_next = 0; /* that request is handled afresh after a restart */
 	d->vq = NULL;
 }
 
@@ -249,6 +356,7 @@ i2c_dev_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t 
 	put(ctx, "malformed", st->malformed);
 	put(ctx, "no_status", st->no_status);
 	put(ctx, "skipped", st->skipped);
+	put(ctx, "offloaded", st->offloaded);
 }
 
 const struct vhd_device_ops i2c_dev_ops = {
@@ -258,6 +366,7 @@ const struct vhd_device_ops i2c_dev_ops = {
 	.max_queue_size = I2C_QUEUE_SIZE,
 	.features = VHD_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST),
 	.config_size = 0,
+	.attach = i2c_dev_attach,
 	.set_features = i2c_dev_set_features,
 	.queue_start = i2c_dev_queue_start,
 	.queue_stop = i2c_dev_queue_stop,

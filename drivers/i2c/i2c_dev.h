@@ -24,6 +24,12 @@
  * unknown). A request without a writable status byte is completed with used
  * length 0. Unknown flag bits and the padding field are ignored.
  *
+ * A group on an adapter that may block (a real Linux bus) runs on the host's
+ * helper thread (vhd_host.offload): its requests stay held, and later
+ * requests wait on the ring (VHD_REQ_RETRY) until it is done, so transfers
+ * keep their order and the worker never waits for the wire. The host drains
+ * an offloaded transfer before a queue stops.
+ *
  * When the queue stops (GET_VRING_BASE, new memory table, disconnect) with a
  * group still incomplete, its held requests answer ERR: the guest's driver
  * would otherwise wait for them forever.
@@ -56,6 +62,7 @@ struct i2c_dev_stats {
 	uint64_t malformed;    /**< bad layout, length or zero length without the feature */
 	uint64_t no_status;    /**< requests without a status byte (used length 0) */
 	uint64_t skipped;      /**< failed because an earlier request of their group failed */
+	uint64_t offloaded;    /**< transfers run on the host's helper thread */
 };
 
 /** A request held until its group ends. */
@@ -67,8 +74,20 @@ struct i2c_held {
 	uint32_t wr_len;        /**< status byte at wr_len - 1 */
 };
 
+/** Outcome of running a group (on the worker or a helper thread). */
+struct i2c_job {
+	unsigned int n_ok;        /**< leading messages that succeeded */
+	uint64_t xfers, xfer_errors;
+};
+
 /** One device instance. */
 struct i2c_dev {
+	struct vhd_host *host;  /**< from attach(); NULL: transfers run in handle() */
+	bool busy;              /**< a group is running on the helper thread */
+	bool orphaned;          /**< its queue stopped meanwhile: drop it when done */
+	/** the next request is answered ERR (1), and fails its group's rest (2) */
+	uint8_t refuse_next;
+	struct i2c_job job;     /**< its outcome */
 	struct i2c_map *map;    /**< shared with other instances */
 	bool zero_len;          /**< VIRTIO_I2C_F_ZERO_LENGTH_REQUEST negotiated */
 	bool failing;           /**< current group already failed */

@@ -240,6 +240,7 @@ static const struct i2c_adapter_ops i2c_linux_ops = {
 	.xfer = i2c_linux_xfer,
 	.claim = i2c_linux_claim,
 	.destroy = i2c_linux_destroy,
+	.blocking = true, /* a real bus: I2C_RDWR/I2C_SMBUS wait for the wire */
 };
 
 struct i2c_adapter *

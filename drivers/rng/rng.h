@@ -46,7 +46,26 @@ struct rng_stats {
 	uint64_t bytes;        /**< random bytes given to the guest */
 	uint64_t read_errors;  /**< source errors (request answered empty) */
 	uint64_t throttled;    /**< times a request waited for the next period */
+	uint64_t async_reads;  /**< reads through the host's io_uring (rng_dev_use_async()) */
 };
+
+struct rng_dev;
+
+/** A request read from the source through the host's io_submit(). */
+struct rng_async {
+	struct rng_dev *dev;
+	struct vhd_vq *vq;
+	struct vhd_io io;
+	uint16_t id;           /**< descriptor head */
+	bool busy;
+	bool rewound;          /**< end of file seen once already */
+	uint64_t grant;        /**< budget taken for it */
+	unsigned int n_iov;
+	struct iovec iov[VHD_REQ_MAX_IOV];
+};
+
+/** Requests in flight through io_submit per device. */
+#define RNG_ASYNC_SLOTS 32
 
 /** One rng device instance. */
 struct rng_dev {
@@ -58,8 +77,16 @@ struct rng_dev {
 	/** Bytes read ahead from the source for small requests. */
 	uint32_t pool_off, pool_len;
 	uint8_t pool[RNG_POOL_SIZE];
-	/** Clock in ns; CLOCK_MONOTONIC unless a test sets it. */
+	/** Clock in ns; CLOCK_MONOTONIC unless a test sets it. Unused once attached. */
 	uint64_t (*now_ns)(void);
+	/** From attach(): its clock and timers pace the waits; NULL: next_wake(). */
+	struct vhd_host *host;
+	/** Fires when a wait is over; the request is retried then. */
+	struct vhd_timer wait_timer;
+	bool timer_armed;
+	/** Source fd read through io_submit, -1 for read() (see rng_dev_use_async()). */
+	int async_fd;
+	struct rng_async *async; /**< RNG_ASYNC_SLOTS slots when async_fd >= 0 */
 };
 
 /** Device description to pass to a host with a struct rng_dev. */
@@ -81,5 +108,20 @@ int rng_source_open_file(struct rng_source *src, const char *path);
 
 /** Close a source opened by rng_source_open_file(); harmless on a zeroed one. */
 void rng_source_close(struct rng_source *src);
+
+/** The file descriptor of a source from rng_source_open_file(), else -1. */
+int rng_source_fd(const struct rng_source *src);
+
+/**
+ * Read requests larger than the pool's through the host's io_uring
+ * (vhd_host.io_submit, into the guest's buffers, request held) instead of
+ * read() on the worker: for a regular-file source whose reads may block on
+ * disk. Call after rng_dev_init(); the host must offer io_submit (else
+ * read() stays). @return 0 or -ENOMEM.
+ */
+int rng_dev_use_async(struct rng_dev *dev, int fd);
+
+/** Release what rng_dev_use_async() allocated. */
+void rng_dev_fini(struct rng_dev *dev);
 
 #endif /* RNG_H */

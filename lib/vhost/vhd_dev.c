@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_log.h>
 #include <rte_pause.h>
 #include <rte_vhost.h>
@@ -585,6 +586,8 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->host.wake = host_wake;
 	vhd_svc_host_init(&dev->host);
 	vhd_svc_dev_init(dev);
+	vhd_spin_init(&dev->spin, rte_get_tsc_hz(),
+		      opts->mode == VHD_MODE_INTERRUPT ? VHD_SPIN_CAP_NS : 0);
 	dev->host.ctx = dev;
 	if (ops->attach != NULL)
 		ops->attach(priv, &dev->host);
@@ -611,37 +614,6 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	     opts->mode == VHD_MODE_POLL ? "poll" :
 	     opts->mode == VHD_MODE_INTERRUPT ? "interrupt" : "hybrid");
 	return dev;
-}
-
-struct vhd_dev *
-vhd_dev_create_nth(const char *path, unsigned int idx, const struct vhd_device_ops *ops,
-		   void *priv, const struct vhd_common_opts *opts)
-{
-	struct vhd_common_opts o = *opts;
-	char name[PATH_MAX];
-
-	if (vhd_socket_name(name, sizeof(name), path, idx) != 0) {
-		fprintf(stderr, "error: socket path too long: %s\n", path);
-		return NULL;
-	}
-	if (opts->n_lcores != 0) {
-		o.lcores[0] = opts->lcores[idx % opts->n_lcores];
-		o.n_lcores = 1;
-	}
-	return vhd_dev_create(name, ops, priv, &o);
-}
-
-int
-vhd_dev_create_all(const char *path, unsigned int count, const struct vhd_device_ops *ops,
-		   void *privs, size_t priv_size, const struct vhd_common_opts *opts)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		if (vhd_dev_create_nth(path, i, ops, (uint8_t *)privs + i * priv_size, opts) ==
-		    NULL)
-			return -1;
-	return 0;
 }
 
 void

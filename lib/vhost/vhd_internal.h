@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "vhd_services.h"
+#include "vhd_spin.h"
 #include "vhd_vhost.h"
 
 #define VHD_MAX_DEVS 128
@@ -85,6 +86,7 @@ struct vhd_dev {
 	/* worker-only */
 	uint64_t last_busy_tsc;
 	bool sleeping;             /* kicks armed for sleep */
+	struct vhd_spin spin;      /* interrupt mode: polling window before sleeping */
 	/* driver services (vhd_host_svc.c) */
 	struct vhd_timer_heap timers; /* device side */
 	struct vhd_ioq ioq;

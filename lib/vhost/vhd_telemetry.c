@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "vhd_internal.h"
@@ -71,6 +72,18 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rejected_connections", dev->rejected_conns);
 	rte_tel_data_add_dict_u64(d, "features", dev->features);
 	rte_tel_data_add_dict_u64(d, "queues", dev->ops->num_queues);
+	/* worker services and interrupt mode's spin (vhd_spin.h) */
+	rte_tel_data_add_dict_u64(d, "config_changes",
+				  __atomic_load_n(&dev->config_changes, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "spin_window_ns",
+				  __atomic_load_n(&dev->spin.window, __ATOMIC_RELAXED) * 1000000 /
+				  (rte_get_tsc_hz() / 1000));
+	rte_tel_data_add_dict_u64(d, "spin_caught",
+				  __atomic_load_n(&dev->spin.caught, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "spin_missed",
+				  __atomic_load_n(&dev->spin.missed, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "spin_long_gaps",
+				  __atomic_load_n(&dev->spin.long_gaps, __ATOMIC_RELAXED));
 	return 0;
 }
 

@@ -7,14 +7,17 @@
  * Hosting devices over rte_vhost: one vhost-user socket per device instance,
  * queues serviced by worker lcores in poll, interrupt or hybrid mode.
  *
- * An application (app/vhost-device-<name>) does, in order:
+ * An application (app/vhost-device-<name>) is a struct vhd_app (its option
+ * table, help text and a function creating the device of socket i) and
+ * `return vhd_app_main(argc, argv, &app);`. vhd_app_main() does, in order:
  *  1. vhd_eal_init(argc, argv): EAL options before "--"; returns how many
  *     arguments EAL took so the device options follow;
- *  2. parse its own options with getopt_long(), handing the common ones
- *     (VHD_COMMON_LONGOPTS) to vhd_common_opt();
- *  3. vhd_dev_create() per socket with its driver's ops and state;
+ *  2. vhd_app_parse(): -s, -c, -h, the common options (vhd_common_opt())
+ *     and the app's own;
+ *  3. the app's prepare(), then create() and vhd_dev_create() per socket;
  *  4. vhd_run(): serves until SIGINT/SIGTERM, then stops every device,
- *     removes the sockets and returns 0.
+ *     removes the sockets and returns 0; then destroy() and cleanup().
+ * The pieces stay public for a tool that needs them one by one.
  */
 
 #ifndef VHD_VHOST_H
@@ -185,24 +188,6 @@ struct vhd_dev;
  */
 struct vhd_dev *vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 			       const struct vhd_common_opts *opts);
-
-/**
- * Create device @p idx of an app: socket PATH<idx>, placed on
- * opts->lcores[idx % n_lcores] when lcores are given.
- * @return the device, or NULL with an error line printed.
- */
-struct vhd_dev *vhd_dev_create_nth(const char *path, unsigned int idx,
-				   const struct vhd_device_ops *ops, void *priv,
-				   const struct vhd_common_opts *opts);
-
-/**
- * Create @p count devices PATH0..PATH<count-1> of one type; @p privs is an
- * array of @p count driver states of @p priv_size bytes each. Socket i is
- * placed on opts->lcores[i % n_lcores] when lcores are given.
- * @return 0, or -1 with an error line printed.
- */
-int vhd_dev_create_all(const char *path, unsigned int count, const struct vhd_device_ops *ops,
-		       void *privs, size_t priv_size, const struct vhd_common_opts *opts);
 
 /**
  * Serve all created devices until SIGINT/SIGTERM (or vhd_stop()).

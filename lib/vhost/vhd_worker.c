@@ -170,11 +170,11 @@ service_queue(struct vhd_worker *w, struct vhd_dev *dev, uint16_t qi)
 	return n;
 }
 
+/* Kicks off while awake: interrupt and hybrid arm them only to sleep. */
 static bool
 dev_polling(const struct vhd_dev *dev)
 {
-	return dev->opts.mode == VHD_MODE_POLL ||
-	       (dev->opts.mode == VHD_MODE_HYBRID && !dev->sleeping);
+	return dev->opts.mode == VHD_MODE_POLL || !dev->sleeping;
 }
 
 static unsigned int
@@ -198,8 +198,12 @@ service_dev(struct vhd_worker *w, struct vhd_dev *dev, uint64_t now)
 	if (dev->ops->poll != NULL)
 		dev->ops->poll(dev->priv);
 	vhd_dev_leave(dev);
-	if (n != 0)
+	if (n != 0) {
 		dev->last_busy_tsc = now;
+		vhd_spin_work(&dev->spin, now);
+	} else {
+		vhd_spin_idle(&dev->spin);
+	}
 	return n;
 }
 
@@ -284,6 +288,9 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns, uint64_t *
 		if (dev->opts.mode == VHD_MODE_HYBRID &&
 		    now - dev->last_busy_tsc < hz / 1000000 * dev->opts.hybrid_us)
 			return false;
+		/* interrupt: the next request may be about to come (vhd_spin.h) */
+		if (dev->opts.mode == VHD_MODE_INTERRUPT && vhd_spin_keep(&dev->spin, now))
+			return false;
 	}
 	/* From here helpers finishing a call wake us (see offload_notify()). */
 	__atomic_store_n(&w->asleep, 1, __ATOMIC_RELAXED);
@@ -325,6 +332,8 @@ sleep_once(struct vhd_worker *w, uint64_t wake_ns, uint64_t deadline)
 	uint64_t now;
 
 	w->sleeps++;
+	for (d = 0; d < w->ndevs; d++)
+		vhd_spin_sleep(&w->devs[d]->spin);
 	vhd_svc_worker_sleep(w, deadline);
 	poll_fds(w, wake_ns != 0 ? &ts : NULL);
 	__atomic_store_n(&w->asleep, 0, __ATOMIC_RELAXED);

@@ -16,6 +16,7 @@
 
 #include "i2c_dev.h"
 #include "i2c_sim.h"
+#include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
 #define MAX_LOG 64
@@ -67,7 +68,19 @@ static const struct i2c_adapter_ops fake_ops = {
 	.destroy = fake_destroy,
 };
 
+/* The same adapter, as a real bus: transfers go to the host's helper thread. */
+static const struct i2c_adapter_ops fake_blocking_ops = {
+	.xfer = fake_xfer,
+	.destroy = fake_destroy,
+	.blocking = true,
+};
+
+/* Set by the second group: every fixture hosts the device on the unit-test host with
+ * blocking adapters, and serve() runs the host until the device is idle. */
+static bool offloaded;
+
 struct fx {
+	struct vhd_test_host h;
 	struct vhd_test_pair p;
 	struct fake_ad a, b;
 	struct i2c_map map;
@@ -83,12 +96,15 @@ fx_new(uint16_t qsize, uint64_t features)
 
 	assert_non_null(x);
 	assert_int_equal(vhd_test_pair_init(&x->p, qsize, features), 0);
-	i2c_adapter_init(&x->a.ad, &fake_ops, "fake-a", &x->a);
-	i2c_adapter_init(&x->b.ad, &fake_ops, "fake-b", &x->b);
+	i2c_adapter_init(&x->a.ad, offloaded ? &fake_blocking_ops : &fake_ops, "fake-a", &x->a);
+	i2c_adapter_init(&x->b.ad, offloaded ? &fake_blocking_ops : &fake_ops, "fake-b", &x->b);
 	i2c_map_init(&x->map);
 	assert_int_equal(i2c_map_add(&x->map, &x->a.ad, aa, 2), 0);
 	assert_int_equal(i2c_map_add(&x->map, &x->b.ad, ba, 1), 0);
 	i2c_dev_init(&x->dev, &x->map);
+	vhd_test_host_init(&x->h);
+	if (offloaded)
+		i2c_dev_ops.attach(&x->dev, &x->h.host);
 	i2c_dev_ops.set_features(&x->dev, features);
 	assert_int_equal(i2c_dev_ops.queue_start(&x->dev, 0, &x->p.vq), 0);
 	return x;
@@ -155,6 +171,11 @@ serve(struct fx *x, struct rq *rs, unsigned int n)
 	unsigned int got = 0, i;
 
 	vhd_test_serve(&x->p, &i2c_dev_ops, &x->dev, 0);
+	/* offloaded transfers finish at the host's next run; retried requests follow */
+	while (x->dev.busy) {
+		assert_true(vhd_test_host_run(&x->h) > 0);
+		vhd_test_serve(&x->p, &i2c_dev_ops, &x->dev, 0);
+	}
 	while (vhd_test_used(&x->p, &id, &len) == 1) {
 		for (i = 0; i < n; i++) {
 			if (!rs[i].done && rs[i].head == id) {
@@ -693,6 +714,115 @@ test_random_requests(void **state)
 	fx_free(x);
 }
 
+/* On a blocking bus the transfer leaves handle(): its requests stay held and later ones
+ * wait on the ring until the helper is done; then everything completes in order. */
+static void
+test_offloaded_transfer(void **state)
+{
+	struct fx *x;
+	struct rq r[3];
+	uint16_t id;
+	uint32_t len;
+
+	(void)state;
+	offloaded = true;
+	x = fx_new(16, 0);
+	post(x, &r[0], 0x20, FN, 1);
+	post(x, &r[1], 0x21, RD, 2);
+	post(x, &r[2], 0x50, 0, 1);
+	vhd_test_serve(&x->p, &i2c_dev_ops, &x->dev, 0);
+	assert_true(x->dev.busy);
+	assert_int_equal(x->a.n_xfers, 0); /* nothing ran inside handle() */
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 0);
+	assert_int_equal(x->dev.stats.requests, 2); /* the third waits, not counted yet */
+	assert_int_equal(vhd_test_host_run(&x->h), 1);
+	assert_int_equal(x->a.n_xfers, 1);
+	assert_int_equal(x->a.xfer_len[0], 2);
+	assert_false(x->dev.busy);
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 1);
+	assert_int_equal(id, r[0].head);
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 1);
+	assert_int_equal(id, r[1].head);
+	assert_int_equal(len, 3);
+	assert_memory_equal(r[1].buf, "\xa0\xa1", 2);
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 0);
+	r[0].done = r[1].done = true;
+	assert_int_equal(serve(x, r, 3), 1);
+	assert_true(r[2].done);
+	assert_int_equal(x->b.n_xfers, 1);
+	assert_int_equal(x->dev.stats.offloaded, 2);
+	assert_int_equal(x->dev.stats.requests, 3);
+	offloaded = false;
+	fx_free(x);
+}
+
+/* A refused request after held ones on a blocking bus: the held ones go to the helper, the
+ * refused one is answered (and counted) once, after them. */
+static void
+test_offloaded_refuse(void **state)
+{
+	struct fx *x;
+	struct rq r[2];
+
+	(void)state;
+	offloaded = true;
+	x = fx_new(16, 0);
+	post(x, &r[0], 0x20, FN, 1);
+	post(x, &r[1], 0x33, 0, 1); /* not exposed */
+	assert_int_equal(serve(x, r, 2), 2);
+	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_OK);
+	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(x->dev.stats.bad_addr, 1);
+	assert_int_equal(x->dev.stats.requests, 2);
+	assert_int_equal(x->dev.stats.msg_err, 1);
+	offloaded = false;
+	fx_free(x);
+}
+
+/* A queue stop while the helper still runs (the host gave up waiting): the held buffers
+ * stay with the helper and are dropped when it is done, nothing pushed into a stale ring. */
+static void
+test_offloaded_orphaned(void **state)
+{
+	struct fx *x;
+	struct rq r;
+	uint16_t id;
+	uint32_t len;
+
+	(void)state;
+	offloaded = true;
+	x = fx_new(16, 0);
+	post(x, &r, 0x20, 0, 1);
+	vhd_test_serve(&x->p, &i2c_dev_ops, &x->dev, 0);
+	assert_true(x->dev.busy);
+	i2c_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
+	assert_int_equal(x->dev.n_held, 1);
+	vhd_test_host_run(&x->h);
+	assert_int_equal(x->dev.n_held, 0);
+	assert_false(x->dev.busy);
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 0);
+	assert_int_equal(*r.status, 0xee);
+	assert_int_equal(i2c_dev_ops.queue_start(&x->dev, 0, &x->p.vq), 0);
+	offloaded = false;
+	fx_free(x);
+}
+
+static int
+offloaded_on(void **state)
+{
+	(void)state;
+	offloaded = true;
+	return 0;
+}
+
+static int
+offloaded_off(void **state)
+{
+	(void)state;
+	offloaded = false;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -712,7 +842,27 @@ main(void)
 		cmocka_unit_test(test_queue_stop_fails_group),
 		cmocka_unit_test(test_sim_eeprom_through_queue),
 		cmocka_unit_test(test_random_requests),
+		cmocka_unit_test(test_offloaded_transfer),
+		cmocka_unit_test(test_offloaded_refuse),
+		cmocka_unit_test(test_offloaded_orphaned),
 	};
+	/* The same scenarios with every transfer on the host's helper thread. */
+	const struct CMUnitTest offload_tests[] = {
+		cmocka_unit_test(test_single_write),
+		cmocka_unit_test(test_single_read),
+		cmocka_unit_test(test_group_across_kicks),
+		cmocka_unit_test(test_group_transfer_fails),
+		cmocka_unit_test(test_group_bad_addr_middle),
+		cmocka_unit_test(test_failing_group_across_kicks),
+		cmocka_unit_test(test_group_two_adapters),
+		cmocka_unit_test(test_zero_length),
+		cmocka_unit_test(test_bad_wire_addr),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_group_too_long),
+		cmocka_unit_test(test_random_requests),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return rc | cmocka_run_group_tests_name("offloaded", offload_tests, offloaded_on,
+						offloaded_off);
 }

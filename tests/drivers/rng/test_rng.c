@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "rng.h"
+#include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
 /* A scripted source: each read returns the next scripted result. */
@@ -335,6 +336,134 @@ real_file_source(void **state)
 	assert_int_equal(rng_source_open_file(&s, "/nonexistent/rng"), -ENOENT);
 }
 
+/* On a host with timers the wait is one timer at the end of the period: the host
+ * is not asked to poll, and the request is served when the timer fires. */
+static void
+rate_limit_waits_on_host_timer(void **state)
+{
+	struct ctx *c = *state;
+	struct rng_source s = c->dev.src;
+	struct vhd_test_host h;
+	uint16_t id;
+
+	vhd_test_host_init(&h);
+	rng_dev_init(&c->dev, &s, 100, 100); /* 100 bytes per 100 ms */
+	rng_ops.attach(&c->dev, &h.host);
+	rng_limiter_init(&c->dev.lim, 100000000, 100, h.now);
+	post(c, 64);
+	post(c, 64);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 64);
+	assert_int_equal(used_len(c), 36);
+	post(c, 64);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(h.ntimers, 1);
+	assert_int_equal(c->dev.wait_timer.deadline_ns, h.now + 100000000);
+	assert_int_equal(rng_ops.next_wake(&c->dev), 0);
+	/* served again and again before the deadline: one timer, one throttle, no data */
+	assert_int_equal(vhd_test_host_advance(&h, 99999999), 0);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(h.ntimers, 1);
+	assert_int_equal(c->dev.stats.throttled, 1);
+	assert_int_equal(vhd_test_host_advance(&h, 1), 1);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 64);
+	assert_int_equal(h.ntimers, 0);
+	assert_int_equal(c->dev.stats.bytes, 164);
+}
+
+/* EAGAIN from the source: retried on a 1 ms host timer. */
+static void
+eagain_waits_on_host_timer(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_test_host h;
+	uint16_t id;
+
+	vhd_test_host_init(&h);
+	rng_ops.attach(&c->dev, &h.host);
+	c->f.results[0] = -EAGAIN;
+	c->f.n = 1;
+	post(c, 16);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	assert_int_equal(c->dev.wait_timer.deadline_ns, h.now + 1000000);
+	vhd_test_host_advance(&h, 999999);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	vhd_test_host_advance(&h, 1);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(used_len(c), 16);
+}
+
+/* --io-uring: large requests are read through the host's io_submit into the guest's
+ * buffers (held until then), in file order, starting over at the end of the file;
+ * small ones still come from the pool. */
+static void
+async_file_reads(void **state)
+{
+	struct ctx *c = *state;
+	static uint8_t want[5000];
+	struct rng_source s;
+	struct vhd_test_host h;
+	char path[] = "/tmp/vhd-rng-async-XXXXXX";
+	int fd = mkstemp(path);
+	uint8_t *b1, *b2, *b3;
+	uint16_t id;
+	unsigned int i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < sizeof(want); i++)
+		want[i] = (uint8_t)(i * 13 + (i >> 8));
+	assert_int_equal(write(fd, want, sizeof(want)), (ssize_t)sizeof(want));
+	close(fd);
+	assert_int_equal(rng_source_open_file(&s, path), 0);
+	rng_dev_init(&c->dev, &s, 1000, UINT64_MAX);
+	assert_int_equal(rng_dev_use_async(&c->dev, rng_source_fd(&s)), 0);
+	vhd_test_host_init(&h);
+	rng_ops.attach(&c->dev, &h.host);
+	b1 = post(c, 4096);
+	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0); /* held: read in flight */
+	assert_int_equal(h.nio, 1);
+	vhd_test_host_run(&h);
+	assert_int_equal(used_len(c), 4096);
+	assert_memory_equal(b1, want, 4096);
+	/* short read at the end of the file */
+	b2 = post(c, 4096);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	vhd_test_host_run(&h);
+	assert_int_equal(used_len(c), 904);
+	assert_memory_equal(b2, want + 4096, 904);
+	/* at the end: rewound and read again from the start */
+	b3 = post(c, 1000);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	vhd_test_host_run(&h); /* 0 bytes: rewinds, submits again */
+	assert_int_equal(vhd_test_used(&c->p, &id, NULL), 0);
+	vhd_test_host_run(&h);
+	assert_int_equal(used_len(c), 1000);
+	assert_memory_equal(b3, want, 1000);
+	assert_int_equal(c->dev.stats.async_reads, 3);
+	assert_int_equal(c->dev.stats.bytes, 4096 + 904 + 1000);
+	/* the host's in-flight limit: the third request waits on the ring */
+	h.io_limit = 2;
+	for (i = 0; i < 3; i++)
+		post(c, 512);
+	vhd_test_serve(&c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(h.nio, 2);
+	vhd_test_host_serve(&h, &c->p, &rng_ops, &c->dev, 0);
+	assert_int_equal(h.nio, 1);
+	vhd_test_host_run(&h);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(used_len(c), 512);
+	rng_dev_fini(&c->dev);
+	rng_source_close(&s);
+	unlink(path);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -354,6 +483,9 @@ main(void)
 		T(pool_error_after_leftover),
 		T(fill_is_capped),
 		T(real_file_source),
+		T(rate_limit_waits_on_host_timer),
+		T(eagain_waits_on_host_timer),
+		T(async_file_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
