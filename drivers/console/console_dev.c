@@ -818,6 +818,8 @@ console_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
 	bool rx = false;
 
 	if (q == CONSOLE_Q_CTRL_RX) {
+		/* Started only from stopped, where nothing is held; never drop one anyway. */
+		heldq_release(&dev->crx, dev->crx.n > 0 ? vq : NULL);
 		dev->crxq = vq;
 		return heldq_init(&dev->crx, vq->size);
 	}
@@ -830,6 +832,7 @@ console_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
 		cp->txq = vq;
 		return 0;
 	}
+	heldq_release(&cp->rx, cp->rx.n > 0 ? vq : NULL);
 	cp->rxq = vq;
 	return heldq_init(&cp->rx, vq->size);
 }
