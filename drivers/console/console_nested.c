@@ -39,7 +39,7 @@ restore(void)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 		saved_tty = false;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 1; i >= 0; i--) {
 		if (saved_fl[i] >= 0)
 			fcntl(i, F_SETFL, saved_fl[i]);
 		saved_fl[i] = -1;
@@ -66,11 +66,12 @@ nested_open(struct console_port *p, char *msg, size_t len)
 		cfmakeraw(&t);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
 	}
-	for (i = 0; i < 2; i++) {
+	/* Both read first: stdin and stdout are often one file description. */
+	for (i = 0; i < 2; i++)
 		saved_fl[i] = fcntl(i, F_GETFL);
+	for (i = 0; i < 2; i++)
 		if (saved_fl[i] >= 0)
 			fcntl(i, F_SETFL, saved_fl[i] | O_NONBLOCK);
-	}
 	input_gone = false;
 	snprintf(p->path, sizeof(p->path), "stdio");
 	console_port_connect(p, STDIN_FILENO, STDOUT_FILENO);

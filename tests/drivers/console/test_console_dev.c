@@ -936,6 +936,82 @@ reconnect_and_refuse(void **state)
 	close(c3);
 }
 
+static unsigned int quits;
+
+static void
+count_quit(void)
+{
+	quits++;
+}
+
+/*
+ * nested: this process' terminal (a pty put on fds 0 and 1 for the test) in
+ * raw mode, Ctrl-] stops, the terminal restored by destroy. cmocka prints
+ * nothing while fds 0/1 are swapped.
+ */
+static void
+nested_terminal(void **state)
+{
+	struct console_port_spec specs[1];
+	struct termios t;
+	struct fx *f;
+	char name[64], got[8];
+	uint32_t len;
+	uint8_t *d = NULL;
+	int m, sl, save0, save1, fl0, ok_raw, ok_size, ok_in, ok_quit, ok_out, ok_restored;
+	unsigned int i;
+
+	(void)state;
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	assert_int_equal(ptsname_r(m, name, sizeof(name)), 0);
+	sl = open(name, O_RDWR | O_NOCTTY);
+	assert_true(sl >= 0);
+	fl0 = fcntl(sl, F_GETFL);
+	save0 = dup(0);
+	save1 = dup(1);
+	fflush(stdout);
+	dup2(sl, 0);
+	dup2(sl, 1);
+	memset(specs, 0, sizeof(specs));
+	specs[0].kind = CONSOLE_NESTED;
+	quits = 0;
+	console_quit_hook = count_quit;
+	f = fx_new_specs(1, specs, MP);
+	ok_raw = tcgetattr(0, &t) == 0 && (t.c_lflag & (ICANON | ECHO)) == 0;
+	ok_size = (f->ops->features & VHD_BIT(CONSOLE_F_SIZE)) != 0;
+	bring_up(f);
+	post_wr(f, rxq(0), 2, 64);
+	/* Ctrl-] (0x1d): what came before it goes to the guest, the app is told to stop. */
+	ok_in = write(m, "ab\x1d" "cd", 5) == 5;
+	pump(f, 30);
+	ok_in = ok_in && get_used(f, rxq(0), &len, (void **)&d) == 1 && len == 2 &&
+		memcmp(d, "ab", 2) == 0;
+	ok_quit = quits == 1;
+	post_rd(f, txq(0), "out", 3);
+	for (i = 0; i < 3 && read(m, got + i, 1) == 1; i++)
+		;
+	ok_out = i == 3 && memcmp(got, "out", 3) == 0;
+	fx_free(f);
+	ok_restored = tcgetattr(0, &t) == 0 && (t.c_lflag & ICANON) != 0 &&
+		      fcntl(0, F_GETFL) == fl0;
+	dup2(save0, 0);
+	dup2(save1, 1);
+	close(save0);
+	close(save1);
+	close(sl);
+	close(m);
+	console_quit_hook = NULL;
+	assert_true(ok_raw);
+	assert_true(ok_size);
+	assert_true(ok_in);
+	assert_true(ok_quit);
+	assert_true(ok_out);
+	assert_true(ok_restored);
+}
+
 struct stat_find {
 	const char *name;
 	uint64_t v;
@@ -1015,6 +1091,7 @@ main(void)
 		cmocka_unit_test_teardown(pty_resize_no_multiport, teardown),
 		cmocka_unit_test_teardown(reconnect_and_refuse, teardown),
 		cmocka_unit_test_teardown(telemetry_counters, teardown),
+		cmocka_unit_test(nested_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
