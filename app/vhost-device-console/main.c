@@ -171,7 +171,7 @@ console_prepare(void *ctx, const struct vhd_app_opts *o)
 			a->ports[i].kind = CONSOLE_NULL;
 	}
 	if (a->ports[0].kind == CONSOLE_NESTED && o->socket_count != 1) {
-		fprintf(stderr, "error: the nested backend needs --socket-count 1 (one terminal)\n");
+		fprintf(stderr, "error: the nested backend needs --socket-count 1 (one tty)\n");
 		return -1;
 	}
 	if (a->log_ts && a->log == NULL) {

@@ -349,7 +349,7 @@ io_cb(void *arg, int fd, uint32_t events)
 	struct cport *cp = arg;
 	struct console_port *p = &cp->p;
 
-	/* Events may be stale (the fd was swapped within one epoll batch): all I/O is non-blocking. */
+	/* Events may be stale (fd swapped within one epoll batch): all I/O is non-blocking. */
 	if (fd == p->out_fd && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
 		cp->out_blocked = false;
 		port_flush(cp);

@@ -38,7 +38,7 @@ struct console_dev_conf {
 	uint16_t max_queue_size;    /**< -q */
 	unsigned int sock_idx;      /**< socket index: TCP ports and paths are suffixed by it */
 	struct console_port_spec ports[CONSOLE_MAX_PORTS];
-	int log_fd;                 /**< copy of port 0's output, or -1 (not closed by the device) */
+	int log_fd;                 /**< copy of port 0's output or -1 (the caller closes it) */
 	bool log_timestamps;        /**< prefix each log line with the time */
 	bool quiet;                 /**< do not print pty paths (tests) */
 };

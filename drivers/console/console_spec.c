@@ -141,8 +141,8 @@ console_parse_port_name(const char *arg, char *name, size_t name_len, char *msg,
 	/* It becomes a file name under /dev/virtio-ports in the guest. */
 	for (i = 0; i < n; i++) {
 		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '/') {
-			snprintf(msg, len, "'%s': name must be printable ASCII without spaces or '/'",
-				 arg);
+			snprintf(msg, len,
+				 "'%s': name must be printable ASCII without spaces or '/'", arg);
 			return -1;
 		}
 	}

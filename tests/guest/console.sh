@@ -28,8 +28,8 @@ command -v python3 >/dev/null || skip "python3 missing (the host side of the tes
 
 # stat_of NAME COUNTER: one of the driver's own counters (under "console").
 stat_of() {
-	vhd_telemetry "$1" /vhost_device/stats,0 | python3 -c \
-		'import json, sys; print(json.load(sys.stdin)["/vhost_device/stats"]["console"][sys.argv[1]])' "$2"
+	vhd_telemetry "$1" /vhost_device/stats,0 | python3 -c 'import json, sys
+print(json.load(sys.stdin)["/vhost_device/stats"]["console"][sys.argv[1]])' "$2"
 }
 tport=$((20000 + ($$ * 11) % 9000))
 

@@ -517,8 +517,9 @@ test_data_ports(void **state)
 			rxd[p] += k;
 			moved |= k > 0;
 			if (hs[p] < LEN) {
-				n = send(c[p], in[p] + hs[p], LEN - hs[p] > 8192 ? 8192 : LEN - hs[p],
-					 MSG_NOSIGNAL);
+				size_t k = LEN - hs[p] > 8192 ? 8192 : LEN - hs[p];
+
+				n = send(c[p], in[p] + hs[p], k, MSG_NOSIGNAL);
 				if (n > 0)
 					hs[p] += (size_t)n;
 			}
@@ -534,7 +535,8 @@ test_data_ports(void **state)
 	}
 	for (p = 0; p < N; p++) {
 		if (rxd[p] != LEN || hr[p] != LEN)
-			fail_msg("port %u: guest got %zu, host got %zu of %d", p, rxd[p], hr[p], LEN);
+			fail_msg("port %u: guest got %zu, host got %zu of %d", p, rxd[p], hr[p],
+				 LEN);
 		assert_int_equal(csum(0, hostgot[p], LEN), csum(0, out[p], LEN));
 		assert_int_equal(csum(0, guestgot[p], LEN), csum(0, in[p], LEN));
 		close(c[p]);

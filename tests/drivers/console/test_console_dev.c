@@ -1027,8 +1027,8 @@ stat_put(void *ctx, const char *name, uint64_t v)
 	sf->total++;
 	/* Telemetry takes [A-Za-z0-9_/-] only. */
 	for (i = 0; name[i] != '\0'; i++)
-		assert_true((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-			    name[i] == '_');
+		assert_true((name[i] >= 'a' && name[i] <= 'z') ||
+			    (name[i] >= '0' && name[i] <= '9') || name[i] == '_');
 	if (strcmp(name, sf->name) == 0) {
 		sf->v = v;
 		sf->seen++;
