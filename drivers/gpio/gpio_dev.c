@@ -637,6 +637,30 @@ gpio_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 	dev->evq = NULL;
 }
 
+/* A new frontend: interrupts disabled, latches dropped, directions as the chip reports. */
+static void
+gpio_reset(void *priv)
+{
+	struct gpio_dev *dev = priv;
+	uint16_t i;
+
+	for (i = 0; i < dev->chip->ngpio; i++) {
+		struct gpio_line *l = &dev->lines[i];
+		int d = dev->chip->ops->get_direction(dev->chip, i);
+
+		if (l->irq_type != GPIO_IRQ_TYPE_NONE)
+			dev->chip->ops->set_edge(dev->chip, i, GPIO_EDGE_NONE);
+		l->irq_type = GPIO_IRQ_TYPE_NONE;
+		l->latched = false;
+		l->held = false;
+		l->dir = (d == GPIO_DIRECTION_IN || d == GPIO_DIRECTION_OUT) ? (uint8_t)d :
+			 GPIO_DIRECTION_NONE;
+		l->out_val = -1;
+	}
+	dev->nheld = 0;
+	dev->irq_negotiated = false;
+}
+
 static int
 gpio_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
@@ -673,6 +697,7 @@ const struct vhd_device_ops gpio_dev_ops = {
 	.held_survive_remap = true,
 	.attach = gpio_attach,
 	.get_config = gpio_get_config,
+	.reset = gpio_reset,
 	.set_features = gpio_set_features,
 	.queue_start = gpio_queue_start,
 	.queue_stop = gpio_queue_stop,

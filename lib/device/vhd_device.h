@@ -200,6 +200,13 @@ struct vhd_device_ops {
 	int (*get_config)(void *priv, uint8_t *buf, uint32_t off, uint32_t len);
 	/** Guest wrote config space. Optional; absent means read-only. */
 	int (*set_config)(void *priv, const uint8_t *buf, uint32_t off, uint32_t len);
+	/**
+	 * A new frontend connected: return the state a fresh device starts
+	 * with (masked interrupts, forgotten latches, what the hardware reports)
+	 * so that nothing one frontend set up leaks to the next. Every queue is
+	 * stopped when it runs. Optional.
+	 */
+	void (*reset)(void *priv);
 	/** Negotiated features (all bits) before any queue starts. Optional. */
 	void (*set_features)(void *priv, uint64_t features);
 	/** Queue @p q became live; @p vq stays valid until queue_stop(). Optional. */

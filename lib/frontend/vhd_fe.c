@@ -21,6 +21,7 @@
 
 #include "vhd_fe.h"
 #include "vhd_fe_internal.h"
+#include "vhd_fe_raw.h"
 
 #define HUGETLBFS_MAGIC_ 0x958458f6
 #define ARENA_ALIGN (2ULL << 20)
@@ -443,42 +444,22 @@ send_msg(struct vhd_fe *fe, uint32_t req, uint32_t flags, const void *payload, u
 	 const int *fds, unsigned int n_fds)
 {
 	struct hdr h = {.request = req, .flags = flags | VHD_FE_MSG_VERSION, .size = len};
-	union {
-		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	struct iovec iov[2] = {
 		{.iov_base = &h, .iov_len = sizeof(h)},
 		{.iov_base = (void *)(uintptr_t)payload, .iov_len = len},
 	};
-	struct msghdr m = {.msg_iov = iov, .msg_iovlen = len > 0 ? 2 : 1};
 	ssize_t n;
 
 	if (fe->sock < 0)
 		return fail(fe, -ENOTCONN, "%s", vhd_fe_request_name(req));
 	if (n_fds > MAX_FDS)
 		return fail(fe, -EINVAL, "%s: %u fds", vhd_fe_request_name(req), n_fds);
-	if (n_fds > 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_control = ctl.buf;
-		m.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
-	}
 	if (fe->trace)
 		fprintf(stderr, "vhd_fe: -> %s flags %#x size %u fds %u\n",
 			vhd_fe_request_name(req), h.flags, len, n_fds);
-	/* MSG_NOSIGNAL: a dead backend must fail the call, not kill the test. */
-	do
-		n = sendmsg(fe->sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = vhd_fe_raw_sendv(fe->sock, iov, len > 0 ? 2 : 1, fds, n_fds);
 	if (n < 0)
-		return fail(fe, -errno, "sending %s", vhd_fe_request_name(req));
+		return fail(fe, (int)n, "sending %s", vhd_fe_request_name(req));
 	if ((size_t)n != sizeof(h) + len)
 		return fail(fe, -EIO, "sending %s: short write", vhd_fe_request_name(req));
 	return 0;
@@ -1104,4 +1085,10 @@ vhd_fe_resume(struct vhd_fe *fe)
 			return rc;
 	}
 	return 0;
+}
+
+int
+vhd_fe_socket(const struct vhd_fe *fe)
+{
+	return fe->sock;
 }

@@ -41,42 +41,6 @@ unsigned int vhd_ndevs;
 #define DLOG(dev, lvl, fmt, ...) \
 	rte_log(RTE_LOG_##lvl, (dev)->log_type, "%s: " fmt "\n", (dev)->path, ##__VA_ARGS__)
 
-/* vhost-user requests we intercept (numbers from the vhost-user spec). */
-enum {
-	VHU_SET_MEM_TABLE = 5,
-	VHU_GET_VRING_BASE = 11,
-	VHU_GET_QUEUE_NUM = 17,
-	VHU_GET_CONFIG = 24,
-	VHU_SET_CONFIG = 25,
-};
-
-/* Protocol features we offer. */
-#define VHU_PF_MQ 0
-#define VHU_PF_REPLY_ACK 3
-#define VHU_PF_BACKEND_REQ 5 /* rte_vhost: VHOST_USER_PROTOCOL_F_SLAVE_REQ */
-#define VHU_PF_CONFIG 9
-
-/* The part of rte_vhost's message we read; its layout is the wire layout. */
-struct vhu_msg {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
-	union {
-		uint64_t u64;
-		struct {
-			uint32_t index;
-			uint32_t num;
-		} state;
-		struct {
-			uint32_t offset;
-			uint32_t size;
-			uint32_t flags;
-			uint8_t region[256];
-		} cfg;
-	} payload;
-} __attribute__((packed));
-
-#define VHU_CONFIG_HDR 12
 
 void
 vhd_dev_pause(struct vhd_dev *dev)
@@ -86,9 +50,38 @@ vhd_dev_pause(struct vhd_dev *dev)
 		rte_pause();
 }
 
+/*
+ * Driver fd callbacks complete held requests. While a queue is paused its
+ * ring may belong to a memory table that is gone, so driver fds are
+ * disarmed (not just skipped: a level-triggered fd would spin the worker)
+ * until no queue is paused. Device paused.
+ */
+static void
+sync_watches(struct vhd_dev *dev)
+{
+	struct epoll_event ev;
+	bool off = false;
+	unsigned int i;
+
+	for (i = 0; i < dev->ops->num_queues; i++)
+		if (dev->q[i].state == VHD_Q_PAUSED)
+			off = true;
+	if (off == dev->watches_off)
+		return;
+	dev->watches_off = off;
+	for (i = 0; i < VHD_MAX_WATCH; i++) {
+		if (dev->watch[i].fd < 0)
+			continue;
+		ev.events = off ? 0 : dev->watch[i].events;
+		ev.data.ptr = &dev->watch[i].ev;
+		epoll_ctl(dev->worker->epfd, EPOLL_CTL_MOD, dev->watch[i].fd, &ev);
+	}
+}
+
 void
 vhd_dev_resume(struct vhd_dev *dev)
 {
+	sync_watches(dev);
 	__atomic_sub_fetch(&dev->pause, 1, __ATOMIC_SEQ_CST);
 	/* The worker may sleep with stale kick settings: make it look again. */
 	vhd_worker_wake(dev->worker);
@@ -154,6 +147,19 @@ sync_base(struct vhd_dev *dev, uint16_t qi)
 	rte_vhost_set_vring_base(dev->vid, qi, q->vq.last_avail, q->vq.used_idx);
 }
 
+bool
+vhd_dev_must_poll(const struct vhd_dev *dev)
+{
+	uint16_t i;
+
+	/* The spec: a ring set up without a kick fd (NOFD) is polled. */
+	for (i = 0; i < dev->ops->num_queues; i++)
+		if (__atomic_load_n(&dev->q[i].state, __ATOMIC_ACQUIRE) == VHD_Q_RUNNING &&
+		    __atomic_load_n(&dev->q[i].kick_fd, __ATOMIC_RELAXED) < 0)
+			return true;
+	return false;
+}
+
 /* Device paused. */
 static int
 queue_run(struct vhd_dev *dev, uint16_t qi)
@@ -181,6 +187,14 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 		if (dev->ops->set_features != NULL)
 			dev->ops->set_features(dev->priv, dev->features);
 		dev->features_told = true;
+	}
+	/* rte_vhost keeps ring pointers whose length check failed. */
+	if (!vhd_msg_ring_fits(&dev->mem, vr.desc, vr.avail, vr.used, vr.size,
+			       (dev->features & VHD_BIT(VHD_F_RING_PACKED)) != 0)) {
+		dev->msg.bad_rings++;
+		DLOG(dev, ERR, "queue %u: ring of %u entries not inside guest memory", qi,
+		     vr.size);
+		return -1;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.desc = vr.desc;
@@ -212,8 +226,8 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 		ev.data.ptr = &q->ev;
 		epoll_ctl(dev->worker->epfd, EPOLL_CTL_ADD, q->kick_fd, &ev);
 	}
-	vhd_vq_set_kicks(&q->vq, dev->opts.mode == VHD_MODE_POLL ? VHD_VQ_KICKS_OFF :
-				 VHD_VQ_KICKS_ON);
+	vhd_vq_set_kicks(&q->vq, dev->opts.mode == VHD_MODE_POLL || q->kick_fd < 0 ?
+				 VHD_VQ_KICKS_OFF : VHD_VQ_KICKS_ON);
 	if (q->state == VHD_Q_STOPPED && dev->ops->queue_start != NULL &&
 	    dev->ops->queue_start(dev->priv, qi, &q->vq) != 0) {
 		DLOG(dev, ERR, "queue %u: device refused to start it", qi);
@@ -221,10 +235,50 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 		return -1;
 	}
 	q->retry = false;
+	q->stale = false;
 	q->state = VHD_Q_RUNNING;
 	DLOG(dev, INFO, "queue %u running, size %u, avail %u used %u", qi, vr.size,
 	     q->vq.last_avail, q->vq.used_idx);
 	return 0;
+}
+
+/*
+ * queue_stop() of a queue whose ring died with an old memory table: what
+ * the driver completes goes to a scratch ring nobody reads, and is counted.
+ * Device paused.
+ */
+static void
+stop_stale(struct vhd_dev *dev, uint16_t qi)
+{
+	static const struct vhd_mem none;
+	struct vhd_queue *q = &dev->q[qi];
+	struct vhd_vq_config cfg;
+	uint16_t avail = q->vq.last_avail, used = q->vq.used_idx;
+	uint32_t n = q->vq.size;
+	uint32_t avail_sz = (6 + 2 * n + 7) & ~7u;
+	uint8_t *scratch = calloc(1, 16 * n + avail_sz + 8 + 8 * n);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.desc = scratch;
+	cfg.avail = scratch + 16 * n;
+	cfg.used = scratch + 16 * n + avail_sz;
+	cfg.size = (uint16_t)n;
+	cfg.last_avail = avail;
+	cfg.used_idx = used;
+	cfg.features = dev->features;
+	cfg.mem = &none;
+	cfg.call_fd = -1;
+	if (scratch != NULL && vhd_vq_setup(&q->vq, &cfg) == 0) {
+		dev->ops->queue_stop(dev->priv, qi, &q->vq);
+		vhd_vq_flush(&q->vq);
+		dev->held_dropped += (uint16_t)(q->vq.used_idx - used);
+	} else {
+		DLOG(dev, ERR, "queue %u: no scratch ring, held requests forgotten", qi);
+	}
+	free(scratch);
+	q->vq.last_avail = avail;
+	q->vq.used_idx = used;
+	q->vq.mem = &dev->mem;
 }
 
 /* Device paused. */
@@ -239,8 +293,12 @@ queue_halt(struct vhd_dev *dev, uint16_t qi, enum vhd_q_state to)
 		vhd_svc_drain(dev); /* completions may still push used entries */
 	if (q->state == VHD_Q_RUNNING)
 		sync_base(dev, qi);
-	if (to == VHD_Q_STOPPED && dev->ops->queue_stop != NULL)
+	if (to == VHD_Q_STOPPED && dev->ops->queue_stop != NULL && q->stale)
+		stop_stale(dev, qi);
+	else if (to == VHD_Q_STOPPED && dev->ops->queue_stop != NULL)
 		dev->ops->queue_stop(dev->priv, qi, &q->vq);
+	if (to == VHD_Q_STOPPED)
+		q->stale = false;
 	close_fds(dev, q);
 	if (to == VHD_Q_STOPPED)
 		rte_vhost_set_vring_base(dev->vid, qi, q->vq.last_avail, q->vq.used_idx);
@@ -314,19 +372,25 @@ static enum rte_vhost_msg_result
 pre_msg(int vid, void *msg)
 {
 	struct vhd_dev *dev = dev_by_vid(vid);
-	struct vhu_msg *m = msg;
+	struct vhu_ctx *ctx = msg;
+	struct vhu_msg *m = &ctx->msg;
 	enum rte_vhost_msg_result r = RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 
 	if (dev == NULL)
 		return r;
+	if (vhd_msg_check(dev, ctx) != 0)
+		return RTE_VHOST_MSG_RESULT_ERR;
 	switch (m->request) {
 	case VHU_GET_QUEUE_NUM:
+		vhd_msg_drop_fds(dev, ctx);
 		m->payload.u64 = dev->ops->num_queues;
 		m->size = sizeof(m->payload.u64);
 		return RTE_VHOST_MSG_RESULT_REPLY;
 	case VHU_GET_CONFIG:
+		vhd_msg_drop_fds(dev, ctx);
 		return reply_config(dev, m);
 	case VHU_SET_CONFIG:
+		vhd_msg_drop_fds(dev, ctx);
 		if (dev->ops->set_config == NULL)
 			return RTE_VHOST_MSG_RESULT_OK; /* read-only config: ignore */
 		if (m->payload.cfg.size > sizeof(m->payload.cfg.region))
@@ -365,6 +429,9 @@ pre_msg(int vid, void *msg)
 		/* No I/O may target the mapping about to go away. */
 		vhd_svc_drain(dev);
 		halt_all(dev, dev->ops->held_survive_remap ? VHD_Q_PAUSED : VHD_Q_STOPPED);
+		for (i = 0; i < dev->ops->num_queues; i++)
+			if (dev->q[i].state == VHD_Q_PAUSED)
+				dev->q[i].stale = true;
 		vhd_dev_resume(dev);
 		pthread_mutex_unlock(&dev->ctl);
 		return r;
@@ -418,6 +485,12 @@ on_new_connection(int vid)
 	dev->vid = vid;
 	dev->features_told = false;
 	dev->connections++;
+	vhd_msg_conn_reset(dev);
+	if (dev->ops->reset != NULL) {
+		vhd_dev_pause(dev);
+		dev->ops->reset(dev->priv);
+		vhd_dev_resume(dev);
+	}
 	pthread_mutex_unlock(&dev->ctl);
 	if (rte_vhost_extern_callback_register(vid, &extern_ops, dev) != 0) {
 		DLOG(dev, ERR, "cannot register message handlers");
@@ -479,7 +552,8 @@ host_watch_fd(struct vhd_host *host, int fd, uint32_t events, vhd_fd_cb cb, void
 			continue;
 		w->cb = cb;
 		w->arg = arg;
-		ev.events = events;
+		w->events = events;
+		ev.events = dev->watches_off ? 0 : events;
 		ev.data.ptr = &w->ev;
 		if (epoll_ctl(dev->worker->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
 			return -errno;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vhd_msg.h"
 #include "vhd_services.h"
 #include "vhd_spin.h"
 #include "vhd_vhost.h"
@@ -49,6 +50,7 @@ enum vhd_q_state {
 struct vhd_queue {
 	enum vhd_q_state state;
 	bool retry;     /* driver asked to retry later: do not spin on it */
+	bool stale;     /* paused across a memory table change: ring pointers dead */
 	int kick_fd;    /* our dup of rte_vhost's kickfd, or -1 */
 	int call_fd;    /* our dup of rte_vhost's callfd, or -1 */
 	struct vhd_ev ev;
@@ -57,6 +59,7 @@ struct vhd_queue {
 
 struct vhd_watch {
 	int fd;
+	uint32_t events;
 	vhd_fd_cb cb;
 	void *arg;
 	struct vhd_ev ev;
@@ -94,6 +97,9 @@ struct vhd_dev {
 	/* counters kept outside the queues */
 	uint64_t rejected_conns;
 	uint64_t connections;
+	uint64_t held_dropped;     /* held completions a dead ring could not take */
+	bool watches_off;          /* driver fds disarmed while a queue is paused */
+	struct vhd_msg_state msg;  /* message validator, vhd_msg.c */
 	uint64_t config_changes;   /* backend-channel notifications sent */
 };
 
@@ -122,6 +128,7 @@ extern unsigned int vhd_ndevs;
 void vhd_dev_pause(struct vhd_dev *dev);
 void vhd_dev_resume(struct vhd_dev *dev);
 void vhd_dev_unregister_all(void);
+bool vhd_dev_must_poll(const struct vhd_dev *dev);
 
 /* vhd_worker.c */
 extern volatile int vhd_stopping;

@@ -70,6 +70,10 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "connected", dev->vid >= 0);
 	rte_tel_data_add_dict_u64(d, "connections", dev->connections);
 	rte_tel_data_add_dict_u64(d, "rejected_connections", dev->rejected_conns);
+	rte_tel_data_add_dict_u64(d, "refused_messages", dev->msg.refused);
+	rte_tel_data_add_dict_u64(d, "message_fds_closed", dev->msg.fds_closed);
+	rte_tel_data_add_dict_u64(d, "bad_rings", dev->msg.bad_rings);
+	rte_tel_data_add_dict_u64(d, "held_dropped", dev->held_dropped);
 	rte_tel_data_add_dict_u64(d, "features", dev->features);
 	rte_tel_data_add_dict_u64(d, "queues", dev->ops->num_queues);
 	/* worker services and interrupt mode's spin (vhd_spin.h) */

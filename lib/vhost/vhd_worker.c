@@ -191,7 +191,7 @@ service_dev(struct vhd_worker *w, struct vhd_dev *dev, uint64_t now)
 
 		if (q->state != VHD_Q_RUNNING)
 			continue;
-		if (dev_polling(dev) && q->vq.kicks == VHD_VQ_KICKS_ON)
+		if ((dev_polling(dev) || q->kick_fd < 0) && q->vq.kicks == VHD_VQ_KICKS_ON)
 			vhd_vq_set_kicks(&q->vq, VHD_VQ_KICKS_OFF);
 		n += service_queue(w, dev, i);
 	}
@@ -284,6 +284,8 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns, uint64_t *
 
 		/* Nothing to poll without a running queue: starting one wakes us. */
 		if (dev->opts.mode == VHD_MODE_POLL && dev_has_running_queue(dev))
+			return false;
+		if (vhd_dev_must_poll(dev)) /* a ring without kick fd */
 			return false;
 		if (dev->opts.mode == VHD_MODE_HYBRID &&
 		    now - dev->last_busy_tsc < hz / 1000000 * dev->opts.hybrid_us)
