@@ -67,6 +67,11 @@ class Console:
         return self.expect(marker, timeout)
 
 
+def q(marker):
+    """marker as typed: the tty echoes the command, '' keeps the echo from matching."""
+    return marker[:4] + "''" + marker[4:]
+
+
 def shell_works(con):
     # The echoed command line shows $((6*7)) unexpanded: only the shell prints 42.
     got = None
@@ -75,7 +80,7 @@ def shell_works(con):
         if got == "42":
             break
     result(got == "42", "a command typed into hvc0 ran in the guest (got %r)" % got)
-    out = con.run("uname -s | sed 's/^/VHD-UNAME-/'", "VHD-UNAME-")
+    out = con.run("uname -s | sed 's/^/%s/'" % q("VHD-UNAME-"), "VHD-UNAME-")
     result(out == "Linux", "command output read back through the backend (%r)" % out)
 
 
@@ -84,7 +89,7 @@ def tcp_case(host, port, data_sock, name):
     s.setblocking(False)
     con = Console(s.fileno(), s.fileno())
     shell_works(con)
-    names = con.run("ls /dev/virtio-ports | tr '\\n' ' ' | sed 's/^/VHD-LS-/'; echo",
+    names = con.run("ls /dev/virtio-ports | tr '\\n' ' ' | sed 's/^/%s/'; echo" % q("VHD-LS-"),
                     "VHD-LS-")
     result(names is not None and name in names.split(),
            "/dev/virtio-ports lists %s (%r)" % (name, names))
@@ -94,8 +99,9 @@ def tcp_case(host, port, data_sock, name):
     d.setblocking(False)
     # Guest -> host: 16 MiB of random bytes through the named port.
     con.send("dd if=/dev/urandom of=/tmp/out bs=65536 count=256 2>/dev/null; "
-             "md5sum /tmp/out | sed 's/^/VHD-OUTSUM-/'; "
-             "cat /tmp/out > /dev/virtio-ports/%s; echo VHD-OUT-DONE" % name)
+             "md5sum /tmp/out | sed 's/^/%s/'; "
+             "cat /tmp/out > /dev/virtio-ports/%s; echo %s"
+             % (q("VHD-OUTSUM-"), name, q("VHD-OUT-DONE")))
     want = con.expect("VHD-OUTSUM-", 120)
     h, n, end = hashlib.md5(), 0, time.time() + 300
     while n < MB16 and time.time() < end:
@@ -115,7 +121,7 @@ def tcp_case(host, port, data_sock, name):
     # Host -> guest: 16 MiB; the guest reads them once it opens the port.
     data = os.urandom(MB16)
     con.send("head -c %d /dev/virtio-ports/%s > /tmp/in; "
-             "md5sum /tmp/in | sed 's/^/VHD-INSUM-/'" % (MB16, name))
+             "md5sum /tmp/in | sed 's/^/%s/'" % (MB16, name, q("VHD-INSUM-")))
     sent, end = 0, time.time() + 300
     while sent < MB16 and time.time() < end:
         _, w, _ = select.select([], [d], [], 1)
@@ -139,14 +145,14 @@ def pty_case(path):
     fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     con = Console(fd, fd)
     shell_works(con)
-    size = con.run("stty size | sed 's/^/VHD-SIZE-/'", "VHD-SIZE-")
+    size = con.run("stty size | sed 's/^/%s/'" % q("VHD-SIZE-"), "VHD-SIZE-")
     result(size == "24 80", "guest stty size is the pty's 24x80 (%r)" % size)
     for rows, cols in ((37, 111), (50, 200)):
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         want, size, end = "%d %d" % (rows, cols), None, time.time() + 20
         while time.time() < end and size != want:
             time.sleep(0.5)
-            size = con.run("stty size | sed 's/^/VHD-SIZE-/'", "VHD-SIZE-", 10)
+            size = con.run("stty size | sed 's/^/%s/'" % q("VHD-SIZE-"), "VHD-SIZE-", 10)
         result(size == want, "guest stty size follows the pty resize to %s (%r)" % (want, size))
     con.send("touch /tmp/vhd-host-done")
     time.sleep(1)
