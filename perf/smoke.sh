@@ -76,9 +76,20 @@ smoke() {
 
 # mode, tool style, queue depth
 for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
+	[ "$dev" != console ] || break # needs its host client: below
 	# shellcheck disable=SC2086
 	smoke $run "" "$gen"
 done
+# console: echoes through port 0's Unix socket and bulk writes, in each mode.
+if [ "$dev" = console ]; then
+	for run in "poll poll 1" "interrupt notify 1" "hybrid poll 4"; do
+		p=$dir/p0-${run%% *}
+		# shellcheck disable=SC2086
+		smoke $run "--port 0=unix:$p" "--peer unix:$p --op echo"
+		# shellcheck disable=SC2086
+		smoke $run "--port 0=unix:$p" "--peer unix:$p --op tx -b 4096"
+	done
+fi
 # gpio: interrupt latency, a few hundred edges driven through the simulated
 # chip's control socket, in each mode.
 if [ "$dev" = gpio ]; then

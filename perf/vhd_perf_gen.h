@@ -76,6 +76,7 @@ extern const struct vhd_perf_gen vhd_perf_gen_i2c;
 extern const struct vhd_perf_gen vhd_perf_gen_can;
 extern const struct vhd_perf_gen vhd_perf_gen_spi;
 extern const struct vhd_perf_gen vhd_perf_gen_rtc;
+extern const struct vhd_perf_gen vhd_perf_gen_console;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);

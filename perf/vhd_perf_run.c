@@ -357,3 +357,32 @@ out:
 	free(l.hist);
 	return rc;
 }
+
+void
+vhd_perf_meter_start(struct vhd_perf_meter *m, const struct vhd_perf_run_cfg *cfg,
+		     struct vhd_perf_result *out)
+{
+	m->start_ns = vhd_perf_now_ns();
+	m->cpu0 = vhd_perf_thread_cpu_ns();
+	m->be_ok = cfg->backend_pid > 0 && vhd_perf_proc_cpu_ns(cfg->backend_pid, &m->be0) == 0;
+	m->stop_at = cfg->duration_s > 0 ? m->start_ns + (uint64_t)(cfg->duration_s * 1e9) :
+					   UINT64_MAX;
+	out->kicks = 0;
+	out->waits = 0;
+}
+
+void
+vhd_perf_meter_stop(const struct vhd_perf_meter *m, const struct vhd_perf_run_cfg *cfg,
+		    struct vhd_perf_result *out)
+{
+	uint64_t be1;
+
+	out->elapsed_ns = vhd_perf_now_ns() - m->start_ns;
+	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - m->cpu0) /
+			    (double)out->elapsed_ns;
+	if (m->be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
+		out->backend_cpu_ns = be1 - m->be0;
+		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
+				       (double)out->elapsed_ns;
+	}
+}
