@@ -344,6 +344,32 @@ deliver(struct input_dev *dev)
 		vhd_vq_notify(dev->evq);
 }
 
+/* The batch collected so far happened: the source's state follows it. */
+static void
+cur_to_state(struct input_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->ncur; i++)
+		state_apply(&dev->now, &dev->cur[i]);
+	dev->ncur = 0;
+}
+
+static void
+drop_batch(struct input_dev *dev)
+{
+	cur_to_state(dev);
+	dev->cur_bad = false;
+	dev->stats.batches_dropped++;
+	dev->resync = true;
+	try_resync(dev);
+}
+
+/*
+ * dev->now is the source's state at the last batch boundary, so that a
+ * resync never carries half a batch; a batch that will be dropped anyway
+ * (too long, or the host lost events) is applied as it comes.
+ */
 void
 input_dev_event(void *arg, const struct input_ev *ev)
 {
@@ -351,34 +377,35 @@ input_dev_event(void *arg, const struct input_ev *ev)
 
 	dev->stats.events_in++;
 	if (ev->type == EV_SYN && ev->code == SYN_DROPPED) {
-		/* The host lost events: whatever this batch holds is incomplete. */
+		cur_to_state(dev);
 		dev->cur_bad = true;
 		return;
 	}
-	state_apply(&dev->now, ev);
 	if (ev->type != EV_SYN || ev->code != SYN_REPORT) {
-		if (dev->ncur < INPUT_BATCH_MAX)
+		if (dev->cur_bad) {
+			state_apply(&dev->now, ev);
+		} else if (dev->ncur < INPUT_BATCH_MAX - 1) {
 			dev->cur[dev->ncur++] = *ev;
-		else
+		} else {
+			cur_to_state(dev);
+			state_apply(&dev->now, ev);
 			dev->cur_bad = true;
+		}
 		return;
 	}
-	if (dev->ncur < INPUT_BATCH_MAX)
-		dev->cur[dev->ncur++] = *ev;
-	else
-		dev->cur_bad = true;
-	if (dev->resync)
-		try_resync(dev);
-	if (dev->cur_bad || dev->resync || dev->ncur > pend_free(dev)) {
-		/* Whole batch dropped; the resync carries its effect. */
-		dev->stats.batches_dropped++;
-		dev->resync = true;
+	if (dev->cur_bad) {
+		drop_batch(dev);
 	} else {
-		pend_batch(dev, dev->cur, dev->ncur);
-		dev->stats.batches++;
+		dev->cur[dev->ncur++] = *ev;
+		try_resync(dev);
+		if (dev->resync || dev->ncur > pend_free(dev)) {
+			drop_batch(dev);
+		} else {
+			pend_batch(dev, dev->cur, dev->ncur);
+			cur_to_state(dev);
+			dev->stats.batches++;
+		}
 	}
-	dev->ncur = 0;
-	dev->cur_bad = false;
 	deliver(dev);
 }
 
