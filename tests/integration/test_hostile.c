@@ -57,11 +57,14 @@ static void gpio_cases(void);
 static const char *const rng_args[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
+static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
 
 static const struct app_desc apps[] = {
 	{"rng", rng_args, 1, 0, 64, NULL},
 	{"gpio", gpio_args, 2, 8, 2, gpio_cases},
 	{"i2c", i2c_args, 1, 8, 1, NULL},
+	/* A well-formed eventq buffer is held until an event: probe with a bad one, returned empty. */
+	{"input", input_args, 2, 8, 1, NULL},
 };
 
 static const struct app_desc *app;
