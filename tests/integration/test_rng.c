@@ -251,6 +251,22 @@ test_chain_shapes(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* Fill @p want with a pattern and write it to a fresh file at @p path. */
+static void
+pattern_file(char *path, size_t path_len, const char *tag, uint8_t *want, size_t n)
+{
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < n; i++)
+		want[i] = (uint8_t)(i * 7 + 3 + (i >> 8));
+	snprintf(path, path_len, "/tmp/vhd-it-rng-%s.%d", tag, (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(want, 1, n, f), n);
+	fclose(f);
+}
+
 /* -f FILE: the bytes served are the file's, in order. */
 static void
 test_file_source(void **state)
@@ -263,16 +279,9 @@ test_file_source(void **state)
 	uint8_t *b;
 	size_t have = 0;
 	unsigned int i;
-	FILE *f;
 
 	(void)state;
-	for (i = 0; i < sizeof(want); i++)
-		want[i] = (uint8_t)(i * 7 + 3);
-	snprintf(path, sizeof(path), "/tmp/vhd-it-rng-src.%d", (int)getpid());
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(want, 1, sizeof(want), f), sizeof(want));
-	fclose(f);
+	pattern_file(path, sizeof(path), "src", want, sizeof(want));
 	vhd_it_app_up(&a, "rng", extra, 1);
 	unlink(path);
 	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
@@ -289,6 +298,49 @@ test_file_source(void **state)
 	/* At the end of the file the device keeps answering. */
 	for (i = 0; i < 4; i++)
 		fetch(fe, b, BUFSZ, false, true, false);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* --io-uring: requests over 256 B are read through the worker's io_uring into the
+ * guest's buffers: the file's bytes in order, a short read at its end, then from the
+ * start again; small requests in between still come through the pool. */
+static void
+test_file_source_io_uring(void **state)
+{
+	static struct vhd_fe_app a;
+	static uint8_t want[10000];
+	static const uint32_t sizes[] = {4096, 4096, 4096, 4096};
+	static const uint32_t expect[] = {4096, 4096, 1808, 4096};
+	char path[256];
+	const char *extra[] = {"-f", path, "--io-uring", NULL};
+	struct vhd_fe *fe;
+	uint8_t *b;
+	unsigned int i;
+	size_t off = 0;
+
+	(void)state;
+	pattern_file(path, sizeof(path), "uring", want, sizeof(want));
+	vhd_it_app_up(&a, "rng", extra, 1);
+	unlink(path);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
+	b = vhd_fe_mem_alloc(vhd_fe_mem(fe), 4096, 64, NULL);
+	assert_non_null(b);
+	for (i = 0; i < 4; i++) {
+		struct vhd_fe_buf fb = {b, sizes[i]};
+		uint32_t used;
+		uint16_t id;
+		int head;
+
+		memset(b, 0, 4096);
+		head = vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, true);
+		assert_true(head >= 0);
+		wait_one(fe, false, &id, &used);
+		assert_int_equal(id, head);
+		assert_int_equal(used, expect[i]);
+		assert_memory_equal(b, want + off, used);
+		off = (off + used) % sizeof(want);
+	}
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -1373,6 +1425,7 @@ main(int argc, char **argv)
 		T(test_batch),
 		T(test_chain_shapes),
 		T(test_file_source),
+		T(test_file_source_io_uring),
 		T(test_rate_limit),
 		T(test_rate_limit_interrupt),
 		T(test_rate_limit_hybrid),

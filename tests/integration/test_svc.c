@@ -32,6 +32,7 @@
 #define WAIT_MS 5000
 #define F_ALL (~0ULL)
 #define MS 1000000ULL
+/* Apps are static: after a failed assertion the teardown still reaches them to kill them. */
 
 struct call {
 	struct svc_req *req;
@@ -85,7 +86,7 @@ timers_in_mode(const char *mode)
 {
 	const char *args[] = {"--mode", mode, NULL};
 	static const uint64_t delay[3] = {60 * MS, 20 * MS, 40 * MS};
-	struct vhd_fe_app a;
+	static struct vhd_fe_app a;
 	struct vhd_fe *fe;
 	struct call c[3];
 	unsigned int i;
@@ -128,7 +129,7 @@ timers_poll(void **state)
 static void
 offload_in_order(void **state)
 {
-	struct vhd_fe_app a;
+	static struct vhd_fe_app a;
 	struct vhd_fe *fe;
 	struct call c[6];
 	unsigned int i;
@@ -169,7 +170,7 @@ io_reads(void **state)
 	static uint8_t pattern[65536];
 	char path[256];
 	const char *args[] = {"--file", path, NULL};
-	struct vhd_fe_app a;
+	static struct vhd_fe_app a;
 	struct vhd_fe *fe;
 	struct call c[8];
 	unsigned int i;
@@ -213,7 +214,7 @@ drained_on_stop(void **state)
 	static uint8_t pattern[8192];
 	char path[256];
 	const char *args[] = {"--file", path, NULL};
-	struct vhd_fe_app a;
+	static struct vhd_fe_app a;
 	struct vhd_fe *fe;
 	struct call slow, rd, tm;
 	uint16_t last_avail, id;
@@ -260,7 +261,7 @@ count_config_change(void *arg, const struct vhd_fe_backend_msg *m)
 static void
 config_change(void **state)
 {
-	struct vhd_fe_app a;
+	static struct vhd_fe_app a;
 	struct vhd_fe *fe;
 	struct vhd_fe_backend_msg m;
 	struct svc_config cfg;

@@ -714,6 +714,21 @@ test_random_requests(void **state)
 	fx_free(x);
 }
 
+/* A fixture on blocking adapters, hosted on the unit-test host. */
+static struct fx *
+fx_offloaded(void)
+{
+	offloaded = true;
+	return fx_new(16, 0);
+}
+
+static void
+fx_offloaded_free(struct fx *x)
+{
+	offloaded = false;
+	fx_free(x);
+}
+
 /* On a blocking bus the transfer leaves handle(): its requests stay held and later ones
  * wait on the ring until the helper is done; then everything completes in order. */
 static void
@@ -725,8 +740,7 @@ test_offloaded_transfer(void **state)
 	uint32_t len;
 
 	(void)state;
-	offloaded = true;
-	x = fx_new(16, 0);
+	x = fx_offloaded();
 	post(x, &r[0], 0x20, FN, 1);
 	post(x, &r[1], 0x21, RD, 2);
 	post(x, &r[2], 0x50, 0, 1);
@@ -752,8 +766,7 @@ test_offloaded_transfer(void **state)
 	assert_int_equal(x->b.n_xfers, 1);
 	assert_int_equal(x->dev.stats.offloaded, 2);
 	assert_int_equal(x->dev.stats.requests, 3);
-	offloaded = false;
-	fx_free(x);
+	fx_offloaded_free(x);
 }
 
 /* A refused request after held ones on a blocking bus: the held ones go to the helper, the
@@ -765,8 +778,7 @@ test_offloaded_refuse(void **state)
 	struct rq r[2];
 
 	(void)state;
-	offloaded = true;
-	x = fx_new(16, 0);
+	x = fx_offloaded();
 	post(x, &r[0], 0x20, FN, 1);
 	post(x, &r[1], 0x33, 0, 1); /* not exposed */
 	assert_int_equal(serve(x, r, 2), 2);
@@ -775,8 +787,7 @@ test_offloaded_refuse(void **state)
 	assert_int_equal(x->dev.stats.bad_addr, 1);
 	assert_int_equal(x->dev.stats.requests, 2);
 	assert_int_equal(x->dev.stats.msg_err, 1);
-	offloaded = false;
-	fx_free(x);
+	fx_offloaded_free(x);
 }
 
 /* A queue stop while the helper still runs (the host gave up waiting): the held buffers
@@ -790,8 +801,7 @@ test_offloaded_orphaned(void **state)
 	uint32_t len;
 
 	(void)state;
-	offloaded = true;
-	x = fx_new(16, 0);
+	x = fx_offloaded();
 	post(x, &r, 0x20, 0, 1);
 	vhd_test_serve(&x->p, &i2c_dev_ops, &x->dev, 0);
 	assert_true(x->dev.busy);
@@ -803,8 +813,7 @@ test_offloaded_orphaned(void **state)
 	assert_int_equal(vhd_test_used(&x->p, &id, &len), 0);
 	assert_int_equal(*r.status, 0xee);
 	assert_int_equal(i2c_dev_ops.queue_start(&x->dev, 0, &x->p.vq), 0);
-	offloaded = false;
-	fx_free(x);
+	fx_offloaded_free(x);
 }
 
 static int

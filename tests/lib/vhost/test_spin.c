@@ -34,16 +34,26 @@ request_after(struct vhd_spin *s, uint64_t now, uint64_t gap, uint64_t wake)
 	return t;
 }
 
+/* A spin state with one request served at 1 ms. */
+static uint64_t
+spin_start(struct vhd_spin *s, uint64_t cap_ns)
+{
+	uint64_t t = 1000000;
+
+	vhd_spin_init(s, HZ, cap_ns);
+	vhd_spin_work(s, t);
+	return t;
+}
+
 static void
 opens_for_back_to_back(void **state)
 {
 	struct vhd_spin s;
-	uint64_t t = 1000000;
+	uint64_t t;
 	int i;
 
 	(void)state;
-	vhd_spin_init(&s, HZ, VHD_SPIN_CAP_NS);
-	vhd_spin_work(&s, t);
+	t = spin_start(&s, VHD_SPIN_CAP_NS);
 	assert_int_equal(s.window, 0);
 	/* the guest answers within 1 us; each wake-up costs 30 us */
 	for (i = 0; i < 20; i++)
@@ -59,12 +69,11 @@ static void
 closes_when_idle(void **state)
 {
 	struct vhd_spin s;
-	uint64_t t = 1000000;
+	uint64_t t;
 	int i;
 
 	(void)state;
-	vhd_spin_init(&s, HZ, VHD_SPIN_CAP_NS);
-	vhd_spin_work(&s, t);
+	t = spin_start(&s, VHD_SPIN_CAP_NS);
 	for (i = 0; i < 10; i++)
 		t = request_after(&s, t, 5000, 30000);
 	assert_true(s.window >= 5000);
@@ -83,12 +92,11 @@ static void
 never_above_cap(void **state)
 {
 	struct vhd_spin s;
-	uint64_t t = 1000000;
+	uint64_t t;
 	int i;
 
 	(void)state;
-	vhd_spin_init(&s, HZ, VHD_SPIN_CAP_NS);
-	vhd_spin_work(&s, t);
+	t = spin_start(&s, VHD_SPIN_CAP_NS);
 	/* gaps of 15 us, slept through and short: doubles up to the cap only */
 	for (i = 0; i < 30; i++) {
 		t = request_after(&s, t, 15000, 30000);
@@ -106,12 +114,11 @@ static void
 cap_zero_never_spins(void **state)
 {
 	struct vhd_spin s;
-	uint64_t t = 1000000;
+	uint64_t t;
 	int i;
 
 	(void)state;
-	vhd_spin_init(&s, HZ, 0);
-	vhd_spin_work(&s, t);
+	t = spin_start(&s, 0);
 	for (i = 0; i < 10; i++)
 		t = request_after(&s, t, 1000, 30000);
 	assert_int_equal(s.window, 0);
