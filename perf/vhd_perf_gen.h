@@ -65,6 +65,8 @@ struct vhd_perf_gen {
 extern const struct vhd_perf_gen vhd_perf_gen_rng;
 extern const struct vhd_perf_gen vhd_perf_gen_gpio;
 extern const struct vhd_perf_gen vhd_perf_gen_i2c;
+/** virtio-input: runs through vhd_perf_input_key() (vhd_perf_input.h). */
+extern const struct vhd_perf_gen vhd_perf_gen_input;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);
