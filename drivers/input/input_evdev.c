@@ -43,7 +43,8 @@ struct input_evdev {
 	input_sink_fn sink;
 	void *sink_arg;
 	uint8_t keys[KEY_CNT / 8]; /* keys reported held, released on unplug */
-	uint64_t reads, events, unplugs, replugs, status_written, status_failed;
+	bool dropped;              /* SYN_DROPPED seen: re-read the state at the next SYN_REPORT */
+	uint64_t reads, events, unplugs, replugs, status_written, status_failed, syn_dropped;
 };
 
 static int
@@ -245,6 +246,38 @@ evdev_gone(struct input_evdev *e, int err)
 				   e->host->now_ns(e->host) + EVDEV_RETRY_NS);
 }
 
+/*
+ * The host dropped events (SYN_DROPPED): what came since is incomplete, so
+ * the kernel's current key, switch and axis state is read and reported as
+ * events, which the device folds into the resync batch it sends after
+ * dropping this batch. (Multitouch slots are not re-read.)
+ */
+static void
+evdev_reread(struct input_evdev *e)
+{
+	const struct input_info *in = &e->src.info;
+	uint8_t now[KEY_CNT / 8];
+	struct input_absinfo ab;
+	unsigned int c;
+
+	memset(now, 0, sizeof(now));
+	if (e->sys->ioctl(e->fd, EVIOCGKEY(sizeof(now)), now) == 0) {
+		for (c = 0; c < KEY_CNT; c++)
+			if (input_bit_test(now, c) != input_bit_test(e->keys, c))
+				evdev_emit(e, EV_KEY, (uint16_t)c, input_bit_test(now, c));
+		memcpy(e->keys, now, sizeof(now));
+	}
+	memset(now, 0, sizeof(now));
+	if (e->sys->ioctl(e->fd, EVIOCGSW(SW_CNT / 8 + 1), now) == 0)
+		for (c = 0; c <= SW_MAX; c++)
+			if (input_bit_test(in->bits[EV_SW], c))
+				evdev_emit(e, EV_SW, (uint16_t)c, input_bit_test(now, c));
+	for (c = 0; c < ABS_MT_SLOT; c++)
+		if (input_bit_test(in->bits[EV_ABS], c) &&
+		    e->sys->ioctl(e->fd, EVIOCGABS(c), &ab) == 0)
+			evdev_emit(e, EV_ABS, (uint16_t)c, ab.value);
+}
+
 static void
 evdev_fd_cb(void *arg, int fd, uint32_t events)
 {
@@ -274,6 +307,13 @@ evdev_fd_cb(void *arg, int fd, uint32_t events)
 					e->keys[k->code / 8] &= (uint8_t)~(1u << (k->code % 8));
 			}
 			e->events++;
+			if (k->type == EV_SYN && k->code == SYN_DROPPED) {
+				e->dropped = true;
+				e->syn_dropped++;
+			} else if (k->type == EV_SYN && k->code == SYN_REPORT && e->dropped) {
+				e->dropped = false;
+				evdev_reread(e);
+			}
 			evdev_emit(e, k->type, k->code, k->value);
 		}
 	}
@@ -326,6 +366,7 @@ evdev_get_stats(struct input_src *src, void (*put)(void *ctx, const char *name, 
 	put(ctx, "evdev_replugs", e->replugs);
 	put(ctx, "evdev_status_written", e->status_written);
 	put(ctx, "evdev_status_failed", e->status_failed);
+	put(ctx, "evdev_syn_dropped", e->syn_dropped);
 }
 
 static void
