@@ -38,7 +38,8 @@ usage(const char *prog)
 	       "                             host stops seeing their events\n"
 	       "      --sim-control PATH     control sockets of simulated devices, suffixed\n"
 	       "                             with the socket index; lines \"key C V\",\n"
-	       "                             \"rel C V\", \"abs C V\", \"ev T C V\", \"syn\", \"leds\"\n"
+	       "                             \"rel C V\", \"abs C V\", \"ev T C V\", \"syn\",\n"
+	       "                             \"leds\"\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
 	       prog);
@@ -100,7 +101,8 @@ input_prepare(void *ctx, const struct vhd_app_opts *o)
 			return -1;
 		}
 		if (strncmp(t, "sim-", 4) != 0 && t[0] != '/') {
-			fprintf(stderr, "error: --event-list: '%s' is neither a path nor sim-*\n", t);
+			fprintf(stderr, "error: --event-list: '%s' is neither a path nor sim-*\n",
+				t);
 			return -1;
 		}
 		a->items[n++] = t;

@@ -340,7 +340,8 @@ evdev_status(struct input_src *src, const struct input_ev *ev)
 	struct input_event k;
 
 	if ((ev->type != EV_LED && ev->type != EV_SND) || e->fd < 0 || !e->writable ||
-	    ev->code >= INPUT_BITS_BYTES * 8 || !input_bit_test(src->info.bits[ev->type], ev->code)) {
+	    ev->code >= INPUT_BITS_BYTES * 8 ||
+	    !input_bit_test(src->info.bits[ev->type], ev->code)) {
 		e->status_failed++;
 		return;
 	}

@@ -33,13 +33,14 @@ info() {
 
 # abs_field FILE CODE FIELD: e.g. abs_field /tmp/i 0 Max
 abs_field() {
-	sed -n "/Event code $2 (/,/Event code/p" "$1" | awk -v f="$3" '$1 == f { print $2; exit }'
+	sed -n "/Event code $2 (ABS_/,/Event code/p" "$1" | awk -v f="$3" '$1 == f { print $2; exit }'
 }
 
 # events FILE: events evtest printed, as TYPE/CODE/VALUE words, SYN for SYN_REPORT.
 events() {
+	_ev='^Event: time [0-9.]*, type \([0-9]*\) ([A-Z_]*), code \([0-9]*\) ([A-Z_0-9]*)'
 	sed -n -e 's/^Event: time [0-9.]*, -* SYN_REPORT -*$/SYN/p' \
-		-e 's/^Event: time [0-9.]*, type \([0-9]*\) ([A-Z_]*), code \([0-9]*\) ([A-Z_0-9]*), value \(-*[0-9]*\)$/\1\/\2\/\3/p' \
+		-e "s/$_ev, value \\(-*[0-9]*\\)\$/\\1\\/\\2\\/\\3/p" \
 		"$1" | tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -60,7 +61,8 @@ vhd_eq "keyboard name" 'Input device name: "vhost-device-input sim-keyboard"' \
 	"$(grep '^Input device name' /tmp/kbd.info)"
 vhd_eq "keyboard ids" "Input device ID: bus 0x6 vendor 0x1af4 product 0x1100 version 0x1" \
 	"$(grep '^Input device ID' /tmp/kbd.info)"
-vhd_eq "keyboard serial (ID_SERIAL)" vhd-sim-keyboard "$(sysattr "vhost-device-input sim-keyboard" uniq)"
+vhd_eq "keyboard serial (ID_SERIAL)" vhd-sim-keyboard \
+	"$(sysattr "vhost-device-input sim-keyboard" uniq)"
 vhd_check "keyboard has KEY_A" grep -q 'Event code 30 (KEY_A)' /tmp/kbd.info
 vhd_check "keyboard has EV_LED LED_CAPSL" grep -q 'Event code 1 (LED_CAPSL)' /tmp/kbd.info
 vhd_check "keyboard has EV_REP" grep -q 'Event type 20 (EV_REP)' /tmp/kbd.info
@@ -69,7 +71,8 @@ info "$mouse" /tmp/mouse.info
 vhd_check "mouse has REL_X" grep -q 'Event code 0 (REL_X)' /tmp/mouse.info
 vhd_check "mouse has REL_WHEEL" grep -q 'Event code 8 (REL_WHEEL)' /tmp/mouse.info
 vhd_check "mouse has BTN_LEFT" grep -q 'Event code 272 (BTN_LEFT)' /tmp/mouse.info
-vhd_check "mouse is a pointer (PROP_BITS)" grep -q 'Property type 0 (INPUT_PROP_POINTER)' /tmp/mouse.info
+vhd_check "mouse is a pointer (PROP_BITS)" \
+	grep -q 'Property type 0 (INPUT_PROP_POINTER)' /tmp/mouse.info
 
 info "$tab" /tmp/tab.info
 vhd_eq "tablet ABS_X max (ABS_INFO)" 32767 "$(abs_field /tmp/tab.info 0 Max)"
@@ -80,7 +83,8 @@ info "$touch" /tmp/touch.info
 vhd_eq "touch ABS_MT_SLOT max" 9 "$(abs_field /tmp/touch.info 47 Max)"
 vhd_eq "touch ABS_MT_POSITION_X max" 4095 "$(abs_field /tmp/touch.info 53 Max)"
 vhd_eq "touch ABS_MT_POSITION_X fuzz" 4 "$(abs_field /tmp/touch.info 53 Fuzz)"
-vhd_check "touch is direct (PROP_BITS)" grep -q 'Property type 1 (INPUT_PROP_DIRECT)' /tmp/touch.info
+vhd_check "touch is direct (PROP_BITS)" \
+	grep -q 'Property type 1 (INPUT_PROP_DIRECT)' /tmp/touch.info
 
 # --- events typed on the host, in order, with their SYN_REPORTs
 for n in kbd mouse tab touch; do
@@ -91,7 +95,8 @@ sleep 1
 echo "VHD-INPUT-TYPE"
 # Wait for the last event of each, at most 20 s.
 for _ in $(seq 1 40); do
-	[ "$(grep -c SYN_REPORT /tmp/kbd.ev)" -ge 2 ] && [ "$(grep -c SYN_REPORT /tmp/mouse.ev)" -ge 3 ] &&
+	[ "$(grep -c SYN_REPORT /tmp/kbd.ev)" -ge 2 ] &&
+		[ "$(grep -c SYN_REPORT /tmp/mouse.ev)" -ge 3 ] &&
 		[ "$(grep -c SYN_REPORT /tmp/tab.ev)" -ge 1 ] &&
 		[ "$(grep -c SYN_REPORT /tmp/touch.ev)" -ge 2 ] && break
 	sleep 0.5
@@ -126,12 +131,15 @@ vhd_check "burst: some events arrived" test "$n" -gt 0
 vhd_eq "burst: KEY_A released at the end" 1/30/0 "$(grep '^1/30/' /tmp/burst.words | tail -n 1)"
 vhd_eq "burst: ends with SYN_REPORT" SYN "$(tail -n 1 /tmp/burst.words)"
 vhd_eq "burst: one event per batch, never two in a row" "" \
-	"$(awk 'prev != "SYN" && $0 != "SYN" && NR > 1 { print NR } { prev = $0 }' /tmp/burst.words | head -n 1)"
-vhd_eq "burst: nothing garbled" "" "$(grep -v -e '^1/30/[01]$' -e '^SYN$' /tmp/burst.words | head -n 1)"
+	"$(awk 'prev != "SYN" && $0 != "SYN" && NR > 1 { print NR } { prev = $0 }' \
+		/tmp/burst.words | head -n 1)"
+vhd_eq "burst: nothing garbled" "" \
+	"$(grep -v -e '^1/30/[01]$' -e '^SYN$' /tmp/burst.words | head -n 1)"
 
 # --- caps lock from the guest: an EV_LED event written to the node
 # struct input_event: 16 bytes of time, le16 type 0x11, le16 code 1, le32 value 1.
-printf '\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\021\000\001\000\001\000\000\000' >"$kbd"
+z='\000\000\000\000\000\000\000\000'
+printf "$z$z\\021\\000\\001\\000\\001\\000\\000\\000" >"$kbd"
 evtest --query "$kbd" EV_LED LED_CAPSL
 vhd_eq "caps lock state in the guest (evtest --query: 10 = on)" 10 "$?"
 echo "VHD-INPUT-LED"

@@ -80,8 +80,9 @@ else
 fi
 stats=$(vhd_telemetry in0 /vhost_device/stats,0)
 for f in events_out status_events batches_dropped resyncs bad_event_bufs; do
-	v=$(printf '%s' "$stats" | python3 -c \
-		"import json,sys; d=json.load(sys.stdin); d=d.get('/vhost_device/stats', d); print(d['input']['$f'])")
+	v=$(printf '%s' "$stats" | python3 -c "import json, sys
+d = json.load(sys.stdin)
+print(d.get('/vhost_device/stats', d)['input']['$f'])")
 	echo "host: keyboard telemetry $f=$v"
 	[ "$f" != events_out ] || [ "$v" -gt 0 ] || fail "keyboard telemetry events_out is 0"
 	[ "$f" != status_events ] || [ "$v" -gt 0 ] || fail "keyboard telemetry status_events is 0"
