@@ -44,7 +44,8 @@ events() {
 		"$1" | tr '\n' ' ' | sed 's/ $//'
 }
 
-vhd_eq "input devices" 4 "$(ls -d /sys/class/input/event* | wc -l)"
+# The guest has input devices of its own (i8042, power button...): count ours.
+vhd_eq "our input devices" 4 "$(cat /sys/class/input/event*/device/name | grep -c '^vhost-device-input ')"
 kbd=$(node "vhost-device-input sim-keyboard")
 mouse=$(node "vhost-device-input sim-mouse")
 tab=$(node "vhost-device-input sim-tablet")
@@ -65,7 +66,8 @@ vhd_eq "keyboard serial (ID_SERIAL)" vhd-sim-keyboard \
 	"$(sysattr "vhost-device-input sim-keyboard" uniq)"
 vhd_check "keyboard has KEY_A" grep -q 'Event code 30 (KEY_A)' /tmp/kbd.info
 vhd_check "keyboard has EV_LED LED_CAPSL" grep -q 'Event code 1 (LED_CAPSL)' /tmp/kbd.info
-vhd_check "keyboard has EV_REP" grep -q 'Event type 20 (EV_REP)' /tmp/kbd.info
+# evtest lists EV_REP apart, under "Key repeat handling".
+vhd_check "keyboard has EV_REP" grep -q 'Repeat type 20 (EV_REP)' /tmp/kbd.info
 
 info "$mouse" /tmp/mouse.info
 vhd_check "mouse has REL_X" grep -q 'Event code 0 (REL_X)' /tmp/mouse.info
@@ -110,31 +112,43 @@ vhd_eq "tablet events" "3/0/1200 3/1/800 SYN" "$(events /tmp/tab.ev)"
 vhd_eq "touch events" "3/57/5 3/53/100 3/54/200 1/330/1 3/0/100 3/1/200 SYN 3/57/-1 1/330/0 SYN" \
 	"$(events /tmp/touch.ev)"
 
-# --- a burst of 1000 events: whole batches (or a resync), KEY_A released at the end
-evtest "$kbd" >/tmp/burst.ev 2>&1 &
+# --- a burst of 1000 events: whole batches (or a resync), KEY_A released at the end.
+# Read raw with cat, not evtest (printing each event under TCG is slower).
+# Even so the TCG guest's evdev may overflow its own client buffer while the
+# host types faster than cat is scheduled: it says so with SYN_DROPPED, and
+# drops whole packets too. Those are Linux's, counted apart; what the device
+# delivered is in the host's telemetry (events_out, batches_dropped).
+cat "$kbd" >/tmp/burst.raw &
 p=$!
 sleep 1
 echo "VHD-INPUT-BURST"
 last=-1
 for _ in $(seq 1 60); do
 	sleep 0.5
-	now=$(wc -l </tmp/burst.ev)
+	now=$(wc -c </tmp/burst.raw)
 	[ "$now" = "$last" ] && break
 	last=$now
 done
 kill -TERM $p
 wait $p
-events /tmp/burst.ev | tr ' ' '\n' >/tmp/burst.words
+# struct input_event: 8 s16 words of time, type, code, value (2 words).
+/bin/busybox od -An -v -td2 -w24 /tmp/burst.raw | awk '
+	$9 == 0 && $10 == 0 { print "SYN"; next }
+	$9 == 0 && $10 == 3 { print "DROPPED"; next }
+	{ lo = $11 < 0 ? $11 + 65536 : $11; print $9 "/" $10 "/" lo + $12 * 65536 }' >/tmp/burst.words
 n=$(grep -c '^1/30/' /tmp/burst.words)
-echo "burst: $n KEY_A events in $(grep -c '^SYN$' /tmp/burst.words) batches"
+echo "burst: $n KEY_A events in $(grep -c '^SYN$' /tmp/burst.words) batches," \
+	"$(grep -c '^DROPPED$' /tmp/burst.words) SYN_DROPPED from the guest's evdev"
 vhd_check "burst: some events arrived" test "$n" -gt 0
 vhd_eq "burst: KEY_A released at the end" 1/30/0 "$(grep '^1/30/' /tmp/burst.words | tail -n 1)"
 vhd_eq "burst: ends with SYN_REPORT" SYN "$(tail -n 1 /tmp/burst.words)"
 vhd_eq "burst: one event per batch, never two in a row" "" \
-	"$(awk 'prev != "SYN" && $0 != "SYN" && NR > 1 { print NR } { prev = $0 }' \
+	"$(awk '$0 == "DROPPED" { prev = "SYN"; next }
+		prev != "SYN" && $0 != "SYN" && NR > 1 { print NR } { prev = $0 }' \
 		/tmp/burst.words | head -n 1)"
 vhd_eq "burst: nothing garbled" "" \
-	"$(grep -v -e '^1/30/[01]$' -e '^SYN$' /tmp/burst.words | head -n 1)"
+	"$(grep -v -e '^1/30/[01]$' -e '^SYN$' -e '^DROPPED$' /tmp/burst.words | head -n 1)"
+echo "VHD-INPUT-BURST-SEEN $n"
 
 # --- caps lock from the guest: an EV_LED event written to the node
 # struct input_event: 16 bytes of time, le16 type 0x11, le16 code 1, le32 value 1.

@@ -69,6 +69,9 @@ input_led() {
 MARKERS[VHD-INPUT-TYPE]=input_type
 MARKERS[VHD-INPUT-BURST]=input_burst
 MARKERS[VHD-INPUT-LED]=input_led
+burst_seen=
+MARKERS[VHD-INPUT-BURST-SEEN]='burst_seen=$(sed -n "s/^VHD-INPUT-BURST-SEEN //p" "$VHD_WORK/input.console" | tr -d "\r")'
+
 
 expect_ok "guest checks" guest_run "$VHD_WORK/input.console" \
 	--script "$guest_tests_dir/input-guest.sh" \
@@ -79,6 +82,7 @@ else
 	fail "caps lock from the guest did not reach the simulated keyboard ('$led_state')"
 fi
 stats=$(vhd_telemetry in0 /vhost_device/stats,0)
+echo "host: the guest read $burst_seen KEY_A events of the burst's 500"
 for f in events_out status_events batches_dropped resyncs bad_event_bufs; do
 	v=$(printf '%s' "$stats" | python3 -c "import json, sys
 d = json.load(sys.stdin)
