@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vhd_perf_ctl.h"
@@ -90,3 +91,19 @@ vhd_perf_ctl_reply(int fd, bool spin, char *buf, size_t size)
 	return 0;
 }
 
+
+void
+vhd_perf_ctl_gap(bool spin, uint32_t gap_us)
+{
+	uint64_t until = vhd_perf_now_ns() + (uint64_t)gap_us * 1000;
+	struct timespec ts = { (time_t)(gap_us / 1000000), (long)(gap_us % 1000000) * 1000 };
+
+	if (gap_us == 0)
+		return;
+	if (!spin) {
+		nanosleep(&ts, NULL);
+		return;
+	}
+	while (vhd_perf_now_ns() < until)
+		vhd_perf_spin();
+}

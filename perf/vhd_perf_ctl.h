@@ -32,4 +32,10 @@ int vhd_perf_ctl_send(int fd, const char *cmd);
  */
 int vhd_perf_ctl_reply(int fd, bool spin, char *buf, size_t size);
 
+/**
+ * Pause @p gap_us before a command, so that an interrupt or hybrid backend
+ * is asleep again: spinning when @p spin (poll style), else nanosleep().
+ */
+void vhd_perf_ctl_gap(bool spin, uint32_t gap_us);
+
 #endif /* VHD_PERF_CTL_H */

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vhd_fe.h"
@@ -29,6 +28,7 @@
 #include "vhd_perf_gen.h"
 #include "vhd_perf_input.h"
 #include "vhd_perf_time.h"
+#include "vhd_perf_window.h"
 
 /* The wire format, as in drivers/input/input_proto.h (perf/ links no driver). */
 #define INPUT_EVENTQ 0
@@ -94,24 +94,6 @@ drain(struct key *k, uint64_t *evs, uint64_t *syns, struct vhd_perf_result *out)
 	return 0;
 }
 
-static void
-gap(struct key *k)
-{
-	struct timespec ts = { 0, (long)k->kcfg->gap_us * 1000 };
-	uint64_t until = vhd_perf_now_ns() + (uint64_t)k->kcfg->gap_us * 1000;
-
-	if (k->kcfg->gap_us == 0)
-		return;
-	if (!k->spin) {
-		ts.tv_sec = ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		nanosleep(&ts, NULL);
-		return;
-	}
-	while (vhd_perf_now_ns() < until)
-		vhd_perf_spin();
-}
-
 /* One key batch: from the send to the used SYN_REPORT buffer. */
 static int
 one_key(struct key *k, unsigned int v, uint64_t *lat, struct vhd_perf_result *out)
@@ -121,7 +103,7 @@ one_key(struct key *k, unsigned int v, uint64_t *lat, struct vhd_perf_result *ou
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "key %u %u\nsyn\n", k->kcfg->line, v);
-	gap(k);
+	vhd_perf_ctl_gap(k->spin, k->kcfg->gap_us);
 	t0 = vhd_perf_now_ns();
 	if (vhd_perf_ctl_send(k->ctl, cmd) != 0)
 		return -1;
@@ -154,7 +136,7 @@ one_ping(struct key *k, uint64_t *lat)
 	char rep[16];
 	uint64_t t0;
 
-	gap(k);
+	vhd_perf_ctl_gap(k->spin, k->kcfg->gap_us);
 	t0 = vhd_perf_now_ns();
 	if (vhd_perf_ctl_send(k->ctl, "ping\n") != 0 ||
 	    vhd_perf_ctl_reply(k->ctl, k->spin, rep, sizeof(rep)) != 0)
@@ -171,22 +153,12 @@ static int
 key_loop(struct key *k, struct vhd_perf_result *out)
 {
 	const struct vhd_perf_run_cfg *cfg = k->cfg;
-	uint64_t i, lat = 0, plat = 0, m_start = 0, cpu0 = 0, be0 = 0, be1, stop_at = UINT64_MAX;
-	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
-	bool be_ok = false;
+	uint64_t i, lat = 0, plat = 0, total = vhd_perf_window_total(cfg);
+	struct vhd_perf_window w = { .stop_at = UINT64_MAX };
 
-	for (i = 0; i < total && vhd_perf_now_ns() < stop_at; i++) {
-		if (i == cfg->warmup) {
-			m_start = vhd_perf_now_ns();
-			cpu0 = vhd_perf_thread_cpu_ns();
-			be_ok = cfg->backend_pid > 0 &&
-				vhd_perf_proc_cpu_ns(cfg->backend_pid, &be0) == 0;
-			out->kicks = 0;
-			out->waits = 0;
-			out->errors = 0;
-			if (cfg->duration_s > 0)
-				stop_at = m_start + (uint64_t)(cfg->duration_s * 1e9);
-		}
+	for (i = 0; i < total && vhd_perf_now_ns() < w.stop_at; i++) {
+		if (i == cfg->warmup)
+			vhd_perf_window_open(&w, cfg, out);
 		if (one_key(k, (unsigned int)((i + 1) & 1), &lat, out) != 0 ||
 		    one_ping(k, &plat) != 0)
 			return -1;
@@ -201,14 +173,7 @@ key_loop(struct key *k, struct vhd_perf_result *out)
 		fprintf(stderr, "vhd-perf: no key measured\n");
 		return -1;
 	}
-	out->elapsed_ns = vhd_perf_now_ns() - m_start;
-	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - cpu0) /
-			    (double)out->elapsed_ns;
-	if (be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
-		out->backend_cpu_ns = be1 - be0;
-		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
-				       (double)out->elapsed_ns;
-	}
+	vhd_perf_window_close(&w, cfg, out);
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "vhd_perf_ctl.h"
 #include "vhd_perf_gpio_irq.h"
 #include "vhd_perf_time.h"
+#include "vhd_perf_window.h"
 
 /* The wire format, as in drivers/gpio/gpio_proto.h (perf/ links no driver). */
 #define GPIO_F_IRQ 0
@@ -104,25 +105,6 @@ set_irq_type(struct irq *q)
 	return 0;
 }
 
-/* Wait gap_us: spinning in poll style, asleep in notify style. */
-static void
-gap(struct irq *q)
-{
-	uint64_t until = vhd_perf_now_ns() + (uint64_t)q->icfg->gap_us * 1000;
-	struct timespec ts = { 0, (long)q->icfg->gap_us * 1000 };
-
-	if (q->icfg->gap_us == 0)
-		return;
-	if (q->cfg->style == VHD_PERF_NOTIFY) {
-		ts.tv_sec = ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		nanosleep(&ts, NULL);
-		return;
-	}
-	while (vhd_perf_now_ns() < until)
-		vhd_perf_spin();
-}
-
 /*
  * One edge to @p level: post the eventq buffer, gap, time from the write of
  * "set" to the used buffer. @p lat gets the latency, 0 for an error completion.
@@ -147,7 +129,7 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 		return vhd_perf_fe_fail(q->fe, "posting the eventq buffer", rc);
 	out->kicks += (uint64_t)rc;
 	snprintf(cmd, sizeof(cmd), "set %u %u\n", q->icfg->line, level);
-	gap(q);
+	vhd_perf_ctl_gap(q->cfg->style == VHD_PERF_POLL, q->icfg->gap_us);
 	/* Back before any edge: a latched edge or an INVALID unmask, not a measurement. */
 	if (vhd_fe_ring_used_pending(q->evq) > 0) {
 		vhd_fe_ring_get_used(q->evq, &id, &len, NULL);
@@ -182,7 +164,7 @@ one_get(struct irq *q, uint64_t *lat)
 	uint64_t t0;
 
 	snprintf(cmd, sizeof(cmd), "get %u\n", q->icfg->line);
-	gap(q);
+	vhd_perf_ctl_gap(q->cfg->style == VHD_PERF_POLL, q->icfg->gap_us);
 	t0 = vhd_perf_now_ns();
 	if (ctl_cmd(q, cmd, NULL, q->cfg->style == VHD_PERF_POLL) != 0)
 		return -1;
@@ -194,22 +176,13 @@ static int
 edge_loop(struct irq *q, struct vhd_perf_result *out)
 {
 	const struct vhd_perf_run_cfg *cfg = q->cfg;
-	uint64_t i, lat = 0, glat = 0, m_start = 0, cpu0 = 0, be0 = 0, be1, stop_at = UINT64_MAX;
-	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
-	bool be_ok = false;
+	uint64_t i, lat = 0, glat = 0, total = vhd_perf_window_total(cfg);
+	struct vhd_perf_window w = { .stop_at = UINT64_MAX };
 
 	vhd_fe_ring_want_calls(q->evq, cfg->style == VHD_PERF_NOTIFY);
-	for (i = 0; i < total && vhd_perf_now_ns() < stop_at; i++) {
-		if (i == cfg->warmup) {
-			m_start = vhd_perf_now_ns();
-			cpu0 = vhd_perf_thread_cpu_ns();
-			be_ok = cfg->backend_pid > 0 &&
-				vhd_perf_proc_cpu_ns(cfg->backend_pid, &be0) == 0;
-			out->kicks = 0;
-			out->waits = 0;
-			if (cfg->duration_s > 0)
-				stop_at = m_start + (uint64_t)(cfg->duration_s * 1e9);
-		}
+	for (i = 0; i < total && vhd_perf_now_ns() < w.stop_at; i++) {
+		if (i == cfg->warmup)
+			vhd_perf_window_open(&w, cfg, out);
 		/* Level 1 first: the line was set to 0 before its interrupt was enabled. */
 		if (one_edge(q, (unsigned int)((i + 1) & 1), &lat, out) != 0 ||
 		    one_get(q, &glat) != 0)
@@ -229,14 +202,7 @@ edge_loop(struct irq *q, struct vhd_perf_result *out)
 		fprintf(stderr, "vhd-perf: no edge measured\n");
 		return -1;
 	}
-	out->elapsed_ns = vhd_perf_now_ns() - m_start;
-	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - cpu0) /
-			    (double)out->elapsed_ns;
-	if (be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
-		out->backend_cpu_ns = be1 - be0;
-		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
-				       (double)out->elapsed_ns;
-	}
+	vhd_perf_window_close(&w, cfg, out);
 	return 0;
 }
 
