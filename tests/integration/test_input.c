@@ -57,33 +57,9 @@ struct ev {
 };
 
 static void
-app_up(struct vhd_fe_app *a, const char *const *extra, unsigned int nsock)
-{
-	vhd_it_ctl_app_up(a, "input", extra, nsock);
-}
-
-static void
-app_down(struct vhd_fe_app *a, unsigned int nsock)
-{
-	vhd_it_ctl_app_down(a, nsock);
-}
-
-static int
-ctl_open(const struct vhd_fe_app *a, unsigned int idx)
-{
-	return vhd_it_ctl_open(a, idx);
-}
-
-static const char *
-ctl(int fd, const char *cmd)
-{
-	return vhd_it_ctl(fd, cmd);
-}
-
-static void
 ctl_ok(int fd, const char *cmd)
 {
-	const char *r = ctl(fd, cmd);
+	const char *r = vhd_it_ctl(fd, cmd);
 
 	if (strcmp(r, "ok\n") != 0)
 		fail_msg("'%s' answered '%s'", cmd, r);
@@ -187,7 +163,7 @@ test_config(void **state)
 	uint32_t max;
 
 	(void)state;
-	app_up(&a, extra, 2);
+	vhd_it_ctl_app_up(&a, "input", extra, 2);
 	g->fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
 	t->fe = vhd_it_fe_up(&a, 1, F_ALL, 2, QSZ);
 	cfg(g, CFG_ID_NAME, 0, &size, u);
@@ -214,7 +190,7 @@ test_config(void **state)
 	cfg(t, CFG_EV_BITS, EV_ABS, &size, u);
 	assert_int_equal(size, 1);
 	assert_int_equal(u[0], 3);
-	app_down(&a, 2);
+	vhd_it_ctl_app_down(&a, 2);
 	vhd_it_fe_done(g->fe);
 	vhd_it_fe_done(t->fe);
 	free(g);
@@ -230,10 +206,10 @@ run_events(uint64_t want, unsigned int nbufs, const char *mode)
 	struct in *g = calloc(1, sizeof(*g));
 	int c;
 
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "input", extra, 1);
 	g->fe = vhd_it_fe_up(&a, 0, want, 2, QSZ);
 	assert_int_equal(!!(vhd_fe_features(g->fe) & F_EVENT_IDX), !!(want & F_EVENT_IDX));
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	post(g, nbufs);
 	ctl_ok(c, "rel 0 5\n");
 	ctl_ok(c, "rel 1 -3\n");
@@ -253,7 +229,7 @@ run_events(uint64_t want, unsigned int nbufs, const char *mode)
 	expect(g, 5, EV_KEY, 272, 0);
 	expect(g, 6, EV_SYN, SYN_REPORT, 0);
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g->fe);
 	free(g);
 }
@@ -303,9 +279,9 @@ test_burst_overflow(void **state)
 	int c;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "input", extra, 1);
 	g->fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	post(g, 4);
 	for (i = 0; i < 1000; i++) {
 		ctl_ok(c, i % 2 == 0 ? "key 30 1\n" : "key 30 0\n");
@@ -343,7 +319,7 @@ test_burst_overflow(void **state)
 	/* 4002 batches of 16008 events do not fit 1024: some were dropped. */
 	assert_true(nbatches < 1002);
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g->fe);
 	free(g);
 }
@@ -363,11 +339,11 @@ test_status_led(void **state)
 	int c, head, i;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "input", extra, 1);
 	g->fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
 	r = vhd_fe_queue_ring(g->fe, STQ);
-	c = ctl_open(&a, 0);
-	assert_string_equal(ctl(c, "leds\n"), "leds 0x0\n");
+	c = vhd_it_ctl_open(&a, 0);
+	assert_string_equal(vhd_it_ctl(c, "leds\n"), "leds 0x0\n");
 	b = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), 8, 8, NULL);
 	small = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), 8, 8, NULL);
 	memcpy(b, &t, 2);
@@ -387,9 +363,9 @@ test_status_led(void **state)
 		assert_int_equal(len, 0);
 	}
 	assert_int_equal(id, head);
-	assert_string_equal(ctl(c, "leds\n"), "leds 0x2\n");
+	assert_string_equal(vhd_it_ctl(c, "leds\n"), "leds 0x2\n");
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g->fe);
 	free(g);
 }
@@ -409,7 +385,7 @@ test_bad_event_buffers(void **state)
 	int c, i;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "input", extra, 1);
 	g->fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
 	r = vhd_fe_queue_ring(g->fe, EVQ);
 	b = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), 16, 8, NULL);
@@ -424,16 +400,16 @@ test_bad_event_buffers(void **state)
 		assert_int_equal(vhd_fe_ring_get_used(r, &id, &len, NULL), 1);
 		assert_int_equal(len, 0);
 	}
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	post(g, 2);
 	ctl_ok(c, "abs 0 1200\n");
 	ctl_ok(c, "syn\n");
 	take_until(g, 2, false);
 	expect(g, 0, EV_ABS, 0, 1200);
-	assert_non_null(strstr(ctl(c, "abs 5 1\n"), "error"));
-	assert_non_null(strstr(ctl(c, "bogus\n"), "error"));
+	assert_non_null(strstr(vhd_it_ctl(c, "abs 5 1\n"), "error"));
+	assert_non_null(strstr(vhd_it_ctl(c, "bogus\n"), "error"));
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g->fe);
 	free(g);
 }
