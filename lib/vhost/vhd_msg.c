@@ -20,6 +20,7 @@
 /* rte_vhost_get_negotiated_protocol_features() is still experimental in 22.11. */
 #define ALLOW_EXPERIMENTAL_API
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -101,11 +102,23 @@ ssize_t recvmsg(int fd, struct msghdr *mh, int flags);
 ssize_t
 recvmsg(int fd, struct msghdr *mh, int flags)
 {
-	ssize_t n = syscall(SYS_recvmsg, fd, mh, flags);
+	/* libc's own, not a raw syscall(): it is a cancellation point, and
+	 * rte_eal_cleanup() cancels EAL's multi-process thread blocked in
+	 * recvmsg() (without --no-shconf), then joins it. */
+	static ssize_t (*libc_recvmsg)(int, struct msghdr *, int);
+	ssize_t n;
 	const struct vhu_msg *hdr;
 	struct cmsghdr *c;
 	uint32_t req;
 
+	ssize_t (*real)(int, struct msghdr *, int) = __atomic_load_n(&libc_recvmsg,
+								      __ATOMIC_ACQUIRE);
+
+	if (real == NULL) {
+		real = (ssize_t (*)(int, struct msghdr *, int))dlsym(RTLD_NEXT, "recvmsg");
+		__atomic_store_n(&libc_recvmsg, real, __ATOMIC_RELEASE);
+	}
+	n = real != NULL ? real(fd, mh, flags) : syscall(SYS_recvmsg, fd, mh, flags);
 	if (n != VHU_HDR_SIZE || mh->msg_iovlen != 1 || mh->msg_iov[0].iov_len != VHU_HDR_SIZE ||
 	    mh->msg_controllen == 0)
 		return n;
