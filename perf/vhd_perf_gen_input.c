@@ -28,7 +28,6 @@
 #include "vhd_perf_gen.h"
 #include "vhd_perf_input.h"
 #include "vhd_perf_time.h"
-#include "vhd_perf_window.h"
 
 /* The wire format, as in drivers/input/input_proto.h (perf/ links no driver). */
 #define INPUT_EVENTQ 0
@@ -153,12 +152,15 @@ static int
 key_loop(struct key *k, struct vhd_perf_result *out)
 {
 	const struct vhd_perf_run_cfg *cfg = k->cfg;
-	uint64_t i, lat = 0, plat = 0, total = vhd_perf_window_total(cfg);
-	struct vhd_perf_window w = { .stop_at = UINT64_MAX };
+	uint64_t i, lat = 0, plat = 0;
+	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
+	struct vhd_perf_meter m = { .stop_at = UINT64_MAX };
 
-	for (i = 0; i < total && vhd_perf_now_ns() < w.stop_at; i++) {
-		if (i == cfg->warmup)
-			vhd_perf_window_open(&w, cfg, out);
+	for (i = 0; i < total && vhd_perf_now_ns() < m.stop_at; i++) {
+		if (i == cfg->warmup) {
+			vhd_perf_meter_start(&m, cfg, out);
+			out->errors = 0;
+		}
 		if (one_key(k, (unsigned int)((i + 1) & 1), &lat, out) != 0 ||
 		    one_ping(k, &plat) != 0)
 			return -1;
@@ -173,7 +175,7 @@ key_loop(struct key *k, struct vhd_perf_result *out)
 		fprintf(stderr, "vhd-perf: no key measured\n");
 		return -1;
 	}
-	vhd_perf_window_close(&w, cfg, out);
+	vhd_perf_meter_stop(&m, cfg, out);
 	return 0;
 }
 

@@ -26,7 +26,6 @@
 #include "vhd_perf_ctl.h"
 #include "vhd_perf_gpio_irq.h"
 #include "vhd_perf_time.h"
-#include "vhd_perf_window.h"
 
 /* The wire format, as in drivers/gpio/gpio_proto.h (perf/ links no driver). */
 #define GPIO_F_IRQ 0
@@ -68,7 +67,8 @@ ctl_cmd(struct irq *q, const char *cmd, const char *want, bool spin)
 {
 	char rep[64];
 
-	if (vhd_perf_ctl_send(q->ctl, cmd) != 0 || vhd_perf_ctl_reply(q->ctl, spin, rep, sizeof(rep)) != 0)
+	if (vhd_perf_ctl_send(q->ctl, cmd) != 0 ||
+	    vhd_perf_ctl_reply(q->ctl, spin, rep, sizeof(rep)) != 0)
 		return -1;
 	if (want != NULL && strncmp(rep, want, strlen(want)) != 0) {
 		fprintf(stderr, "vhd-perf: control socket: '%s' answered '%s'\n", cmd, rep);
@@ -152,8 +152,8 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 	vhd_fe_ring_get_used(q->evq, &id, &len, NULL);
 	*lat = len == 1 && q->m->ev_status == GPIO_IRQ_STATUS_VALID ? t1 - t0 : 0;
 	/* The "ok" of the set: sent before the edge was handled, read only now. */
-	return vhd_perf_ctl_reply(q->ctl, spin, cmd, sizeof(cmd)) == 0 && strncmp(cmd, "ok", 2) == 0 ?
-	       0 : -1;
+	return vhd_perf_ctl_reply(q->ctl, spin, cmd, sizeof(cmd)) == 0 &&
+	       strncmp(cmd, "ok", 2) == 0 ? 0 : -1;
 }
 
 /* The path's floor: a "get" round trip on the control socket, after the same gap. */
@@ -176,13 +176,14 @@ static int
 edge_loop(struct irq *q, struct vhd_perf_result *out)
 {
 	const struct vhd_perf_run_cfg *cfg = q->cfg;
-	uint64_t i, lat = 0, glat = 0, total = vhd_perf_window_total(cfg);
-	struct vhd_perf_window w = { .stop_at = UINT64_MAX };
+	uint64_t i, lat = 0, glat = 0;
+	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
+	struct vhd_perf_meter m = { .stop_at = UINT64_MAX };
 
 	vhd_fe_ring_want_calls(q->evq, cfg->style == VHD_PERF_NOTIFY);
-	for (i = 0; i < total && vhd_perf_now_ns() < w.stop_at; i++) {
+	for (i = 0; i < total && vhd_perf_now_ns() < m.stop_at; i++) {
 		if (i == cfg->warmup)
-			vhd_perf_window_open(&w, cfg, out);
+			vhd_perf_meter_start(&m, cfg, out);
 		/* Level 1 first: the line was set to 0 before its interrupt was enabled. */
 		if (one_edge(q, (unsigned int)((i + 1) & 1), &lat, out) != 0 ||
 		    one_get(q, &glat) != 0)
@@ -202,7 +203,7 @@ edge_loop(struct irq *q, struct vhd_perf_result *out)
 		fprintf(stderr, "vhd-perf: no edge measured\n");
 		return -1;
 	}
-	vhd_perf_window_close(&w, cfg, out);
+	vhd_perf_meter_stop(&m, cfg, out);
 	return 0;
 }
 
