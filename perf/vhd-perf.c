@@ -62,7 +62,7 @@ usage(FILE *fp)
 		"      --target N           gpio line / i2c 7-bit address / rtc clock id,\n"
 		"                           decimal or 0x hex (0)\n"
 		"      --irq LINE           gpio: interrupt latency of LINE instead: edges driven\n"
-		"                           through --sim-control, timed to the eventq used buffer;\n"
+		"                           via --sim-control, timed to the eventq used buffer;\n"
 		"                           input: latency of key LINE typed on --sim-control\n"
 		"      --sim-control PATH   the simulated chip's control socket (the app's\n"
 		"                           --sim-control PATH plus the socket index)\n"
