@@ -199,6 +199,17 @@ fx_readable(struct fx *f)
 	fx_collect(f);
 }
 
+/* Eight buffers posted, KEY_A pressed on the host and seen by the guest. */
+static void
+press_a(struct fx *f)
+{
+	fx_post(f, 8);
+	fk_push(EV_KEY, KEY_A, 1);
+	fk_push(EV_SYN, SYN_REPORT, 0);
+	fx_readable(f);
+	assert_int_equal(f->ngot, 2);
+}
+
 static void
 test_evdev_config(void **state)
 {
@@ -330,11 +341,7 @@ test_evdev_syn_dropped(void **state)
 	struct fx *f = fx_evdev(false);
 
 	(void)state;
-	fx_post(f, 8);
-	fk_push(EV_KEY, KEY_A, 1);
-	fk_push(EV_SYN, SYN_REPORT, 0);
-	fx_readable(f);
-	assert_int_equal(f->ngot, 2);
+	press_a(f);
 	/* The kernel lost KEY_A's release and an ABS_X move. */
 	fk_push(EV_SYN, SYN_DROPPED, 0);
 	fk_push(EV_ABS, ABS_Y, 9);
@@ -363,11 +370,7 @@ test_evdev_unplug_replug(void **state)
 	struct fx *f = fx_evdev(true);
 
 	(void)state;
-	fx_post(f, 8);
-	fk_push(EV_KEY, KEY_A, 1);
-	fk_push(EV_SYN, SYN_REPORT, 0);
-	fx_readable(f);
-	assert_int_equal(f->ngot, 2);
+	press_a(f);
 	fk.present = false;
 	fx_readable(f);
 	assert_int_equal(f->th.nwatch, 0);
