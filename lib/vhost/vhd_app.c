@@ -112,6 +112,8 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -1;
 	}
+	if (out->socket_path == NULL && desc->own_sockets)
+		return 0;
 	if (out->socket_path == NULL) {
 		fprintf(stderr, "error: --socket-path is required (see --help)\n");
 		return -1;
@@ -142,7 +144,9 @@ vhd_app_main(int argc, char **argv, const struct vhd_app *app)
 		char path[PATH_MAX];
 		struct vhd_common_opts co = o.common;
 
-		if (vhd_socket_name(path, sizeof(path), o.socket_path, (unsigned int)made) != 0) {
+		path[0] = '\0';
+		if (o.socket_path != NULL &&
+		    vhd_socket_name(path, sizeof(path), o.socket_path, (unsigned int)made) != 0) {
 			fprintf(stderr, "error: socket path too long: %s\n", o.socket_path);
 			goto fail;
 		}

@@ -128,6 +128,12 @@ struct vhd_app_desc {
 	/** Print the full help (the common part is VHD_COMMON_USAGE). */
 	void (*usage)(const char *prog);
 	void *ctx;                      /**< passed to opt() */
+	/**
+	 * The app names its sockets itself (its own options, create() writes
+	 * the path): -s/--socket-path is then optional and create() gets an
+	 * empty path when it was not given.
+	 */
+	bool own_sockets;
 };
 
 /**
