@@ -61,6 +61,7 @@ usage(const char *prog)
 	       "                             '-' or '_': guest-cid socket uds-path tx-buffer-size\n"
 	       "                             queue-size groups forward-cid forward-listen\n"
 	       "      --config FILE          YAML: not implemented yet\n"
+	       "  -s, --socket-path PATH     (ours) instead of --socket: sockets PATH0, PATH1..\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
 	       prog, prog);
@@ -117,11 +118,6 @@ vsock_prepare(void *ctx, const struct vhd_app_opts *o)
 	char err[256];
 	unsigned int i;
 
-	if (o->socket_path != NULL) {
-		fprintf(stderr, "error: vhost-device-vsock takes --socket (or --vm socket=...), "
-				"not --socket-path\n");
-		return -1;
-	}
 	if (a->config != NULL) {
 		fprintf(stderr, "error: --config is not implemented yet; use --vm\n");
 		return -1;
@@ -134,10 +130,26 @@ vsock_prepare(void *ctx, const struct vhd_app_opts *o)
 		a->vms[0] = a->flat;
 		a->nvms = 1;
 	}
+	if (a->nvms == 0 && o->socket_path != NULL) {
+		a->vms[0] = a->flat;
+		a->nvms = 1;
+	}
 	if (a->nvms == 0) {
 		fprintf(stderr, "error: --socket and --uds-path (or --vm) are required "
 				"(see --help)\n");
 		return -1;
+	}
+	/* Ours: -s PATH names the sockets PATH0.. like every other app. */
+	for (i = 0; o->socket_path != NULL && i < a->nvms; i++) {
+		if (a->vms[i].socket[0] != '\0') {
+			fprintf(stderr, "error: --socket-path conflicts with --socket\n");
+			return -1;
+		}
+		if (vhd_socket_name(a->vms[i].socket, sizeof(a->vms[i].socket), o->socket_path,
+				    i) != 0) {
+			fprintf(stderr, "error: --socket-path too long\n");
+			return -1;
+		}
 	}
 	if (vsock_vms_check(a->vms, a->nvms, err, sizeof(err)) != 0) {
 		fprintf(stderr, "error: %s\n", err);
