@@ -16,6 +16,7 @@
 
 #include "vhd_vhost.h"
 #include "vsock_args.h"
+#include "vsock_config.h"
 #include "vsock_dev.h"
 
 enum {
@@ -60,7 +61,7 @@ usage(const char *prog)
 	       "      --vm KEY=VALUE,...     one VM (repeatable); keys as the options above,\n"
 	       "                             '-' or '_': guest-cid socket uds-path tx-buffer-size\n"
 	       "                             queue-size groups forward-cid forward-listen\n"
-	       "      --config FILE          YAML: not implemented yet\n"
+	       "      --config FILE          YAML file with a vms: list of the --vm keys\n"
 	       "  -s, --socket-path PATH     (ours) instead of --socket: sockets PATH0, PATH1..\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
@@ -118,9 +119,18 @@ vsock_prepare(void *ctx, const struct vhd_app_opts *o)
 	char err[256];
 	unsigned int i;
 
-	if (a->config != NULL) {
-		fprintf(stderr, "error: --config is not implemented yet; use --vm\n");
+	if (a->config != NULL && (a->flat_given || a->nvms > 0 || o->socket_path != NULL)) {
+		fprintf(stderr, "error: --config cannot be combined with --vm or the flat options\n");
 		return -1;
+	}
+	if (a->config != NULL) {
+		int n = vsock_config_load(a->config, a->vms, VHD_APP_MAX_SOCKETS, err, sizeof(err));
+
+		if (n < 0) {
+			fprintf(stderr, "error: --config %s\n", err);
+			return -1;
+		}
+		a->nvms = (unsigned int)n;
 	}
 	if (a->flat_given && a->nvms > 0) {
 		fprintf(stderr, "error: --vm cannot be combined with --guest-cid, --socket, ...\n");

@@ -8,11 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "vsock_args.h"
+#include "vsock_config.h"
 
 static void
 test_vm_keys(void **state)
@@ -86,6 +89,58 @@ test_vms_check(void **state)
 	assert_int_equal(vsock_vms_check(vms, 1, err, sizeof(err)), -1); /* no backend */
 }
 
+static int
+load(const char *yaml, struct vsock_vm_args *vms, char *err, size_t err_len)
+{
+	char path[] = "/tmp/vhd-vsock-cfg-XXXXXX";
+	int fd = mkstemp(path), n;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	n = vsock_config_load(path, vms, 4, err, err_len);
+	unlink(path);
+	return n;
+}
+
+static void
+test_yaml(void **state)
+{
+	struct vsock_vm_args vms[4];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load("vms:\n"
+			      "  - guest_cid: 4\n"
+			      "    socket: /tmp/vhost4.socket\n"
+			      "    uds_path: /tmp/vm4.vsock\n"
+			      "    tx_buffer_size: 32768\n"
+			      "    groups: group1+group2\n"
+			      "  - guest_cid: 5\n"
+			      "    socket: /tmp/vhost5.socket\n"
+			      "    uds-path: /tmp/vm5.vsock\n",
+			      vms, err, sizeof(err)), 2);
+	assert_int_equal(vms[0].guest_cid, 4);
+	assert_string_equal(vms[0].uds_path, "/tmp/vm4.vsock");
+	assert_int_equal(vms[0].tx_buffer_size, 32768);
+	assert_string_equal(vms[0].groups, "group1+group2");
+	assert_int_equal(vms[1].guest_cid, 5);
+	assert_int_equal(vms[1].tx_buffer_size, 65536); /* default */
+	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), 0);
+	/* Bad ones: one message each, with the line. */
+	assert_int_equal(load("vms:\n  - guest_cid: 1\n", vms, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 2"));
+	assert_int_equal(load("vms: [\n", vms, err, sizeof(err)), -1);
+	assert_int_equal(load("other: 1\n", vms, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "vms"));
+	assert_int_equal(load("vms: []\n", vms, err, sizeof(err)), -1);
+	assert_int_equal(load("vms:\n  - [1, 2]\n", vms, err, sizeof(err)), -1);
+	assert_int_equal(load("vms:\n  - socket: [a]\n", vms, err, sizeof(err)), -1);
+	assert_int_equal(load("vms:\n - {socket: a}\n - {socket: b}\n - {socket: c}\n"
+			      " - {socket: d}\n - {socket: e}\n", vms, err, sizeof(err)), -1);
+	assert_int_equal(vsock_config_load("/nonexistent/x.yaml", vms, 4, err, sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -93,6 +148,7 @@ main(void)
 		cmocka_unit_test(test_vm_keys),
 		cmocka_unit_test(test_vm_bad),
 		cmocka_unit_test(test_vms_check),
+		cmocka_unit_test(test_yaml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
