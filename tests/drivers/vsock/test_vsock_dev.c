@@ -566,6 +566,92 @@ test_guest_credit_and_update(void **state)
 	free(sink);
 }
 
+/*
+ * Guest to host with a host program that stops reading: the kernel socket
+ * fills, then our buffer up to buf_alloc; the guest (honouring credit)
+ * stalls; one byte beyond credit would be a violation. When the host reads,
+ * EPOLLOUT drains the buffer, CREDIT_UPDATEs resume the guest; every byte
+ * arrives in order.
+ */
+static void
+test_guest_to_host_backpressure(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t chunk[1000];
+	uint32_t sent = 0, peer_fwd = 0, checked = 0;
+	unsigned int rounds = 0, stalls = 0;
+	uint8_t *sink = malloc(1 << 16);
+	int cfd;
+
+	assert_non_null(sink);
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5008, 65536);
+	while (rounds < 2000) {
+		struct vsock_hdr h;
+		unsigned int i;
+		ssize_t n;
+
+		/* Send while credit allows, as a driver does. */
+		while (TXBUF - (sent - peer_fwd) >= sizeof(chunk) && sent < (1u << 20)) {
+			for (i = 0; i < sizeof(chunk); i++)
+				chunk[i] = (uint8_t)((sent + i) * 7);
+			tx(f, VSOCK_OP_RW, 5008, 1024, chunk, sizeof(chunk), 0, 65536, 0);
+			sent += sizeof(chunk);
+		}
+		while (rx(f, &h, NULL) >= 0) {
+			assert_int_equal(le16toh(h.op), VSOCK_OP_CREDIT_UPDATE);
+			peer_fwd = le32toh(h.fwd_cnt);
+		}
+		if (sent >= (1u << 20) && checked == sent)
+			break;
+		/* The host program reads only once the guest is stalled. */
+		if (TXBUF - (sent - peer_fwd) < sizeof(chunk) || sent >= (1u << 20)) {
+			stalls += sent < (1u << 20);
+			while ((n = read_nb(cfd, sink, 1 << 16)) > 0) {
+				for (i = 0; i < (unsigned int)n; i++)
+					assert_int_equal(sink[i], (uint8_t)((checked + i) * 7));
+				checked += (uint32_t)n;
+			}
+			pump(f);
+		}
+		rounds++;
+	}
+	assert_int_equal(checked, sent);
+	assert_true(sent >= (1u << 20));
+	assert_true(stalls > 0); /* our buffer was full at least once */
+	close(cfd);
+	free(sink);
+}
+
+static void
+test_credit_violation(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t chunk[1000];
+	struct vsock_hdr h;
+	unsigned int i;
+	int cfd, sz = 1;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5009, 65536);
+	setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Ignore credit: keep sending without reading updates. */
+	for (i = 0; i < 2000; i++) {
+		tx(f, VSOCK_OP_RW, 5009, 1024, chunk, sizeof(chunk), 0, 65536, 0);
+		if (vsock_dev_conn_count(f->dev) == 0)
+			break;
+		while (rx(f, &h, NULL) >= 0)
+			if (le16toh(h.op) == VSOCK_OP_RST)
+				break;
+		if (le16toh(h.op) == VSOCK_OP_RST)
+			break;
+	}
+	assert_true(i < 2000);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RST);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
 static unsigned int
 count_fds(void)
 {
@@ -645,6 +731,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_and_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_stall_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_credit_and_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_to_host_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credit_violation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_connections_no_fd_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_closes_all, setup, teardown),
 	};
