@@ -23,7 +23,11 @@ dd if=/dev/urandom of=/tmp/g2h bs=65536 count=64 2>/dev/null
 echo "VHD-VSOCK-G2H-SUM $(md5sum </tmp/g2h | cut -d' ' -f1)"
 vhd_check "guest to host, 4 MiB" socat -u OPEN:/tmp/g2h VSOCK-CONNECT:2:1234
 
-# 3. Host to guest.
+# 3. Half-close: we shut our side, the host answers after its EOF.
+vhd_eq "half-close: the host saw EOF and answered" 5 \
+	"$(printf hello | socat -t 10 - VSOCK-CONNECT:2:1235 | tr -d ' ')"
+
+# 4. Host to guest.
 socat -u VSOCK-LISTEN:5000 CREATE:/tmp/h2g &
 pid=$!
 sleep 1
