@@ -233,7 +233,8 @@ main(int argc, char **argv)
 	/* Connections are bursty and wait on host programs: sleep on kicks and fds. */
 	const struct vhd_app app = {
 		.name = "vsock",
-		.desc = {VHD_MODE_INTERRUPT, "", longopts, vsock_opt, usage, &a, true},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .shortopts = "", .longopts = longopts,
+			 .opt = vsock_opt, .usage = usage, .ctx = &a, .own_sockets = true},
 		.prepare = vsock_prepare,
 		.create = vsock_create,
 		.destroy = vsock_destroy,

@@ -57,11 +57,17 @@ static void gpio_cases(void);
 static const char *const rng_args[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
+static const char *const can_args[] = {"-d", "sim:h", NULL};
+static const char *const spi_args[] = {"-l", "sim:loopback", NULL};
 
 static const struct app_desc apps[] = {
 	{"rng", rng_args, 1, 0, 64, NULL},
 	{"gpio", gpio_args, 2, 8, 2, gpio_cases},
 	{"i2c", i2c_args, 1, 8, 1, NULL},
+	/* A zeroed frame (message type 0) on tx: answered NOT_OK. */
+	{"can", can_args, 3, 24, 1, NULL},
+	/* A zeroed transfer head, no tx or rx buffer: answered PARAM_ERR. */
+	{"spi", spi_args, 1, 32, 1, NULL},
 };
 
 static const struct app_desc *app;
