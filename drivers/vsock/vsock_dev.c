@@ -614,12 +614,12 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 				len = (uint32_t)n;
 				c->tx_cnt += len;
 				d->st.to_guest_bytes += len;
-			} else if (n == 0 && room > 0) {
+			} else if (n == 0) {
 				op = VSOCK_OP_SHUTDOWN;
 				flags = VSOCK_SHUTDOWN_SEND;
 				c->local_shut |= VSOCK_SHUTDOWN_SEND;
 				c->rx_ready = false;
-			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !c->hup) {
 				c->rx_ready = false;
 				conn_update_watch(d, c);
 			} else if (n < 0) {
@@ -650,7 +650,8 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 static int
 rx_handle(struct vsock_dev *d, struct vhd_req *req)
 {
-	if (req->wr_len < VSOCK_HDR_LEN) {
+	/* A header-only buffer carries no data: reading 0 bytes would look like EOF. */
+	if (req->wr_len <= VSOCK_HDR_LEN) {
 		d->st.rx_short++;
 		return 0;
 	}
