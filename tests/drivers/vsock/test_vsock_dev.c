@@ -363,6 +363,29 @@ test_host_half_close(void **state)
 	close(cfd);
 }
 
+/* Guest SHUT_RD: nothing more is sent to it; the host may still receive. */
+static void
+test_guest_shut_rcv(void **state)
+{
+	struct fx *f = *state;
+	char buf[16];
+	int cfd;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5010, 65536);
+	tx(f, VSOCK_OP_SHUTDOWN, 5010, 1024, NULL, 0, VSOCK_SHUTDOWN_RCV, 65536, 0);
+	assert_int_equal(write(cfd, "ignored", 7), 7);
+	pump(f);
+	rx_none(f);
+	tx(f, VSOCK_OP_RW, 5010, 1024, "up", 2, 0, 65536, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 2);
+	/* Then SHUT_WR too: done, RST. */
+	tx(f, VSOCK_OP_SHUTDOWN, 5010, 1024, NULL, 0, VSOCK_SHUTDOWN_SEND, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5010);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
 static void
 test_host_to_guest(void **state)
 {
@@ -726,6 +749,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_connect_gets_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_to_host_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_half_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_shut_rcv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_to_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_line_split_and_junk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_malformed, setup, teardown),
