@@ -23,6 +23,12 @@
 #define RST_RING 256
 #define EVENTS_BURST 64
 #define ACCEPT_BURST 32
+/* A host program's CONNECT line and the guest's answer to our REQUEST must
+ * come within this; a connection stuck in set-up is dropped (RST to the
+ * guest when it got a REQUEST).
+ */
+#define SETUP_TIMEOUT_NS (5ULL * 1000000000ULL)
+#define SWEEP_NS 1000000000ULL
 /* Host-side ports of host-initiated connections, as Firecracker does. */
 #define LOCAL_PORT_BASE (1u << 30)
 
@@ -51,6 +57,7 @@ struct conn {
 	uint32_t ev_mask;               /* events registered in the device's epoll */
 	uint32_t local_port, peer_port;
 	uint32_t pend;
+	uint64_t setup_deadline;        /* LINE, CONNECTING: give up at this time */
 	uint32_t peer_shut;             /* SHUTDOWN flags the guest sent */
 	uint32_t local_shut;            /* SHUTDOWN flags we sent */
 	/* credit: guest to host */
@@ -72,7 +79,7 @@ struct rst_pkt {
 struct vsock_stats {
 	uint64_t conns_opened, conns_closed, host_connects, guest_connects, refused;
 	uint64_t rst_sent, rst_dropped, bad_pkts, bad_cid, credit_violations, bad_lines;
-	uint64_t to_guest_bytes, to_host_bytes, rx_short;
+	uint64_t to_guest_bytes, to_host_bytes, rx_short, setup_timeouts;
 };
 
 struct vsock_dev {
@@ -90,6 +97,8 @@ struct vsock_dev {
 	unsigned int rst_head, rst_n;
 	unsigned int nconns;
 	uint32_t next_port;
+	struct vhd_timer sweep;
+	bool sweep_armed;
 	struct conn listener_tag; /* epoll data of the listener */
 	struct vsock_stats st;
 };
@@ -202,6 +211,28 @@ conn_kick(struct vsock_dev *d, struct conn *c)
 		ready_add(d, c);
 		wake(d);
 	}
+}
+
+static uint64_t
+now_ns(struct vsock_dev *d)
+{
+	return d->host != NULL && d->host->now_ns != NULL ? d->host->now_ns(d->host) : 0;
+}
+
+static void
+sweep_arm(struct vsock_dev *d)
+{
+	if (d->sweep_armed || d->host == NULL || d->host->timer_arm == NULL)
+		return;
+	if (d->host->timer_arm(d->host, &d->sweep, now_ns(d) + SWEEP_NS) == 0)
+		d->sweep_armed = true;
+}
+
+static void
+setup_deadline(struct vsock_dev *d, struct conn *c)
+{
+	c->setup_deadline = now_ns(d) + SETUP_TIMEOUT_NS;
+	sweep_arm(d);
 }
 
 static void
@@ -465,6 +496,7 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 	c->state = CONN_CONNECTING;
 	c->pend |= PEND_REQUEST;
 	d->st.host_connects++;
+	setup_deadline(d, c);
 	conn_update_watch(d, c);
 	conn_kick(d, c);
 }
@@ -488,6 +520,8 @@ on_accept(struct vsock_dev *d)
 		conn_update_watch(d, c);
 		if (!c->in_epoll)
 			conn_free(d, c);
+		else
+			setup_deadline(d, c);
 	}
 }
 
@@ -912,12 +946,42 @@ vsock_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	}
 }
 
+/* Drop connections stuck in set-up: a silent host program, a silent guest. */
+static void
+on_sweep(void *arg)
+{
+	struct vsock_dev *d = arg;
+	uint64_t now = now_ns(d);
+	struct conn *c, *next;
+	bool more = false;
+
+	d->sweep_armed = false;
+	for (c = d->all; c != NULL; c = next) {
+		next = c->anext;
+		if (c->state == CONN_CONNECTED || (c->pend & PEND_RST))
+			continue;
+		if (now < c->setup_deadline) {
+			more = true;
+			continue;
+		}
+		d->st.setup_timeouts++;
+		/* The host program's socket closes now, even with no rx buffer posted. */
+		if (c->state == CONN_CONNECTING)
+			queue_rst(d, c->local_port, c->peer_port, VSOCK_TYPE_STREAM);
+		conn_free(d, c);
+	}
+	if (more)
+		sweep_arm(d);
+}
+
 static void
 vsock_attach(void *priv, struct vhd_host *host)
 {
 	struct vsock_dev *d = priv;
 
 	d->host = host;
+	d->sweep.cb = on_sweep;
+	d->sweep.arg = d;
 	if (!d->watched && host->watch_fd(host, d->epfd, EPOLLIN, on_epoll, d) == 0)
 		d->watched = true;
 }
@@ -967,6 +1031,7 @@ vsock_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v)
 	put(ctx, "to_guest_bytes", d->st.to_guest_bytes);
 	put(ctx, "to_host_bytes", d->st.to_host_bytes);
 	put(ctx, "rx_short", d->st.rx_short);
+	put(ctx, "setup_timeouts", d->st.setup_timeouts);
 }
 
 const struct vhd_device_ops vsock_dev_ops = {
@@ -1044,6 +1109,8 @@ vsock_dev_destroy(struct vsock_dev *d)
 		return;
 	if (d->watched && d->host != NULL)
 		d->host->unwatch_fd(d->host, d->epfd);
+	if (d->sweep_armed && d->host->timer_cancel != NULL)
+		d->host->timer_cancel(d->host, &d->sweep);
 	close_all(d);
 	close(d->lfd);
 	unlink(d->uds_path);

@@ -722,6 +722,37 @@ test_many_connections_no_fd_left(void **state)
 	free(fds);
 }
 
+/* A silent host program and a guest that never answers are dropped after 5 s. */
+static void
+test_setup_timeouts(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	char buf[8];
+	int silent, unanswered;
+
+	silent = host_connect(f);
+	pump(f);
+	assert_int_equal(write(silent, "CONNECT", 7), 7);
+	pump(f);
+	unanswered = host_connect(f);
+	assert_int_equal(write(unanswered, "CONNECT 9\n", 10), 10);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 9);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 2);
+	vhd_test_host_advance(&f->th, 4000000000ULL);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 2);
+	assert_int_equal(read_nb(silent, buf, sizeof(buf)), -1); /* still open */
+	vhd_test_host_advance(&f->th, 2000000000ULL);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	assert_int_equal(read_nb(silent, buf, sizeof(buf)), 0);
+	assert_int_equal(read_nb(unanswered, buf, sizeof(buf)), 0);
+	/* The guest is told the REQUEST is void. */
+	rx_expect(f, VSOCK_OP_RST, le32toh(h.src_port), 9);
+	close(silent);
+	close(unanswered);
+}
+
 static void
 test_reset_closes_all(void **state)
 {
@@ -758,6 +789,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_guest_to_host_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_violation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_connections_no_fd_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setup_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_closes_all, setup, teardown),
 	};
 
