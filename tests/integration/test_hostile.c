@@ -50,6 +50,7 @@ struct app_desc {
 	uint16_t nq;
 	uint32_t probe_rd, probe_wr;
 	void (*extra)(void);     /* device-specific cases, or NULL */
+	bool plain_sock;         /* -s PATH used as given (vhd_fe_app.plain_sock) */
 };
 
 static void gpio_cases(void);
@@ -58,10 +59,13 @@ static const char *const rng_args[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
 
+static const char *const template_args[] = {NULL};
+
 static const struct app_desc apps[] = {
 	{"rng", rng_args, 1, 0, 64, NULL},
 	{"gpio", gpio_args, 2, 8, 2, gpio_cases},
 	{"i2c", i2c_args, 1, 8, 1, NULL},
+	{"template", template_args, 1, 8, 1, NULL, true},
 };
 
 static const struct app_desc *app;
@@ -1219,6 +1223,7 @@ group_setup(void **state)
 	(void)state;
 	if (vhd_fe_app_init(A, app->name) != 0)
 		return -1;
+	A->plain_sock = app->plain_sock;
 	if (strlen(A->dir) + 5 > sizeof(ctl_sock))
 		return -1;
 	strcpy(ctl_sock, A->dir);
