@@ -40,6 +40,11 @@ fail() {
 	exit 1
 }
 
+# Socket 0 is PATH0, except for apps that use -s PATH as given.
+sfx=0
+case $dev in
+template) sfx= ;;
+esac
 case $dev in
 rng) gen="-b 64" ;;
 gpio) gen="--target 1 --op set" ;;
@@ -58,7 +63,7 @@ smoke() {
 		-- -s "$sock" --mode "$mode" $be_opts $4 >"$dir/app.log" 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2086
-	"$perf" -d "$dev" -s "${sock}0" --connect-ms 15000 -n 300 -w 20 -S "$2" -q "$3" \
+	"$perf" -d "$dev" -s "${sock}${sfx}" --connect-ms 15000 -n 300 -w 20 -S "$2" -q "$3" \
 		$5 --no-floor --backend-pid "$pid" --label "smoke-$mode" --json - ||
 		fail "vhd-perf -d $dev $5 failed against --mode $mode (style $2, qd $3)"
 	kill -TERM "$pid" 2>/dev/null

@@ -65,6 +65,7 @@ struct vhd_perf_gen {
 extern const struct vhd_perf_gen vhd_perf_gen_rng;
 extern const struct vhd_perf_gen vhd_perf_gen_gpio;
 extern const struct vhd_perf_gen vhd_perf_gen_i2c;
+extern const struct vhd_perf_gen vhd_perf_gen_template;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);
