@@ -5,8 +5,7 @@
 /*
  * The template device (virtio id 63): an ECHO of --size payload bytes per
  * request (8-byte header + payload readable, payload + status writable);
- * the device writes the payload back reversed. --size 0 sends COUNT
- * instead (no payload, 8 bytes + status back). The wire format is the
+ * the device writes the payload back reversed. The wire format is the
  * guest's side of drivers/template/template.h, restated here as a guest
  * driver would.
  */
@@ -18,7 +17,6 @@
 #include "vhd_perf_gen.h"
 
 #define TPL_REQ_ECHO 0
-#define TPL_REQ_COUNT 1
 #define TPL_HDR 8
 #define TPL_MAX_ECHO 4096u
 
@@ -31,18 +29,18 @@ struct tpl_hdr {
 static int
 tpl_check(const struct vhd_perf_gen_cfg *cfg)
 {
-	if (cfg->size > TPL_MAX_ECHO) {
-		fprintf(stderr, "vhd-perf: template --size must be in [0, %u]\n", TPL_MAX_ECHO);
+	if (cfg->size == 0 || cfg->size > TPL_MAX_ECHO) {
+		fprintf(stderr, "vhd-perf: template --size must be in [1, %u]\n", TPL_MAX_ECHO);
 		return -1;
 	}
 	return 0;
 }
 
-/* header | payload | reply (payload or u64) | status */
+/* header | payload | reply | status */
 static uint32_t
 tpl_slot_bytes(const struct vhd_perf_gen_cfg *cfg)
 {
-	return TPL_HDR + 2 * cfg->size + 8 + 1;
+	return TPL_HDR + 2 * cfg->size + 1;
 }
 
 static void
@@ -50,12 +48,11 @@ tpl_prepare(const struct vhd_perf_gen_cfg *cfg, void *slot, uint64_t seq, struct
 	    unsigned int *n_rd, unsigned int *n_wr)
 {
 	uint8_t *s = slot;
-	struct tpl_hdr h = {htole16(cfg->size != 0 ? TPL_REQ_ECHO : TPL_REQ_COUNT), 0, 0};
-	uint32_t reply = cfg->size != 0 ? cfg->size : 8;
+	struct tpl_hdr h = {htole16(TPL_REQ_ECHO), 0, 0};
+	uint32_t reply = cfg->size;
 
 	memcpy(s, &h, sizeof(h));
-	if (cfg->size != 0)
-		s[TPL_HDR] = (uint8_t)seq; /* first byte comes back last */
+	s[TPL_HDR] = (uint8_t)seq; /* the first byte comes back last */
 	bufs[0].ptr = s;
 	bufs[0].len = TPL_HDR + cfg->size;
 	bufs[1].ptr = s + TPL_HDR + cfg->size;
@@ -69,18 +66,18 @@ static int64_t
 tpl_complete(const struct vhd_perf_gen_cfg *cfg, void *slot, uint32_t used_len)
 {
 	const uint8_t *w = (const uint8_t *)slot + TPL_HDR + cfg->size;
-	uint32_t reply = cfg->size != 0 ? cfg->size : 8;
+	uint32_t reply = cfg->size;
 
 	if (used_len != reply + 1 || w[reply] != 0)
 		return -1;
-	if (cfg->size != 0 && w[cfg->size - 1] != ((const uint8_t *)slot)[TPL_HDR])
+	if (w[reply - 1] != ((const uint8_t *)slot)[TPL_HDR])
 		return -1;
 	return cfg->size;
 }
 
 const struct vhd_perf_gen vhd_perf_gen_template = {
 	.name = "template",
-	.help = "template: ECHO of --size bytes (default 64; 0: COUNT)",
+	.help = "template: ECHO of --size bytes, 1..4096 (default 64)",
 	.virtio_id = 63,
 	.num_queues = 1,
 	.queue = 0,
