@@ -32,12 +32,7 @@
 
 #include "vhd_device.h"
 
-/**
- * virtio device id. The spec assigns none above 49 (USB controller) and
- * the PCI transport carries ids up to 63 (PCI device id 0x1040 + id <=
- * 0x107f): 63 is unassigned, reachable over PCI and the last id the spec
- * will hand out.
- */
+/** virtio device id: 63, which the spec leaves unassigned and PCI can carry (README). */
 #define TEMPLATE_VIRTIO_ID 63
 
 /** Feature bit: the DELAY command is available. */
