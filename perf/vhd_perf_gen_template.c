@@ -3,7 +3,7 @@
  */
 
 /*
- * The template device (virtio id 63): an ECHO of --size payload bytes per
+ * The template device (virtio id 37): an ECHO of --size payload bytes per
  * request (8-byte header + payload readable, payload + status writable);
  * the device writes the payload back reversed. The wire format is the
  * guest's side of drivers/template/template.h, restated here as a guest
@@ -78,7 +78,7 @@ tpl_complete(const struct vhd_perf_gen_cfg *cfg, void *slot, uint32_t used_len)
 const struct vhd_perf_gen vhd_perf_gen_template = {
 	.name = "template",
 	.help = "template: ECHO of --size bytes, 1..4096 (default 64)",
-	.virtio_id = 63,
+	.virtio_id = 37,
 	.num_queues = 1,
 	.queue = 0,
 	.default_size = 64,

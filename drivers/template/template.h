@@ -32,8 +32,8 @@
 
 #include "vhd_device.h"
 
-/** virtio device id: 63, which the spec leaves unassigned and PCI can carry (README). */
-#define TEMPLATE_VIRTIO_ID 63
+/** virtio device id: 37, which the spec leaves unassigned and QEMU can carry (README). */
+#define TEMPLATE_VIRTIO_ID 37
 
 /** Feature bit: the DELAY command is available. */
 #define TEMPLATE_F_DELAY 0

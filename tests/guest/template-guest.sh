@@ -23,7 +23,7 @@ fi
 vhd_pass "virtio device ${dev##*/} has device id $want"
 vhd_eq "virtio vendor" 0x1af4 "$(cat "$dev/vendor")"
 vhd_check "no guest driver bound" test ! -e "$dev/driver"
-pci=$(cd "$dev/.." && pwd -P)
+pci=$(cd -P "$dev" && cd .. && pwd -P)
 cfg=$pci/config
 vhd_eq "PCI device id (0x1040 + id)" "$(printf '0x%04x' $((0x1040 + id)))" "$(cat "$pci/device")"
 

@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-VIRTIO_ID=63
+VIRTIO_ID=37
 CONFIG_SIZE=8
 
 type test_dev >/dev/null 2>&1 ||
