@@ -7,7 +7,7 @@
 #
 #   perf/run.sh [-b BUILD_DIR] [-o OUT_DIR] [-t SECONDS] [--idle SECONDS]
 #               [--backend-cpu N] [--tool-cpu N] [--hugepages N] [--no-build]
-#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c] [--install-gnuplot]
+#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c|can] [--install-gnuplot]
 #               [--uring]   (rng: also a file source read with read() and with --io-uring)
 set -euo pipefail
 
@@ -58,7 +58,8 @@ case $dev in
 rng) dev_opts=(); gen=(-d rng) ;;
 gpio) dev_opts=(-l s8); gen=(-d gpio --op get --target 1) ;;
 i2c) dev_opts=(-l sim0:0x20 --sim-client 0x20=regs); gen=(-d i2c --target 0x20) ;;
-*) echo "run.sh: --device must be rng, gpio or i2c" >&2; exit 1 ;;
+can) dev_opts=(-d sim:perf); gen=(-d can -b 8 --target 0x123) ;;
+*) echo "run.sh: --device must be rng, gpio, i2c or can" >&2; exit 1 ;;
 esac
 log() { echo "== $*" >&2; }
 

@@ -70,6 +70,7 @@ usage(FILE *fp)
 		"                           call eventfd (poll)\n"
 		"      --ring N             ring size (default: the smallest power of two, at\n"
 		"                           least 8, that holds qd requests)\n"
+		"      --packed             packed rings (VIRTIO_F_RING_PACKED) instead of split\n"
 		"      --connect-ms MS      keep retrying the socket this long (5000)\n"
 		"      --backend-pid PID    report the backend's CPU use (/proc/PID/stat)\n"
 		"      --idle SEC           then stay connected, idle, SEC s and report its CPU\n"
@@ -110,6 +111,7 @@ enum {
 	OPT_IRQ,
 	OPT_SIM_CONTROL,
 	OPT_IRQ_GAP,
+	OPT_PACKED,
 };
 
 static const struct option longopts[] = {
@@ -143,6 +145,7 @@ static const struct option longopts[] = {
 	{"irq", required_argument, NULL, OPT_IRQ},
 	{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
 	{"irq-gap-us", required_argument, NULL, OPT_IRQ_GAP},
+	{"packed", no_argument, NULL, OPT_PACKED},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -344,6 +347,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (parse_u64("irq-gap-us", optarg, 0, 1000000, &v) != 0)
 				return -1;
 			o->irq.gap_us = (uint32_t)v;
+			break;
+		case OPT_PACKED:
+			o->run.packed = true;
 			break;
 		case 'h':
 			usage(stdout);

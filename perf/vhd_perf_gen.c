@@ -11,6 +11,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_rng,
 	&vhd_perf_gen_gpio,
 	&vhd_perf_gen_i2c,
+	&vhd_perf_gen_can,
 	&vhd_perf_gen_template,
 };
 

@@ -38,6 +38,7 @@ struct vhd_perf_gen {
 	uint16_t queue;        /**< queue requests are posted on */
 	uint32_t default_size; /**< --size when not given */
 	uint16_t descs;        /**< descriptors one request takes (no indirect) */
+	uint16_t setup_queue;  /**< queue of the setup() request; 0: @c queue */
 
 	/** Check @p cfg; @return 0, or -1 with one error line printed. */
 	int (*check)(const struct vhd_perf_gen_cfg *cfg);
@@ -65,6 +66,7 @@ struct vhd_perf_gen {
 extern const struct vhd_perf_gen vhd_perf_gen_rng;
 extern const struct vhd_perf_gen vhd_perf_gen_gpio;
 extern const struct vhd_perf_gen vhd_perf_gen_i2c;
+extern const struct vhd_perf_gen vhd_perf_gen_can;
 extern const struct vhd_perf_gen vhd_perf_gen_template;
 
 /** Generator called @p name, or NULL. */

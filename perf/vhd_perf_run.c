@@ -115,6 +115,7 @@ setup_request(struct loop *l)
 {
 	const struct vhd_perf_gen *gen = l->cfg->gen;
 	struct vhd_fe_buf bufs[VHD_PERF_GEN_MAX_BUFS];
+	uint16_t q = gen->setup_queue != 0 ? gen->setup_queue : l->q;
 	unsigned int n_rd, n_wr;
 	uint16_t id;
 	uint32_t len;
@@ -122,12 +123,12 @@ setup_request(struct loop *l)
 
 	if (gen->setup == NULL || gen->setup(&l->cfg->gen_cfg, l->slot[0], bufs, &n_rd, &n_wr) == 0)
 		return 0;
-	rc = vhd_fe_post(l->fe, l->q, bufs, n_rd, n_wr, false, NULL, true);
+	rc = vhd_fe_post(l->fe, q, bufs, n_rd, n_wr, false, NULL, true);
 	if (rc >= 0)
-		rc = vhd_fe_wait_used(l->fe, l->q, (int)(STALL_NS / 1000000));
+		rc = vhd_fe_wait_used(l->fe, q, (int)(STALL_NS / 1000000));
 	if (rc <= 0)
 		return vhd_perf_fe_fail(l->fe, "set-up request", rc == 0 ? -ETIMEDOUT : rc);
-	vhd_fe_ring_get_used(l->ring, &id, &len, NULL);
+	vhd_fe_ring_get_used(vhd_fe_queue_ring(l->fe, q), &id, &len, NULL);
 	if (gen->complete(&l->cfg->gen_cfg, l->slot[0], len) < 0) {
 		fprintf(stderr, "vhd-perf: %s set-up request failed (used length %u)\n",
 			gen->name, len);
@@ -304,9 +305,17 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	 * one- to three-buffer chains don't need.
 	 */
 	want = VHD_BIT(VHD_F_VERSION_1) | VHD_BIT(VHD_F_RING_EVENT_IDX) | gen->features;
+	if (cfg->packed) {
+		want |= VHD_BIT(VHD_F_RING_PACKED);
+		vhd_fe_want_packed(l.fe, true);
+	}
 	err = vhd_fe_negotiate(l.fe, want, VHD_FE_PROTO_DEFAULT);
 	if (err != 0) {
 		vhd_perf_fe_fail(l.fe, "negotiation", err);
+		goto out;
+	}
+	if (cfg->packed && !(vhd_fe_features(l.fe) & VHD_BIT(VHD_F_RING_PACKED))) {
+		fprintf(stderr, "vhd-perf: the backend does not offer packed rings\n");
 		goto out;
 	}
 	/* rte_vhost only starts a device once every ring it knows of is live. */

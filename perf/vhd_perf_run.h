@@ -37,6 +37,7 @@ struct vhd_perf_run_cfg {
 	uint32_t connect_ms;    /**< retry connecting for this long (backend starting) */
 	int backend_pid;        /**< > 0: sample this process' CPU time (/proc) */
 	double idle_s;          /**< > 0: after the load, stay connected and idle this long */
+	bool packed;            /**< packed rings (VIRTIO_F_RING_PACKED), else split */
 };
 
 /**

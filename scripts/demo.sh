@@ -22,9 +22,11 @@ usage: ${0##*/} [options]
   --timeout SEC      limit for the guest run (default 300)
   -h, --help         this text
 Environment: VHD_DEMO_GPIO_OPTS, VHD_DEMO_I2C_OPTS override the device
-options given to vhost-device-gpio and vhost-device-i2c.
-The first run builds the guest kernel (a few minutes, cached in
-/var/cache/vhost-device/guest).
+options given to vhost-device-gpio and vhost-device-i2c; VHD_QEMU picks the
+QEMU (default auto: 10.2 when scripts/guest/build-qemu.sh built it, which
+shows gpio interrupts in the guest, else Debian 12's 7.2).
+The first run builds the Linux 7.3 guest kernel (tens of minutes, cached in
+/var/cache/vhost-device/guest); with --no-build it must be built already.
 USAGE
 }
 
@@ -52,7 +54,7 @@ if [ "$install" = 1 ]; then
 		"$root/scripts/deps.sh"
 	else
 		pkgs="build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-dev
-			libgpiod-dev liburing-dev qemu-system-x86 busybox-static linux-source-6.1
+			libgpiod-dev liburing-dev qemu-system-x86 busybox-static
 			flex bison bc libelf-dev libssl-dev cpio python3"
 		missing=
 		for p in $pkgs; do
@@ -77,11 +79,20 @@ fi
 export VHD_BUILD_DIR=$builddir
 . "$guestdir/backends.sh"
 
-step "Guest kernel and initramfs"
-kernel=$("$guestdir/build-kernel.sh")
+step "Guest kernel, initramfs and QEMU"
+if [ "$build" = 1 ]; then
+	kernel=$("$guestdir/build-kernel.sh")
+elif ! kernel=$("$guestdir/build-kernel.sh" --check); then
+	echo "SKIP: the guest kernel is not built (scripts/guest/build-kernel.sh, or no --no-build)"
+	exit 77
+fi
 initrd=$("$guestdir/build-initramfs.sh")
 echo "kernel: $kernel"
 echo "initramfs: $initrd"
+. "$guestdir/common.sh"
+export VHD_QEMU=${VHD_QEMU:-auto}
+qemu=$(vhd_qemu_path "$VHD_QEMU") || { echo "no QEMU '$VHD_QEMU'" >&2; exit 1; }
+echo "QEMU: $("$qemu" --version | head -n1) ($qemu)"
 
 step "Backends"
 vhd_backends_init
@@ -129,21 +140,46 @@ for line in sys.stdin:
 	done
 }
 
+# The guest asks on its console for gpio edges once gpiomon waits for them
+# (only where QEMU passes VIRTIO_GPIO_F_IRQ on); the host makes them through
+# the simulated chip's control socket.
+gpio_edges() { # LOG
+	local _
+	until grep -q '^VHD-DEMO-GPIO-EDGES' "$1" 2>/dev/null; do sleep 0.2; done
+	for _ in 1 2; do
+		vhd_sim_ctl "$VHD_WORK/gpio0.ctl0" "set 7 1" >/dev/null
+		sleep 0.3
+		vhd_sim_ctl "$VHD_WORK/gpio0.ctl0" "set 7 0" >/dev/null
+		sleep 0.3
+	done
+}
+
 step "Guest"
-args=(--kernel "$kernel" --initrd "$initrd" --script "$guestdir/demo-guest.sh" "${devs[@]}")
+log=$VHD_WORK/console.log
+: >"$log"
+args=(--qemu "$VHD_QEMU" --kernel "$kernel" --initrd "$initrd" --log "$log"
+	--script "$guestdir/demo-guest.sh" "${devs[@]}")
+edges_pid=
+if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
+	gpio_edges "$log" &
+	edges_pid=$!
+fi
 rc=0
 if [ "$shell" = 1 ]; then
 	echo "booting; the demo runs first, then you get a shell ('poweroff -f' to leave)"
 	"$guestdir/run-guest.sh" --shell "${args[@]}" || rc=$?
 else
-	log=$VHD_WORK/console.log
-	"$guestdir/run-guest.sh" --timeout "$timeout" --log "$log" "${args[@]}" || rc=$?
+	"$guestdir/run-guest.sh" --timeout "$timeout" "${args[@]}" || rc=$?
 	if [ "$verbose" = 1 ]; then
 		cat "$log"
 	else
 		# Kernel messages off, except the ones about our devices' drivers.
-		grep -v '^\[ *[0-9.]*\]' "$log" | grep -v '^VHD-GUEST-' || true
+		grep -v '^\[ *[0-9.]*\]' "$log" | grep -v '^VHD-GUEST-\|^VHD-DEMO-' || true
 	fi
+fi
+if [ -n "$edges_pid" ]; then
+	kill "$edges_pid" 2>/dev/null || true
+	wait "$edges_pid" 2>/dev/null || true
 fi
 show_telemetry
 if [ -S "$VHD_WORK/gpio0.ctl0" ]; then

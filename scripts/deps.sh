@@ -7,9 +7,10 @@
 set -euo pipefail
 
 PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-dev
-	libgpiod-dev gpiod liburing-dev dpdk-dev qemu-system-x86 busybox-static linux-source-6.1
+	libgpiod-dev gpiod liburing-dev dpdk-dev qemu-system-x86 busybox-static
 	flex bison bc libelf-dev libssl-dev cpio python3 python3-pyelftools xz-utils
-	procps kmod)
+	procps kmod
+	dpkg-dev libglib2.0-dev libpixman-1-dev libfdt-dev python3-venv util-linux)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -6,7 +6,7 @@
  * Simulated GPIO chip. Each line has the level the guest drives and an
  * external input level driven through the control socket, so interrupts can
  * be tested end to end without hardware. Everything behind the chip's event
- * fd (an epoll set of an eventfd, the listening socket and its connections)
+ * fd (an epoll set of an eventfd and the control socket, lib/ctl/vhd_ctl.h)
  * is serviced from read_events() on the device's worker: no extra thread,
  * no locks.
  */
@@ -19,16 +19,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
+
+#include "vhd_ctl.h"
 
 #include "gpio_chip.h"
 #include "gpio_proto.h"
-
-#define GPIO_SIM_MAX_CONN 8
-#define GPIO_SIM_LINE_MAX 128
 
 struct gpio_sim_line {
 	char name[24];
@@ -40,21 +36,12 @@ struct gpio_sim_line {
 	uint8_t pending; /* edges seen and not read yet (enum gpio_edge bits) */
 };
 
-struct gpio_sim_conn {
-	int fd;
-	size_t len;
-	char buf[GPIO_SIM_LINE_MAX];
-	bool overlong; /* discarding the rest of a too long line */
-};
-
 struct gpio_sim {
 	struct gpio_chip chip;
 	int epfd;
 	int evfd;       /* readable while lines have pending edges */
-	int listen_fd;
-	char *ctl_path;
+	struct vhd_ctl *ctl; /* control socket, NULL without one */
 	unsigned int npending;
-	struct gpio_sim_conn conns[GPIO_SIM_MAX_CONN];
 	struct gpio_sim_line *lines;
 };
 
@@ -74,20 +61,12 @@ static void
 gpio_sim_destroy(struct gpio_chip *chip)
 {
 	struct gpio_sim *s = gpio_sim_of(chip);
-	unsigned int i;
 
-	for (i = 0; i < GPIO_SIM_MAX_CONN; i++)
-		if (s->conns[i].fd >= 0)
-			close(s->conns[i].fd);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
-	if (s->ctl_path != NULL)
-		unlink(s->ctl_path);
+	vhd_ctl_close(s->ctl);
 	if (s->evfd >= 0)
 		close(s->evfd);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	free(s->ctl_path);
 	free(s->lines);
 	free(s);
 }
@@ -238,17 +217,9 @@ gpio_sim_parse_line(struct gpio_sim *s, const char *tok, uint16_t *line)
 }
 
 static void
-gpio_sim_reply(int fd, const char *msg)
+gpio_sim_command(void *arg, struct vhd_ctl_conn *fd, char *cmd)
 {
-	/* Best effort: a client that does not read its replies loses them. */
-	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		/* nothing to do */
-	}
-}
-
-static void
-gpio_sim_command(struct gpio_sim *s, int fd, char *cmd)
-{
+	struct gpio_sim *s = arg;
 	char *save = NULL;
 	char *verb = strtok_r(cmd, " \t\r", &save);
 	char *arg1 = verb ? strtok_r(NULL, " \t\r", &save) : NULL;
@@ -261,141 +232,33 @@ gpio_sim_command(struct gpio_sim *s, int fd, char *cmd)
 		return;
 	if (strcmp(verb, "set") == 0) {
 		if (arg1 == NULL || arg2 == NULL || extra != NULL) {
-			gpio_sim_reply(fd, "error: usage: set <line> <0|1>\n");
+			vhd_ctl_reply(fd, "error: usage: set <line> <0|1>\n");
 			return;
 		}
 		if (gpio_sim_parse_line(s, arg1, &line) != 0) {
-			gpio_sim_reply(fd, "error: no such line\n");
+			vhd_ctl_reply(fd, "error: no such line\n");
 			return;
 		}
 		if (strcmp(arg2, "0") != 0 && strcmp(arg2, "1") != 0) {
-			gpio_sim_reply(fd, "error: level must be 0 or 1\n");
+			vhd_ctl_reply(fd, "error: level must be 0 or 1\n");
 			return;
 		}
 		gpio_sim_set_input(&s->chip, line, arg2[0] == '1');
-		gpio_sim_reply(fd, "ok\n");
+		vhd_ctl_reply(fd, "ok\n");
 	} else if (strcmp(verb, "get") == 0) {
 		if (arg1 == NULL || arg2 != NULL) {
-			gpio_sim_reply(fd, "error: usage: get <line>\n");
+			vhd_ctl_reply(fd, "error: usage: get <line>\n");
 			return;
 		}
 		if (gpio_sim_parse_line(s, arg1, &line) != 0) {
-			gpio_sim_reply(fd, "error: no such line\n");
+			vhd_ctl_reply(fd, "error: no such line\n");
 			return;
 		}
 		snprintf(out, sizeof(out), "%u\n", s->lines[line].drv);
-		gpio_sim_reply(fd, out);
+		vhd_ctl_reply(fd, out);
 	} else {
-		gpio_sim_reply(fd, "error: unknown command\n");
+		vhd_ctl_reply(fd, "error: unknown command\n");
 	}
-}
-
-static void
-gpio_sim_close_conn(struct gpio_sim *s, struct gpio_sim_conn *c)
-{
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-	c->overlong = false;
-}
-
-static void
-gpio_sim_conn_input(struct gpio_sim *s, struct gpio_sim_conn *c)
-{
-	char chunk[256];
-	ssize_t n;
-	ssize_t i;
-
-	for (;;) {
-		n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			gpio_sim_close_conn(s, c);
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		for (i = 0; i < n; i++) {
-			if (chunk[i] == '\n') {
-				c->buf[c->len] = '\0';
-				if (c->overlong)
-					gpio_sim_reply(c->fd, "error: line too long\n");
-				else
-					gpio_sim_command(s, c->fd, c->buf);
-				c->len = 0;
-				c->overlong = false;
-			} else if (c->len < sizeof(c->buf) - 1) {
-				c->buf[c->len++] = chunk[i];
-			} else {
-				c->overlong = true;
-			}
-		}
-	}
-}
-
-static void
-gpio_sim_accept(struct gpio_sim *s)
-{
-	struct epoll_event ee;
-	unsigned int i;
-	int fd;
-
-	while ((fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		for (i = 0; i < GPIO_SIM_MAX_CONN && s->conns[i].fd >= 0; i++)
-			;
-		if (i == GPIO_SIM_MAX_CONN) {
-			gpio_sim_reply(fd, "error: too many connections\n");
-			close(fd);
-			continue;
-		}
-		memset(&ee, 0, sizeof(ee));
-		ee.events = EPOLLIN;
-		ee.data.u32 = i;
-		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ee) != 0) {
-			close(fd);
-			continue;
-		}
-		s->conns[i].fd = fd;
-		s->conns[i].len = 0;
-		s->conns[i].overlong = false;
-	}
-}
-
-/* epoll data of the two fixed members; connections use their slot number. */
-#define GPIO_SIM_TAG_EVFD 0x10000u
-#define GPIO_SIM_TAG_LISTEN 0x10001u
-
-static void
-gpio_sim_service(struct gpio_sim *s)
-{
-	struct epoll_event ee[GPIO_SIM_MAX_CONN + 2];
-	unsigned int rounds = 0;
-	bool progress;
-	int n, i;
-
-	/*
-	 * Again while sockets were ready: a new connection's first command must
-	 * be seen in this same call. Bounded so that a flood cannot hold the
-	 * worker; the epoll fd stays readable and we are called again.
-	 */
-	do {
-		progress = false;
-		n = epoll_wait(s->epfd, ee, GPIO_SIM_MAX_CONN + 2, 0);
-		for (i = 0; i < n; i++) {
-			uint32_t tag = ee[i].data.u32;
-
-			if (tag == GPIO_SIM_TAG_LISTEN) {
-				gpio_sim_accept(s);
-				progress = true;
-			} else if (tag < GPIO_SIM_MAX_CONN && s->conns[tag].fd >= 0) {
-				gpio_sim_conn_input(s, &s->conns[tag]);
-				progress = true;
-			}
-		}
-	} while (progress && ++rounds < 16);
 }
 
 static int
@@ -406,7 +269,8 @@ gpio_sim_read_events(struct gpio_chip *chip, struct gpio_chip_event *ev, unsigne
 	uint64_t cnt;
 	uint16_t i;
 
-	gpio_sim_service(s);
+	if (s->ctl != NULL)
+		vhd_ctl_service(s->ctl);
 	for (i = 0; i < chip->ngpio && s->npending > 0 && n < max; i++) {
 		struct gpio_sim_line *l = &s->lines[i];
 
@@ -441,46 +305,6 @@ static const struct gpio_chip_ops gpio_sim_ops = {
 	.read_events = gpio_sim_read_events,
 };
 
-static int
-gpio_sim_listen(struct gpio_sim *s, const char *path)
-{
-	struct sockaddr_un sa;
-	struct epoll_event ee;
-	struct stat st;
-	int fd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	/* A socket left by an earlier run is replaced; any other file is not touched. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 4) != 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	s->listen_fd = fd;
-	s->ctl_path = strdup(path);
-	if (s->ctl_path == NULL)
-		return -ENOMEM;
-	memset(&ee, 0, sizeof(ee));
-	ee.events = EPOLLIN;
-	ee.data.u32 = GPIO_SIM_TAG_LISTEN;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ee) != 0)
-		return -errno;
-	return 0;
-}
-
 int
 gpio_sim_create(uint16_t nlines, const char *ctl_path, struct gpio_chip **out)
 {
@@ -496,10 +320,7 @@ gpio_sim_create(uint16_t nlines, const char *ctl_path, struct gpio_chip **out)
 		return -ENOMEM;
 	s->chip.ops = &gpio_sim_ops;
 	s->chip.ngpio = nlines;
-	s->listen_fd = -1;
 	s->evfd = -1;
-	for (i = 0; i < GPIO_SIM_MAX_CONN; i++)
-		s->conns[i].fd = -1;
 	s->lines = calloc(nlines, sizeof(*s->lines));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -511,15 +332,19 @@ gpio_sim_create(uint16_t nlines, const char *ctl_path, struct gpio_chip **out)
 		snprintf(s->lines[i].name, sizeof(s->lines[i].name), "sim-%u", i);
 	memset(&ee, 0, sizeof(ee));
 	ee.events = EPOLLIN;
-	ee.data.u32 = GPIO_SIM_TAG_EVFD;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->evfd, &ee) != 0) {
 		rc = -errno;
 		goto fail;
 	}
 	if (ctl_path != NULL) {
-		rc = gpio_sim_listen(s, ctl_path);
+		rc = vhd_ctl_open(ctl_path, gpio_sim_command, s, &s->ctl);
 		if (rc != 0)
 			goto fail;
+		/* Its epoll fd nests in ours: one fd for the worker to watch. */
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, vhd_ctl_fd(s->ctl), &ee) != 0) {
+			rc = -errno;
+			goto fail;
+		}
 	}
 	*out = &s->chip;
 	return 0;

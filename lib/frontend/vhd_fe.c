@@ -92,6 +92,7 @@ struct vhd_fe {
 	bool trace;
 	bool negotiated;
 	uint64_t want, proto_want;
+	bool packed; /* VIRTIO_F_RING_PACKED may be agreed */
 	uint64_t offered, features, proto_offered, proto;
 	uint16_t queue_num;
 	int bsock; /* our end of the backend channel, -1 without one */
@@ -312,6 +313,12 @@ bool
 vhd_fe_connected(const struct vhd_fe *fe)
 {
 	return fe->sock >= 0;
+}
+
+void
+vhd_fe_want_packed(struct vhd_fe *fe, bool on)
+{
+	fe->packed = on;
 }
 
 uint64_t
@@ -686,6 +693,8 @@ vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want)
 	 */
 	fe->features = fe->offered & (want | VHD_BIT(VHD_USER_F_PROTOCOL_FEATURES)) &
 		       ~VHD_FE_NEVER_FEATURES;
+	if (fe->packed && (want & VHD_BIT(VHD_F_RING_PACKED)))
+		fe->features |= fe->offered & VHD_BIT(VHD_F_RING_PACKED);
 	rc = set_u64(fe, VHD_FE_SET_FEATURES, fe->features);
 	if (rc < 0)
 		return rc;
@@ -732,7 +741,8 @@ vhd_fe_queue_setup(struct vhd_fe *fe, uint16_t q, uint16_t size)
 		return fail(fe, rc, "eventfd");
 	}
 	fq->setup = true;
-	fq->base = 0;
+	/* A fresh packed ring starts on lap 1: wrap counter bit set. */
+	fq->base = vhd_fe_ring_device_base(&fq->ring);
 	return 0;
 }
 
@@ -956,6 +966,8 @@ vhd_fe_desc_take(struct vhd_fe_ring *r, uint16_t *ids, unsigned int n)
 {
 	unsigned int i;
 
+	if (r->packed)
+		return -EINVAL;
 	if (n > r->num_free)
 		return -ENOSPC;
 	for (i = 0; i < n; i++) {
@@ -1030,7 +1042,7 @@ forget_rings(struct vhd_fe *fe)
 		/* Only set here: a failed resume forgets again and must not lose it. */
 		if (fq->started) {
 			fq->resume = true;
-			fq->base = __atomic_load_n(&fq->ring.used->idx, __ATOMIC_ACQUIRE);
+			fq->base = vhd_fe_ring_device_base(&fq->ring);
 			fq->started = false;
 		}
 	}

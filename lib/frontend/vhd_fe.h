@@ -89,7 +89,8 @@ enum vhd_fe_request {
 
 /**
  * Transport bits a frontend never accepts whatever @p want says: we drive
- * split rings with guest-physical = our addresses, no IOMMU, no dirty log.
+ * rings with guest-physical = our addresses, no IOMMU, no dirty log; packed
+ * rings only after vhd_fe_want_packed() (tests ask for every bit with ~0).
  */
 #define VHD_FE_NEVER_FEATURES (VHD_BIT(VHD_F_ACCESS_PLATFORM) | VHD_BIT(VHD_F_RING_PACKED) | \
 			       VHD_BIT(26) /* VHOST_F_LOG_ALL */)
@@ -163,6 +164,12 @@ bool vhd_fe_connected(const struct vhd_fe *fe);
  * @return 0 or a negative errno.
  */
 int vhd_fe_negotiate(struct vhd_fe *fe, uint64_t want, uint64_t proto_want);
+
+/**
+ * Let the next negotiations agree VIRTIO_F_RING_PACKED (when offered and in
+ * their @p want): rings set up afterwards are packed. Off by default.
+ */
+void vhd_fe_want_packed(struct vhd_fe *fe, bool on);
 
 /** Virtio feature bits the backend offered (GET_FEATURES). */
 uint64_t vhd_fe_offered_features(const struct vhd_fe *fe);
@@ -254,7 +261,8 @@ int vhd_fe_wait_call(struct vhd_fe *fe, uint16_t q, int timeout_ms);
 /**
  * Take @p n free descriptors of ring @p r off its free list for hand-made
  * chains; vhd_fe_ring_add() will not hand them out until given back.
- * @return 0, or -ENOSPC when fewer than @p n are free.
+ * Split rings only (packed rings: vhd_fe_packed_put_raw()).
+ * @return 0, -ENOSPC when fewer than @p n are free, -EINVAL on a packed ring.
  */
 int vhd_fe_desc_take(struct vhd_fe_ring *r, uint16_t *ids, unsigned int n);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhd_fe_packed.h"
 #include "vhd_fe_ring.h"
 
 void
@@ -45,21 +46,28 @@ vhd_fe_ring_init(struct vhd_fe_ring *r, struct vhd_fe_mem *mem, uint16_t size, u
 {
 	uint16_t i;
 
+	bool packed = !!(features & VHD_BIT(VHD_F_RING_PACKED));
+	int rc = 0;
+
 	memset(r, 0, sizeof(*r));
-	if (size == 0 || (size & (size - 1)) != 0)
+	if (size == 0 || size > 32768 || (!packed && (size & (size - 1)) != 0))
 		return -EINVAL;
 	r->mem = mem;
 	r->size = size;
 	r->event_idx = !!(features & VHD_BIT(VHD_F_RING_EVENT_IDX));
 	r->indirect = !!(features & VHD_BIT(VHD_F_RING_INDIRECT_DESC));
-	r->desc = vhd_fe_mem_alloc(mem, vhd_vring_desc_bytes(size), 16, &r->desc_gpa);
-	r->avail = vhd_fe_mem_alloc(mem, vhd_vring_avail_bytes(size), 2, &r->avail_gpa);
-	r->used = vhd_fe_mem_alloc(mem, vhd_vring_used_bytes(size), 4, &r->used_gpa);
+	if (packed) {
+		rc = vhd_fe_packed_init(r);
+	} else {
+		r->desc = vhd_fe_mem_alloc(mem, vhd_vring_desc_bytes(size), 16, &r->desc_gpa);
+		r->avail = vhd_fe_mem_alloc(mem, vhd_vring_avail_bytes(size), 2, &r->avail_gpa);
+		r->used = vhd_fe_mem_alloc(mem, vhd_vring_used_bytes(size), 4, &r->used_gpa);
+	}
 	r->next_free = calloc(size, sizeof(*r->next_free));
 	r->chain_len = calloc(size, sizeof(*r->chain_len));
 	r->cookie = calloc(size, sizeof(*r->cookie));
-	if (r->desc == NULL || r->avail == NULL || r->used == NULL || r->next_free == NULL ||
-	    r->chain_len == NULL || r->cookie == NULL) {
+	if (rc != 0 || r->desc == NULL || r->avail == NULL || r->used == NULL ||
+	    r->next_free == NULL || r->chain_len == NULL || r->cookie == NULL) {
 		vhd_fe_ring_fini(r);
 		return -ENOMEM;
 	}
@@ -75,9 +83,13 @@ vhd_fe_ring_fini(struct vhd_fe_ring *r)
 	free(r->next_free);
 	free(r->chain_len);
 	free(r->cookie);
+	free(r->pend);
+	free(r->raw_len);
 	r->next_free = NULL;
 	r->chain_len = NULL;
 	r->cookie = NULL;
+	r->pend = NULL;
+	r->raw_len = NULL;
 }
 
 static uint16_t
@@ -106,6 +118,9 @@ vhd_fe_ring_add(struct vhd_fe_ring *r, const struct vhd_fe_buf *bufs, unsigned i
 {
 	unsigned int n = n_rd + n_wr, i;
 	uint16_t head, prev = 0;
+
+	if (r->packed)
+		return vhd_fe_packed_add(r, bufs, n_rd, n_wr, indirect, cookie);
 
 	if (n == 0)
 		return -EINVAL;
@@ -148,6 +163,8 @@ vhd_fe_ring_add(struct vhd_fe_ring *r, const struct vhd_fe_buf *bufs, unsigned i
 void
 vhd_fe_ring_add_raw_head(struct vhd_fe_ring *r, uint16_t head)
 {
+	if (r->packed)
+		return;
 	r->avail->ring[r->avail_idx & (r->size - 1)] = head;
 	r->avail_idx++;
 }
@@ -155,6 +172,10 @@ vhd_fe_ring_add_raw_head(struct vhd_fe_ring *r, uint16_t head)
 void
 vhd_fe_ring_publish(struct vhd_fe_ring *r)
 {
+	if (r->packed) {
+		vhd_fe_packed_publish(r);
+		return;
+	}
 	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
 }
 
@@ -163,6 +184,8 @@ vhd_fe_ring_kick_needed(struct vhd_fe_ring *r)
 {
 	uint16_t old = r->kicked_idx, new = r->avail_idx;
 
+	if (r->packed)
+		return vhd_fe_packed_kick_needed(r);
 	r->kicked_idx = new;
 	/* avail->idx must be visible before we read the device's wishes. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -174,6 +197,8 @@ vhd_fe_ring_kick_needed(struct vhd_fe_ring *r)
 uint16_t
 vhd_fe_ring_used_pending(const struct vhd_fe_ring *r)
 {
+	if (r->packed)
+		return vhd_fe_packed_used_pending(r);
 	return (uint16_t)(__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) - r->last_used);
 }
 
@@ -183,6 +208,8 @@ vhd_fe_ring_get_used(struct vhd_fe_ring *r, uint16_t *id, uint32_t *len, void **
 	struct vhd_vring_used_elem e;
 	uint16_t head;
 
+	if (r->packed)
+		return vhd_fe_packed_get_used(r, id, len, cookie);
 	if (vhd_fe_ring_used_pending(r) == 0)
 		return 0;
 	memcpy(&e, &r->used->ring[r->last_used & (r->size - 1)], sizeof(e));
@@ -212,6 +239,8 @@ vhd_fe_ring_get_used(struct vhd_fe_ring *r, uint16_t *id, uint32_t *len, void **
 bool
 vhd_fe_ring_want_calls(struct vhd_fe_ring *r, bool on)
 {
+	if (r->packed)
+		return vhd_fe_packed_want_calls(r, on);
 	if (r->event_idx)
 		*vhd_vring_used_event(r->avail, r->size) =
 			on ? r->last_used : (uint16_t)(r->last_used - 1);
@@ -219,4 +248,20 @@ vhd_fe_ring_want_calls(struct vhd_fe_ring *r, bool on)
 		r->avail->flags = on ? 0 : VHD_AVAIL_F_NO_INTERRUPT;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return vhd_fe_ring_used_pending(r) != 0;
+}
+
+uint16_t
+vhd_fe_ring_device_base(const struct vhd_fe_ring *r)
+{
+	if (r->packed)
+		return vhd_fe_packed_device_base(r);
+	return __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+}
+
+uint16_t
+vhd_fe_ring_avail_base(const struct vhd_fe_ring *r)
+{
+	if (r->packed)
+		return (uint16_t)(r->avail_idx | (r->avail_wrap ? 1u << VHD_PACKED_WRAP_BIT : 0));
+	return r->avail_idx;
 }

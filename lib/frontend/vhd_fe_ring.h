@@ -4,8 +4,9 @@
 
 /**
  * @file
- * Driver (guest) side of a split virtqueue, for tests and perf tools that act
- * as the guest. Works on a flat "guest memory" arena: the arena's bytes are
+ * Driver (guest) side of a virtqueue, split or packed (VIRTIO_F_RING_PACKED
+ * in the features given to vhd_fe_ring_init(); vhd_fe_packed.c), for tests
+ * and perf tools that act as the guest. Works on a flat "guest memory" arena: the arena's bytes are
  * at @c base here and at guest physical address @c gpa_base for the device.
  * Unit tests put device and driver in one process over the same arena; the
  * vhost-user frontend (vhd_fe.h) shares the arena with a backend process.
@@ -51,13 +52,28 @@ struct vhd_fe_buf {
 	uint32_t len;
 };
 
-/** Driver side of one split ring. */
+/**
+ * Driver side of one ring. For a packed ring, desc/avail/used point at the
+ * descriptor ring and the driver and device event areas (what vhost-user's
+ * SET_VRING_ADDR carries in those fields); use pdesc/drv_event/dev_event.
+ */
 struct vhd_fe_ring {
 	struct vhd_fe_mem *mem;
 	uint16_t size;
 	struct vhd_vring_desc *desc;
 	struct vhd_vring_avail *avail;
 	struct vhd_vring_used *used;
+	/* packed: avail_idx and last_used are positions in [0, size) */
+	bool packed;
+	bool avail_wrap;      /**< wrap counter at avail_idx */
+	bool used_wrap;       /**< wrap counter at last_used */
+	struct vhd_vring_packed_desc *pdesc;
+	struct vhd_vring_packed_event *drv_event; /**< ours: calls wanted */
+	struct vhd_vring_packed_event *dev_event; /**< the device's: kicks wanted */
+	uint16_t n_pend;      /**< heads added, flags not yet stored */
+	uint32_t unkicked;    /**< slots added since the last kick decision */
+	uint32_t *pend;       /**< position << 16 | flags of those heads */
+	uint16_t *raw_len;    /**< per position: slots of a raw chain put there */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	bool event_idx;
 	bool indirect;
@@ -93,7 +109,8 @@ int vhd_fe_ring_add(struct vhd_fe_ring *r, const struct vhd_fe_buf *bufs, unsign
 
 /**
  * Put an arbitrary head id on the available ring (for malformed-ring tests,
- * with descriptors written by hand in r->desc). Not published yet.
+ * with descriptors written by hand in r->desc). Not published yet. Split
+ * rings only: ignored on a packed ring (see vhd_fe_packed_put_raw()).
  */
 void vhd_fe_ring_add_raw_head(struct vhd_fe_ring *r, uint16_t head);
 
@@ -118,6 +135,30 @@ bool vhd_fe_ring_want_calls(struct vhd_fe_ring *r, bool on);
 
 /** Used entries not consumed yet. */
 uint16_t vhd_fe_ring_used_pending(const struct vhd_fe_ring *r);
+
+/**
+ * Where a backend that lost its state resumes (vhost-user ring base): split,
+ * the device's used index; packed, the position after the last used
+ * descriptor the device wrote, wrap counter in bit 15.
+ */
+uint16_t vhd_fe_ring_device_base(const struct vhd_fe_ring *r);
+
+/** The ring base that says "everything made available was taken", encoded as
+ * vhd_fe_ring_device_base().
+ */
+uint16_t vhd_fe_ring_avail_base(const struct vhd_fe_ring *r);
+
+/**
+ * Packed ring only, for malformed-ring tests: write @p n descriptors exactly
+ * as given (flags included, see vhd_fe_packed_avail_flags()) from the next
+ * free position, the first one's flags last, and move past them. Published
+ * at once. A used entry for them is matched by position (in-order devices).
+ */
+void vhd_fe_packed_put_raw(struct vhd_fe_ring *r, const struct vhd_vring_packed_desc *d,
+			   unsigned int n);
+
+/** AVAIL/USED flags that make the @p k-th next position available. */
+uint16_t vhd_fe_packed_avail_flags(const struct vhd_fe_ring *r, unsigned int k);
 
 #ifdef __cplusplus
 }

@@ -144,7 +144,8 @@ sync_base(struct vhd_dev *dev, uint16_t qi)
 	struct vhd_queue *q = &dev->q[qi];
 
 	vhd_vq_notify(&q->vq);
-	rte_vhost_set_vring_base(dev->vid, qi, q->vq.last_avail, q->vq.used_idx);
+	/* Packed rings: wrap counters in bit 15, as rte_vhost encodes them. */
+	rte_vhost_set_vring_base(dev->vid, qi, vhd_vq_last_avail(&q->vq), vhd_vq_used_idx(&q->vq));
 }
 
 bool
@@ -204,8 +205,9 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 	cfg.features = dev->features;
 	cfg.mem = &dev->mem;
 	if (q->state == VHD_Q_PAUSED) {
-		cfg.last_avail = q->vq.last_avail;
-		cfg.used_idx = q->vq.used_idx;
+		cfg.last_avail = vhd_vq_last_avail(&q->vq);
+		cfg.used_idx = vhd_vq_used_idx(&q->vq);
+		cfg.resume = true;
 	} else {
 		rte_vhost_get_vring_base(dev->vid, qi, &last_avail, &last_used);
 		cfg.last_avail = last_avail;
@@ -237,8 +239,9 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 	q->retry = false;
 	q->stale = false;
 	q->state = VHD_Q_RUNNING;
-	DLOG(dev, INFO, "queue %u running, size %u, avail %u used %u", qi, vr.size,
-	     q->vq.last_avail, q->vq.used_idx);
+	DLOG(dev, INFO, "queue %u running, %s, size %u, avail %#x used %#x", qi,
+	     q->vq.packed ? "packed" : "split", vr.size, vhd_vq_last_avail(&q->vq),
+	     vhd_vq_used_idx(&q->vq));
 	return 0;
 }
 
@@ -301,10 +304,12 @@ queue_halt(struct vhd_dev *dev, uint16_t qi, enum vhd_q_state to)
 		q->stale = false;
 	close_fds(dev, q);
 	if (to == VHD_Q_STOPPED)
-		rte_vhost_set_vring_base(dev->vid, qi, q->vq.last_avail, q->vq.used_idx);
+		rte_vhost_set_vring_base(dev->vid, qi, vhd_vq_last_avail(&q->vq),
+					 vhd_vq_used_idx(&q->vq));
 	q->state = to;
-	DLOG(dev, INFO, "queue %u %s at avail %u used %u", qi,
-	     to == VHD_Q_STOPPED ? "stopped" : "paused", q->vq.last_avail, q->vq.used_idx);
+	DLOG(dev, INFO, "queue %u %s at avail %#x used %#x", qi,
+	     to == VHD_Q_STOPPED ? "stopped" : "paused", vhd_vq_last_avail(&q->vq),
+	     vhd_vq_used_idx(&q->vq));
 }
 
 static void
@@ -592,7 +597,8 @@ offer(struct vhd_dev *dev)
 {
 	uint64_t f = dev->ops->features | VHD_BIT(VHD_F_VERSION_1) |
 		     VHD_BIT(VHD_F_NOTIFY_ON_EMPTY) | VHD_BIT(VHD_F_RING_INDIRECT_DESC) |
-		     VHD_BIT(VHD_F_RING_EVENT_IDX) | VHD_BIT(VHD_USER_F_PROTOCOL_FEATURES);
+		     VHD_BIT(VHD_F_RING_EVENT_IDX) | VHD_BIT(VHD_F_RING_PACKED) |
+		     VHD_BIT(VHD_USER_F_PROTOCOL_FEATURES);
 	uint64_t pf = VHD_BIT(VHU_PF_MQ) | VHD_BIT(VHU_PF_REPLY_ACK);
 
 	/* The backend channel carries config-change notifications only. */

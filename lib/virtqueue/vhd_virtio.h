@@ -117,4 +117,59 @@ vhd_vring_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old_idx)
 	return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old_idx);
 }
 
+/* Packed virtqueue (VIRTIO 1.2, section 2.8). */
+
+/** Packed descriptor flag: available (compared with the driver's wrap counter). */
+#define VHD_DESC_F_AVAIL (1 << 7)
+/** Packed descriptor flag: used (compared with the device's wrap counter). */
+#define VHD_DESC_F_USED (1 << 15)
+
+/** One packed-ring descriptor (16 bytes). */
+struct vhd_vring_packed_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+
+/** Event suppression flags of a packed ring. */
+#define VHD_RING_EVENT_ENABLE 0
+#define VHD_RING_EVENT_DISABLE 1
+#define VHD_RING_EVENT_DESC 2 /**< only with VIRTIO_F_RING_EVENT_IDX */
+
+/** Event suppression structure (driver area and device area of a packed ring). */
+struct vhd_vring_packed_event {
+	uint16_t off_wrap; /**< bits 0..14 descriptor offset, bit 15 wrap counter */
+	uint16_t flags;    /**< VHD_RING_EVENT_* */
+};
+
+/** Wrap counter bit in off_wrap and in vhost-user ring bases. */
+#define VHD_PACKED_WRAP_BIT 15
+
+/** Bytes taken by a packed descriptor ring of @p size entries. */
+static inline uint64_t
+vhd_vring_packed_bytes(uint16_t size)
+{
+	return 16ULL * size;
+}
+
+/**
+ * Packed-ring event test: the other side asked (off_wrap) to be told when
+ * position off of lap wrap is reached; we moved from @p old to @p new
+ * (positions in [0, size)), @p new_wrap being the wrap counter at @p new.
+ */
+static inline int
+vhd_vring_packed_need_event(uint16_t off_wrap, uint16_t old, uint16_t new, int new_wrap,
+			    uint16_t size)
+{
+	uint16_t off = off_wrap & 0x7fff;
+
+	/* Unwrap both onto the lap of @p new, allowing one wrap since @p old. */
+	if (new <= old)
+		old = (uint16_t)(old - size);
+	if ((off_wrap >> VHD_PACKED_WRAP_BIT) != new_wrap)
+		off = (uint16_t)(off - size);
+	return vhd_vring_need_event(off, new, old);
+}
+
 #endif /* VHD_VIRTIO_H */

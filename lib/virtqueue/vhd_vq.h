@@ -16,8 +16,8 @@
  *
  * Drivers only see struct vhd_req and call vhd_vq_push()/vhd_vq_notify()
  * for requests they completed later (held requests). The ring format is
- * hidden behind these calls so that packed rings can be added without
- * touching drivers.
+ * hidden behind these calls: split rings (vhd_vq_split.c) or packed rings
+ * (vhd_vq_packed.c) when VIRTIO_F_RING_PACKED was negotiated.
  *
  * Threading: a vhd_vq is used by one thread at a time (its worker).
  */
@@ -42,7 +42,7 @@ extern "C" {
 /** Most segments one request may have; longer chains are bad chains. */
 #define VHD_REQ_MAX_IOV 256
 
-/** Largest queue size the engine accepts (virtio split ring limit). */
+/** Largest queue size the engine accepts (virtio split and packed limit). */
 #define VHD_VQ_MAX_SIZE 32768
 
 /** One guest memory region mapped into this process. */
@@ -151,6 +151,21 @@ struct vhd_vq {
 	bool signalled_valid;
 	uint16_t batch;        /**< used entries written but not yet published */
 	enum vhd_vq_notify_mode kicks;
+	/* packed ring: last_avail and used_idx are positions in [0, size) */
+	bool packed;
+	bool avail_wrap;       /**< driver wrap counter at last_avail */
+	bool used_wrap;        /**< device wrap counter at used_idx */
+	struct vhd_vring_packed_desc *pdesc;
+	struct vhd_vring_packed_event *drv_event; /**< written by the driver */
+	struct vhd_vring_packed_event *dev_event; /**< written by us */
+	uint16_t batch_pos;    /**< first unpublished used descriptor */
+	uint16_t batch_flags;  /**< its flags, stored last by vhd_vq_flush() */
+	uint16_t undo_avail;   /**< last_avail before the last pop (vhd_vq_unpop) */
+	bool undo_wrap;
+	uint16_t undo_id;
+	/** Per buffer id: descriptors of the chain in flight, 0 when free. */
+	uint16_t *chain_count;
+	uint32_t chain_count_size;
 	/** File descriptor written to notify the guest, or -1. */
 	int call_fd;
 	struct vhd_vq_stats stats;
@@ -158,22 +173,36 @@ struct vhd_vq {
 
 /** Parameters of vhd_vq_setup(). */
 struct vhd_vq_config {
-	void *desc;
-	void *avail;
-	void *used;
-	uint16_t size;            /**< power of two, 1..VHD_VQ_MAX_SIZE */
-	uint16_t last_avail;      /**< where to resume popping */
-	uint16_t used_idx;        /**< where to resume pushing */
-	uint64_t features;        /**< negotiated virtio features */
+	void *desc;               /**< descriptor table, or packed descriptor ring */
+	void *avail;              /**< available ring, or packed driver event area */
+	void *used;               /**< used ring, or packed device event area */
+	/** Split: power of two, 1..VHD_VQ_MAX_SIZE; packed: 1..VHD_VQ_MAX_SIZE. */
+	uint16_t size;
+	/**
+	 * Where to resume popping and pushing. Split: free-running indexes.
+	 * Packed: position in bits 0..14 and wrap counter in bit 15, as
+	 * vhost-user's ring base and rte_vhost_get_vring_base() carry them.
+	 */
+	uint16_t last_avail;
+	uint16_t used_idx;        /**< see last_avail */
+	uint64_t features;        /**< negotiated virtio features (VIRTIO_F_RING_PACKED) */
 	const struct vhd_mem *mem;
 	int call_fd;
+	/**
+	 * The same ring continues after a pause: chains popped before and not
+	 * pushed yet stay in flight (packed rings track their buffer ids).
+	 */
+	bool resume;
 };
 
 /**
  * Attach a ring. Statistics are kept across calls.
- * @return 0, or -EINVAL for an unusable size or missing ring.
+ * @return 0, -EINVAL for an unusable size or missing ring, -ENOMEM.
  */
 int vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg);
+
+/** Release what vhd_vq_setup() allocated (packed rings); the vq may be set up again. */
+void vhd_vq_fini(struct vhd_vq *vq);
 
 /** True when the guest has published chains that were not popped yet. */
 bool vhd_vq_has_work(const struct vhd_vq *vq);
@@ -213,11 +242,25 @@ void vhd_vq_notify(struct vhd_vq *vq);
  */
 bool vhd_vq_set_kicks(struct vhd_vq *vq, enum vhd_vq_notify_mode mode);
 
-/** Guest-visible used index (for GET_VRING_BASE after a flush). */
+/** Guest-visible used index (for GET_VRING_BASE after a flush), encoded as
+ * vhd_vq_config.used_idx.
+ */
 static inline uint16_t
 vhd_vq_used_idx(const struct vhd_vq *vq)
 {
+	if (vq->packed)
+		return (uint16_t)(vq->used_idx | (vq->used_wrap ? 1u << VHD_PACKED_WRAP_BIT : 0));
 	return vq->used_idx;
+}
+
+/** Next chain to pop, encoded as vhd_vq_config.last_avail (ring base). */
+static inline uint16_t
+vhd_vq_last_avail(const struct vhd_vq *vq)
+{
+	if (vq->packed)
+		return (uint16_t)(vq->last_avail |
+				  (vq->avail_wrap ? 1u << VHD_PACKED_WRAP_BIT : 0));
+	return vq->last_avail;
 }
 
 #ifdef __cplusplus

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vhd_vq.h"
+#include "vhd_vq_packed.h"
 
 /* The guest writes these fields concurrently: read each exactly once. */
 #define VHD_READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
@@ -18,8 +19,13 @@ vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg)
 
 	if (cfg->desc == NULL || cfg->avail == NULL || cfg->used == NULL || cfg->mem == NULL)
 		return -EINVAL;
-	if (cfg->size == 0 || (cfg->size & (cfg->size - 1)) != 0 || cfg->size > VHD_VQ_MAX_SIZE)
+	if (cfg->size == 0 || cfg->size > VHD_VQ_MAX_SIZE)
 		return -EINVAL;
+	if (cfg->features & VHD_BIT(VHD_F_RING_PACKED))
+		return vhd_vq_packed_setup(vq, cfg);
+	if ((cfg->size & (cfg->size - 1)) != 0)
+		return -EINVAL;
+	vhd_vq_packed_fini(vq);
 	memset(vq, 0, sizeof(*vq));
 	vq->stats = stats;
 	vq->desc = cfg->desc;
@@ -37,6 +43,12 @@ vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg)
 	return 0;
 }
 
+void
+vhd_vq_fini(struct vhd_vq *vq)
+{
+	vhd_vq_packed_fini(vq);
+}
+
 /* Entries the guest published and we have not popped; 0 when the index is
  * not credible (moved by more than the ring size).
  */
@@ -52,6 +64,8 @@ avail_pending(const struct vhd_vq *vq)
 bool
 vhd_vq_has_work(const struct vhd_vq *vq)
 {
+	if (vq->packed)
+		return vhd_vq_packed_has_work(vq);
 	return avail_pending(vq) != 0;
 }
 
@@ -123,6 +137,8 @@ walk_chain(struct vhd_vq *vq, uint16_t head, struct vhd_req *req)
 int
 vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req)
 {
+	if (vq->packed)
+		return vhd_vq_packed_pop(vq, req);
 	for (;;) {
 		uint16_t head;
 
@@ -149,6 +165,10 @@ vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req)
 void
 vhd_vq_unpop(struct vhd_vq *vq)
 {
+	if (vq->packed) {
+		vhd_vq_packed_unpop(vq);
+		return;
+	}
 	vq->last_avail--;
 	vq->stats.requests--;
 }
@@ -156,8 +176,13 @@ vhd_vq_unpop(struct vhd_vq *vq)
 void
 vhd_vq_push(struct vhd_vq *vq, uint16_t id, uint32_t len)
 {
-	volatile struct vhd_vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
+	volatile struct vhd_vring_used_elem *e;
 
+	if (vq->packed) {
+		vhd_vq_packed_push(vq, id, len);
+		return;
+	}
+	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
 	e->id = id;
 	e->len = len;
 	vq->used_idx++;
@@ -171,6 +196,8 @@ vhd_vq_flush(struct vhd_vq *vq)
 	uint16_t old = vq->signalled_used, new = vq->used_idx;
 	bool need;
 
+	if (vq->packed)
+		return vhd_vq_packed_flush(vq);
 	if (vq->batch == 0)
 		return false;
 	vq->batch = 0;
@@ -213,6 +240,8 @@ vhd_vq_notify(struct vhd_vq *vq)
 bool
 vhd_vq_set_kicks(struct vhd_vq *vq, enum vhd_vq_notify_mode mode)
 {
+	if (vq->packed)
+		return vhd_vq_packed_set_kicks(vq, mode);
 	vq->kicks = mode;
 	if (vq->event_idx) {
 		uint16_t ev = mode == VHD_VQ_KICKS_ON ? vq->last_avail : vq->last_avail - 1;

@@ -4,10 +4,11 @@
 #
 # Build the generic test guest initramfs (gzip'd newc cpio) and print its
 # path: busybox-static for the basics, dash as /bin/sh, and the real guest
-# tools (gpiod 1.6.3, i2c-tools) with their shared libraries and the dynamic
-# loader. The tools come from Debian packages fetched with `apt-get download`
-# and unpacked with `dpkg -x` into the cache: nothing is installed on the host
-# for the guest. The test script is not inside: run-guest.sh appends it as a
+# tools of guest-tools.list (gpiod 1.6.3, i2c-tools, socat, can-utils, ...)
+# with their shared libraries and the dynamic loader. The tools come from
+# Debian packages fetched with `apt-get download` and unpacked with `dpkg -x`
+# into the cache, once per package version: nothing is installed on the host
+# for the guest, and a new tool costs one download and one unpack. The test script is not inside: run-guest.sh appends it as a
 # second cpio at boot, so one image serves every test.
 #
 # Cached under $VHD_GUEST_CACHE keyed by the inputs' hashes and versions.
@@ -28,14 +29,10 @@ for a in "$@"; do
 	esac
 done
 
-# Debian packages whose binaries go into the guest.
-pkgs="dash gpiod libgpiod2 i2c-tools libi2c0"
-# The binaries, relative to the unpacked packages' root.
-tools="bin/dash
-usr/bin/gpiodetect usr/bin/gpioinfo usr/bin/gpioget usr/bin/gpioset
-usr/bin/gpiomon usr/bin/gpiofind
-usr/sbin/i2cdetect usr/sbin/i2cget usr/sbin/i2cset usr/sbin/i2cdump
-usr/sbin/i2ctransfer"
+list=$here/guest-tools.list
+# Debian packages whose contents go into the guest, and PACKAGE:PATH pairs.
+pkgs=$(sed -e 's/#.*//' "$list" | awk 'NF { print $1 }' | tr '\n' ' ')
+items=$(sed -e 's/#.*//' "$list" | awk '{ for (i = 2; i <= NF; i++) print $1 ":" $i }')
 
 command -v busybox >/dev/null && [ -x /bin/busybox ] ||
 	vhd_die "busybox missing: apt-get install busybox-static"
@@ -56,7 +53,8 @@ for p in $pkgs; do
 	versions="$versions
 $p=$v"
 done
-key=$( { echo "$versions"; cat "$0" "$here/init" "$here/guest-lib.sh"; } | sha256sum | cut -c1-12)
+key=$( { echo "$versions"; cat "$0" "$list" "$here/init" "$here/guest-lib.sh"; } |
+	sha256sum | cut -c1-12)
 out=$VHD_GUEST_CACHE/initramfs-$key.cpio.gz
 if [ "$force" = 0 ] && [ -s "$out" ]; then
 	# Used now: keeps it from being pruned as stale.
@@ -75,26 +73,36 @@ if [ "$force" = 0 ] && [ -s "$out" ]; then
 	exit 0
 fi
 
-# Fetch the exact candidate versions once; apt keeps the .debs in the cache.
+# Fetch the exact candidate versions once (apt keeps the .debs in the cache)
+# and unpack each once into pkg/NAME_VERSION.
 debdir=$VHD_GUEST_CACHE/debs
-pkgroot=$VHD_GUEST_CACHE/pkgroot-$key
-rm -rf "$pkgroot"
-mkdir -p "$pkgroot"
+mkdir -p "$VHD_GUEST_CACHE/pkg"
+declare -A root_of=()
+libpath=
 for pv in $(echo "$versions" | grep -vE '^(busybox-static|libc6)='); do
 	p=${pv%%=*}
 	v=${pv#*=}
-	deb=$(ls "$debdir/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
-	if [ -z "$deb" ]; then
-		vhd_log "apt-get download $p=$v"
-		(cd "$debdir" && apt-get download -q "$p=$v" >&2) ||
-			vhd_die "apt-get download $p=$v failed"
-		deb=$(ls "$debdir/${p}_${v//:/%3a}_"*.deb | head -n1)
+	dir=$VHD_GUEST_CACHE/pkg/${p}_${v//:/%3a}
+	if [ ! -e "$dir/.unpacked" ]; then
+		deb=$(ls "$debdir/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+		if [ -z "$deb" ]; then
+			vhd_log "apt-get download $p=$v"
+			(cd "$debdir" && apt-get download -q "$p=$v" >&2) ||
+				vhd_die "apt-get download $p=$v failed"
+			deb=$(ls "$debdir/${p}_${v//:/%3a}_"*.deb | head -n1)
+		fi
+		rm -rf "$dir"
+		dpkg -x "$deb" "$dir"
+		touch "$dir/.unpacked"
 	fi
-	dpkg -x "$deb" "$pkgroot"
+	root_of[$p]=$dir
+	for l in "$dir/usr/lib/x86_64-linux-gnu" "$dir/lib/x86_64-linux-gnu"; do
+		[ ! -d "$l" ] || libpath=$libpath${libpath:+:}$l
+	done
 done
 
 stage=$(mktemp -d "$VHD_GUEST_CACHE/stage.XXXXXX")
-trap 'rm -rf "$stage" "$pkgroot"' EXIT
+trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root} \
 	"$stage"/{vhd-test,lib/vhd}
 
@@ -103,24 +111,42 @@ cp /bin/busybox "$stage/bin/busybox"
 # /usr/{s,}bin come first in PATH, but a missing symlink guarantees that a
 # test can never silently run busybox's i2cget instead of i2c-tools'.
 real_names=" sh "
-for t in $tools; do real_names="$real_names${t##*/} "; done
+for it in $items; do real_names="$real_names${it##*/} "; done
 for a in $(/bin/busybox --list); do
 	case $real_names in *" $a "*) continue ;; esac
 	[ "$a" = busybox ] && continue
 	ln -s busybox "$stage/bin/$a"
 done
 
-libdir=$pkgroot/usr/lib/x86_64-linux-gnu
-for t in $tools; do
-	[ -x "$pkgroot/$t" ] || vhd_die "$t not found in packages $pkgs"
-	cp "$pkgroot/$t" "$stage/$t"
+for it in $items; do
+	p=${it%%:*}
+	t=${it#*:}
+	src=${root_of[$p]}/$t
+	if [ -d "$src" ]; then
+		mkdir -p "$stage/$(dirname "$t")"
+		cp -a "$src" "$stage/$t"
+		continue
+	fi
+	[ -x "$src" ] || vhd_die "$t not found in package $p (guest-tools.list)"
+	mkdir -p "$stage/$(dirname "$t")"
+	cp "$src" "$stage/$t"
 	# ldd resolves against the unpacked libraries first, then the host's libc
 	# (same Debian release, so the same glibc the tools were built against).
-	LD_LIBRARY_PATH=$libdir ldd "$pkgroot/$t" |
+	libs=$(LD_LIBRARY_PATH=$libpath ldd "$src") || vhd_die "ldd $t failed"
+	if printf '%s\n' "$libs" | grep -q 'not found'; then
+		vhd_die "$t needs libraries neither guest-tools.list nor the host has:" \
+			"$(printf '%s\n' "$libs" | awk '/not found/ { print $1 }' | tr '\n' ' ')"
+	fi
+	printf '%s\n' "$libs" |
 	awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
 	while read -r lib; do
-		dest=$stage/${lib#/}
-		case $lib in "$libdir"/*) dest=$stage/usr/lib/x86_64-linux-gnu/${lib##*/} ;; esac
+		case $lib in
+		"$VHD_GUEST_CACHE"/pkg/*/usr/lib/x86_64-linux-gnu/*)
+			dest=$stage/usr/lib/x86_64-linux-gnu/${lib##*/} ;;
+		"$VHD_GUEST_CACHE"/pkg/*/lib/x86_64-linux-gnu/*)
+			dest=$stage/lib/x86_64-linux-gnu/${lib##*/} ;;
+		*) dest=$stage/${lib#/} ;;
+		esac
 		[ -e "$dest" ] && continue
 		mkdir -p "$(dirname "$dest")"
 		cp -L "$lib" "$dest"
@@ -144,8 +170,12 @@ echo "root:x:0:" >"$stage/etc/group"
 if command -v chroot >/dev/null; then
 	chroot "$stage" /usr/sbin/i2cdetect -V >/dev/null 2>&1 ||
 		vhd_die "i2cdetect does not run inside the initramfs tree (missing library?)"
-	chroot "$stage" /usr/bin/gpiodetect --version >/dev/null 2>&1 ||
-		vhd_die "gpiodetect does not run inside the initramfs tree (missing library?)"
+	for c in "/usr/bin/gpiodetect --version" "/usr/bin/socat -V" "/usr/bin/aplay --version" \
+		"/sbin/hwclock --version" "/usr/bin/sg_inq -V" "/sbin/mke2fs -V"; do
+		# shellcheck disable=SC2086 # a command and its option
+		chroot "$stage" $c >/dev/null 2>&1 ||
+			vhd_die "'$c' does not run inside the initramfs tree (missing library?)"
+	done
 fi
 
 # Padding to 512 bytes: the kernel parses a cpio appended after this one only

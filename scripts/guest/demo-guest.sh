@@ -42,6 +42,17 @@ if ls /dev/gpiochip* >/dev/null 2>&1; then
 	show /usr/bin/gpioget "$chip" 0 1
 	echo "(the guest drives sim-2 high; the host reads it back after the guest is done)"
 	show /usr/bin/gpioset "$chip" 2=1
+	if [ "$(vhd_gpio_irq)" = 1 ]; then
+		section "gpio interrupts (VIRTIO_GPIO_F_IRQ)"
+		echo "(gpiomon waits for edges on sim-7; the host toggles it twice through the"
+		echo " simulated chip's control socket)"
+		echo "guest# gpiomon --num-events=4 $chip 7"
+		vhd_gpiomon "$chip" 7 4 VHD-DEMO-GPIO-EDGES /tmp/mon
+		cat /tmp/mon
+	else
+		echo "(no gpio interrupts: this QEMU does not offer VIRTIO_GPIO_F_IRQ to the guest;"
+		echo " QEMU 10.2 does, see scripts/guest/build-qemu.sh)"
+	fi
 fi
 
 for a in /sys/bus/i2c/devices/i2c-*; do

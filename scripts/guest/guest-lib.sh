@@ -31,6 +31,27 @@ vhd_eq() {
 	fi
 }
 
+# vhd_gpio_irq: 1 when the virtio-gpio device got VIRTIO_GPIO_F_IRQ (feature
+# bit 0, the first character of its features in sysfs), else 0.
+vhd_gpio_irq() {
+	_irq=0
+	for _d in /sys/bus/virtio/devices/*; do
+		[ "$(cat "$_d/device" 2>/dev/null)" = 0x0029 ] && _irq=$(cut -c1 "$_d/features")
+	done
+	echo "$_irq"
+}
+
+# vhd_gpiomon CHIP LINE N MARKER FILE: gpiomon waits for N edges on LINE
+# (20 s at most) into FILE; once it has had a second to request the line,
+# MARKER goes to the console for the host to make the edges.
+vhd_gpiomon() {
+	timeout -s KILL 20 /usr/bin/gpiomon --num-events="$3" "$1" "$2" >"$5" 2>&1 &
+	_mon=$!
+	sleep 1
+	echo "$4"
+	wait $_mon
+}
+
 # Milliseconds since boot, for rates and timings (busybox date has no %N).
 vhd_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 

@@ -21,17 +21,28 @@ usage: ${0##*/} [options]
   --dev TYPE:SOCK[,PROP=VAL...]
                      attach vhost-user-TYPE-pci on socket SOCK (rng, gpio, i2c,
                      vsock, scsi, input, blk, gpu, ...), repeatable
+  --dev test-device:SOCK,virtio-id=N,num_vqs=Q[,config_size=C][,vq_size=S]
+                     QEMU 10's generic vhost-user device: any backend, virtio
+                     device id N, Q queues of S entries (default 64), C bytes
+                     of config space read/written through GET/SET_CONFIG
+                     (default 0: none); needs --qemu 10
   --dev-server TYPE:SOCK[,PROP=VAL...]
                      like --dev, but QEMU listens on SOCK and waits for the
                      backend to connect (backend in --client mode; survives
                      backend restarts)
   --reconnect SEC    QEMU reconnects to a backend socket that goes away, every
-                     SEC seconds (chardev reconnect=SEC)
+                     SEC seconds (chardev reconnect=SEC, reconnect-ms= on 10)
+  --qemu VER|PATH    7.2 (Debian 12's qemu-system-x86_64), 10 / 10.2 (built by
+                     build-qemu.sh), auto (10.2 when built, else 7.2), or a
+                     binary (default: \$VHD_QEMU, else 7.2). Exit 77 when 10.2
+                     is asked for and not built.
+  --kernel-version V 7.3 (default, \$VHD_GUEST_KERNEL) or 6.1: the guest kernel
+                     build-kernel.sh built; exit 77 when it is not built
   --log FILE         serial console log (default: a temporary file, removed)
   --timeout SEC      hard limit for the whole boot and test (default 180)
   --mem MB           guest memory, shared with the backends (default 256)
   --smp N            guest CPUs (default 1)
-  --kernel IMG       kernel image (default: scripts/guest/build-kernel.sh)
+  --kernel IMG       kernel image (default: the --kernel-version build)
   --initrd FILE      base initramfs (default: scripts/guest/build-initramfs.sh)
   --append ARGS      extra kernel command line
   --qemu-arg ARG     extra QEMU argument (repeatable)
@@ -42,7 +53,7 @@ USAGE
 }
 
 reconnect='' script='' log='' kernel='' initrd='' append='' shell=0 verbose=0
-timeout=180 mem=256 smp=1
+timeout=180 mem=256 smp=1 qemu_sel=${VHD_QEMU:-7.2} kver=${VHD_GUEST_KERNEL:-7.3}
 files=() envs=() devs=() qargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -53,6 +64,8 @@ while [ $# -gt 0 ]; do
 	--dev-server) devs+=("server:$2"); shift ;;
 	--log) log=$2; shift ;;
 	--reconnect) reconnect=$2; shift ;;
+	--qemu) qemu_sel=$2; shift ;;
+	--kernel-version) kver=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
@@ -69,10 +82,18 @@ while [ $# -gt 0 ]; do
 done
 case $timeout$mem$smp$reconnect in *[!0-9]*) vhd_die "--timeout, --mem, --smp take numbers" ;; esac
 [ -z "$script" ] || [ -r "$script" ] || vhd_die "cannot read script '$script'"
-command -v qemu-system-x86_64 >/dev/null ||
-	vhd_die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+# Exit 77 (a skip, for meson) when what the test asks for is not built here.
+vhd_skip() { printf '%s: SKIP: %s\n' "${0##*/}" "$*" >&2; exit 77; }
+qemu_bin=$(vhd_qemu_path "$qemu_sel") || case $? in
+	77) vhd_skip "QEMU 10.2 is not built on this machine (scripts/guest/build-qemu.sh builds it)" ;;
+	*) vhd_die "--qemu: no QEMU '$qemu_sel' (7.2, 10, auto or a path; 7.2 needs qemu-system-x86)" ;;
+esac
+qemu_major=$(vhd_qemu_major "$qemu_bin")
 
-[ -n "$kernel" ] || kernel=$("$here/build-kernel.sh")
+if [ -z "$kernel" ]; then
+	kernel=$("$here/build-kernel.sh" --check --version "$kver") ||
+		vhd_skip "guest kernel $kver is not built on this machine (scripts/guest/build-kernel.sh --version $kver builds it)"
+fi
 [ -n "$initrd" ] || initrd=$("$here/build-initramfs.sh")
 [ -r "$kernel" ] || vhd_die "cannot read kernel '$kernel'"
 [ -r "$initrd" ] || vhd_die "cannot read initramfs '$initrd'"
@@ -140,6 +161,14 @@ for d in "${devs[@]}"; do
 	props=
 	[ "$sock" = "$rest" ] || props=,${rest#*,}
 	case $type in *[!a-z0-9-]*) vhd_die "bad device type '$type'" ;; esac
+	if [ "$type" = test-device ]; then
+		[ "$qemu_major" -ge 9 ] ||
+			vhd_die "--dev test-device needs QEMU >= 9 (--qemu 10), this is $qemu_major"
+		case ,$props, in *,virtio-id=[0-9]*) ;; *)
+			vhd_die "--dev test-device:SOCK needs virtio-id=N (got '$d')" ;; esac
+		case ,$props, in *,num_vqs=[0-9]*) ;; *)
+			vhd_die "--dev test-device:SOCK needs num_vqs=Q (got '$d')" ;; esac
+	fi
 	if [ "$server" = 1 ]; then
 		# QEMU blocks in startup until the backend connects.
 		rm -f "$sock"
@@ -147,7 +176,13 @@ for d in "${devs[@]}"; do
 	else
 		[ -S "$sock" ] ||
 			vhd_die "no vhost-user socket at '$sock' for $type (backend not running?)"
-		chr="socket,path=$sock,id=vhd$i${reconnect:+,reconnect=$reconnect}"
+		rc_opt=
+		if [ -n "$reconnect" ]; then
+			# QEMU 9.2 dropped reconnect= for reconnect-ms=.
+			if [ "$qemu_major" -ge 10 ]; then rc_opt=,reconnect-ms=$((reconnect * 1000))
+			else rc_opt=,reconnect=$reconnect; fi
+		fi
+		chr="socket,path=$sock,id=vhd$i$rc_opt"
 	fi
 	devargs+=(-chardev "$chr" -device "vhost-user-$type-pci,chardev=vhd$i$props")
 	i=$((i + 1))
@@ -159,7 +194,7 @@ cmdline="console=ttyS0 panic=-1 reboot=t $append"
 run_qemu() { # $1: kernel image
 	# vhost-user backends map guest RAM: it must be a shareable memfd.
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
-	qemu=(qemu-system-x86_64 -accel tcg -M pc -nodefaults -no-reboot
+	qemu=("$qemu_bin" -accel tcg -M pc -nodefaults -no-reboot
 		-display none -smp "$smp" -m "${mem}M"
 		-object "memory-backend-memfd,id=mem,size=${mem}M,share=on"
 		-numa node,memdev=mem

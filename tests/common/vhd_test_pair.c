@@ -37,6 +37,9 @@ vhd_test_pair_init(struct vhd_test_pair *p, uint16_t size, uint64_t features)
 	cfg.features = features;
 	cfg.mem = &p->mem;
 	cfg.call_fd = -1;
+	/* A fresh packed ring starts on lap 1 (both wrap counters set). */
+	if (p->drv.packed)
+		cfg.last_avail = cfg.used_idx = vhd_fe_ring_device_base(&p->drv);
 	return vhd_vq_setup(&p->vq, &cfg);
 }
 
@@ -44,6 +47,7 @@ void
 vhd_test_pair_fini(struct vhd_test_pair *p)
 {
 	vhd_fe_ring_fini(&p->drv);
+	vhd_vq_fini(&p->vq);
 	free(p->arena);
 	p->arena = NULL;
 }

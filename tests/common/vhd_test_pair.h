@@ -32,7 +32,10 @@ struct vhd_test_pair {
 	struct vhd_vq vq;
 };
 
-/** Build a pair with a ring of @p size entries and @p features negotiated. */
+/**
+ * Build a pair with a ring of @p size entries and @p features negotiated
+ * (VHD_F_RING_PACKED for a packed ring on both sides).
+ */
 int vhd_test_pair_init(struct vhd_test_pair *p, uint16_t size, uint64_t features);
 
 /** Release the pair. */

@@ -6,25 +6,70 @@
 # i2c.sh, all.sh): results, backends with their simulated devices set up as
 # the guest scripts expect, and a guest run that reacts to console markers.
 
-# Without the packages the guest is built from there is nothing to test:
-# skip (77 for meson) and say which; scripts/deps.sh installs them.
-for need in /usr/src/linux-source-6.1.tar.xz /bin/busybox /usr/bin/qemu-system-x86_64; do
-	if [ ! -e "$need" ]; then
-		echo "SKIP: $need missing (scripts/deps.sh installs it)"
-		exit 77
-	fi
-done
-
 guest_tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$guest_tests_dir/../.." && pwd)
+. "$root/scripts/guest/common.sh"
+
+# skip REASON: exit 77, which meson counts as a skip.
+skip() { echo "SKIP: $*"; exit 77; }
+
+# The QEMU the test runs on: VHD_QEMU (7.2, 10.2, auto or a path; meson sets
+# it per test), and the guest kernel: VHD_GUEST_KERNEL (7.3 unless set).
+# run-guest.sh reads both from the environment.
+VHD_QEMU_SET=${VHD_QEMU:+1}
+export VHD_QEMU=${VHD_QEMU:-7.2}
+export VHD_GUEST_KERNEL=${VHD_GUEST_KERNEL:-7.3}
+# guest_require_qemu MAJOR: skip unless the selected QEMU is at least MAJOR
+# (e.g. 10 for --dev test-device); with VHD_QEMU unset by the caller it picks
+# the built 10.2. Call before anything starts.
+guest_require_qemu() {
+	if [ "$VHD_QEMU" = 7.2 ] && [ -z "${VHD_QEMU_SET:-}" ] && [ "$1" -gt 7 ]; then
+		VHD_QEMU=10.2
+		guest_select_qemu
+	fi
+	[ "$QEMU_MAJOR" -ge "$1" ] ||
+		skip "needs QEMU >= $1, $VHD_QEMU is $QEMU_MAJOR (VHD_QEMU=10.2 after scripts/guest/build-qemu.sh)"
+}
+guest_select_qemu() {
+	local rc=0
+	QEMU_BIN=$(vhd_qemu_path "$VHD_QEMU") || rc=$?
+	case $rc in
+	0) ;;
+	77) skip "QEMU 10.2 is not built on this machine (scripts/guest/build-qemu.sh, run by scripts/test.sh)" ;;
+	*) skip "no QEMU '$VHD_QEMU' (Debian 12's: apt-get install qemu-system-x86)" ;;
+	esac
+	QEMU_MAJOR=$(vhd_qemu_major "$QEMU_BIN")
+	echo "guest: QEMU $("$QEMU_BIN" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" \
+		"($QEMU_BIN), kernel $VHD_GUEST_KERNEL"
+}
+guest_select_qemu
+
+# Without what the guest is built from there is nothing to test: skip and
+# say which. scripts/test.sh builds kernel and QEMU before the guest suite;
+# a meson test never does (a cold kernel build outlasts any test timeout).
+[ -x /bin/busybox ] || skip "/bin/busybox missing (scripts/deps.sh installs it)"
+"$root/scripts/guest/build-kernel.sh" --check --version "$VHD_GUEST_KERNEL" >/dev/null ||
+	skip "guest kernel $VHD_GUEST_KERNEL is not built on this machine" \
+		"(scripts/guest/build-kernel.sh --version $VHD_GUEST_KERNEL, run by scripts/test.sh)"
+
 . "$root/scripts/guest/backends.sh"
 run_guest=$root/scripts/guest/run-guest.sh
 vhd_backends_init
 
-# Kernel and initramfs first, so a first-run build is not counted against a
-# guest's own timeout.
-"$root/scripts/guest/build-kernel.sh" >/dev/null
+# The initramfs first (a tool download or repack on the first run), so it is
+# not counted against a guest's own timeout.
 "$root/scripts/guest/build-initramfs.sh" >/dev/null
+
+# test_dev SOCK VIRTIO_ID NUM_VQS [CONFIG_SIZE [VQ_SIZE]]: the --dev value
+# for QEMU 10's generic vhost-user device on SOCK (after guest_require_qemu
+# 10), e.g. guest_run "$con" --script "$guest_tests_dir/spi-guest.sh" \
+#	--dev "$(test_dev "$(vhd_backend_sock spi0)" 45 1 12)"
+test_dev() {
+	local a="test-device:$1,virtio-id=$2,num_vqs=$3"
+	[ -z "${4:-}" ] || a="$a,config_size=$4"
+	[ -z "${5:-}" ] || a="$a,vq_size=$5"
+	printf '%s\n' "$a"
+}
 
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -83,7 +128,7 @@ guest_run() {
 	shift
 	local -A done_=()
 	: >"$log"
-	"$run_guest" --log "$log" "$@" &
+	"$run_guest" --log "$log" --env VHD_QEMU_MAJOR="$QEMU_MAJOR" "$@" &
 	pid=$!
 	GUEST_PID=$pid
 	while kill -0 "$pid" 2>/dev/null; do

@@ -11,7 +11,10 @@
 #   2. rate limit: with -m 1024 -p 1000 the guest needs > 2 s for 4 KiB
 #   2b. the same with -c 2 -m 2048: the limit is shared evenly by the sockets
 #   3. backend restart while the guest runs, backend in --client mode and
-#      QEMU listening: QEMU 7.2 reconnects and the guest reads on
+#      QEMU listening: QEMU 7.2 reconnects and the guest reads on. Skipped on
+#      QEMU 10: its devices built on vhost-user-base (rng, gpio, i2c, input,
+#      snd, test-device) abort on that reconnect, a QEMU bug (vhost_dev_start:
+#      Assertion 'hdev->vhost_ops' failed)
 #   4. the same with the backend listening: QEMU 7.2 survives but the device
 #      stays dead (with VHD_RNG_RECONNECT=SEC, chardev reconnect=SEC, QEMU 7.2
 #      aborts at realize). Restarts are reported, not failed: they depend on
@@ -160,7 +163,14 @@ restart_case() {
 }
 
 echo "== 3. backend restart, backend as --client (QEMU listens)"
-restart_case client
+if [ "$QEMU_MAJOR" -ge 10 ]; then
+	echo "SKIP: QEMU $QEMU_MAJOR aborts when a backend of a vhost-user-base device" \
+		"(vhost-user-rng) reconnects after a restart: QEMU bug, 'vhost_dev_start:" \
+		"Assertion hdev->vhost_ops failed'; QEMU 7.2 runs this case" \
+		"(guest-rng-qemu7.2). vhost-user-scsi and -blk do reconnect."
+else
+	restart_case client
+fi
 echo "== 4. backend restart, backend listening (QEMU client, no reconnect)"
 restart_case server
 

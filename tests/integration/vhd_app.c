@@ -297,6 +297,7 @@ vhd_fe_app_attach(struct vhd_fe_app *a, unsigned int idx, struct vhd_fe *fe, uin
 	int rc;
 
 	vhd_fe_app_sock(a, idx, path, sizeof(path));
+	vhd_fe_want_packed(fe, vhd_fe_app_packed());
 	for (;;) {
 		rc = vhd_fe_connect(fe, path, VHD_FE_APP_TIMEOUT_MS);
 		if (rc < 0)
@@ -310,6 +311,14 @@ vhd_fe_app_attach(struct vhd_fe_app *a, unsigned int idx, struct vhd_fe *fe, uin
 			return rc;
 		vhd_fe_app_sleep_ms(20);
 	}
+}
+
+bool
+vhd_fe_app_packed(void)
+{
+	const char *env = getenv("VHD_IT_PACKED");
+
+	return env != NULL && strcmp(env, "1") == 0;
 }
 
 struct vhd_fe *

@@ -103,6 +103,12 @@ size_t vhd_fe_app_output(const struct vhd_fe_app *a, bool out, char *buf, size_t
 void vhd_fe_app_fini(struct vhd_fe_app *a);
 
 /**
+ * True when the run asks for packed rings (VHD_IT_PACKED=1 in the
+ * environment): every frontend attached here then agrees VIRTIO_F_RING_PACKED.
+ */
+bool vhd_fe_app_packed(void);
+
+/**
  * Connect @p fe to socket @p idx, then vhd_fe_resume() when @p resume, else
  * vhd_fe_negotiate() with @p want and the default protocol features.
  *

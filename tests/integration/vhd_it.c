@@ -261,3 +261,46 @@ vhd_it_seed(const char *what)
 	print_message("%s seed %#" PRIx64 " (set VHD_IT_SEED to replay)\n", what, seed);
 	return seed;
 }
+
+void
+vhd_it_split_only(void)
+{
+	if (vhd_fe_app_packed())
+		skip();
+}
+
+void
+vhd_it_packed_only(void)
+{
+	if (!vhd_fe_app_packed())
+		skip();
+}
+
+uint16_t
+vhd_it_base(struct vhd_fe *fe, uint16_t q, uint16_t split_base)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(fe, q);
+
+	if (r == NULL || !r->packed)
+		return split_base;
+	return vhd_fe_ring_avail_base(r);
+}
+
+void
+vhd_it_idle_cpu(struct vhd_fe_app *a, const char *what, int share)
+{
+	int64_t c0, c1, t0, t1;
+
+	vhd_fe_app_sleep_ms(300);
+	c0 = vhd_fe_app_cpu_ms(a);
+	t0 = vhd_fe_app_now_ms();
+	vhd_fe_app_sleep_ms(1000);
+	c1 = vhd_fe_app_cpu_ms(a);
+	t1 = vhd_fe_app_now_ms();
+	if (c0 < 0 || c1 < 0)
+		fail_msg("%s: cannot read the CPU time of %s", what, a->name);
+	print_message("%s: %" PRId64 " ms CPU in %" PRId64 " ms\n", what, c1 - c0, t1 - t0);
+	if ((c1 - c0) * share >= t1 - t0)
+		fail_msg("%s: %" PRId64 " ms CPU in %" PRId64 " ms, want under 1/%d", what,
+			 c1 - c0, t1 - t0, share);
+}

@@ -124,4 +124,24 @@ void vhd_it_bad_cmdline(const struct vhd_it_bad_cmdline *b, const char *what,
  */
 uint64_t vhd_it_seed(const char *what);
 
+/**
+ * The ring base GET_VRING_BASE must report for queue @p q once the backend
+ * took all we posted: @p split_base on split rings (the test knows it), the
+ * position and wrap counter after our last descriptor on packed rings.
+ */
+uint16_t vhd_it_base(struct vhd_fe *fe, uint16_t q, uint16_t split_base);
+
+/** Skip the test in a packed-ring run: it writes split-ring structures by hand. */
+void vhd_it_split_only(void);
+
+/** Skip the test unless this is a packed-ring run (vhd_fe_app_packed()). */
+void vhd_it_packed_only(void);
+
+/**
+ * Let @p a settle 300 ms, then measure its CPU time over one second; print
+ * it with @p what and fail the test unless it used less than 1/@p share of
+ * that second (5: under 20 %).
+ */
+void vhd_it_idle_cpu(struct vhd_fe_app *a, const char *what, int share);
+
 #endif /* VHD_IT_H */

@@ -14,118 +14,22 @@
 
 #include <cmocka.h>
 
-#include "vhd_test_pair.h"
+#include "vq_test.h"
 
 #define QSZ 8
 #define ALL_F (VHD_BIT(VHD_F_RING_INDIRECT_DESC) | VHD_BIT(VHD_F_VERSION_1))
 #define EVIDX_F (ALL_F | VHD_BIT(VHD_F_RING_EVENT_IDX))
 
-struct ctx {
-	struct vhd_test_pair p;
-	struct vhd_req req;
-};
-
 static int
 setup_plain(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	assert_int_equal(vhd_test_pair_init(&c->p, QSZ, ALL_F), 0);
-	*state = c;
-	return 0;
+	return vq_test_setup(state, QSZ, ALL_F);
 }
 
 static int
 setup_evidx(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	assert_int_equal(vhd_test_pair_init(&c->p, QSZ, EVIDX_F), 0);
-	*state = c;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	vhd_test_pair_fini(&c->p);
-	free(c);
-	return 0;
-}
-
-/* Post a good request: 5 readable bytes, 7 writable. */
-static int
-post_good(struct ctx *c, bool indirect)
-{
-	struct vhd_fe_buf b[2] = {
-		{vhd_test_alloc(&c->p, 5), 5},
-		{vhd_test_alloc(&c->p, 7), 7},
-	};
-
-	memcpy(b[0].ptr, "hello", 5);
-	return vhd_test_post(&c->p, b, 1, 1, indirect);
-}
-
-/* Expect exactly one good request, then return it with @len. */
-static void
-expect_good(struct ctx *c, uint32_t len)
-{
-	char buf[5];
-
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	assert_int_equal(c->req.n_rd, 1);
-	assert_int_equal(c->req.n_wr, 1);
-	assert_int_equal(c->req.rd_len, 5);
-	assert_int_equal(c->req.wr_len, 7);
-	assert_int_equal(vhd_req_read(&c->req, 0, buf, 5), 5);
-	assert_memory_equal(buf, "hello", 5);
-	assert_int_equal(vhd_req_write(&c->req, 0, "world!!", 7), 7);
-	vhd_vq_push(&c->p.vq, c->req.id, len);
-	vhd_vq_flush(&c->p.vq);
-}
-
-static void
-pop_direct_and_indirect(void **state)
-{
-	struct ctx *c = *state;
-	uint16_t id;
-	uint32_t len;
-	int head;
-
-	assert_false(vhd_vq_has_work(&c->p.vq));
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
-	head = post_good(c, false);
-	assert_true(vhd_vq_has_work(&c->p.vq));
-	expect_good(c, 7);
-	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
-	assert_int_equal(id, head);
-	assert_int_equal(len, 7);
-	head = post_good(c, true);
-	expect_good(c, 3);
-	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
-	assert_int_equal(id, head);
-	assert_int_equal(len, 3);
-	assert_int_equal(c->p.vq.stats.requests, 2);
-	assert_int_equal(c->p.vq.stats.bad_chains, 0);
-}
-
-static void
-unpop_returns_same_chain(void **state)
-{
-	struct ctx *c = *state;
-	uint16_t first;
-
-	post_good(c, false);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	first = c->req.id;
-	vhd_vq_unpop(&c->p.vq);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	assert_int_equal(c->req.id, first);
-	assert_int_equal(c->p.vq.stats.requests, 1);
+	return vq_test_setup(state, QSZ, EVIDX_F);
 }
 
 /* Publish head 0 after the test wrote descriptors by hand; expect it to
@@ -156,12 +60,6 @@ expect_bad_then_good(struct ctx *c, uint16_t head)
  * post_good() does not reach first (its free list starts at 0).
  */
 #define RAW 4
-
-static uint64_t
-gpa_of(struct ctx *c, uint32_t len)
-{
-	return vhd_fe_mem_gpa(&c->p.fmem, vhd_test_alloc(&c->p, len));
-}
 
 static void
 bad_head_index(void **state)
@@ -487,28 +385,6 @@ no_event_idx_flags(void **state)
 }
 
 static void
-notify_writes_call_fd(void **state)
-{
-	struct ctx *c = *state;
-	uint64_t v = 0;
-	int fd = eventfd(0, EFD_NONBLOCK);
-
-	assert_true(fd >= 0);
-	c->p.vq.call_fd = fd;
-	post_good(c, false);
-	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
-	vhd_vq_push(&c->p.vq, c->req.id, 0);
-	vhd_vq_notify(&c->p.vq);
-	assert_int_equal(read(fd, &v, sizeof(v)), sizeof(v));
-	assert_int_equal(v, 1);
-	assert_int_equal(c->p.vq.stats.calls, 1);
-	/* nothing pushed: no call */
-	vhd_vq_notify(&c->p.vq);
-	assert_int_equal(read(fd, &v, sizeof(v)), -1);
-	close(fd);
-}
-
-static void
 setup_rejects_bad_config(void **state)
 {
 	struct ctx *c = *state;
@@ -527,8 +403,8 @@ setup_rejects_bad_config(void **state)
 	assert_int_equal(vhd_vq_setup(&vq, &cfg), -EINVAL);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_plain, teardown)
-#define TE(f) cmocka_unit_test_setup_teardown(f, setup_evidx, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_plain, vq_test_teardown)
+#define TE(f) cmocka_unit_test_setup_teardown(f, setup_evidx, vq_test_teardown)
 
 int
 main(void)
