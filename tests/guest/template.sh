@@ -16,6 +16,11 @@ set -euo pipefail
 VIRTIO_ID=37
 CONFIG_SIZE=8
 
+# QEMU 10.2's generic device aborts on an id missing from its name table
+# (1-13, 16-41), and virtio-pci carries at most 63: nothing to boot then.
+if [ "$VIRTIO_ID" -gt 41 ] || [ "$VIRTIO_ID" -eq 14 ] || [ "$VIRTIO_ID" -eq 15 ]; then
+	skip "QEMU 10.2's vhost-user-test-device cannot carry virtio-id $VIRTIO_ID (1-13, 16-41)"
+fi
 type test_dev >/dev/null 2>&1 ||
 	skip "this harness has no --dev test-device (run-guest.sh of QEMU 10.2's generic device)"
 guest_require_qemu 10
