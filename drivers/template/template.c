@@ -97,8 +97,9 @@ delay_done(void *arg)
 	vhd_vq_notify(h->vq);
 }
 
-/* The status byte's address when it lies in one segment (it is one byte:
- * it always does), so that a held request can be failed in queue_stop().
+/* The status byte's address (the last byte of the last writable segment:
+ * the engine keeps no empty segments), so that queue_stop() can fail a held
+ * request after handle() returned.
  */
 static uint8_t *
 status_byte(struct vhd_req *req)

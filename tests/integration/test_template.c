@@ -276,6 +276,40 @@ test_delay_out_of_order(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* More DELAYs than the driver holds: the rest wait on the ring (RETRY) and
+ * a timer's completion lets the worker take them; none is lost. */
+static void
+test_delay_more_than_held(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe_ring *ring;
+	struct vhd_fe *fe;
+	struct req r[TEMPLATE_MAX_HELD + 4];
+	unsigned int i, got = 0;
+	uint32_t len;
+	uint16_t id;
+
+	(void)state;
+	fe = up(&a, interrupt_args, F_ALL);
+	ring = vhd_fe_queue_ring(fe, 0);
+	for (i = 0; i < TEMPLATE_MAX_HELD + 4; i++) {
+		r[i] = mk(fe, TEMPLATE_REQ_DELAY, 20000, NULL, 0, 1);
+		post(fe, &r[i], sizeof(*r[i].h));
+	}
+	while (got < TEMPLATE_MAX_HELD + 4) {
+		if (vhd_fe_wait_used(fe, 0, WAIT_MS) <= 0)
+			fail_msg("%u of %u DELAYs completed", got, TEMPLATE_MAX_HELD + 4);
+		while (vhd_fe_ring_get_used(ring, &id, &len, NULL) == 1) {
+			assert_int_equal(len, 1);
+			got++;
+		}
+	}
+	for (i = 0; i < TEMPLATE_MAX_HELD + 4; i++)
+		assert_int_equal(r[i].w[0], TEMPLATE_S_OK);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 static uint64_t
 count_change(void *arg, const struct vhd_fe_backend_msg *m)
 {
@@ -375,6 +409,7 @@ main(void)
 		T(test_malformed),
 		T(test_delay_not_negotiated),
 		T(test_delay_out_of_order),
+		T(test_delay_more_than_held),
 		T(test_config_change),
 		T(test_two_sockets),
 		T(test_bad_options),
