@@ -30,7 +30,9 @@ die() {
 name=$1
 id=$2
 [[ $name =~ ^[a-z][a-z0-9_]*$ ]] || die "NAME must match [a-z][a-z0-9_]*: '$name'"
-[[ $id =~ ^[1-9][0-9]*$ ]] && [ "$id" -le 65535 ] || die "ID must be 1..65535: '$id'"
+if ! [[ $id =~ ^[1-9][0-9]*$ ]] || [ "$id" -gt 65535 ]; then
+	die "ID must be 1..65535: '$id'"
+fi
 [ "$name" != template ] || die "NAME must not be 'template'"
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -81,8 +83,8 @@ sed -i -e "s|^/\*\* virtio device id: .*|/** virtio device id. */|" \
 sed -i -e "s/(virtio id 37)/(virtio id $id)/" -e "s/\.virtio_id = 37,/.virtio_id = $id,/" \
 	"perf/vhd_perf_gen_$name.c"
 grep -q "^#define ${upper}_VIRTIO_ID $id$" "drivers/$name/$name.h" || die "device id not set"
-[ ! -f "tests/guest/$name.sh" ] || sed -i "s/virtio-id=37/virtio-id=$id/g; s/VIRTIO_ID=37/VIRTIO_ID=$id/g" \
-	"tests/guest/$name.sh"
+[ ! -f "tests/guest/$name.sh" ] ||
+	sed -i "s/virtio-id=37/virtio-id=$id/g; s/VIRTIO_ID=37/VIRTIO_ID=$id/g" "tests/guest/$name.sh"
 
 # add_to_list FILE 'LINE-REGEX' ENTRY: append ENTRY to the [...] list on the matching line.
 add_to_list() {
@@ -98,12 +100,15 @@ echo "perf_sources += files('vhd_perf_gen_$name.c')" >tmp.$$ &&
 sed -i "/^perf_smoke_apps += {'template': \[\]}\$/a perf_smoke_apps += {'$name': []}" \
 	perf/meson.build
 sed -i "/^\t&vhd_perf_gen_template,\$/a \\\t&vhd_perf_gen_$name," perf/vhd_perf_gen.c
-sed -i "/^extern const struct vhd_perf_gen vhd_perf_gen_template;\$/a extern const struct vhd_perf_gen vhd_perf_gen_$name;" \
-	perf/vhd_perf_gen.h
+gen_decl="extern const struct vhd_perf_gen vhd_perf_gen"
+sed -i "/^${gen_decl}_template;\$/a ${gen_decl}_$name;" perf/vhd_perf_gen.h
 sed -i "/^template) sfx= ;;\$/a $name) sfx= ;;" perf/smoke.sh
 # the hostile suite: its options and its probe request (as the template's)
-sed -i -e "/^static const char \*const template_args\[\] = {NULL};\$/a static const char *const ${name}_args[] = {NULL};" \
-	-e "/^\t{\"template\", template_args, 1, 8, 1, NULL, true},\$/a \\\t{\"$name\", ${name}_args, 1, 8, 1, NULL, true}," \
+args_decl="static const char \*const"
+hostile_line="{\"$name\", ${name}_args, 1, 8, 1, NULL, true},"
+args_new="static const char *const ${name}_args[] = {NULL};"
+sed -i -e "/^$args_decl template_args\[\] = {NULL};\$/a $args_new" \
+	-e "/^\t{\"template\", template_args, 1, 8, 1, NULL, true},\$/a \\\t$hostile_line" \
 	tests/integration/test_hostile.c
 if $guest; then
 	sed -i "/^\t'template': \['template'\],\$/a \\\t'$name': ['$name']," tests/guest/meson.build

@@ -34,12 +34,16 @@ bytes4() {
 		$((($1 >> 16) & 255)) $((($1 >> 24) & 255))
 }
 # shellcheck disable=SC2059 # the format is the bytes
-wr1() { printf "$(printf '\\%03o' "$2")" | dd of="$cfg" bs=1 seek="$1" count=1 conv=notrunc 2>/dev/null; }
+wr1() {
+	printf "$(printf '\\%03o' "$2")" | dd of="$cfg" bs=1 seek="$1" count=1 conv=notrunc 2>/dev/null
+}
 # shellcheck disable=SC2059
-wr4() { printf "$(bytes4 "$2")" | dd of="$cfg" bs=4 seek=$(($1 / 4)) count=1 conv=notrunc 2>/dev/null; }
+wr4() {
+	printf "$(bytes4 "$2")" | dd of="$cfg" bs=4 seek=$(($1 / 4)) count=1 conv=notrunc 2>/dev/null
+}
 
 # The virtio capabilities: common (1), device (4), PCI config access (5).
-cbar= coff= dbar= doff= win=
+cbar='' coff='' dbar='' doff='' win=''
 p=$(rd1 52)
 n=0
 while [ "$p" -ne 0 ] && [ $n -lt 32 ]; do
