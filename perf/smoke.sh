@@ -40,9 +40,11 @@ fail() {
 	exit 1
 }
 
-# Socket 0 is PATH0, except for apps that use -s PATH as given.
+# Socket 0 is PATH0, except for apps that use -s PATH as given (upstream's rtc
+# and template); the others append the index.
 sfx=0
 case $dev in
+rtc) sfx= ;;
 template) sfx= ;;
 esac
 case $dev in
@@ -77,9 +79,20 @@ smoke() {
 
 # mode, tool style, queue depth
 for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
+	[ "$dev" != console ] || break # needs its host client: below
 	# shellcheck disable=SC2086
 	smoke $run "" "$gen"
 done
+# console: echoes through port 0's Unix socket and bulk writes, in each mode.
+if [ "$dev" = console ]; then
+	for run in "poll poll 1" "interrupt notify 1" "hybrid poll 4"; do
+		p=$dir/p0-${run%% *}
+		# shellcheck disable=SC2086
+		smoke $run "--port 0=unix:$p" "--peer unix:$p --op echo"
+		# shellcheck disable=SC2086
+		smoke $run "--port 0=unix:$p" "--peer unix:$p --op tx -b 4096"
+	done
+fi
 # gpio: interrupt latency, a few hundred edges driven through the simulated
 # chip's control socket, in each mode.
 if [ "$dev" = gpio ]; then

@@ -272,22 +272,14 @@ static int
 edge_loop(struct irq *q, struct vhd_perf_result *out)
 {
 	const struct vhd_perf_run_cfg *cfg = q->cfg;
-	uint64_t i, lat = 0, glat = 0, m_start = 0, cpu0 = 0, be0 = 0, be1, stop_at = UINT64_MAX;
+	uint64_t i, lat = 0, glat = 0;
 	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
-	bool be_ok = false;
+	struct vhd_perf_meter m = { .stop_at = UINT64_MAX };
 
 	vhd_fe_ring_want_calls(q->evq, cfg->style == VHD_PERF_NOTIFY);
-	for (i = 0; i < total && vhd_perf_now_ns() < stop_at; i++) {
-		if (i == cfg->warmup) {
-			m_start = vhd_perf_now_ns();
-			cpu0 = vhd_perf_thread_cpu_ns();
-			be_ok = cfg->backend_pid > 0 &&
-				vhd_perf_proc_cpu_ns(cfg->backend_pid, &be0) == 0;
-			out->kicks = 0;
-			out->waits = 0;
-			if (cfg->duration_s > 0)
-				stop_at = m_start + (uint64_t)(cfg->duration_s * 1e9);
-		}
+	for (i = 0; i < total && vhd_perf_now_ns() < m.stop_at; i++) {
+		if (i == cfg->warmup)
+			vhd_perf_meter_start(&m, cfg, out);
 		/* Level 1 first: the line was set to 0 before its interrupt was enabled. */
 		if (one_edge(q, (unsigned int)((i + 1) & 1), &lat, out) != 0 ||
 		    one_get(q, &glat) != 0)
@@ -307,14 +299,7 @@ edge_loop(struct irq *q, struct vhd_perf_result *out)
 		fprintf(stderr, "vhd-perf: no edge measured\n");
 		return -1;
 	}
-	out->elapsed_ns = vhd_perf_now_ns() - m_start;
-	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - cpu0) /
-			    (double)out->elapsed_ns;
-	if (be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
-		out->backend_cpu_ns = be1 - be0;
-		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
-				       (double)out->elapsed_ns;
-	}
+	vhd_perf_meter_stop(&m, cfg, out);
 	return 0;
 }
 
