@@ -356,6 +356,34 @@ test_config_change(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* A frontend that never reads its backend channel: notifications after
+ * every request fill the socket; the device must go on serving (it drops
+ * notifications instead of blocking the worker in sendmsg()). */
+static void
+test_backend_channel_full(void **state)
+{
+	static const char *const every1[] = {"--mode", "interrupt", "--notify-every", "1", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	unsigned int i, got = 0;
+	struct req r;
+
+	(void)state;
+	fe = up(&a, every1, F_ALL);
+	assert_true(vhd_fe_backend_fd(fe) >= 0);
+	r = mk(fe, TEMPLATE_REQ_FAIL, 0, NULL, 0, 1);
+	for (i = 0; i < 3000; i++)
+		assert_int_equal(run(fe, false, &r), TEMPLATE_S_FAIL);
+	/* the channel still carries what fitted */
+	while (vhd_fe_backend_serve(fe, 0, count_change, &got, NULL) == 1)
+		;
+	assert_true(got > 0);
+	assert_true(got <= 3000);
+	print_message("backend channel: %u of 3000 notifications delivered\n", got);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 /* Two sockets with -c 2: PATH0 and PATH1, each its own device. */
 static void
 test_two_sockets(void **state)
@@ -411,6 +439,7 @@ main(void)
 		T(test_delay_out_of_order),
 		T(test_delay_more_than_held),
 		T(test_config_change),
+		T(test_backend_channel_full),
 		T(test_two_sockets),
 		T(test_bad_options),
 	};
