@@ -77,7 +77,9 @@ smoke() {
 	[ "$rc" -eq 0 ] || fail "$dev backend in --mode $mode exited with status $rc on SIGTERM"
 }
 
-# mode, tool style, queue depth
+# mode, tool style, queue depth (input has no closed loop: its events come from
+# the control socket, below)
+[ "$dev" = input ] ||
 for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
 	[ "$dev" != console ] || break # needs its host client: below
 	# shellcheck disable=SC2086
@@ -100,6 +102,14 @@ if [ "$dev" = gpio ]; then
 		ctl=$dir/ctl-${run%% *}
 		# shellcheck disable=SC2086
 		smoke $run 1 "--sim-control $ctl" "--irq 2 --sim-control ${ctl}0"
+	done
+fi
+# input: key latency and a burst through a simulated keyboard's control socket.
+if [ "$dev" = input ]; then
+	for run in "poll poll" "interrupt notify" "hybrid poll"; do
+		ctl=$dir/ctl-${run%% *}
+		# shellcheck disable=SC2086
+		smoke $run 1 "--sim-control $ctl" "--irq 30 --sim-control ${ctl}0"
 	done
 fi
 echo "perf-smoke: $dev ok"

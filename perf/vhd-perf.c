@@ -18,6 +18,7 @@
 #include "vhd_perf_gen.h"
 #include "vhd_perf_console.h"
 #include "vhd_perf_gpio_irq.h"
+#include "vhd_perf_input.h"
 #include "vhd_perf_report.h"
 #include "vhd_perf_run.h"
 #include "vhd_perf_source.h"
@@ -61,7 +62,8 @@ usage(FILE *fp)
 		"      --target N           gpio line / i2c 7-bit address / rtc clock id,\n"
 		"                           decimal or 0x hex (0)\n"
 		"      --irq LINE           gpio: interrupt latency of LINE instead: edges driven\n"
-		"                           through --sim-control, timed to the eventq used buffer\n"
+		"                           via --sim-control, timed to the eventq used buffer;\n"
+		"                           input: latency of key LINE typed on --sim-control\n"
 		"      --sim-control PATH   the simulated chip's control socket (the app's\n"
 		"                           --sim-control PATH plus the socket index)\n"
 		"      --irq-gap-us N       pause before each edge and each control-socket get,\n"
@@ -379,9 +381,16 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->run.gen->check(&o->run.gen_cfg) != 0)
 		return -1;
 	if (o->irq_mode && (o->irq.sim_control == NULL || o->run.qd != 1 ||
-			    strcmp(o->run.gen->name, "gpio") != 0)) {
-		fprintf(stderr, "vhd-perf: --irq needs --device gpio, --sim-control PATH and "
-			"--qd 1\n");
+			    (strcmp(o->run.gen->name, "gpio") != 0 &&
+			     strcmp(o->run.gen->name, "input") != 0))) {
+		fprintf(stderr, "vhd-perf: --irq needs --device gpio or input, --sim-control PATH "
+			"and --qd 1\n");
+		return -1;
+	}
+	/* Input events come from the control socket: requests alone never complete. */
+	if (!o->irq_mode && strcmp(o->run.gen->name, "input") == 0 && !o->floor_only &&
+	    !o->source_only) {
+		fprintf(stderr, "vhd-perf: --device input needs --irq CODE --sim-control PATH\n");
 		return -1;
 	}
 	if (strcmp(o->run.gen->name, "console") == 0 && o->peer == NULL) {
@@ -459,6 +468,8 @@ main(int argc, char **argv)
 	if (!o.floor_only && !o.source_only) {
 		if (strcmp(o.run.gen->name, "console") == 0 ?
 			    vhd_perf_console(&o.run, o.peer, &run) != 0 :
+		    o.irq_mode && strcmp(o.run.gen->name, "input") == 0 ?
+			    vhd_perf_input_key(&o.run, &o.irq, &run) != 0 :
 		    o.irq_mode ? vhd_perf_gpio_irq(&o.run, &o.irq, &run) != 0 :
 				 vhd_perf_run(&o.run, &run) != 0)
 			rc = 1;
