@@ -101,6 +101,7 @@ struct vhd_dev {
 	bool watches_off;          /* driver fds disarmed while a queue is paused */
 	struct vhd_msg_state msg;  /* message validator, vhd_msg.c */
 	uint64_t config_changes;   /* backend-channel notifications sent */
+	uint64_t config_changes_skipped; /* not sent: the channel was full */
 };
 
 struct vhd_worker {

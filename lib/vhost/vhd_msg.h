@@ -154,6 +154,10 @@ struct vhd_msg_state {
 	uint64_t refused;           /* messages refused (all connections) */
 	uint64_t fds_closed;        /* fds we closed for rte_vhost (all connections) */
 	uint64_t bad_rings;         /* rings refused at queue start (all connections) */
+	/* The backend channel's fd as the last SET_BACKEND_REQ_FD passed it
+	 * (owned by rte_vhost), -1 before: host_config_changed() checks it is
+	 * writable so that a frontend that stops reading cannot block a worker. */
+	int backend_fd;
 };
 
 /**
