@@ -153,7 +153,12 @@ struct vhd_msg_state {
 	uint64_t refused;           /* messages refused (all connections) */
 	uint64_t fds_closed;        /* fds we closed for rte_vhost (all connections) */
 	uint64_t bad_rings;         /* rings refused at queue start (all connections) */
+	uint16_t inflight_qsize;    /* queue_size of the accepted SET_INFLIGHT_FD, 0: none */
+	uint16_t inflight_nq;       /* its num_queues */
 };
+
+/** Bytes of one split ring's in-flight area as rte_vhost lays it out. */
+uint64_t vhd_msg_inflight_split_size(uint16_t queue_size);
 
 /**
  * Check one message. On refusal every fd attached to it is closed and
