@@ -78,6 +78,7 @@ struct inflight_msg {
 	uint64_t mmap_offset;
 	uint16_t num_queues;
 	uint16_t queue_size;
+	uint8_t padding[4]; /* 24 bytes, as QEMU and rte_vhost lay it out */
 } __attribute__((packed));
 
 struct fe_queue {

@@ -91,11 +91,13 @@ struct vhu_region {
 	uint64_t mmap_offset;
 } __attribute__((packed));
 
+/* Not packed in rte_vhost or QEMU: 24 bytes with the tail padding. */
 struct vhu_inflight {
 	uint64_t mmap_size;
 	uint64_t mmap_offset;
 	uint16_t num_queues;
 	uint16_t queue_size;
+	uint8_t padding[4];
 } __attribute__((packed));
 
 struct vhu_msg {
