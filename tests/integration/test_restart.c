@@ -311,11 +311,57 @@ test_kill_with_requests_in_flight(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/*
+ * rte_vhost indexes a queue's in-flight area by ring size: a ring larger
+ * than the area's queue_size would have it write past the area. Such a ring
+ * is not started; the backend stays up and serves the next frontend.
+ */
+static void
+test_ring_larger_than_area(void **state)
+{
+	static struct vhd_fe_app a;
+	unsigned int seen[NREQ] = {0}, got = 0, i;
+	struct vhd_fe *fe;
+
+	(void)state;
+	if (vhd_fe_app_packed())
+		skip();
+	vhd_it_app_init(&a, app->name);
+	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
+		fail_msg("directory path too long: %s", a.dir);
+	memcpy(ctl_sock, a.dir, strlen(a.dir));
+	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
+	start(&a, app->restart);
+	fe = attach(&a);
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
+	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ / 4), 0);
+	for (i = 0; i < app->nq; i++)
+		vhd_fe_queue_start(fe, (uint16_t)i); /* refused or not served */
+	post_n(fe, app->q, 0, 1, (uint8_t[8]){32 << 1}, app->q == 0 && app->wr == 1 ? 8 : 0,
+	       app->wr);
+	collect(fe, seen, 1, &got, 300);
+	assert_int_equal(got, 0);
+	assert_true(vhd_fe_app_alive(&a));
+	{
+		char err[16384];
+
+		vhd_fe_app_output(&a, false, err, sizeof(err));
+		if (strstr(err, "in-flight area for 16") == NULL)
+			fail_msg("the ring was not refused for its area:\n%s", err);
+	}
+	vhd_it_fe_done(fe);
+	/* A frontend without an in-flight area is served as usual. */
+	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~0ULL, app->nq, QSZ));
+	vhd_it_app_down(&a, 1);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		VHD_IT_TEST(test_kill_with_requests_in_flight),
+		VHD_IT_TEST(test_ring_larger_than_area),
 	};
 	unsigned int i;
 
