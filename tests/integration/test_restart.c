@@ -356,12 +356,43 @@ test_ring_larger_than_area(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* Packed rings are not tracked: the area is refused, the rings still run. */
+static void
+test_packed_refuses_area(void **state)
+{
+	static struct vhd_fe_app a;
+	struct vhd_fe_opts o = {.timeout_ms = WAIT_MS};
+	struct vhd_fe *fe = vhd_it_fe_track(vhd_fe_create(&o));
+	char path[256];
+
+	(void)state;
+	assert_non_null(fe);
+	vhd_it_app_init(&a, app->name);
+	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
+		fail_msg("directory path too long: %s", a.dir);
+	memcpy(ctl_sock, a.dir, strlen(a.dir));
+	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
+	start(&a, app->restart);
+	vhd_fe_want_packed(fe, true);
+	vhd_fe_app_sock(&a, 0, path, sizeof(path));
+	assert_int_equal(vhd_fe_connect(fe, path, WAIT_MS), 0);
+	assert_int_equal(vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+					  VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)), 0);
+	assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_PACKED));
+	assert_true(vhd_fe_inflight_setup(fe, app->nq, QSZ) < 0);
+	vhd_it_fe_done(fe);
+	assert_true(vhd_fe_app_alive(&a));
+	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~0ULL, app->nq, QSZ));
+	vhd_it_app_down(&a, 1);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		VHD_IT_TEST(test_kill_with_requests_in_flight),
 		VHD_IT_TEST(test_ring_larger_than_area),
+		VHD_IT_TEST(test_packed_refuses_area),
 	};
 	unsigned int i;
 
