@@ -1180,6 +1180,12 @@ vhd_fe_inflight_setup(struct vhd_fe *fe, uint16_t num_queues, uint16_t queue_siz
 	return set_inflight(fe);
 }
 
+int
+vhd_fe_inflight_fd(const struct vhd_fe *fe)
+{
+	return fe->inflight_fd;
+}
+
 uint64_t
 vhd_fe_inflight_size(const struct vhd_fe *fe)
 {

@@ -330,6 +330,9 @@ int vhd_fe_inflight_setup(struct vhd_fe *fe, uint16_t num_queues, uint16_t queue
 /** Size of the kept in-flight area in bytes, 0 without one. */
 uint64_t vhd_fe_inflight_size(const struct vhd_fe *fe);
 
+/** The kept in-flight area's fd (owned by @p fe; hostile tests write it), or -1. */
+int vhd_fe_inflight_fd(const struct vhd_fe *fe);
+
 /**
  * Send any request and read its reply, for protocol tests.
  * @p payload / @p len is the message body; @p fds (up to 8) go along with

@@ -222,7 +222,7 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 		close_fds(dev, q);
 		return -1;
 	}
-	if (q->vq.track == NULL && vhd_inflight_attach(dev, qi) != 0) {
+	if (vhd_inflight_attach(dev, qi) != 0) {
 		close_fds(dev, q);
 		return -1;
 	}
@@ -411,6 +411,9 @@ pre_msg(int vid, void *msg)
 								     RTE_VHOST_MSG_RESULT_ERR;
 		vhd_dev_resume(dev);
 		pthread_mutex_unlock(&dev->ctl);
+		return r;
+	case VHU_SET_VRING_KICK:
+		vhd_inflight_sanitize(dev, (uint16_t)(m->payload.u64 & VHU_VRING_IDX_MASK));
 		return r;
 	case VHU_GET_VRING_BASE:
 		if (m->payload.state.index < dev->ops->num_queues) {

@@ -69,6 +69,29 @@ vhd_inflight_conn_reset(struct vhd_dev *dev)
 		dev->q[i].resubmitted = false;
 }
 
+void
+vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi)
+{
+	struct rte_vhost_ring_inflight ri;
+	struct rte_vhost_inflight_info_split *in;
+	uint16_t n = dev->msg.inflight_qsize;
+
+	if (n == 0 || qi >= dev->msg.inflight_nq ||
+	    rte_vhost_get_vhost_ring_inflight(dev->vid, qi, &ri) != 0 || ri.inflight_split == NULL)
+		return;
+	/*
+	 * The area is the frontend's memory: rte_vhost's SET_VRING_KICK walks
+	 * desc_num entries and writes at last_inflight_io, both read from it.
+	 * Put them back within the size we checked (a frontend still writing
+	 * concurrently can only corrupt its own in-flight state, not reach past it:
+	 * see the README).
+	 */
+	in = ri.inflight_split;
+	__atomic_store_n(&in->desc_num, n, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&in->last_inflight_io, __ATOMIC_RELAXED) >= n)
+		__atomic_store_n(&in->last_inflight_io, 0, __ATOMIC_RELAXED);
+}
+
 int
 vhd_inflight_attach(struct vhd_dev *dev, uint16_t qi)
 {
@@ -78,6 +101,8 @@ vhd_inflight_attach(struct vhd_dev *dev, uint16_t qi)
 	uint64_t pf = 0;
 	int rc;
 
+	if (q->vq.track != NULL) /* a paused ring resumed: tracked already */
+		return q->vq.size <= dev->msg.inflight_qsize ? 0 : -1;
 	if (rte_vhost_get_negotiated_protocol_features(dev->vid, &pf) != 0 ||
 	    !(pf & VHD_BIT(VHU_PF_INFLIGHT_SHMFD)) || q->vq.packed)
 		return 0;

@@ -172,6 +172,8 @@ void vhd_inflight_conn_reset(struct vhd_dev *dev);
  * @return 0, -1 when the queue must not run.
  */
 int vhd_inflight_attach(struct vhd_dev *dev, uint16_t qi);
+/** SET_VRING_KICK is about to make rte_vhost read queue @p qi's area: bound it. */
+void vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi);
 
 /* vhd_telemetry.c */
 void vhd_telemetry_init(void);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -356,6 +357,58 @@ test_ring_larger_than_area(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/*
+ * The area is the frontend's memory. rte_vhost reads desc_num and
+ * last_inflight_io from it at SET_VRING_KICK and walks / writes by them: a
+ * frontend that sets them past the area must not crash the backend.
+ */
+static void
+test_area_lies(void **state)
+{
+	static struct vhd_fe_app a;
+	unsigned int seen[NREQ] = {0}, got = 0, i;
+	struct vhd_fe *fe;
+	uint16_t *hdr;
+
+	(void)state;
+	if (vhd_fe_app_packed())
+		skip();
+	vhd_it_app_init(&a, app->name);
+	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
+		fail_msg("directory path too long: %s", a.dir);
+	memcpy(ctl_sock, a.dir, strlen(a.dir));
+	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
+	start(&a, app->restart);
+	fe = attach(&a);
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
+	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ), 0);
+	hdr = mmap(NULL, vhd_fe_inflight_size(fe), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vhd_fe_inflight_fd(fe), 0);
+	assert_true(hdr != MAP_FAILED);
+	for (i = 0; i < app->nq; i++) {
+		uint16_t *q = (uint16_t *)((uint8_t *)hdr + i * (vhd_fe_inflight_size(fe) /
+								  app->nq));
+
+		/* after the 8-byte features: version, desc_num, last_inflight_io, used_idx */
+		q[4] = 1;
+		q[5] = 0xffff;
+		q[6] = 0xffff;
+		q[7] = 5; /* not the ring's used index: the last one gets cleared */
+	}
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_start(fe, (uint16_t)i), 0);
+	munmap(hdr, vhd_fe_inflight_size(fe));
+	assert_true(vhd_fe_app_alive(&a));
+	/* Still serving. */
+	post_n(fe, app->q, 0, 1, (uint8_t[8]){32 << 1}, app->q == 0 && app->wr == 1 ? 8 : 0,
+	       app->wr);
+	collect(fe, seen, 1, &got, WAIT_MS);
+	assert_int_equal(got, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 /* Packed rings are not tracked: the area is refused, the rings still run. */
 static void
 test_packed_refuses_area(void **state)
@@ -393,6 +446,7 @@ main(int argc, char **argv)
 		VHD_IT_TEST(test_kill_with_requests_in_flight),
 		VHD_IT_TEST(test_ring_larger_than_area),
 		VHD_IT_TEST(test_packed_refuses_area),
+		VHD_IT_TEST(test_area_lies),
 	};
 	unsigned int i;
 
