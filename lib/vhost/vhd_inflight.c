@@ -82,9 +82,9 @@ vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi)
 	/*
 	 * The area is the frontend's memory: rte_vhost's SET_VRING_KICK walks
 	 * desc_num entries and writes at last_inflight_io, both read from it.
-	 * Put them back within the size we checked (a frontend still writing
-	 * concurrently can only corrupt its own in-flight state, not reach past it:
-	 * see the README).
+	 * Put them back within the size we checked. A frontend that keeps
+	 * writing them between this store and rte_vhost's walk still wins the
+	 * race: closing it needs rte_vhost to copy the header first.
 	 */
 	in = ri.inflight_split;
 	__atomic_store_n(&in->desc_num, n, __ATOMIC_RELAXED);
