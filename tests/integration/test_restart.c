@@ -194,6 +194,18 @@ start(struct vhd_fe_app *a, const char *const *opts)
 	vhd_it_app_start(a, args, NULL, 1);
 }
 
+/* Initialise @p a (its control socket path too) and start it with @p opts. */
+static void
+launch(struct vhd_fe_app *a, const char *const *opts)
+{
+	vhd_it_app_init(a, app->name);
+	if (strlen(a->dir) + 5 > sizeof(ctl_sock))
+		fail_msg("directory path too long: %s", a->dir);
+	memcpy(ctl_sock, a->dir, strlen(a->dir));
+	memcpy(ctl_sock + strlen(a->dir), "/ctl", 5);
+	start(a, opts);
+}
+
 static struct vhd_fe *
 attach(struct vhd_fe_app *a)
 {
@@ -211,6 +223,21 @@ attach(struct vhd_fe_app *a)
 	if (rc != 0)
 		fail_msg("negotiation: %s", vhd_fe_error(fe));
 	assert_true(vhd_fe_protocol_features(fe) & VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD));
+	return fe;
+}
+
+/* attach(), queues of QSZ set up, in-flight area for @p area_qs descriptors. */
+static struct vhd_fe *
+attach_with_area(struct vhd_fe_app *a, uint16_t area_qs)
+{
+	struct vhd_fe *fe = attach(a);
+	unsigned int i;
+
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
+	if (vhd_fe_inflight_setup(fe, app->nq, area_qs) != 0)
+		fail_msg("in-flight area: %s", vhd_fe_error(fe));
+	assert_true(vhd_fe_inflight_size(fe) > 0);
 	return fe;
 }
 
@@ -263,19 +290,8 @@ test_kill_with_requests_in_flight(void **state)
 	(void)state;
 	if (vhd_fe_app_packed())
 		skip();
-	vhd_it_app_init(&a, app->name);
-	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
-		fail_msg("directory path too long: %s", a.dir);
-	memcpy(ctl_sock, a.dir, strlen(a.dir));
-	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
-	start(&a, app->args);
-	fe = attach(&a);
-	for (i = 0; i < app->nq; i++)
-		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
-	rc = vhd_fe_inflight_setup(fe, app->nq, QSZ);
-	if (rc != 0)
-		fail_msg("in-flight area: %s", vhd_fe_error(fe));
-	assert_true(vhd_fe_inflight_size(fe) > 0);
+	launch(&a, app->args);
+	fe = attach_with_area(&a, QSZ);
 	for (i = 0; i < app->nq; i++)
 		assert_int_equal(vhd_fe_queue_start(fe, (uint16_t)i), 0);
 
@@ -327,16 +343,8 @@ test_ring_larger_than_area(void **state)
 	(void)state;
 	if (vhd_fe_app_packed())
 		skip();
-	vhd_it_app_init(&a, app->name);
-	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
-		fail_msg("directory path too long: %s", a.dir);
-	memcpy(ctl_sock, a.dir, strlen(a.dir));
-	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
-	start(&a, app->restart);
-	fe = attach(&a);
-	for (i = 0; i < app->nq; i++)
-		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
-	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ / 4), 0);
+	launch(&a, app->restart);
+	fe = attach_with_area(&a, QSZ / 4);
 	for (i = 0; i < app->nq; i++)
 		vhd_fe_queue_start(fe, (uint16_t)i); /* refused or not served */
 	post_n(fe, app->q, 0, 1, (uint8_t[8]){32 << 1}, app->q == 0 && app->wr == 1 ? 8 : 0,
@@ -373,16 +381,8 @@ test_area_lies(void **state)
 	(void)state;
 	if (vhd_fe_app_packed())
 		skip();
-	vhd_it_app_init(&a, app->name);
-	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
-		fail_msg("directory path too long: %s", a.dir);
-	memcpy(ctl_sock, a.dir, strlen(a.dir));
-	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
-	start(&a, app->restart);
-	fe = attach(&a);
-	for (i = 0; i < app->nq; i++)
-		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
-	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ), 0);
+	launch(&a, app->restart);
+	fe = attach_with_area(&a, QSZ);
 	hdr = mmap(NULL, vhd_fe_inflight_size(fe), PROT_READ | PROT_WRITE, MAP_SHARED,
 		   vhd_fe_inflight_fd(fe), 0);
 	assert_true(hdr != MAP_FAILED);
@@ -420,12 +420,7 @@ test_packed_refuses_area(void **state)
 
 	(void)state;
 	assert_non_null(fe);
-	vhd_it_app_init(&a, app->name);
-	if (strlen(a.dir) + 5 > sizeof(ctl_sock))
-		fail_msg("directory path too long: %s", a.dir);
-	memcpy(ctl_sock, a.dir, strlen(a.dir));
-	memcpy(ctl_sock + strlen(a.dir), "/ctl", 5);
-	start(&a, app->restart);
+	launch(&a, app->restart);
 	vhd_fe_want_packed(fe, true);
 	vhd_fe_app_sock(&a, 0, path, sizeof(path));
 	assert_int_equal(vhd_fe_connect(fe, path, WAIT_MS), 0);
