@@ -75,10 +75,23 @@ vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi)
 	struct rte_vhost_ring_inflight ri;
 	struct rte_vhost_inflight_info_split *in;
 	uint16_t n = dev->msg.inflight_qsize;
+	uint64_t f = 0;
 
 	if (n == 0 || qi >= dev->msg.inflight_nq ||
 	    rte_vhost_get_vhost_ring_inflight(dev->vid, qi, &ri) != 0 || ri.inflight_split == NULL)
 		return;
+	in = ri.inflight_split;
+	/*
+	 * An area taken before VIRTIO_F_RING_PACKED was agreed (QEMU asks for
+	 * it before SET_FEATURES) is laid out for split rings, and rte_vhost
+	 * would walk it as packed. We do not track packed rings: version 0 makes
+	 * rte_vhost skip the walk (both layouts start with features, version).
+	 */
+	if (rte_vhost_get_negotiated_features(dev->vid, &f) == 0 &&
+	    (f & VHD_BIT(VHD_F_RING_PACKED))) {
+		__atomic_store_n(&in->version, 0, __ATOMIC_RELAXED);
+		return;
+	}
 	/*
 	 * The area is the frontend's memory: rte_vhost's SET_VRING_KICK walks
 	 * desc_num entries and writes at last_inflight_io, both read from it.
@@ -86,7 +99,6 @@ vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi)
 	 * writing them between this store and rte_vhost's walk still wins the
 	 * race: closing it needs rte_vhost to copy the header first.
 	 */
-	in = ri.inflight_split;
 	__atomic_store_n(&in->desc_num, n, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&in->last_inflight_io, __ATOMIC_RELAXED) >= n)
 		__atomic_store_n(&in->last_inflight_io, 0, __ATOMIC_RELAXED);

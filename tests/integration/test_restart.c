@@ -409,6 +409,61 @@ test_area_lies(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/*
+ * QEMU takes the area before SET_FEATURES, so it is laid out for split
+ * rings even when packed rings are agreed next; rte_vhost would then walk
+ * it as packed, by indexes read from it (the backend zeroes its version
+ * so that rte_vhost skips it). The backend must survive and serve. This
+ * passes without that fix too here: what lies past the area happened to be
+ * mapped, so it covers the ordering, not the out-of-bounds read.
+ */
+static void
+test_split_area_then_packed(void **state)
+{
+	static struct vhd_fe_app a;
+	unsigned int seen[NREQ] = {0}, got = 0, i;
+	struct vhd_fe *fe;
+	uint16_t *hdr;
+
+	(void)state;
+	launch(&a, app->restart);
+	fe = attach(&a);
+	vhd_fe_want_packed(fe, false);
+	assert_int_equal(vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+					  VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)), 0);
+	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ), 0);
+	hdr = mmap(NULL, vhd_fe_inflight_size(fe), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vhd_fe_inflight_fd(fe), 0);
+	assert_true(hdr != MAP_FAILED);
+	for (i = 0; i < app->nq; i++) {
+		uint16_t *q = (uint16_t *)((uint8_t *)hdr + i * (vhd_fe_inflight_size(fe) /
+								  app->nq));
+
+		/* packed layout after features: version, desc_num, free_head,
+		 * old_free_head, used_idx, old_used_idx */
+		q[4] = 1;
+		q[5] = 0xffff;
+		q[8] = 1;
+		q[9] = 0xffff;
+	}
+	munmap(hdr, vhd_fe_inflight_size(fe));
+	vhd_fe_want_packed(fe, true);
+	assert_int_equal(vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+					  VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)), 0);
+	assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_PACKED));
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_setup(fe, (uint16_t)i, QSZ), 0);
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_start(fe, (uint16_t)i), 0);
+	assert_true(vhd_fe_app_alive(&a));
+	post_n(fe, app->q, 0, 1, (uint8_t[8]){32 << 1}, app->q == 0 && app->wr == 1 ? 8 : 0,
+	       app->wr);
+	collect(fe, seen, 1, &got, WAIT_MS);
+	assert_int_equal(got, 1);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 /* Packed rings are not tracked: the area is refused, the rings still run. */
 static void
 test_packed_refuses_area(void **state)
@@ -442,6 +497,7 @@ main(int argc, char **argv)
 		VHD_IT_TEST(test_ring_larger_than_area),
 		VHD_IT_TEST(test_packed_refuses_area),
 		VHD_IT_TEST(test_area_lies),
+		VHD_IT_TEST(test_split_area_then_packed),
 	};
 	unsigned int i;
 
