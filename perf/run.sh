@@ -7,7 +7,7 @@
 #
 #   perf/run.sh [-b BUILD_DIR] [-o OUT_DIR] [-t SECONDS] [--idle SECONDS]
 #               [--backend-cpu N] [--tool-cpu N] [--hugepages N] [--no-build]
-#               [--modes "poll interrupt hybrid"] [--device rng|gpio|i2c|can] [--install-gnuplot]
+#               [--modes "poll interrupt hybrid"] [--device NAME] [--install-gnuplot]
 #               [--uring]   (rng: also a file source read with read() and with --io-uring)
 set -euo pipefail
 
@@ -59,7 +59,9 @@ rng) dev_opts=(); gen=(-d rng) ;;
 gpio) dev_opts=(-l s8); gen=(-d gpio --op get --target 1) ;;
 i2c) dev_opts=(-l sim0:0x20 --sim-client 0x20=regs); gen=(-d i2c --target 0x20) ;;
 can) dev_opts=(-d sim:perf); gen=(-d can -b 8 --target 0x123) ;;
-*) echo "run.sh: --device must be rng, gpio, i2c or can" >&2; exit 1 ;;
+spi) dev_opts=(-l sim:loopback); gen=(-d spi --target 0) ;;
+rtc) dev_opts=(); gen=(-d rtc --target 0) ;; # READ of CLOCK_REALTIME, beside clock_gettime
+*) echo "run.sh: unknown --device (rng gpio i2c can spi rtc console input template ...)" >&2; exit 1 ;;
 esac
 log() { echo "== $*" >&2; }
 
@@ -199,6 +201,13 @@ else
 	runs=(
 		"lat-poll|-q 1 -S poll --idle $idle|"
 		"lat-notify|-q 1 -S notify|"
+	)
+fi
+# spi: 1-byte (above) and 4 KiB full-duplex transfers on sim:loopback.
+if [ "$dev" = spi ]; then
+	runs+=(
+		"lat4k-poll|-b 4096 -q 1 -S poll|"
+		"lat4k-notify|-b 4096 -q 1 -S notify|"
 	)
 fi
 # rng --uring: 4 KiB requests from a 64 MiB file (page cache), read() on the

@@ -40,6 +40,10 @@ fail() {
 	exit 1
 }
 
+# Upstream's rtc uses the socket path as given; the others append the index.
+sfx=0
+[ "$dev" = rtc ] && sfx=
+
 case $dev in
 rng) gen="-b 64" ;;
 gpio) gen="--target 1 --op set" ;;
@@ -58,7 +62,7 @@ smoke() {
 		-- -s "$sock" --mode "$mode" $be_opts $4 >"$dir/app.log" 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2086
-	"$perf" -d "$dev" -s "${sock}0" --connect-ms 15000 -n 300 -w 20 -S "$2" -q "$3" \
+	"$perf" -d "$dev" -s "${sock}${sfx}" --connect-ms 15000 -n 300 -w 20 -S "$2" -q "$3" \
 		$5 --no-floor --backend-pid "$pid" --label "smoke-$mode" --json - ||
 		fail "vhd-perf -d $dev $5 failed against --mode $mode (style $2, qd $3)"
 	kill -TERM "$pid" 2>/dev/null
@@ -70,11 +74,24 @@ smoke() {
 	[ "$rc" -eq 0 ] || fail "$dev backend in --mode $mode exited with status $rc on SIGTERM"
 }
 
-# mode, tool style, queue depth
+# mode, tool style, queue depth (input has no closed loop: its events come from
+# the control socket, below)
+[ "$dev" = input ] ||
 for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
+	[ "$dev" != console ] || break # needs its host client: below
 	# shellcheck disable=SC2086
 	smoke $run "" "$gen"
 done
+# console: echoes through port 0's Unix socket and bulk writes, in each mode.
+if [ "$dev" = console ]; then
+	for run in "poll poll 1" "interrupt notify 1" "hybrid poll 4"; do
+		p=$dir/p0-${run%% *}
+		# shellcheck disable=SC2086
+		smoke $run "--port 0=unix:$p" "--peer unix:$p --op echo"
+		# shellcheck disable=SC2086
+		smoke $run "--port 0=unix:$p" "--peer unix:$p --op tx -b 4096"
+	done
+fi
 # gpio: interrupt latency, a few hundred edges driven through the simulated
 # chip's control socket, in each mode.
 if [ "$dev" = gpio ]; then
@@ -82,6 +99,14 @@ if [ "$dev" = gpio ]; then
 		ctl=$dir/ctl-${run%% *}
 		# shellcheck disable=SC2086
 		smoke $run 1 "--sim-control $ctl" "--irq 2 --sim-control ${ctl}0"
+	done
+fi
+# input: key latency and a burst through a simulated keyboard's control socket.
+if [ "$dev" = input ]; then
+	for run in "poll poll" "interrupt notify" "hybrid poll"; do
+		ctl=$dir/ctl-${run%% *}
+		# shellcheck disable=SC2086
+		smoke $run 1 "--sim-control $ctl" "--irq 30 --sim-control ${ctl}0"
 	done
 fi
 echo "perf-smoke: $dev ok"

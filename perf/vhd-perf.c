@@ -16,7 +16,9 @@
 
 #include "vhd_perf_floor.h"
 #include "vhd_perf_gen.h"
+#include "vhd_perf_console.h"
 #include "vhd_perf_gpio_irq.h"
+#include "vhd_perf_input.h"
 #include "vhd_perf_report.h"
 #include "vhd_perf_run.h"
 #include "vhd_perf_source.h"
@@ -26,6 +28,7 @@ struct opts {
 	struct vhd_perf_run_cfg run;
 	struct vhd_perf_irq_cfg irq;
 	bool irq_mode;
+	const char *peer;
 	int cpu;
 	int peer_cpu;
 	bool floor;
@@ -56,13 +59,18 @@ usage(FILE *fp)
 		"  -q, --qd N               requests kept in flight (1)\n"
 		"  -b, --size BYTES         request size (generator default)\n"
 		"      --op OP              generator operation (gpio: get | set)\n"
-		"      --target N           gpio line / i2c 7-bit address, decimal or 0x hex (0)\n"
+		"      --target N           gpio line / i2c 7-bit address / rtc clock id,\n"
+		"                           decimal or 0x hex (0)\n"
 		"      --irq LINE           gpio: interrupt latency of LINE instead: edges driven\n"
-		"                           through --sim-control, timed to the eventq used buffer\n"
+		"                           via --sim-control, timed to the eventq used buffer;\n"
+		"                           input: latency of key LINE typed on --sim-control\n"
 		"      --sim-control PATH   the simulated chip's control socket (the app's\n"
 		"                           --sim-control PATH plus the socket index)\n"
 		"      --irq-gap-us N       pause before each edge and each control-socket get,\n"
 		"                           so an interrupt or hybrid backend is asleep (1000)\n"
+		"      --peer unix:PATH|tcp:PORT\n"
+		"                           console: the backend's port 0, where the tool's host\n"
+		"                           client connects (echoes, discards or writes per --op)\n"
 		"  -n, --count N            measured requests (100000)\n"
 		"  -t, --duration SEC       measure for SEC seconds instead of --count\n"
 		"  -w, --warmup N           completions not measured (1000)\n"
@@ -112,6 +120,7 @@ enum {
 	OPT_SIM_CONTROL,
 	OPT_IRQ_GAP,
 	OPT_PACKED,
+	OPT_PEER,
 };
 
 static const struct option longopts[] = {
@@ -146,6 +155,7 @@ static const struct option longopts[] = {
 	{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
 	{"irq-gap-us", required_argument, NULL, OPT_IRQ_GAP},
 	{"packed", no_argument, NULL, OPT_PACKED},
+	{"peer", required_argument, NULL, OPT_PEER},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -351,6 +361,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PACKED:
 			o->run.packed = true;
 			break;
+		case OPT_PEER:
+			o->peer = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -368,9 +381,20 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->run.gen->check(&o->run.gen_cfg) != 0)
 		return -1;
 	if (o->irq_mode && (o->irq.sim_control == NULL || o->run.qd != 1 ||
-			    strcmp(o->run.gen->name, "gpio") != 0)) {
-		fprintf(stderr, "vhd-perf: --irq needs --device gpio, --sim-control PATH and "
-			"--qd 1\n");
+			    (strcmp(o->run.gen->name, "gpio") != 0 &&
+			     strcmp(o->run.gen->name, "input") != 0))) {
+		fprintf(stderr, "vhd-perf: --irq needs --device gpio or input, --sim-control PATH "
+			"and --qd 1\n");
+		return -1;
+	}
+	/* Input events come from the control socket: requests alone never complete. */
+	if (!o->irq_mode && strcmp(o->run.gen->name, "input") == 0 && !o->floor_only &&
+	    !o->source_only) {
+		fprintf(stderr, "vhd-perf: --device input needs --irq CODE --sim-control PATH\n");
+		return -1;
+	}
+	if (strcmp(o->run.gen->name, "console") == 0 && o->peer == NULL) {
+		fprintf(stderr, "vhd-perf: --device console needs --peer unix:PATH|tcp:PORT\n");
 		return -1;
 	}
 	if (o->source_only && o->source == NULL) {
@@ -442,7 +466,11 @@ main(int argc, char **argv)
 		rep.source = &src;
 	}
 	if (!o.floor_only && !o.source_only) {
-		if (o.irq_mode ? vhd_perf_gpio_irq(&o.run, &o.irq, &run) != 0 :
+		if (strcmp(o.run.gen->name, "console") == 0 ?
+			    vhd_perf_console(&o.run, o.peer, &run) != 0 :
+		    o.irq_mode && strcmp(o.run.gen->name, "input") == 0 ?
+			    vhd_perf_input_key(&o.run, &o.irq, &run) != 0 :
+		    o.irq_mode ? vhd_perf_gpio_irq(&o.run, &o.irq, &run) != 0 :
 				 vhd_perf_run(&o.run, &run) != 0)
 			rc = 1;
 		else

@@ -12,6 +12,10 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_gpio,
 	&vhd_perf_gen_i2c,
 	&vhd_perf_gen_can,
+	&vhd_perf_gen_spi,
+	&vhd_perf_gen_rtc,
+	&vhd_perf_gen_console,
+	&vhd_perf_gen_input,
 };
 
 const struct vhd_perf_gen *
@@ -31,6 +35,6 @@ vhd_perf_gen_list(FILE *fp)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
-		fprintf(fp, "      %-5s (id %2u) %s\n", gens[i]->name, gens[i]->virtio_id,
+		fprintf(fp, "      %-7s (id %2u) %s\n", gens[i]->name, gens[i]->virtio_id,
 			gens[i]->help);
 }

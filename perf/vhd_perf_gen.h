@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "vhd_fe_ring.h"
+#include "vhd_perf_stats.h"
 
 /** Most buffers one request chain uses. */
 #define VHD_PERF_GEN_MAX_BUFS 4
@@ -61,12 +62,23 @@ struct vhd_perf_gen {
 	 */
 	int (*setup)(const struct vhd_perf_gen_cfg *cfg, void *slot, struct vhd_fe_buf *bufs,
 		     unsigned int *n_rd, unsigned int *n_wr);
+	/**
+	 * Optional: time the request's work done directly on this host (rtc:
+	 * a bare clock_gettime()), reported beside the run as its path floor.
+	 * Fills @p out; @return the figure's name, or NULL when not measured.
+	 */
+	const char *(*local)(const struct vhd_perf_gen_cfg *cfg, struct vhd_perf_lat *out);
 };
 
 extern const struct vhd_perf_gen vhd_perf_gen_rng;
 extern const struct vhd_perf_gen vhd_perf_gen_gpio;
 extern const struct vhd_perf_gen vhd_perf_gen_i2c;
 extern const struct vhd_perf_gen vhd_perf_gen_can;
+extern const struct vhd_perf_gen vhd_perf_gen_spi;
+extern const struct vhd_perf_gen vhd_perf_gen_rtc;
+extern const struct vhd_perf_gen vhd_perf_gen_console;
+/** virtio-input: runs through vhd_perf_input_key() (vhd_perf_input.h). */
+extern const struct vhd_perf_gen vhd_perf_gen_input;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);

@@ -23,6 +23,7 @@
 
 #include "vhd_fe.h"
 #include "vhd_perf_cpu.h"
+#include "vhd_perf_ctl.h"
 #include "vhd_perf_gpio_irq.h"
 #include "vhd_perf_time.h"
 
@@ -60,92 +61,14 @@ struct irq {
 	struct vhd_perf_hist *path;
 };
 
-/* Connect to the control socket, retrying while the backend starts. */
-static int
-ctl_connect(const char *path, uint32_t timeout_ms)
-{
-	uint64_t until = vhd_perf_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "vhd-perf: --sim-control path too long\n");
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	for (;;) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			break;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		close(fd);
-		if (vhd_perf_now_ns() > until)
-			break;
-		usleep(10000);
-	}
-	fprintf(stderr, "vhd-perf: control socket %s: %s\n", path, strerror(errno));
-	return -1;
-}
-
-static int
-ctl_send(int fd, const char *cmd)
-{
-	size_t len = strlen(cmd);
-
-	if (send(fd, cmd, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		fprintf(stderr, "vhd-perf: control socket write: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Read one reply line into @p buf. Spinning: non-blocking recv() in a loop
- * (poll style); else blocking in poll() (notify style). One command is in
- * flight at a time, so whole chunks are taken: one recv() per reply.
- */
-static int
-ctl_reply(int fd, bool spin, char *buf, size_t size)
-{
-	uint64_t start = vhd_perf_now_ns();
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < size - 1) {
-		n = recv(fd, buf + len, size - 1 - len, MSG_DONTWAIT);
-		if (n > 0) {
-			len += (size_t)n;
-			if (buf[len - 1] == '\n')
-				break;
-			continue;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			fprintf(stderr, "vhd-perf: control socket closed\n");
-			return -1;
-		}
-		if (vhd_perf_now_ns() - start > STALL_MS * 1000000ULL) {
-			fprintf(stderr, "vhd-perf: no reply on the control socket in %d ms\n",
-				STALL_MS);
-			return -1;
-		}
-		if (spin)
-			vhd_perf_spin();
-		else if (poll(&pfd, 1, STALL_MS) < 0 && errno != EINTR)
-			return -1;
-	}
-	buf[len] = '\0';
-	return 0;
-}
-
 /* Send @p cmd, expect a reply starting with @p want (NULL: any line). */
 static int
 ctl_cmd(struct irq *q, const char *cmd, const char *want, bool spin)
 {
 	char rep[64];
 
-	if (ctl_send(q->ctl, cmd) != 0 || ctl_reply(q->ctl, spin, rep, sizeof(rep)) != 0)
+	if (vhd_perf_ctl_send(q->ctl, cmd) != 0 ||
+	    vhd_perf_ctl_reply(q->ctl, spin, rep, sizeof(rep)) != 0)
 		return -1;
 	if (want != NULL && strncmp(rep, want, strlen(want)) != 0) {
 		fprintf(stderr, "vhd-perf: control socket: '%s' answered '%s'\n", cmd, rep);
@@ -182,25 +105,6 @@ set_irq_type(struct irq *q)
 	return 0;
 }
 
-/* Wait gap_us: spinning in poll style, asleep in notify style. */
-static void
-gap(struct irq *q)
-{
-	uint64_t until = vhd_perf_now_ns() + (uint64_t)q->icfg->gap_us * 1000;
-	struct timespec ts = { 0, (long)q->icfg->gap_us * 1000 };
-
-	if (q->icfg->gap_us == 0)
-		return;
-	if (q->cfg->style == VHD_PERF_NOTIFY) {
-		ts.tv_sec = ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		nanosleep(&ts, NULL);
-		return;
-	}
-	while (vhd_perf_now_ns() < until)
-		vhd_perf_spin();
-}
-
 /*
  * One edge to @p level: post the eventq buffer, gap, time from the write of
  * "set" to the used buffer. @p lat gets the latency, 0 for an error completion.
@@ -225,7 +129,7 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 		return vhd_perf_fe_fail(q->fe, "posting the eventq buffer", rc);
 	out->kicks += (uint64_t)rc;
 	snprintf(cmd, sizeof(cmd), "set %u %u\n", q->icfg->line, level);
-	gap(q);
+	vhd_perf_ctl_gap(q->cfg->style == VHD_PERF_POLL, q->icfg->gap_us);
 	/* Back before any edge: a latched edge or an INVALID unmask, not a measurement. */
 	if (vhd_fe_ring_used_pending(q->evq) > 0) {
 		vhd_fe_ring_get_used(q->evq, &id, &len, NULL);
@@ -234,7 +138,7 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 		return -1;
 	}
 	t0 = vhd_perf_now_ns();
-	if (ctl_send(q->ctl, cmd) != 0)
+	if (vhd_perf_ctl_send(q->ctl, cmd) != 0)
 		return -1;
 	rc = vhd_perf_wait_used(q->fe, GPIO_EVENTQ, q->evq, q->cfg->style,
 				STALL_MS * 1000000ULL, out);
@@ -248,8 +152,8 @@ one_edge(struct irq *q, unsigned int level, uint64_t *lat, struct vhd_perf_resul
 	vhd_fe_ring_get_used(q->evq, &id, &len, NULL);
 	*lat = len == 1 && q->m->ev_status == GPIO_IRQ_STATUS_VALID ? t1 - t0 : 0;
 	/* The "ok" of the set: sent before the edge was handled, read only now. */
-	return ctl_reply(q->ctl, spin, cmd, sizeof(cmd)) == 0 && strncmp(cmd, "ok", 2) == 0 ?
-	       0 : -1;
+	return vhd_perf_ctl_reply(q->ctl, spin, cmd, sizeof(cmd)) == 0 &&
+	       strncmp(cmd, "ok", 2) == 0 ? 0 : -1;
 }
 
 /* The path's floor: a "get" round trip on the control socket, after the same gap. */
@@ -260,7 +164,7 @@ one_get(struct irq *q, uint64_t *lat)
 	uint64_t t0;
 
 	snprintf(cmd, sizeof(cmd), "get %u\n", q->icfg->line);
-	gap(q);
+	vhd_perf_ctl_gap(q->cfg->style == VHD_PERF_POLL, q->icfg->gap_us);
 	t0 = vhd_perf_now_ns();
 	if (ctl_cmd(q, cmd, NULL, q->cfg->style == VHD_PERF_POLL) != 0)
 		return -1;
@@ -272,22 +176,14 @@ static int
 edge_loop(struct irq *q, struct vhd_perf_result *out)
 {
 	const struct vhd_perf_run_cfg *cfg = q->cfg;
-	uint64_t i, lat = 0, glat = 0, m_start = 0, cpu0 = 0, be0 = 0, be1, stop_at = UINT64_MAX;
+	uint64_t i, lat = 0, glat = 0;
 	uint64_t total = cfg->duration_s > 0 ? UINT64_MAX : cfg->warmup + cfg->count;
-	bool be_ok = false;
+	struct vhd_perf_meter m = { .stop_at = UINT64_MAX };
 
 	vhd_fe_ring_want_calls(q->evq, cfg->style == VHD_PERF_NOTIFY);
-	for (i = 0; i < total && vhd_perf_now_ns() < stop_at; i++) {
-		if (i == cfg->warmup) {
-			m_start = vhd_perf_now_ns();
-			cpu0 = vhd_perf_thread_cpu_ns();
-			be_ok = cfg->backend_pid > 0 &&
-				vhd_perf_proc_cpu_ns(cfg->backend_pid, &be0) == 0;
-			out->kicks = 0;
-			out->waits = 0;
-			if (cfg->duration_s > 0)
-				stop_at = m_start + (uint64_t)(cfg->duration_s * 1e9);
-		}
+	for (i = 0; i < total && vhd_perf_now_ns() < m.stop_at; i++) {
+		if (i == cfg->warmup)
+			vhd_perf_meter_start(&m, cfg, out);
 		/* Level 1 first: the line was set to 0 before its interrupt was enabled. */
 		if (one_edge(q, (unsigned int)((i + 1) & 1), &lat, out) != 0 ||
 		    one_get(q, &glat) != 0)
@@ -307,14 +203,7 @@ edge_loop(struct irq *q, struct vhd_perf_result *out)
 		fprintf(stderr, "vhd-perf: no edge measured\n");
 		return -1;
 	}
-	out->elapsed_ns = vhd_perf_now_ns() - m_start;
-	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - cpu0) /
-			    (double)out->elapsed_ns;
-	if (be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
-		out->backend_cpu_ns = be1 - be0;
-		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
-				       (double)out->elapsed_ns;
-	}
+	vhd_perf_meter_stop(&m, cfg, out);
 	return 0;
 }
 
@@ -354,7 +243,7 @@ setup(struct irq *q)
 		fprintf(stderr, "vhd-perf: guest memory arena too small\n");
 		return -1;
 	}
-	q->ctl = ctl_connect(q->icfg->sim_control, q->cfg->connect_ms);
+	q->ctl = vhd_perf_ctl_connect(q->icfg->sim_control, q->cfg->connect_ms);
 	return q->ctl < 0 ? -1 : 0;
 }
 

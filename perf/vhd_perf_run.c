@@ -341,6 +341,8 @@ vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out)
 	if (setup_request(&l) != 0 || closed_loop(&l, out) != 0)
 		goto out;
 	vhd_perf_hist_summary(l.hist, &out->lat);
+	if (gen->local != NULL)
+		out->path_name = gen->local(&cfg->gen_cfg, &out->path);
 	idle_window(&l, out);
 	rc = 0;
 	/* Stop cleanly so the backend logs an orderly stop, not a lost guest. */
@@ -354,4 +356,33 @@ out:
 	free(l.batch);
 	free(l.hist);
 	return rc;
+}
+
+void
+vhd_perf_meter_start(struct vhd_perf_meter *m, const struct vhd_perf_run_cfg *cfg,
+		     struct vhd_perf_result *out)
+{
+	m->start_ns = vhd_perf_now_ns();
+	m->cpu0 = vhd_perf_thread_cpu_ns();
+	m->be_ok = cfg->backend_pid > 0 && vhd_perf_proc_cpu_ns(cfg->backend_pid, &m->be0) == 0;
+	m->stop_at = cfg->duration_s > 0 ? m->start_ns + (uint64_t)(cfg->duration_s * 1e9) :
+					   UINT64_MAX;
+	out->kicks = 0;
+	out->waits = 0;
+}
+
+void
+vhd_perf_meter_stop(const struct vhd_perf_meter *m, const struct vhd_perf_run_cfg *cfg,
+		    struct vhd_perf_result *out)
+{
+	uint64_t be1;
+
+	out->elapsed_ns = vhd_perf_now_ns() - m->start_ns;
+	out->tool_cpu_pct = 100.0 * (double)(vhd_perf_thread_cpu_ns() - m->cpu0) /
+			    (double)out->elapsed_ns;
+	if (m->be_ok && vhd_perf_proc_cpu_ns(cfg->backend_pid, &be1) == 0) {
+		out->backend_cpu_ns = be1 - m->be0;
+		out->backend_cpu_pct = 100.0 * (double)out->backend_cpu_ns /
+				       (double)out->elapsed_ns;
+	}
 }

@@ -46,6 +46,23 @@ struct vhd_perf_run_cfg {
  */
 int vhd_perf_run(const struct vhd_perf_run_cfg *cfg, struct vhd_perf_result *out);
 
+/** Start and end of the measured part of a hand-written loop (after its warm-up). */
+struct vhd_perf_meter {
+	uint64_t start_ns;  /**< when measuring started */
+	uint64_t stop_at;   /**< deadline for --duration, UINT64_MAX for --count */
+	uint64_t cpu0;      /**< the tool thread's CPU time then */
+	uint64_t be0;       /**< the backend's CPU time then */
+	bool be_ok;         /**< the backend's /proc entry could be read */
+};
+
+/** Measuring starts now: clocks read, @p out's kick and wait counts zeroed. */
+void vhd_perf_meter_start(struct vhd_perf_meter *m, const struct vhd_perf_run_cfg *cfg,
+			  struct vhd_perf_result *out);
+
+/** Measuring ends now: elapsed time and CPU use into @p out. */
+void vhd_perf_meter_stop(const struct vhd_perf_meter *m, const struct vhd_perf_run_cfg *cfg,
+			 struct vhd_perf_result *out);
+
 struct vhd_fe;
 struct vhd_fe_ring;
 

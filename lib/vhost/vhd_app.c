@@ -18,6 +18,7 @@ static const struct option base_longopts[] = {
 	{"socket-path", required_argument, NULL, 's'},
 	{"socket-count", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
+	{"socket-fd", required_argument, NULL, VHD_OPT_SOCKET_FD},
 	VHD_COMMON_LONGOPTS,
 };
 
@@ -89,6 +90,26 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 		case 'h':
 			desc->usage(argv[0]);
 			return 1;
+		case VHD_OPT_SOCKET_FD: {
+			char err[160];
+
+			if (!desc->socket_fd) {
+				fprintf(stderr, "error: unknown option --socket-fd (see --help)\n");
+				return -1;
+			}
+			if (vhd_parse_u64(optarg, 0, INT32_MAX, &v) != 0) {
+				fprintf(stderr, "error: --socket-fd takes a file descriptor number, "
+					"not '%s'\n", optarg);
+				return -1;
+			}
+			if (vhd_sockfd_check((int)v, err, sizeof(err)) != 0) {
+				fprintf(stderr, "error: %s\n", err);
+				return -1;
+			}
+			out->common.has_listen_fd = true;
+			out->common.listen_fd = (int)v;
+			break;
+		}
 		case ':':
 			fprintf(stderr, "error: option %s needs a value\n", argv[optind - 1]);
 			return -1;
@@ -111,6 +132,14 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 	if (optind < argc) {
 		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -1;
+	}
+	if (out->common.has_listen_fd) {
+		if (out->socket_path != NULL || out->common.client || out->socket_count != 1) {
+			fprintf(stderr, "error: --socket-fd excludes --socket-path, --client and "
+				"--socket-count\n");
+			return -1;
+		}
+		return 0;
 	}
 	if (out->socket_path == NULL) {
 		fprintf(stderr, "error: --socket-path is required (see --help)\n");
@@ -142,7 +171,10 @@ vhd_app_main(int argc, char **argv, const struct vhd_app *app)
 		char path[PATH_MAX];
 		struct vhd_common_opts co = o.common;
 
-		if (vhd_socket_name(path, sizeof(path), o.socket_path, (unsigned int)made) != 0) {
+		if (o.common.has_listen_fd)
+			path[0] = '\0'; /* vhd_dev_create() picks its own */
+		else if (vhd_socket_name(path, sizeof(path), o.socket_path,
+					 (unsigned int)made) != 0) {
 			fprintf(stderr, "error: socket path too long: %s\n", o.socket_path);
 			goto fail;
 		}

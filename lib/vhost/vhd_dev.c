@@ -625,7 +625,7 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	       const struct vhd_common_opts *opts)
 {
 	struct vhd_dev *dev;
-	char logname[64];
+	char logname[64], own_path[108];
 	struct stat st;
 	uint64_t flags = opts->client ? RTE_VHOST_USER_CLIENT : 0;
 	unsigned int i;
@@ -634,6 +634,16 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	    ops->num_queues > VHD_MAX_QUEUES || ops->handle == NULL) {
 		fprintf(stderr, "error: cannot create device %s: bad description\n", path);
 		return NULL;
+	}
+	if (opts->has_listen_fd) {
+		int rc = vhd_sockfd_private_path(own_path, sizeof(own_path));
+
+		if (rc != 0) {
+			fprintf(stderr, "error: --socket-fd: no private socket path: %s\n",
+				strerror(-rc));
+			return NULL;
+		}
+		path = own_path;
 	}
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
 		fprintf(stderr, "error: socket path too long (max 107 bytes): %s\n", path);
@@ -699,6 +709,17 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 		vhd_ndevs--;
 		rte_vhost_driver_unregister(path);
 		return NULL;
+	}
+	if (opts->has_listen_fd) {
+		int rc = vhd_sockfd_adopt(path, opts->listen_fd);
+
+		if (rc != 0) {
+			fprintf(stderr, "error: --socket-fd %d: cannot take rte_vhost's place: %s\n",
+				opts->listen_fd, strerror(-rc));
+			vhd_ndevs--;
+			rte_vhost_driver_unregister(path);
+			return NULL;
+		}
 	}
 	DLOG(dev, INFO, "%s device on lcore %u, mode %s", ops->name, dev->worker->lcore,
 	     opts->mode == VHD_MODE_POLL ? "poll" :

@@ -178,4 +178,13 @@ void vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi);
 /* vhd_telemetry.c */
 void vhd_telemetry_init(void);
 
+/*
+ * --socket-fd (vhd_sockfd.c): check an inherited listening socket; a private
+ * path to register the device on; then put the inherited socket in place of
+ * rte_vhost's listener on that path and remove the path.
+ */
+int vhd_sockfd_check(int fd, char *err, size_t len);
+int vhd_sockfd_private_path(char *path, size_t len);
+int vhd_sockfd_adopt(const char *path, int fd);
+
 #endif /* VHD_INTERNAL_H */

@@ -164,6 +164,7 @@ void
 vhd_msg_conn_reset(struct vhd_dev *dev)
 {
 	dev->msg.owner = false;
+	dev->msg.packed = false;
 	dev->msg.nregions = 0;
 	dev->msg.inflight_qsize = 0;
 	dev->msg.inflight_nq = 0;
@@ -438,6 +439,7 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	case VHU_GET_PROTOCOL_FEATURES:
 	case VHU_GET_QUEUE_NUM:
 	case VHU_SET_FEATURES: /* rte_vhost refuses bits it did not offer */
+		dev->msg.packed = (m->payload.u64 & VHD_BIT(VHD_F_RING_PACKED)) != 0;
 		return 0;
 	case VHU_SET_OWNER:
 		dev->msg.owner = true;
@@ -466,8 +468,12 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 			return m->payload.state.num != 0 &&
 			       m->payload.state.num <= dev->ops->max_queue_size &&
 			       (m->payload.state.num & (m->payload.state.num - 1)) == 0 ? 0 : -1;
+		/*
+		 * Packed rings: QEMU sends the used index and its wrap counter
+		 * in bits 16..31 too (rte_vhost takes bits 0..15 only).
+		 */
 		if (req == VHU_SET_VRING_BASE)
-			return m->payload.state.num <= UINT16_MAX ? 0 : -1;
+			return dev->msg.packed || m->payload.state.num <= UINT16_MAX ? 0 : -1;
 		if (req == VHU_SET_VRING_ENABLE)
 			return m->payload.state.num <= 1 ? 0 : -1;
 		return 0;

@@ -150,6 +150,7 @@ struct vhd_msg_region {
 /** Per-connection view of the session, kept by the validator. */
 struct vhd_msg_state {
 	bool owner;                 /* SET_OWNER seen */
+	bool packed;                /* SET_FEATURES asked for VIRTIO_F_RING_PACKED */
 	uint32_t nregions;
 	struct vhd_msg_region regions[VHU_MAX_REGIONS];
 	uint64_t refused;           /* messages refused (all connections) */

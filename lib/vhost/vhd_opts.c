@@ -23,6 +23,7 @@ vhd_common_opts_init(struct vhd_common_opts *o, enum vhd_mode mode)
 	/* Without EAL options nobody pinned a core for us: don't spin. */
 	o->mode = eal_compat ? VHD_MODE_INTERRUPT : mode;
 	o->hybrid_us = 200;
+	o->listen_fd = -1;
 }
 
 int

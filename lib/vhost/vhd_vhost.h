@@ -49,6 +49,12 @@ struct vhd_common_opts {
 	/** --worker-lcore: lcore ids, socket i on lcores[i % n_lcores]; none: automatic */
 	int lcores[64];
 	unsigned int n_lcores;
+	/**
+	 * --socket-fd: serve this inherited listening unix socket instead of
+	 * binding the device's path (see vhd_dev_create()); server mode only.
+	 */
+	bool has_listen_fd;
+	int listen_fd;
 };
 
 /** getopt_long() values of the common options. */
@@ -57,6 +63,7 @@ enum {
 	VHD_OPT_MODE,
 	VHD_OPT_HYBRID_US,
 	VHD_OPT_LCORE,
+	VHD_OPT_SOCKET_FD,
 };
 
 /** Entries to put in an app's struct option table. */
@@ -128,6 +135,11 @@ struct vhd_app_desc {
 	/** Print the full help (the common part is VHD_COMMON_USAGE). */
 	void (*usage)(const char *prog);
 	void *ctx;                      /**< passed to opt() */
+	/**
+	 * Accept --socket-fd FD instead of -s (one device; upstream's sound and
+	 * rtc have it). Its create() hook then gets an empty path.
+	 */
+	bool socket_fd;
 };
 
 /**
@@ -183,7 +195,9 @@ struct vhd_dev;
 /**
  * Create a device instance on vhost-user socket @p path and register it
  * with rte_vhost. Call after vhd_eal_init() and before vhd_run().
- * @p ops and @p priv must outlive the device.
+ * @p ops and @p priv must outlive the device. With opts->has_listen_fd,
+ * @p path is ignored: the device serves opts->listen_fd (which it takes
+ * over and closes) and never creates or removes a socket file.
  * @return the device, or NULL with an error line printed.
  */
 struct vhd_dev *vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "vhd_it.h"
+#include "vhd_it_ctl.h"
 
 #define QSZ 64
 #define WAIT_MS 3000
@@ -51,89 +52,6 @@
 #define IRQ_ST_VALID 1
 #define REQQ 0
 #define EVQ 1
-
-/*
- * Control socket of the app's simulated chip @p idx, in its private
- * directory; @p idx < 0 gives the --sim-control base. Indexes stay below 10.
- */
-static const char *
-ctl_path(const struct vhd_fe_app *a, int idx, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/ctl", a->dir);
-
-	if (idx >= 0 && n > 0 && (size_t)n + 2 <= len) {
-		buf[n] = (char)('0' + idx);
-		buf[n + 1] = '\0';
-	}
-	return buf;
-}
-
-/* Start vhost-device-gpio with -s <sock>, --sim-control and @p extra; wait for @p nsock. */
-static void
-app_up(struct vhd_fe_app *a, const char *const *extra, unsigned int nsock)
-{
-	const char *opts[] = {"--sim-control", NULL, NULL};
-	static char ctl[256];
-
-	vhd_it_app_init(a, "gpio");
-	opts[1] = ctl_path(a, -1, ctl, sizeof(ctl));
-	vhd_it_app_start(a, opts, extra, nsock);
-}
-
-/* SIGTERM: exit 0, vhost-user and control sockets gone. */
-static void
-app_down(struct vhd_fe_app *a, unsigned int nsock)
-{
-	char ctl[256];
-	struct stat st;
-	unsigned int i;
-
-	vhd_it_app_stop(a, nsock);
-	for (i = 0; i < nsock; i++)
-		if (stat(ctl_path(a, (int)i, ctl, sizeof(ctl)), &st) == 0)
-			fail_msg("control socket %s still there after exit", ctl);
-	vhd_it_app_fini(a);
-}
-
-/* ---- the simulated chip's control socket ---- */
-
-static int
-ctl_open(const struct vhd_fe_app *a, unsigned int idx)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char path[256];
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	ctl_path(a, (int)idx, path, sizeof(path));
-	if (strlen(path) >= sizeof(sa.sun_path))
-		fail_msg("control socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		fail_msg("connect %s: %s", sa.sun_path, strerror(errno));
-	return fd;
-}
-
-/* One command, one reply line. */
-static const char *
-ctl(int fd, const char *cmd)
-{
-	static char buf[128];
-	struct timeval tv = {.tv_sec = WAIT_MS / 1000};
-	size_t n = 0;
-	ssize_t r;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
-	while (n < sizeof(buf) - 1 && (n == 0 || buf[n - 1] != '\n')) {
-		r = recv(fd, buf + n, 1, 0);
-		if (r <= 0)
-			fail_msg("no reply to '%s' on the control socket", cmd);
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 /* ---- requests ---- */
 
@@ -263,7 +181,7 @@ test_requests(void **state)
 	int c;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "gpio", extra, 1);
 	gpio_up(&g, &a, 0, F_ALL);
 	assert_true(vhd_fe_offered_features(g.fe) & 1ULL); /* VIRTIO_GPIO_F_IRQ */
 	assert_int_equal(vhd_fe_get_config(g.fe, 0, cfg, sizeof(cfg)), 0);
@@ -281,25 +199,25 @@ test_requests(void **state)
 	assert_int_equal(raw(&g, 8, 48), 2);
 	assert_int_equal(g.resp[0], ST_ERR);
 	/* Output: the control socket sees what the guest drives. */
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	assert_int_equal(msg(&g, MSG_SET_VALUE, 2, 1, NULL), ST_OK);
 	assert_int_equal(msg(&g, MSG_SET_DIRECTION, 2, DIR_OUT, NULL), ST_OK);
 	assert_int_equal(msg(&g, MSG_GET_DIRECTION, 2, 0, &v), ST_OK);
 	assert_int_equal(v, DIR_OUT);
-	assert_string_equal(ctl(c, "get 2\n"), "1\n");
+	assert_string_equal(vhd_it_ctl(c, "get 2\n"), "1\n");
 	assert_int_equal(value_of(&g, 2), 1);
 	assert_int_equal(msg(&g, MSG_SET_VALUE, 2, 0, NULL), ST_OK);
-	assert_string_equal(ctl(c, "get sim-2\n"), "0\n");
+	assert_string_equal(vhd_it_ctl(c, "get sim-2\n"), "0\n");
 	/* Input: the guest sees what the control socket sets. */
 	assert_int_equal(msg(&g, MSG_SET_DIRECTION, 5, DIR_IN, NULL), ST_OK);
 	assert_int_equal(value_of(&g, 5), 0);
-	assert_string_equal(ctl(c, "set 5 1\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 5 1\n"), "ok\n");
 	assert_int_equal(value_of(&g, 5), 1);
 	/* Released output keeps its value. */
 	assert_int_equal(msg(&g, MSG_SET_VALUE, 2, 1, NULL), ST_OK);
 	assert_int_equal(msg(&g, MSG_SET_DIRECTION, 2, DIR_NONE, NULL), ST_OK);
 	assert_int_equal(value_of(&g, 2), 1);
-	assert_string_equal(ctl(c, "get 2\n"), "1\n");
+	assert_string_equal(vhd_it_ctl(c, "get 2\n"), "1\n");
 	/* Errors: line out of range, unknown type, bad sizes, bad values. */
 	assert_int_equal(msg(&g, MSG_GET_VALUE, 8, 0, NULL), ST_ERR);
 	assert_int_equal(msg(&g, MSG_SET_DIRECTION, 0xffff, DIR_IN, NULL), ST_ERR);
@@ -319,7 +237,7 @@ test_requests(void **state)
 	/* Still serving after all that. */
 	assert_int_equal(value_of(&g, 5), 1);
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g.fe);
 }
 
@@ -332,9 +250,9 @@ run_interrupts(const char *mode)
 	uint8_t *st, *st2;
 	int h, h2, c;
 
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "gpio", extra, 1);
 	gpio_up(&g, &a, 0, F_ALL);
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	/* Not enabled: the buffer comes straight back INVALID. */
 	h = irq_post(&g, 1, &st);
 	irq_expect(&g, h, st, IRQ_ST_INVALID);
@@ -343,11 +261,11 @@ run_interrupts(const char *mode)
 	assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, 1, IRQ_RISING, NULL), ST_OK);
 	h = irq_post(&g, 1, &st);
 	irq_quiet(&g);
-	assert_string_equal(ctl(c, "set 1 1\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 1 1\n"), "ok\n");
 	irq_expect(&g, h, st, IRQ_ST_VALID);
 	/* Edges while masked are latched. */
-	assert_string_equal(ctl(c, "set 1 0\n"), "ok\n");
-	assert_string_equal(ctl(c, "set 1 1\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 1 0\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 1 1\n"), "ok\n");
 	h = irq_post(&g, 1, &st);
 	irq_expect(&g, h, st, IRQ_ST_VALID);
 	/* A second buffer for a line already unmasked is returned INVALID. */
@@ -361,11 +279,11 @@ run_interrupts(const char *mode)
 	assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, 3, IRQ_LEVEL_HIGH, NULL), ST_OK);
 	h = irq_post(&g, 3, &st);
 	irq_quiet(&g);
-	assert_string_equal(ctl(c, "set 3 1\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 3 1\n"), "ok\n");
 	irq_expect(&g, h, st, IRQ_ST_VALID);
 	h = irq_post(&g, 3, &st);
 	irq_expect(&g, h, st, IRQ_ST_VALID);
-	assert_string_equal(ctl(c, "set 3 0\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 3 0\n"), "ok\n");
 	h = irq_post(&g, 3, &st);
 	irq_quiet(&g);
 	/* Out of range line on the eventq. */
@@ -373,7 +291,7 @@ run_interrupts(const char *mode)
 	irq_expect(&g, h2, st2, IRQ_ST_INVALID);
 	/* Stopping with a buffer held. */
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g.fe);
 }
 
@@ -396,12 +314,12 @@ test_no_irq_feature(void **state)
 	struct gpio g;
 
 	(void)state;
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "gpio", extra, 1);
 	gpio_up(&g, &a, 0, ~1ULL);
 	assert_int_equal(vhd_fe_features(g.fe) & 1ULL, 0);
 	assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, 0, IRQ_RISING, NULL), ST_ERR);
 	assert_int_equal(msg(&g, MSG_SET_DIRECTION, 0, DIR_IN, NULL), ST_OK);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g.fe);
 }
 
@@ -418,19 +336,19 @@ run_mem_table_held(const char *mode)
 	uint8_t *st;
 	int h, c;
 
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "gpio", extra, 1);
 	gpio_up(&g, &a, 0, F_ALL);
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	assert_int_equal(msg(&g, MSG_SET_IRQ_TYPE, 2, IRQ_RISING, NULL), ST_OK);
 	h = irq_post(&g, 2, &st);
 	irq_quiet(&g);
 	if (vhd_fe_set_mem_table(g.fe) != 0)
 		fail_msg("SET_MEM_TABLE while running: %s", vhd_fe_error(g.fe));
 	assert_int_equal(value_of(&g, 2), 0);
-	assert_string_equal(ctl(c, "set 2 1\n"), "ok\n");
+	assert_string_equal(vhd_it_ctl(c, "set 2 1\n"), "ok\n");
 	irq_expect(&g, h, st, IRQ_ST_VALID);
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g.fe);
 }
 
@@ -454,7 +372,7 @@ test_sockets(void **state)
 	int c0, c1;
 
 	(void)state;
-	app_up(&a, extra, 2);
+	vhd_it_ctl_app_up(&a, "gpio", extra, 2);
 	gpio_up(&g0, &a, 0, F_ALL);
 	gpio_up(&g1, &a, 1, F_ALL);
 	assert_int_equal(vhd_fe_get_config(g0.fe, 0, cfg, 2), 0);
@@ -464,13 +382,13 @@ test_sockets(void **state)
 	assert_int_equal(msg(&g0, MSG_GET_VALUE, 4, 0, NULL), ST_ERR);
 	assert_int_equal(msg(&g1, MSG_SET_DIRECTION, 4, DIR_OUT, NULL), ST_OK);
 	assert_int_equal(msg(&g1, MSG_SET_VALUE, 4, 1, NULL), ST_OK);
-	c0 = ctl_open(&a, 0);
-	c1 = ctl_open(&a, 1);
-	assert_string_equal(ctl(c1, "get 4\n"), "1\n");
-	assert_string_equal(ctl(c0, "get 4\n"), "error: no such line\n");
+	c0 = vhd_it_ctl_open(&a, 0);
+	c1 = vhd_it_ctl_open(&a, 1);
+	assert_string_equal(vhd_it_ctl(c1, "get 4\n"), "1\n");
+	assert_string_equal(vhd_it_ctl(c0, "get 4\n"), "error: no such line\n");
 	close(c0);
 	close(c1);
-	app_down(&a, 2);
+	vhd_it_ctl_app_down(&a, 2);
 	vhd_it_fe_done(g0.fe);
 	vhd_it_fe_done(g1.fe);
 }
@@ -550,9 +468,9 @@ test_random_traffic(void **state)
 	seed = vhd_it_seed("random");
 	rand_state = seed;
 	ev_valid = 0;
-	app_up(&a, extra, 1);
+	vhd_it_ctl_app_up(&a, "gpio", extra, 1);
 	gpio_up(&g, &a, 0, F_ALL);
-	c = ctl_open(&a, 0);
+	c = vhd_it_ctl_open(&a, 0);
 	for (i = 0; i < 24; i++) {
 		slots[i].rq = vhd_fe_mem_alloc(vhd_fe_mem(g.fe), 4, 4, NULL);
 		slots[i].st = vhd_fe_mem_alloc(vhd_fe_mem(g.fe), 2 + GUARD, 4, NULL);
@@ -593,7 +511,7 @@ test_random_traffic(void **state)
 			posted++;
 		} else {
 			snprintf(cmd, sizeof(cmd), "set %u %u\n", rnd(4), rnd(2));
-			assert_string_equal(ctl(c, cmd), "ok\n");
+			assert_string_equal(vhd_it_ctl(c, cmd), "ok\n");
 		}
 		back += drain_events(&g, slots, 24);
 	}
@@ -608,7 +526,7 @@ test_random_traffic(void **state)
 	}
 	print_message("%u eventq buffers, %u returned VALID\n", posted, ev_valid);
 	close(c);
-	app_down(&a, 1);
+	vhd_it_ctl_app_down(&a, 1);
 	vhd_it_fe_done(g.fe);
 }
 
@@ -636,7 +554,7 @@ test_bad_args(void **state)
 		struct stat st;
 		int rc;
 
-		app_up(&a, cases[i], 0);
+		vhd_it_ctl_app_up(&a, "gpio", cases[i], 0);
 		rc = vhd_fe_app_wait_exit(&a, VHD_FE_APP_TIMEOUT_MS);
 		vhd_fe_app_output(&a, false, err, sizeof(err));
 		if (rc != 1)
@@ -644,7 +562,7 @@ test_bad_args(void **state)
 		if (strstr(err, "error: ") == NULL || strstr(strstr(err, "error: ") + 1, "error: "))
 			fail_msg("case %u: want one error line, got:\n%s", i, err);
 		assert_int_not_equal(stat(vhd_fe_app_sock(&a, 0, path, sizeof(path)), &st), 0);
-		assert_int_not_equal(stat(ctl_path(&a, 0, path, sizeof(path)), &st), 0);
+		assert_int_not_equal(stat(vhd_it_ctl_path(&a, 0, path, sizeof(path)), &st), 0);
 		vhd_it_app_fini(&a);
 	}
 }

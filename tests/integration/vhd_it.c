@@ -263,6 +263,37 @@ vhd_it_seed(const char *what)
 }
 
 void
+vhd_it_wait_used(struct vhd_fe *fe, uint16_t q, struct vhd_it_wait *w, unsigned int n,
+		 bool poll, int timeout_ms)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(fe, q);
+	unsigned int left = 0, i;
+	uint16_t id;
+	uint32_t len;
+
+	for (i = 0; i < n; i++)
+		left += w[i].done ? 0 : 1;
+	while (left > 0) {
+		int got = poll ? vhd_fe_poll_used(fe, q, timeout_ms) :
+				 vhd_fe_wait_used(fe, q, timeout_ms);
+
+		if (got <= 0)
+			fail_msg("%u requests not completed within %d ms (frontend: '%s')", left,
+				 timeout_ms, vhd_fe_error(fe));
+		while (vhd_fe_ring_get_used(r, &id, &len, NULL) == 1) {
+			for (i = 0; i < n; i++)
+				if (!w[i].done && w[i].head == id)
+					break;
+			if (i == n)
+				fail_msg("used entry %u is none of ours", id);
+			w[i].done = true;
+			w[i].used = len;
+			left--;
+		}
+	}
+}
+
+void
 vhd_it_split_only(void)
 {
 	if (vhd_fe_app_packed())

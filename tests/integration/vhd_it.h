@@ -117,6 +117,22 @@ struct vhd_it_bad_cmdline {
 void vhd_it_bad_cmdline(const struct vhd_it_bad_cmdline *b, const char *what,
 			const char *const *extra, bool with_socket, const char *needle);
 
+/** A request vhd_it_wait_used() waits for. */
+struct vhd_it_wait {
+	int head;      /**< in: head id vhd_fe_post() returned */
+	bool done;     /**< in/out: used already (skipped) / used now */
+	uint32_t used; /**< out: its used length */
+};
+
+/**
+ * Wait until every entry of @p w[0..n) that is not done has its used entry
+ * on queue @p q: sleeping on calls, or polling the ring only when @p poll.
+ * Fails the test when @p timeout_ms pass without one arriving or when a used
+ * id is none of them.
+ */
+void vhd_it_wait_used(struct vhd_fe *fe, uint16_t q, struct vhd_it_wait *w, unsigned int n,
+		      bool poll, int timeout_ms);
+
 /**
  * Seed for a randomised test: VHD_IT_SEED when set (any base strtoull()
  * takes), else odd and from the clock. Printed with @p what, so that a
