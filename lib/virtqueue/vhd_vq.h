@@ -140,7 +140,11 @@ enum vhd_vq_notify_mode {
  * layer implements these with rte_vhost's in-flight API.
  */
 struct vhd_vq_track {
-	/** Chain @p head was taken from the avail ring. */
+	/**
+	 * Chain @p head was taken from the avail ring. A chain given back with
+	 * vhd_vq_unpop() stays reported: it is the next in ring order, so a
+	 * restart that counts it in flight resubmits it and skips it on the ring.
+	 */
 	void (*taken)(void *ctx, uint16_t head);
 	/** Chain @p head is about to be written to the used ring. */
 	void (*completing)(void *ctx, uint16_t head);
