@@ -40,10 +40,13 @@ fail() {
 	exit 1
 }
 
-# Upstream's rtc uses the socket path as given; the others append the index.
+# Socket 0 is PATH0, except for apps that use -s PATH as given (upstream's rtc
+# and template); the others append the index.
 sfx=0
-[ "$dev" = rtc ] && sfx=
-
+case $dev in
+rtc) sfx= ;;
+template) sfx= ;;
+esac
 case $dev in
 rng) gen="-b 64" ;;
 gpio) gen="--target 1 --op set" ;;

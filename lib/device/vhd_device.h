@@ -172,7 +172,8 @@ struct vhd_host {
 	 * Tell the frontend the config space changed
 	 * (VHOST_USER_BACKEND_CONFIG_CHANGE_MSG on the backend channel).
 	 * @return 0, -ENOTCONN without a frontend, -ENOTSUP when the frontend
-	 * did not set up a backend channel.
+	 * did not set up a backend channel, -EAGAIN when the channel is full
+	 * (the frontend stopped reading it: this notification is dropped).
 	 */
 	int (*config_changed)(struct vhd_host *host);
 	/** Opaque to drivers. */

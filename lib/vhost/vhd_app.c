@@ -141,6 +141,8 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 		}
 		return 0;
 	}
+	if (out->socket_path == NULL && desc->own_sockets)
+		return 0;
 	if (out->socket_path == NULL) {
 		fprintf(stderr, "error: --socket-path is required (see --help)\n");
 		return -1;
@@ -171,10 +173,9 @@ vhd_app_main(int argc, char **argv, const struct vhd_app *app)
 		char path[PATH_MAX];
 		struct vhd_common_opts co = o.common;
 
-		if (o.common.has_listen_fd)
-			path[0] = '\0'; /* vhd_dev_create() picks its own */
-		else if (vhd_socket_name(path, sizeof(path), o.socket_path,
-					 (unsigned int)made) != 0) {
+		path[0] = '\0'; /* --socket-fd: vhd_dev_create() picks its own */
+		if (!o.common.has_listen_fd && o.socket_path != NULL &&
+		    vhd_socket_name(path, sizeof(path), o.socket_path, (unsigned int)made) != 0) {
 			fprintf(stderr, "error: socket path too long: %s\n", o.socket_path);
 			goto fail;
 		}

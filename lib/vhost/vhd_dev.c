@@ -660,6 +660,7 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->priv = priv;
 	dev->opts = *opts;
 	dev->vid = -1;
+	dev->msg.backend_fd = -1;
 	pthread_mutex_init(&dev->ctl, NULL);
 	for (i = 0; i < VHD_MAX_QUEUES; i++) {
 		dev->q[i].kick_fd = -1;

@@ -15,6 +15,7 @@
 #define ALLOW_EXPERIMENTAL_API 1
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -243,6 +244,8 @@ host_config_changed(struct vhd_host *host)
 	struct vhd_dev *dev = host->ctx;
 	uint64_t pf = 0;
 	int vid = __atomic_load_n(&dev->vid, __ATOMIC_ACQUIRE);
+	struct pollfd p = {.fd = __atomic_load_n(&dev->msg.backend_fd, __ATOMIC_ACQUIRE),
+			   .events = POLLOUT};
 
 	/* Called inside the device: a disconnect waits for us to leave, so
 	 * rte_vhost's device for vid stays alive meanwhile. */
@@ -252,6 +255,13 @@ host_config_changed(struct vhd_host *host)
 		return -ENOTCONN;
 	if (!(pf & (1ULL << VHOST_USER_PROTOCOL_F_SLAVE_REQ)))
 		return -ENOTSUP;
+	/* rte_vhost's sendmsg() blocks on a full channel (a frontend that
+	 * stopped reading it): skip this notification rather than the worker's
+	 * turn; the guest reads the latest config at the next one it gets. */
+	if (p.fd >= 0 && (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))) {
+		dev->config_changes_skipped++;
+		return -EAGAIN;
+	}
 	/* No reply wanted: waiting for the frontend would block the worker. */
 	if (rte_vhost_slave_config_change(vid, false) != 0)
 		return -EIO;

@@ -104,6 +104,7 @@ struct vhd_dev {
 	struct vhd_msg_state msg;  /* message validator, vhd_msg.c */
 	uint64_t config_changes;   /* backend-channel notifications sent */
 	uint64_t resubmitted;      /* chains in flight before a restart, handed back */
+	uint64_t config_changes_skipped; /* not sent: the channel was full */
 };
 
 struct vhd_worker {

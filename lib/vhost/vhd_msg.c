@@ -168,6 +168,7 @@ vhd_msg_conn_reset(struct vhd_dev *dev)
 	dev->msg.nregions = 0;
 	dev->msg.inflight_qsize = 0;
 	dev->msg.inflight_nq = 0;
+	__atomic_store_n(&dev->msg.backend_fd, -1, __ATOMIC_RELEASE);
 }
 
 static bool
@@ -529,8 +530,11 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 int
 vhd_msg_check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 {
-	if (check(dev, ctx) == 0)
+	if (check(dev, ctx) == 0) {
+		if (ctx->msg.request == VHU_SET_BACKEND_REQ_FD)
+			__atomic_store_n(&dev->msg.backend_fd, ctx->fds[0], __ATOMIC_RELEASE);
 		return 0;
+	}
 	MLOG(dev, WARNING, "refused request %u (size %u, %d fds)", ctx->msg.request,
 	     ctx->msg.size, ctx->fd_num);
 	dev->msg.refused++;

@@ -158,6 +158,10 @@ struct vhd_msg_state {
 	uint64_t bad_rings;         /* rings refused at queue start (all connections) */
 	uint16_t inflight_qsize;    /* queue_size of the accepted SET_INFLIGHT_FD, 0: none */
 	uint16_t inflight_nq;       /* its num_queues */
+	/* The backend channel's fd as the last SET_BACKEND_REQ_FD passed it
+	 * (owned by rte_vhost), -1 before: host_config_changed() checks it is
+	 * writable so that a frontend that stops reading cannot block a worker. */
+	int backend_fd;
 };
 
 /** Bytes of one split ring's in-flight area as rte_vhost lays it out. */

@@ -80,6 +80,8 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	/* worker services and interrupt mode's spin (vhd_spin.h) */
 	rte_tel_data_add_dict_u64(d, "config_changes",
 				  __atomic_load_n(&dev->config_changes, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "config_changes_skipped",
+				  __atomic_load_n(&dev->config_changes_skipped, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "spin_window_ns",
 				  __atomic_load_n(&dev->spin.window, __ATOMIC_RELAXED) * 1000000 /
 				  (rte_get_tsc_hz() / 1000));

@@ -140,6 +140,12 @@ struct vhd_app_desc {
 	 * rtc have it). Its create() hook then gets an empty path.
 	 */
 	bool socket_fd;
+	/**
+	 * The app names its sockets itself (its own options, create() writes
+	 * the path): -s/--socket-path is then optional and create() gets an
+	 * empty path when it was not given.
+	 */
+	bool own_sockets;
 };
 
 /**

@@ -36,7 +36,13 @@ opts="--target-list=x86_64-softmmu --without-default-features --disable-download
 --disable-docs --disable-werror --disable-install-blobs --disable-tools
 --enable-kvm --enable-tcg --enable-vhost-user --enable-pixman --enable-fdt=system
 --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
-optshash=$(printf '%s\n' "$opts" | sha256sum | cut -c1-8)
+# Our fixes to the source, part of the cache key: QEMU 10.2's generic
+# vhost-user-test-device names its device from a table that stops at
+# virtio-gpio (41) and asserts on any id without a name, so virtio-spi (45)
+# aborts QEMU. Each fix is a sed script and a grep that proves it applied.
+fixes='/\[VIRTIO_ID_GPIO\] = "virtio-gpio"$/s/$/,\n    [VIRTIO_ID_SPI] = "virtio-spi"/'
+fixes_check='\[VIRTIO_ID_SPI\] = "virtio-spi"'
+optshash=$(printf '%s\n%s\n' "$opts" "$fixes" | sha256sum | cut -c1-8)
 
 # The newest finished build of the wanted version (any options hash would do
 # for --check, but options are part of the key so a change rebuilds).
@@ -98,6 +104,18 @@ if [ ! -e "$src/.extracted" ]; then
 	dpkg-source -q -x "$dsc" "$src" >&2 || vhd_die "dpkg-source -x failed"
 	touch "$src/.extracted"
 fi
+# The fixes go into a copy of the pristine tree, so that builds with and
+# without them can share the extracted source.
+fsrc=$srcroot/qemu-${ver#*:}-fix-$optshash
+if [ ! -e "$fsrc/.fixed" ]; then
+	rm -rf "$fsrc"
+	cp -a "$src" "$fsrc"
+	sed -i "$fixes" "$fsrc/hw/virtio/virtio.c"
+	grep -q "$fixes_check" "$fsrc/hw/virtio/virtio.c" ||
+		vhd_die "could not apply our fix to hw/virtio/virtio.c (QEMU $ver)"
+	touch "$fsrc/.fixed"
+fi
+src=$fsrc
 
 bld=$VHD_CACHE/qemu-build-$upver-$optshash
 log=$bld.log

@@ -23,7 +23,8 @@ fi
 guest_require_qemu 10
 # QEMU 10.2's vhost-user-test-device names the device from a table that ends
 # at virtio-gpio (41): virtio-id 45 aborts in virtio_id_to_name() until
-# hw/virtio/virtio.c's virtio_device_names gains VIRTIO_ID_SPI ("virtio-spi").
+# hw/virtio/virtio.c's virtio_device_names gains VIRTIO_ID_SPI ("virtio-spi"), as in the
+# QEMU scripts/guest/build-qemu.sh builds.
 grep -aq 'virtio-spi' "$QEMU_BIN" ||
 	skip "$QEMU_BIN has no name for virtio id 45: vhost-user-test-device-pci" \
 		"aborts in virtio_id_to_name() (needs VIRTIO_ID_SPI in virtio_device_names)"

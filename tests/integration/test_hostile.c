@@ -50,6 +50,7 @@ struct app_desc {
 	uint16_t nq;
 	uint32_t probe_rd, probe_wr;
 	void (*extra)(void);     /* device-specific cases, or NULL */
+	bool plain_sock;         /* -s PATH used as given (vhd_fe_app.plain_sock) */
 };
 
 static void gpio_cases(void);
@@ -61,6 +62,9 @@ static const char *const can_args[] = {"-d", "sim:h", NULL};
 static const char *const spi_args[] = {"-l", "sim:loopback", NULL};
 static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
 
+static const char *const template_args[] = {NULL};
+static const char *const rtc_args[] = {NULL};
+
 static const struct app_desc apps[] = {
 	{"rng", rng_args, 1, 0, 64, NULL},
 	{"gpio", gpio_args, 2, 8, 2, gpio_cases},
@@ -71,6 +75,9 @@ static const struct app_desc apps[] = {
 	{"spi", spi_args, 1, 32, 1, NULL},
 	/* A well-formed eventq buffer is held until an event: probe with a bad one, returned empty. */
 	{"input", input_args, 2, 8, 1, NULL},
+	{"template", template_args, 1, 8, 1, NULL, true},
+	/* A zeroed request (message type 0) on requestq: answered EOPNOTSUPP. */
+	{"rtc", rtc_args, 2, 8, 16, NULL, true},
 };
 
 static const struct app_desc *app;
@@ -1336,6 +1343,7 @@ group_setup(void **state)
 	(void)state;
 	if (vhd_fe_app_init(A, app->name) != 0)
 		return -1;
+	A->plain_sock = app->plain_sock;
 	if (strlen(A->dir) + 5 > sizeof(ctl_sock))
 		return -1;
 	strcpy(ctl_sock, A->dir);

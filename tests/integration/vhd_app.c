@@ -116,7 +116,10 @@ vhd_fe_app_start(struct vhd_fe_app *a, const char *const *args)
 const char *
 vhd_fe_app_sock(const struct vhd_fe_app *a, unsigned int idx, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%u", a->sock, idx);
+	if (a->plain_sock && idx == 0)
+		snprintf(buf, len, "%s", a->sock);
+	else
+		snprintf(buf, len, "%s%u", a->sock, idx);
 	return buf;
 }
 

@@ -40,6 +40,11 @@ struct vhd_fe_app {
 	pid_t pid;          /**< 0 when not running */
 	unsigned int refused; /**< connections the app refused (see vhd_fe_app_attach()) */
 	int status;         /**< wait status once it exited */
+	/**
+	 * The app uses -s PATH as given when it has one socket (upstream's
+	 * template, vsock...): socket 0 is sock itself. Set after init.
+	 */
+	bool plain_sock;
 };
 
 /**

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/**
+ * @file
+ * virtio-vsock device over the hybrid Unix-socket protocol (Firecracker's):
+ * guest AF_VSOCK stream sockets reach host programs through Unix sockets.
+ * Implements struct vhd_device_ops.
+ *
+ * - Host to guest: a program connects to uds_path, writes "CONNECT P\n";
+ *   the device sends REQUEST to guest port P from a host-side port
+ *   allocated from 2^30 up and answers "OK <that port>\n" once the guest
+ *   sends RESPONSE (RST: the program's socket is closed). Bytes after the
+ *   line stay in the socket and are delivered after the OK.
+ * - Guest to host: REQUEST to port P connects to "<uds_path>_<P>"; nothing
+ *   listening there: RST at once.
+ * - Rx is pulled: an rx buffer is filled straight from the host socket
+ *   (no copy in between) when the socket is readable and the guest has
+ *   credit; with nothing to send the buffer stays on the ring
+ *   (VHD_REQ_RETRY) and an fd event wakes the worker.
+ * - Tx data goes straight to the host socket; what does not fit waits in
+ *   a per-connection buffer of tx_buffer_size bytes, which is the
+ *   buf_alloc advertised, so a guest that respects credit never
+ *   overflows it (one that does gets RST and is counted).
+ * - Half-close both ways: guest SHUTDOWN(SEND) becomes shutdown(SHUT_WR)
+ *   once the buffer is written; host EOF becomes SHUTDOWN(SEND).
+ * - All connection fds live in the device's own epoll set, which is the
+ *   one fd watched through vhd_host.watch_fd(): thousands of connections,
+ *   no thread.
+ */
+
+#ifndef VSOCK_DEV_H
+#define VSOCK_DEV_H
+
+#include <stdint.h>
+
+#include "vhd_device.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Defaults (upstream's). */
+#define VSOCK_DEFAULT_CID 3
+#define VSOCK_DEFAULT_TX_BUFFER 65536
+#define VSOCK_DEFAULT_QUEUE_SIZE 1024
+
+/** One device instance. */
+struct vsock_dev_config {
+	uint64_t guest_cid;      /**< 3 .. 2^32-2 */
+	const char *uds_path;    /**< listening Unix socket, guest ports at uds_path_P */
+	uint32_t tx_buffer_size; /**< per-connection buffer, advertised buf_alloc */
+	uint16_t queue_size;     /**< largest ring accepted */
+	unsigned int max_conns;  /**< connections at once (0: 65536) */
+};
+
+struct vsock_dev;
+
+/** The device type. */
+extern const struct vhd_device_ops vsock_dev_ops;
+
+/**
+ * Create a device and listen on cfg->uds_path (an existing socket file there
+ * is removed first).
+ * @return 0 and @p out, or a negative errno.
+ */
+int vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out);
+
+/** Close every connection and the listener, remove uds_path, free. NULL is fine. */
+void vsock_dev_destroy(struct vsock_dev *d);
+
+/** The device type with this instance's queue size: hand this one to the host. */
+const struct vhd_device_ops *vsock_dev_get_ops(const struct vsock_dev *d);
+
+/** Open connections (for tests). */
+unsigned int vsock_dev_conn_count(const struct vsock_dev *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VSOCK_DEV_H */

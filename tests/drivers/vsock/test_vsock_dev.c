@@ -1,0 +1,797 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/*
+ * The vsock device on the unit-test host: the test is the guest's vsock
+ * driver on plain rings and the host programs on real Unix sockets in a
+ * private directory (never AF_VSOCK).
+ */
+
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vhd_test_host.h"
+#include "vhd_test_pair.h"
+#include "vhd_virtio.h"
+
+#include "vsock_dev.h"
+#include "vsock_proto.h"
+
+#define QSZ 256
+#define FEAT (VHD_BIT(VHD_F_VERSION_1))
+#define CID 3
+#define TXBUF 4096
+#define RXCAP 2048
+
+struct fx {
+	char dir[64];
+	char uds[80];
+	struct vhd_test_pair q[2];
+	struct vhd_test_host th;
+	struct vsock_dev *dev;
+	uint8_t *rx_buf; /* the one rx buffer on the ring, or NULL */
+	uint8_t *rx_mem, *tx_mem; /* reused: the arena is a bump allocator */
+	int listeners[4];
+};
+
+static struct fx *
+fx_new(void)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct vsock_dev_config cfg = {0};
+	unsigned int i;
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vhd-vsock-ut-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->uds, sizeof(f->uds), "%s/v.sock", f->dir);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(vhd_test_pair_init(&f->q[i], QSZ, FEAT), 0);
+	cfg.guest_cid = CID;
+	cfg.uds_path = f->uds;
+	cfg.tx_buffer_size = TXBUF;
+	cfg.max_conns = 2000;
+	assert_int_equal(vsock_dev_create(&cfg, &f->dev), 0);
+	f->rx_mem = vhd_test_alloc(&f->q[VSOCK_Q_RX], VSOCK_HDR_LEN + RXCAP);
+	f->tx_mem = vhd_test_alloc(&f->q[VSOCK_Q_TX], VSOCK_HDR_LEN + TXBUF + 64);
+	vhd_test_host_init(&f->th);
+	vsock_dev_ops.attach(f->dev, &f->th.host);
+	assert_int_equal(f->th.nwatch, 1);
+	for (i = 0; i < 4; i++)
+		f->listeners[i] = -1;
+	return f;
+}
+
+static int
+setup(void **state)
+{
+	*state = fx_new();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char path[400];
+	unsigned int i;
+	DIR *d;
+	struct dirent *e;
+
+	vsock_dev_destroy(f->dev);
+	for (i = 0; i < 4; i++)
+		if (f->listeners[i] >= 0)
+			close(f->listeners[i]);
+	d = opendir(f->dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(f->dir);
+	for (i = 0; i < 2; i++)
+		vhd_test_pair_fini(&f->q[i]);
+	free(f);
+	return 0;
+}
+
+/* Run the device's fd callback: what the worker does on an event. */
+static void
+pump(struct fx *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		f->th.watch[0].cb(f->th.watch[0].arg, f->th.watch[0].fd, EPOLLIN);
+}
+
+static struct vsock_hdr
+mkhdr(uint16_t op, uint32_t src_port, uint32_t dst_port, uint32_t len, uint32_t flags,
+      uint32_t buf_alloc, uint32_t fwd_cnt)
+{
+	struct vsock_hdr h = {
+		.src_cid = htole64(CID),
+		.dst_cid = htole64(VSOCK_HOST_CID),
+		.src_port = htole32(src_port),
+		.dst_port = htole32(dst_port),
+		.len = htole32(len),
+		.type = htole16(VSOCK_TYPE_STREAM),
+		.op = htole16(op),
+		.flags = htole32(flags),
+		.buf_alloc = htole32(buf_alloc),
+		.fwd_cnt = htole32(fwd_cnt),
+	};
+	return h;
+}
+
+/* Guest sends a packet: header and payload in one chain of @p rd_len bytes. */
+static void
+tx_raw(struct fx *f, const struct vsock_hdr *h, const void *payload, uint32_t plen,
+       uint32_t rd_len)
+{
+	struct vhd_test_pair *p = &f->q[VSOCK_Q_TX];
+	uint8_t *b = f->tx_mem;
+	struct vhd_fe_buf fb = {b, rd_len};
+	uint16_t id;
+	uint32_t len;
+
+	memset(b, 0, rd_len);
+	memcpy(b, h, rd_len < sizeof(*h) ? rd_len : sizeof(*h));
+	if (plen > 0 && rd_len >= sizeof(*h) + plen)
+		memcpy(b + sizeof(*h), payload, plen);
+	assert_true(vhd_test_post(p, &fb, 1, 0, false) >= 0);
+	assert_int_equal(vhd_test_serve(p, vsock_dev_get_ops(f->dev), f->dev, VSOCK_Q_TX), 1);
+	assert_int_equal(vhd_test_used(p, &id, &len), 1);
+	assert_int_equal(len, 0);
+}
+
+static void
+tx(struct fx *f, uint16_t op, uint32_t src, uint32_t dst, const void *payload, uint32_t plen,
+   uint32_t flags, uint32_t buf_alloc, uint32_t fwd_cnt)
+{
+	struct vsock_hdr h = mkhdr(op, src, dst, plen, flags, buf_alloc, fwd_cnt);
+
+	tx_raw(f, &h, payload, plen, (uint32_t)sizeof(h) + plen);
+}
+
+/* One rx buffer; @return the packet length, or -1 when the device has nothing. */
+static int
+rx(struct fx *f, struct vsock_hdr *h, uint8_t **payload)
+{
+	struct vhd_test_pair *p = &f->q[VSOCK_Q_RX];
+	uint16_t id;
+	uint32_t len;
+
+	if (f->rx_buf == NULL) {
+		struct vhd_fe_buf fb;
+
+		f->rx_buf = f->rx_mem;
+		memset(f->rx_buf, 0xee, VSOCK_HDR_LEN + RXCAP);
+		fb = (struct vhd_fe_buf){f->rx_buf, VSOCK_HDR_LEN + RXCAP};
+		assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+	}
+	vhd_test_serve(p, vsock_dev_get_ops(f->dev), f->dev, VSOCK_Q_RX);
+	if (vhd_test_used(p, &id, &len) != 1)
+		return -1;
+	assert_true(len >= VSOCK_HDR_LEN);
+	memcpy(h, f->rx_buf, sizeof(*h));
+	assert_int_equal(le32toh(h->len), len - VSOCK_HDR_LEN);
+	assert_int_equal(le64toh(h->src_cid), VSOCK_HOST_CID);
+	assert_int_equal(le64toh(h->dst_cid), CID);
+	if (payload != NULL)
+		*payload = f->rx_buf + VSOCK_HDR_LEN;
+	f->rx_buf = NULL;
+	return (int)len;
+}
+
+/* Expect a packet of @p op (and ports when nonzero). */
+static struct vsock_hdr
+rx_expect(struct fx *f, uint16_t op, uint32_t src, uint32_t dst)
+{
+	struct vsock_hdr h;
+
+	assert_true(rx(f, &h, NULL) >= 0);
+	assert_int_equal(le16toh(h.op), op);
+	if (src != 0)
+		assert_int_equal(le32toh(h.src_port), src);
+	if (dst != 0)
+		assert_int_equal(le32toh(h.dst_port), dst);
+	return h;
+}
+
+static void
+rx_none(struct fx *f)
+{
+	struct vsock_hdr h;
+
+	assert_int_equal(rx(f, &h, NULL), -1);
+}
+
+static int
+listen_port(struct fx *f, unsigned int slot, uint32_t port)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", f->uds, port);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1024), 0);
+	f->listeners[slot] = fd;
+	return fd;
+}
+
+static int
+host_connect(struct fx *f)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->uds);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static ssize_t
+read_nb(int fd, void *buf, size_t len)
+{
+	return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+/* Guest connects to port 1024 from port 5000; the host program accepts. */
+static int
+guest_open(struct fx *f, uint32_t gport, uint32_t buf_alloc)
+{
+	int cfd;
+
+	tx(f, VSOCK_OP_REQUEST, gport, 1024, NULL, 0, 0, buf_alloc, 0);
+	rx_expect(f, VSOCK_OP_RESPONSE, 1024, gport);
+	cfd = accept(f->listeners[0], NULL, NULL);
+	assert_true(cfd >= 0);
+	return cfd;
+}
+
+static void
+test_config(void **state)
+{
+	struct fx *f = *state;
+	uint8_t cfg[8];
+
+	assert_int_equal(vsock_dev_get_ops(f->dev)->get_config(f->dev, cfg, 0, 8), 0);
+	assert_int_equal(cfg[0], CID);
+	assert_int_equal(vsock_dev_get_ops(f->dev)->virtio_id, 19);
+	assert_int_equal(vsock_dev_get_ops(f->dev)->get_config(f->dev, cfg, 4, 8), -1);
+}
+
+/* Upstream never sends RST: the guest's connect hangs. */
+static void
+test_refused_connect_gets_rst(void **state)
+{
+	struct fx *f = *state;
+
+	tx(f, VSOCK_OP_REQUEST, 5000, 1234, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1234, 5000);
+	rx_none(f);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+}
+
+static void
+test_guest_to_host_stream(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	uint8_t *pl;
+	char buf[64];
+	int cfd;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5000, 65536);
+	tx(f, VSOCK_OP_RW, 5000, 1024, "hello", 5, 0, 65536, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	/* Host answers. */
+	assert_int_equal(write(cfd, "world!", 6), 6);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 6);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RW);
+	assert_memory_equal(pl, "world!", 6);
+	assert_int_equal(le32toh(h.buf_alloc), TXBUF);
+	assert_int_equal(le32toh(h.fwd_cnt), 5);
+	rx_none(f);
+	/* Guest SHUT_WR: the host sees EOF and can still send. */
+	tx(f, VSOCK_OP_SHUTDOWN, 5000, 1024, NULL, 0, VSOCK_SHUTDOWN_SEND, 65536, 6);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 0);
+	assert_int_equal(write(cfd, "late", 4), 4);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 4);
+	assert_memory_equal(pl, "late", 4);
+	/* Host EOF: SHUTDOWN with SEND only (upstream sends RCV|SEND), then RST as
+	 * both directions are done.
+	 */
+	shutdown(cfd, SHUT_WR);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_SHUTDOWN, 1024, 5000);
+	assert_int_equal(le32toh(h.flags), VSOCK_SHUTDOWN_SEND);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5000);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+/* Host EOF while the guest still sends: the guest gets SEND only and may go on. */
+static void
+test_host_half_close(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	char buf[16];
+	int cfd;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5001, 65536);
+	shutdown(cfd, SHUT_WR);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_SHUTDOWN, 1024, 5001);
+	assert_int_equal(le32toh(h.flags), VSOCK_SHUTDOWN_SEND);
+	rx_none(f);
+	tx(f, VSOCK_OP_RW, 5001, 1024, "more", 4, 0, 65536, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 4);
+	/* Guest close: SHUTDOWN both, we answer RST. */
+	tx(f, VSOCK_OP_SHUTDOWN, 5001, 1024, NULL, 0, VSOCK_SHUTDOWN_BOTH, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5001);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 0);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+/* Guest SHUT_RD: nothing more is sent to it; the host may still receive. */
+static void
+test_guest_shut_rcv(void **state)
+{
+	struct fx *f = *state;
+	char buf[16];
+	int cfd;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5010, 65536);
+	tx(f, VSOCK_OP_SHUTDOWN, 5010, 1024, NULL, 0, VSOCK_SHUTDOWN_RCV, 65536, 0);
+	assert_int_equal(write(cfd, "ignored", 7), 7);
+	pump(f);
+	rx_none(f);
+	tx(f, VSOCK_OP_RW, 5010, 1024, "up", 2, 0, 65536, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 2);
+	/* Then SHUT_WR too: done, RST. */
+	tx(f, VSOCK_OP_SHUTDOWN, 5010, 1024, NULL, 0, VSOCK_SHUTDOWN_SEND, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5010);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+static void
+test_host_to_guest(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	uint32_t local;
+	uint8_t *pl;
+	char buf[64], want[32];
+	int hfd;
+
+	hfd = host_connect(f);
+	/* Bytes in the same write as the line are kept (upstream loses them). */
+	assert_int_equal(write(hfd, "CONNECT 1234\nearly", 18), 18);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 1234);
+	local = le32toh(h.src_port);
+	assert_true(local >= 1u << 30);
+	rx_none(f);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), -1); /* no OK before RESPONSE */
+	tx(f, VSOCK_OP_RESPONSE, 1234, local, NULL, 0, 0, 65536, 0);
+	snprintf(want, sizeof(want), "OK %u\n", local);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), (ssize_t)strlen(want));
+	assert_memory_equal(buf, want, strlen(want));
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 5);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RW);
+	assert_memory_equal(pl, "early", 5);
+	/* The OK line is not guest data: fwd_cnt counts guest bytes only. */
+	tx(f, VSOCK_OP_RW, 1234, local, "abc", 3, 0, 65536, 5);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 3);
+	tx(f, VSOCK_OP_CREDIT_REQUEST, 1234, local, NULL, 0, 0, 65536, 5);
+	h = rx_expect(f, VSOCK_OP_CREDIT_UPDATE, local, 1234);
+	assert_int_equal(le32toh(h.fwd_cnt), 3);
+	close(hfd);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_SHUTDOWN, local, 1234);
+	assert_int_equal(le32toh(h.flags), VSOCK_SHUTDOWN_SEND);
+}
+
+static void
+test_connect_line_split_and_junk(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	char buf[8];
+	int hfd, jfd;
+
+	hfd = host_connect(f);
+	assert_int_equal(write(hfd, "conn", 4), 4);
+	pump(f);
+	rx_none(f);
+	assert_int_equal(write(hfd, "ect 77\n", 7), 7);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 77);
+	/* Guest refuses: the host program's socket is closed. */
+	tx(f, VSOCK_OP_RST, 77, le32toh(h.src_port), NULL, 0, 0, 0, 0);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 0);
+	close(hfd);
+	jfd = host_connect(f);
+	assert_int_equal(write(jfd, "GET / HTTP/1.0\r\n", 16), 16);
+	pump(f);
+	assert_int_equal(read_nb(jfd, buf, sizeof(buf)), 0);
+	rx_none(f);
+	close(jfd);
+	/* A host program that goes away mid-line leaves nothing behind. */
+	jfd = host_connect(f);
+	assert_int_equal(write(jfd, "CONNECT 1", 9), 9);
+	pump(f);
+	close(jfd);
+	pump(f);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+}
+
+static void
+test_unknown_and_malformed(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	int cfd;
+
+	/* Packets for connections that do not exist: RST, except RST itself. */
+	tx(f, VSOCK_OP_RW, 6000, 1024, "x", 1, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	tx(f, VSOCK_OP_SHUTDOWN, 6000, 1024, NULL, 0, 3, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	tx(f, VSOCK_OP_RST, 6000, 1024, NULL, 0, 0, 65536, 0);
+	rx_none(f);
+	/* Unknown op. */
+	tx(f, 99, 6000, 1024, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	/* Short chain: dropped, used length 0. */
+	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
+	tx_raw(f, &h, NULL, 0, 20);
+	rx_none(f);
+	/* Wrong source CID: dropped. */
+	h.src_cid = htole64(7);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	rx_none(f);
+	/* A sibling CID (not supported): RST. */
+	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
+	h.dst_cid = htole64(9);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	/* SEQPACKET was not offered. */
+	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
+	h.type = htole16(VSOCK_TYPE_SEQPACKET);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	h = rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	/* On a live connection: a length beyond the chain resets it. */
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5002, 65536);
+	h = mkhdr(VSOCK_OP_RW, 5002, 1024, 1000, 0, 65536, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h) + 10);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5002);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+	/* A duplicate REQUEST resets the connection. */
+	cfd = guest_open(f, 5003, 65536);
+	tx(f, VSOCK_OP_REQUEST, 5003, 1024, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5003);
+	close(cfd);
+	/* fwd_cnt beyond what we sent: credit overflow, RST. */
+	cfd = guest_open(f, 5004, 65536);
+	tx(f, VSOCK_OP_CREDIT_UPDATE, 5004, 1024, NULL, 0, 0, 65536, 100);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5004);
+	close(cfd);
+	/* An rx buffer too small for a header: used 0, the packet waits. */
+	{
+		struct vhd_test_pair *p = &f->q[VSOCK_Q_RX];
+		uint8_t *b = vhd_test_alloc(p, 10);
+		struct vhd_fe_buf fb = {b, 10};
+		uint16_t id;
+		uint32_t len;
+
+		tx(f, VSOCK_OP_RW, 6001, 1024, "x", 1, 0, 65536, 0);
+		assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+		vhd_test_serve(p, vsock_dev_get_ops(f->dev), f->dev, VSOCK_Q_RX);
+		assert_int_equal(vhd_test_used(p, &id, &len), 1);
+		assert_int_equal(len, 0);
+		rx_expect(f, VSOCK_OP_RST, 1024, 6001);
+	}
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+}
+
+/* The guest's buffer is small: we stop at its credit, ask, resume on update. */
+static void
+test_credit_stall_resume(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	uint8_t *pl;
+	int cfd;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5005, 8);
+	assert_int_equal(write(cfd, "0123456789abcdefghij", 20), 20);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 8);
+	assert_memory_equal(pl, "01234567", 8);
+	rx_expect(f, VSOCK_OP_CREDIT_REQUEST, 1024, 5005);
+	rx_none(f); /* stalled, asked once */
+	tx(f, VSOCK_OP_CREDIT_UPDATE, 5005, 1024, NULL, 0, 0, 8, 8);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 8);
+	assert_memory_equal(pl, "89abcdef", 8);
+	tx(f, VSOCK_OP_CREDIT_UPDATE, 5005, 1024, NULL, 0, 0, 16, 16);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 4);
+	assert_memory_equal(pl, "ghij", 4);
+	close(cfd);
+}
+
+/* Guest data the host does not read waits in a buffer bounded by buf_alloc. */
+static void
+test_guest_credit_and_update(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[TXBUF + 1];
+	struct vsock_hdr h;
+	int cfd, sz = 4096;
+	uint32_t sent = 0;
+	ssize_t n, got = 0;
+	char *sink = malloc(1 << 20);
+
+	assert_non_null(sink);
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5006, 65536);
+	setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	memset(big, 'z', sizeof(big));
+	/* 3/4 and a bit forwarded: a CREDIT_UPDATE follows at once. */
+	tx(f, VSOCK_OP_RW, 5006, 1024, big, 3100, 0, 65536, 0);
+	sent += 3100;
+	h = rx_expect(f, VSOCK_OP_CREDIT_UPDATE, 1024, 5006);
+	assert_int_equal(le32toh(h.fwd_cnt), 3100);
+	/* More than buf_alloc in one packet: RST. */
+	tx(f, VSOCK_OP_RW, 5006, 1024, big, TXBUF + 1, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 5006);
+	(void)sent;
+	while ((n = read_nb(cfd, sink, 1 << 20)) > 0)
+		got += n;
+	assert_int_equal(got, 3100);
+	close(cfd);
+	free(sink);
+}
+
+/*
+ * Guest to host with a host program that stops reading: the kernel socket
+ * fills, then our buffer up to buf_alloc; the guest (honouring credit)
+ * stalls; one byte beyond credit would be a violation. When the host reads,
+ * EPOLLOUT drains the buffer, CREDIT_UPDATEs resume the guest; every byte
+ * arrives in order.
+ */
+static void
+test_guest_to_host_backpressure(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t chunk[1000];
+	uint32_t sent = 0, peer_fwd = 0, checked = 0;
+	unsigned int rounds = 0, stalls = 0;
+	uint8_t *sink = malloc(1 << 16);
+	int cfd;
+
+	assert_non_null(sink);
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5008, 65536);
+	while (rounds < 2000) {
+		struct vsock_hdr h;
+		unsigned int i;
+		ssize_t n;
+
+		/* Send while credit allows, as a driver does. */
+		while (TXBUF - (sent - peer_fwd) >= sizeof(chunk) && sent < (1u << 20)) {
+			for (i = 0; i < sizeof(chunk); i++)
+				chunk[i] = (uint8_t)((sent + i) * 7);
+			tx(f, VSOCK_OP_RW, 5008, 1024, chunk, sizeof(chunk), 0, 65536, 0);
+			sent += sizeof(chunk);
+		}
+		while (rx(f, &h, NULL) >= 0) {
+			assert_int_equal(le16toh(h.op), VSOCK_OP_CREDIT_UPDATE);
+			peer_fwd = le32toh(h.fwd_cnt);
+		}
+		if (sent >= (1u << 20) && checked == sent)
+			break;
+		/* The host program reads only once the guest is stalled. */
+		if (TXBUF - (sent - peer_fwd) < sizeof(chunk) || sent >= (1u << 20)) {
+			stalls += sent < (1u << 20);
+			while ((n = read_nb(cfd, sink, 1 << 16)) > 0) {
+				for (i = 0; i < (unsigned int)n; i++)
+					assert_int_equal(sink[i], (uint8_t)((checked + i) * 7));
+				checked += (uint32_t)n;
+			}
+			pump(f);
+		}
+		rounds++;
+	}
+	assert_int_equal(checked, sent);
+	assert_true(sent >= (1u << 20));
+	assert_true(stalls > 0); /* our buffer was full at least once */
+	close(cfd);
+	free(sink);
+}
+
+static void
+test_credit_violation(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t chunk[1000];
+	struct vsock_hdr h;
+	unsigned int i;
+	int cfd, sz = 1;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5009, 65536);
+	setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Ignore credit: keep sending without reading updates. */
+	for (i = 0; i < 2000; i++) {
+		tx(f, VSOCK_OP_RW, 5009, 1024, chunk, sizeof(chunk), 0, 65536, 0);
+		if (vsock_dev_conn_count(f->dev) == 0)
+			break;
+		while (rx(f, &h, NULL) >= 0)
+			if (le16toh(h.op) == VSOCK_OP_RST)
+				break;
+		if (le16toh(h.op) == VSOCK_OP_RST)
+			break;
+	}
+	assert_true(i < 2000);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RST);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+static unsigned int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_many_connections_no_fd_left(void **state)
+{
+	struct fx *f = *state;
+	unsigned int base, i;
+	int *fds = calloc(1000, sizeof(int));
+
+	assert_non_null(fds);
+	listen_port(f, 0, 1024);
+	base = count_fds();
+	for (i = 0; i < 1000; i++) {
+		fds[i] = guest_open(f, 10000 + i, 65536);
+		if (i % 2 == 0) /* half closed by the guest */
+			tx(f, VSOCK_OP_RST, 10000 + i, 1024, NULL, 0, 0, 0, 0);
+	}
+	assert_int_equal(vsock_dev_conn_count(f->dev), 500);
+	for (i = 1; i < 1000; i += 2) /* half by the host program */
+		close(fds[i]);
+	pump(f);
+	for (i = 0; i < 3000 && vsock_dev_conn_count(f->dev) > 0; i++) {
+		struct vsock_hdr h;
+
+		if (rx(f, &h, NULL) < 0)
+			pump(f);
+		else if (le16toh(h.op) == VSOCK_OP_SHUTDOWN) /* the guest closes too */
+			tx(f, VSOCK_OP_SHUTDOWN, le32toh(h.dst_port), 1024, NULL, 0,
+			   VSOCK_SHUTDOWN_BOTH, 0, 0);
+	}
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	for (i = 0; i < 1000; i += 2)
+		close(fds[i]);
+	assert_int_equal(count_fds(), base);
+	free(fds);
+}
+
+/* A silent host program and a guest that never answers are dropped after 5 s. */
+static void
+test_setup_timeouts(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_hdr h;
+	char buf[8];
+	int silent, unanswered;
+
+	silent = host_connect(f);
+	pump(f);
+	assert_int_equal(write(silent, "CONNECT", 7), 7);
+	pump(f);
+	unanswered = host_connect(f);
+	assert_int_equal(write(unanswered, "CONNECT 9\n", 10), 10);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 9);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 2);
+	vhd_test_host_advance(&f->th, 4000000000ULL);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 2);
+	assert_int_equal(read_nb(silent, buf, sizeof(buf)), -1); /* still open */
+	vhd_test_host_advance(&f->th, 2000000000ULL);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	assert_int_equal(read_nb(silent, buf, sizeof(buf)), 0);
+	assert_int_equal(read_nb(unanswered, buf, sizeof(buf)), 0);
+	/* The guest is told the REQUEST is void. */
+	rx_expect(f, VSOCK_OP_RST, le32toh(h.src_port), 9);
+	close(silent);
+	close(unanswered);
+}
+
+static void
+test_reset_closes_all(void **state)
+{
+	struct fx *f = *state;
+	char buf[8];
+	int cfd, hfd;
+
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5007, 65536);
+	hfd = host_connect(f);
+	pump(f);
+	vsock_dev_get_ops(f->dev)->reset(f->dev);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 0);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 0);
+	close(cfd);
+	close(hfd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_connect_gets_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_to_host_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_half_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_shut_rcv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_to_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_line_split_and_junk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credit_stall_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_credit_and_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_to_host_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credit_violation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_connections_no_fd_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setup_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_closes_all, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

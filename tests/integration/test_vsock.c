@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 the vhost-device authors
+ */
+
+/*
+ * vhost-device-vsock end to end: our frontend is the guest's vsock driver
+ * (rx and tx queues, as QEMU hands them over), host programs are Unix
+ * sockets in the app's private directory. Never AF_VSOCK.
+ */
+
+#include <endian.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vhd_it.h"
+
+#define QSZ 128
+#define NRX 16
+#define RXSZ 4096
+#define WAIT_MS 3000
+#define RXQ 0
+#define TXQ 1
+#define HDR 44
+#define CID 3
+#define F_RING (VHD_BIT(VHD_F_VERSION_1) | VHD_BIT(VHD_F_RING_INDIRECT_DESC) | \
+		VHD_BIT(VHD_F_RING_EVENT_IDX) | VHD_BIT(VHD_F_NOTIFY_ON_EMPTY))
+
+enum { OP_REQUEST = 1, OP_RESPONSE, OP_RST, OP_SHUTDOWN, OP_RW, OP_CREDIT_UPDATE,
+       OP_CREDIT_REQUEST };
+
+struct hdr {
+	uint64_t src_cid, dst_cid;
+	uint32_t src_port, dst_port, len;
+	uint16_t type, op;
+	uint32_t flags, buf_alloc, fwd_cnt;
+} __attribute__((packed));
+
+struct guest {
+	struct vhd_fe *fe;
+	uint8_t *rx[NRX];
+	uint8_t *tx;
+	char uds[90];
+};
+
+static void
+rx_post(struct guest *g, unsigned int i)
+{
+	struct vhd_fe_buf b = {g->rx[i], RXSZ};
+
+	assert_true(vhd_fe_post(g->fe, RXQ, &b, 0, 1, false, (void *)(uintptr_t)(i + 1), true) >=
+		    0);
+}
+
+static void
+guest_up(struct guest *g, struct vhd_fe_app *a)
+{
+	static const char *const opts[] = {"--guest-cid", "3", "--uds-path", NULL, NULL};
+	const char *o[5];
+	uint64_t cid = 0;
+	unsigned int i;
+
+	memcpy(o, opts, sizeof(o));
+	vhd_it_app_init(a, "vsock");
+	assert_true(strlen(a->dir) + 7 < sizeof(g->uds));
+	strcpy(g->uds, a->dir);
+	strcat(g->uds, "/v.uds");
+	o[3] = g->uds;
+	vhd_it_app_start(a, o, NULL, 1);
+	g->fe = vhd_it_fe_up(a, 0, F_RING, 2, QSZ);
+	assert_int_equal(vhd_fe_get_config(g->fe, 0, &cid, 8), 0);
+	assert_int_equal(le64toh(cid), CID);
+	for (i = 0; i < NRX; i++) {
+		g->rx[i] = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), RXSZ, 8, NULL);
+		assert_non_null(g->rx[i]);
+		rx_post(g, i);
+	}
+	g->tx = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), HDR + RXSZ, 8, NULL);
+	assert_non_null(g->tx);
+}
+
+static void
+tx_raw(struct guest *g, const struct hdr *h, const void *data, uint32_t len, uint32_t rd_len)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(g->fe, TXQ);
+	struct vhd_fe_buf b = {g->tx, rd_len};
+	uint32_t used;
+	uint16_t id;
+	int head;
+
+	memcpy(g->tx, h, sizeof(*h));
+	if (len > 0)
+		memcpy(g->tx + HDR, data, len);
+	head = vhd_fe_post(g->fe, TXQ, &b, 1, 0, false, NULL, true);
+	assert_true(head >= 0);
+	if (vhd_fe_wait_used(g->fe, TXQ, WAIT_MS) <= 0)
+		fail_msg("tx not used within %d ms", WAIT_MS);
+	assert_int_equal(vhd_fe_ring_get_used(r, &id, &used, NULL), 1);
+	assert_int_equal(id, head);
+	assert_int_equal(used, 0);
+}
+
+static void
+tx(struct guest *g, uint16_t op, uint32_t src, uint32_t dst, const void *data, uint32_t len,
+   uint32_t flags)
+{
+	struct hdr h = {htole64(CID), htole64(2), htole32(src), htole32(dst), htole32(len),
+			htole16(1), htole16(op), htole32(flags), htole32(65536), htole32(0)};
+
+	tx_raw(g, &h, data, len, HDR + len);
+}
+
+/* The next packet to the guest; copies its payload to @p data. */
+static struct hdr
+rx(struct guest *g, void *data)
+{
+	struct vhd_fe_ring *r = vhd_fe_queue_ring(g->fe, RXQ);
+	struct hdr h;
+	void *cookie;
+	uint32_t len;
+	uint16_t id;
+	unsigned int i;
+
+	if (vhd_fe_wait_used(g->fe, RXQ, WAIT_MS) <= 0)
+		fail_msg("no packet for the guest within %d ms", WAIT_MS);
+	assert_int_equal(vhd_fe_ring_get_used(r, &id, &len, &cookie), 1);
+	i = (unsigned int)(uintptr_t)cookie - 1;
+	assert_true(i < NRX);
+	assert_true(len >= HDR);
+	memcpy(&h, g->rx[i], sizeof(h));
+	assert_int_equal(le32toh(h.len), len - HDR);
+	assert_int_equal(le64toh(h.dst_cid), CID);
+	assert_int_equal(le64toh(h.src_cid), 2);
+	if (data != NULL)
+		memcpy(data, g->rx[i] + HDR, len - HDR);
+	rx_post(g, i);
+	return h;
+}
+
+static void
+rx_expect(struct guest *g, uint16_t op, uint32_t src, uint32_t dst)
+{
+	struct hdr h = rx(g, NULL);
+
+	assert_int_equal(le16toh(h.op), op);
+	assert_int_equal(le32toh(h.src_port), src);
+	assert_int_equal(le32toh(h.dst_port), dst);
+}
+
+static int
+unix_listen(const char *base, uint32_t port)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", base, port);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	return fd;
+}
+
+static int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static ssize_t
+read_full(int fd, void *buf, size_t len)
+{
+	struct timeval tv = {3, 0};
+	size_t got = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)got;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static void
+test_guest_to_host(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char buf[64];
+	struct hdr h;
+	int lfd, cfd;
+
+	(void)state;
+	guest_up(&g, &a);
+	/* Nobody listens on port 7: RST at once. */
+	tx(&g, OP_REQUEST, 4000, 7, NULL, 0, 0);
+	rx_expect(&g, OP_RST, 7, 4000);
+	lfd = unix_listen(g.uds, 1024);
+	tx(&g, OP_REQUEST, 4001, 1024, NULL, 0, 0);
+	rx_expect(&g, OP_RESPONSE, 1024, 4001);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	tx(&g, OP_RW, 4001, 1024, "ping", 4, 0);
+	assert_int_equal(read_full(cfd, buf, 4), 4);
+	assert_memory_equal(buf, "ping", 4);
+	assert_int_equal(write(cfd, "pong", 4), 4);
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 4);
+	assert_memory_equal(buf, "pong", 4);
+	/* Half-close from the guest: EOF on the host socket, which still sends. */
+	tx(&g, OP_SHUTDOWN, 4001, 1024, NULL, 0, 2);
+	assert_int_equal(read_full(cfd, buf, 1), 0);
+	assert_int_equal(write(cfd, "bye", 3), 3);
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_memory_equal(buf, "bye", 3);
+	close(cfd);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	assert_int_equal(le32toh(h.flags), 2);
+	rx_expect(&g, OP_RST, 1024, 4001);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+static void
+test_host_to_guest(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char buf[64], want[32];
+	uint32_t local;
+	struct hdr h;
+	int hfd;
+
+	(void)state;
+	guest_up(&g, &a);
+	hfd = unix_connect(g.uds);
+	assert_int_equal(write(hfd, "CONNECT 52\nfirst bytes", 22), 22);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	assert_int_equal(le32toh(h.dst_port), 52);
+	local = le32toh(h.src_port);
+	assert_true(local >= 1u << 30);
+	tx(&g, OP_RESPONSE, 52, local, NULL, 0, 0);
+	snprintf(want, sizeof(want), "OK %u\n", local);
+	assert_int_equal(read_full(hfd, buf, strlen(want)), (ssize_t)strlen(want));
+	assert_memory_equal(buf, want, strlen(want));
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 11);
+	assert_memory_equal(buf, "first bytes", 11);
+	/* Malformed: a length beyond the chain resets the connection. */
+	{
+		struct hdr bad = {htole64(CID), htole64(2), htole32(52), htole32(local),
+				  htole32(3000), htole16(1), htole16(OP_RW), 0, htole32(65536), 0};
+
+		tx_raw(&g, &bad, NULL, 0, HDR + 10);
+	}
+	rx_expect(&g, OP_RST, local, 52);
+	assert_int_equal(read_full(hfd, buf, 1), 0);
+	close(hfd);
+	/* A refused REQUEST closes the host program's socket. */
+	hfd = unix_connect(g.uds);
+	assert_int_equal(write(hfd, "CONNECT 53\n", 11), 11);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	tx(&g, OP_RST, 53, le32toh(h.src_port), NULL, 0, 0);
+	assert_int_equal(read_full(hfd, buf, 1), 0);
+	close(hfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+static void
+test_bad_args(void **state)
+{
+	static const char *const cases[][8] = {
+		{"--guest-cid", "2", "--socket", "/tmp/vhd-it-vsock-x.sock", "--uds-path",
+		 "/tmp/vhd-it-vsock-x.uds", NULL},
+		{"--vm", "guest-cid=4,socket=/tmp/vhd-it-vsock-a,uds-path=/tmp/vhd-it-vsock-ua",
+		 "--vm", "guest-cid=4,socket=/tmp/vhd-it-vsock-b,uds-path=/tmp/vhd-it-vsock-ub",
+		 NULL},
+		{"--vm", "guest-cid=4,colour=red", NULL},
+		{"--socket", "/tmp/vhd-it-vsock-x.sock", NULL},
+		{"--socket", "/tmp/vhd-it-vsock-x.sock", "--uds-path", "/tmp/vhd-it-vsock-x.uds",
+		 "--queue-size", "100", NULL},
+		{"--socket", "/tmp/vhd-it-vsock-x.sock", "--forward-listen", "9001+x", NULL},
+		{"--config", "/tmp/vhd-it-vsock-none.yaml", NULL},
+		{NULL},
+	};
+	static const char *const needles[] = {"3..", "CID 4", "colour", "uds-path",
+					      "power of two", "9001+x", "--config"};
+	static const char *const ign[] = {"VHOST_CONFIG", "EAL", "TELEMETRY", NULL};
+	const struct vhd_it_bad_cmdline b = {"vsock", 1, ign};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; cases[i][0] != NULL; i++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "case %u", i);
+		vhd_it_bad_cmdline(&b, what, cases[i], false, needles[i]);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		VHD_IT_TEST(test_guest_to_host),
+		VHD_IT_TEST(test_host_to_guest),
+		VHD_IT_TEST(test_bad_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
