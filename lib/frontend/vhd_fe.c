@@ -73,6 +73,14 @@ struct config_msg {
 	uint8_t region[VHD_FE_MAX_CONFIG];
 };
 
+struct inflight_msg {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
+	uint16_t num_queues;
+	uint16_t queue_size;
+	uint8_t padding[4]; /* 24 bytes, as QEMU and rte_vhost lay it out */
+} __attribute__((packed));
+
 struct fe_queue {
 	struct vhd_fe_ring ring;
 	bool setup;
@@ -96,6 +104,9 @@ struct vhd_fe {
 	uint64_t offered, features, proto_offered, proto;
 	uint16_t queue_num;
 	int bsock; /* our end of the backend channel, -1 without one */
+	int *fd_sink; /* set: recv_full() keeps the first fd a reply brings here */
+	struct inflight_msg inflight; /* the kept in-flight area, mmap_size 0: none */
+	int inflight_fd;
 	struct fe_queue q[VHD_FE_MAX_QUEUES];
 	char err[256];
 };
@@ -119,6 +130,8 @@ static const char *const req_names[] = {
 	[VHD_FE_SET_BACKEND_REQ_FD] = "SET_BACKEND_REQ_FD",
 	[VHD_FE_GET_CONFIG] = "GET_CONFIG",
 	[VHD_FE_SET_CONFIG] = "SET_CONFIG",
+	[VHD_FE_GET_INFLIGHT_FD] = "GET_INFLIGHT_FD",
+	[VHD_FE_SET_INFLIGHT_FD] = "SET_INFLIGHT_FD",
 };
 
 const char *
@@ -255,6 +268,7 @@ vhd_fe_create(const struct vhd_fe_opts *opts)
 	fe->sock = -1;
 	fe->lsock = -1;
 	fe->bsock = -1;
+	fe->inflight_fd = -1;
 	fe->timeout_ms = o.timeout_ms;
 	fe->trace = t != NULL && *t != '\0' && *t != '0';
 	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
@@ -294,6 +308,8 @@ vhd_fe_destroy(struct vhd_fe *fe)
 	}
 	munmap(fe->mem.base, fe->mem.size);
 	close(fe->mem.fd);
+	if (fe->inflight_fd >= 0)
+		close(fe->inflight_fd);
 	free(fe);
 }
 
@@ -472,6 +488,27 @@ send_msg(struct vhd_fe *fe, uint32_t req, uint32_t flags, const void *payload, u
 	return 0;
 }
 
+/* Move the first fd of @p m into *@p sink when it holds none yet. */
+static void
+keep_first_fd(struct msghdr *m, int *sink)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		int *fds = (int *)CMSG_DATA(c);
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || n == 0 ||
+		    *sink >= 0)
+			continue;
+		*sink = fds[0];
+		/* The rest is closed by the caller: shift them down. */
+		memmove(fds, fds + 1, (n - 1) * sizeof(int));
+		c->cmsg_len = CMSG_LEN((n - 1) * sizeof(int));
+		return;
+	}
+}
+
 /* Read exactly @p len bytes by the deadline; close any fd the peer sends. */
 static int
 recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t req)
@@ -508,6 +545,8 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 		if (n == 0)
 			return fail(fe, -ECONNRESET, "backend closed the connection instead of "
 				    "replying to %s", vhd_fe_request_name(req));
+		if (fe->fd_sink != NULL)
+			keep_first_fd(&m, fe->fd_sink);
 		vhd_fe_close_fds(&m);
 		p += n;
 		len -= (size_t)n;
@@ -1067,6 +1106,8 @@ vhd_fe_set_mem_table(struct vhd_fe *fe)
 	return set_mem_table(fe);
 }
 
+static int set_inflight(struct vhd_fe *fe);
+
 void
 vhd_fe_disconnect(struct vhd_fe *fe)
 {
@@ -1089,6 +1130,12 @@ vhd_fe_resume(struct vhd_fe *fe)
 	rc = vhd_fe_negotiate(fe, fe->want, fe->proto_want);
 	if (rc < 0)
 		return rc;
+	/* QEMU's order: the kept area before the rings, which it then covers. */
+	if (fe->inflight_fd >= 0 && (fe->proto & VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD))) {
+		rc = set_inflight(fe);
+		if (rc < 0)
+			return rc;
+	}
 	for (i = 0; i < VHD_FE_MAX_QUEUES; i++) {
 		if (!fe->q[i].resume)
 			continue;
@@ -1097,6 +1144,52 @@ vhd_fe_resume(struct vhd_fe *fe)
 			return rc;
 	}
 	return 0;
+}
+
+static int
+set_inflight(struct vhd_fe *fe)
+{
+	return set_msg(fe, VHD_FE_SET_INFLIGHT_FD, &fe->inflight, sizeof(fe->inflight),
+		       &fe->inflight_fd, 1);
+}
+
+int
+vhd_fe_inflight_setup(struct vhd_fe *fe, uint16_t num_queues, uint16_t queue_size)
+{
+	struct inflight_msg in = {.num_queues = num_queues, .queue_size = queue_size};
+	int fd = -1, rc;
+
+	if (!(fe->proto & VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)))
+		return fail(fe, -ENOTSUP, "in-flight tracking not agreed");
+	if (fe->inflight_fd < 0) {
+		fe->fd_sink = &fd;
+		rc = vhd_fe_request(fe, VHD_FE_GET_INFLIGHT_FD, 0, &in, sizeof(in), NULL, 0, &in,
+				    sizeof(in));
+		fe->fd_sink = NULL;
+		if (rc >= 0 && (rc != sizeof(in) || fd < 0 || in.mmap_size == 0))
+			rc = fail(fe, -EPROTO, "GET_INFLIGHT_FD reply: size %d fd %d area %"
+				  PRIu64, rc, fd, in.mmap_size);
+		if (rc < 0) {
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
+		fe->inflight = in;
+		fe->inflight_fd = fd;
+	}
+	return set_inflight(fe);
+}
+
+int
+vhd_fe_inflight_fd(const struct vhd_fe *fe)
+{
+	return fe->inflight_fd;
+}
+
+uint64_t
+vhd_fe_inflight_size(const struct vhd_fe *fe)
+{
+	return fe->inflight_fd >= 0 ? fe->inflight.mmap_size : 0;
 }
 
 int

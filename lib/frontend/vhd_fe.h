@@ -64,6 +64,7 @@ extern "C" {
 #define VHD_FE_PROTO_F_REPLY_ACK 3
 #define VHD_FE_PROTO_F_BACKEND_REQ 5 /**< a backend channel (vhd_fe_backend_serve()) */
 #define VHD_FE_PROTO_F_CONFIG 9
+#define VHD_FE_PROTO_F_INFLIGHT_SHMFD 12 /**< in-flight area (vhd_fe_inflight_setup()) */
 
 /** vhost-user request codes the frontend sends. */
 enum vhd_fe_request {
@@ -85,6 +86,8 @@ enum vhd_fe_request {
 	VHD_FE_SET_BACKEND_REQ_FD = 21,
 	VHD_FE_GET_CONFIG = 24,
 	VHD_FE_SET_CONFIG = 25,
+	VHD_FE_GET_INFLIGHT_FD = 31,
+	VHD_FE_SET_INFLIGHT_FD = 32,
 };
 
 /**
@@ -311,6 +314,24 @@ void vhd_fe_disconnect(struct vhd_fe *fe);
  * @return 0 or a negative errno.
  */
 int vhd_fe_resume(struct vhd_fe *fe);
+
+/**
+ * In-flight tracking, as QEMU's vhost-user-blk does it: the first time,
+ * GET_INFLIGHT_FD for @p num_queues queues of @p queue_size and keep the
+ * area's fd; then SET_INFLIGHT_FD with it. Call after vhd_fe_negotiate()
+ * with VHD_FE_PROTO_F_INFLIGHT_SHMFD agreed and before starting queues.
+ * The area outlives the backend: vhd_fe_resume() hands it to the next one
+ * (SET_INFLIGHT_FD) before starting the queues, so that it resubmits what
+ * the dead one took and never completed.
+ * @return 0, -ENOTSUP when the feature was not agreed, or a negative errno.
+ */
+int vhd_fe_inflight_setup(struct vhd_fe *fe, uint16_t num_queues, uint16_t queue_size);
+
+/** Size of the kept in-flight area in bytes, 0 without one. */
+uint64_t vhd_fe_inflight_size(const struct vhd_fe *fe);
+
+/** The kept in-flight area's fd (owned by @p fe; hostile tests write it), or -1. */
+int vhd_fe_inflight_fd(const struct vhd_fe *fe);
 
 /**
  * Send any request and read its reply, for protocol tests.

@@ -222,6 +222,10 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 		close_fds(dev, q);
 		return -1;
 	}
+	if (vhd_inflight_attach(dev, qi) != 0) {
+		close_fds(dev, q);
+		return -1;
+	}
 	if (q->kick_fd >= 0) {
 		fcntl(q->kick_fd, F_SETFL, fcntl(q->kick_fd, F_GETFL) | O_NONBLOCK);
 		ev.events = EPOLLIN;
@@ -408,6 +412,9 @@ pre_msg(int vid, void *msg)
 		vhd_dev_resume(dev);
 		pthread_mutex_unlock(&dev->ctl);
 		return r;
+	case VHU_SET_VRING_KICK:
+		vhd_inflight_sanitize(dev, (uint16_t)(m->payload.u64 & VHU_VRING_IDX_MASK));
+		return r;
 	case VHU_GET_VRING_BASE:
 		if (m->payload.state.index < dev->ops->num_queues) {
 			pthread_mutex_lock(&dev->ctl);
@@ -491,6 +498,7 @@ on_new_connection(int vid)
 	dev->features_told = false;
 	dev->connections++;
 	vhd_msg_conn_reset(dev);
+	vhd_inflight_conn_reset(dev);
 	if (dev->ops->reset != NULL) {
 		vhd_dev_pause(dev);
 		dev->ops->reset(dev->priv);
@@ -599,7 +607,9 @@ offer(struct vhd_dev *dev)
 		     VHD_BIT(VHD_F_NOTIFY_ON_EMPTY) | VHD_BIT(VHD_F_RING_INDIRECT_DESC) |
 		     VHD_BIT(VHD_F_RING_EVENT_IDX) | VHD_BIT(VHD_F_RING_PACKED) |
 		     VHD_BIT(VHD_USER_F_PROTOCOL_FEATURES);
-	uint64_t pf = VHD_BIT(VHU_PF_MQ) | VHD_BIT(VHU_PF_REPLY_ACK);
+	/* In-flight tracking lets a restarted backend finish what it had taken. */
+	uint64_t pf = VHD_BIT(VHU_PF_MQ) | VHD_BIT(VHU_PF_REPLY_ACK) |
+		      VHD_BIT(VHU_PF_INFLIGHT_SHMFD);
 
 	/* The backend channel carries config-change notifications only. */
 	if (dev->ops->config_size > 0)

@@ -55,6 +55,8 @@ struct vhd_queue {
 	int call_fd;    /* our dup of rte_vhost's callfd, or -1 */
 	struct vhd_ev ev;
 	struct vhd_vq vq;
+	struct vhd_vq_track track; /* in-flight hooks (vhd_inflight.c) */
+	bool resubmitted;          /* this connection's in-flight list was handed over */
 };
 
 struct vhd_watch {
@@ -101,6 +103,7 @@ struct vhd_dev {
 	bool watches_off;          /* driver fds disarmed while a queue is paused */
 	struct vhd_msg_state msg;  /* message validator, vhd_msg.c */
 	uint64_t config_changes;   /* backend-channel notifications sent */
+	uint64_t resubmitted;      /* chains in flight before a restart, handed back */
 	uint64_t config_changes_skipped; /* not sent: the channel was full */
 };
 
@@ -162,6 +165,16 @@ void vhd_svc_drain(struct vhd_dev *dev);
 /** After the workers stopped. */
 void vhd_svc_shutdown(void);
 uint64_t vhd_now_ns(void);
+
+/* vhd_inflight.c: in-flight tracking for backend restart */
+/** New connection: its in-flight list is still to hand over. */
+void vhd_inflight_conn_reset(struct vhd_dev *dev);
+/** Queue set up (device paused): track it, resubmit what a dead backend left.
+ * @return 0, -1 when the queue must not run.
+ */
+int vhd_inflight_attach(struct vhd_dev *dev, uint16_t qi);
+/** SET_VRING_KICK is about to make rte_vhost read queue @p qi's area: bound it. */
+void vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi);
 
 /* vhd_telemetry.c */
 void vhd_telemetry_init(void);

@@ -166,6 +166,8 @@ vhd_msg_conn_reset(struct vhd_dev *dev)
 	dev->msg.owner = false;
 	dev->msg.packed = false;
 	dev->msg.nregions = 0;
+	dev->msg.inflight_qsize = 0;
+	dev->msg.inflight_nq = 0;
 	__atomic_store_n(&dev->msg.backend_fd, -1, __ATOMIC_RELEASE);
 }
 
@@ -323,29 +325,48 @@ f_negotiated(struct vhd_dev *dev, unsigned int bit)
 	return rte_vhost_get_negotiated_features(dev->vid, &f) == 0 && (f & (1ULL << bit)) != 0;
 }
 
+uint64_t
+vhd_msg_inflight_split_size(uint16_t queue_size)
+{
+	/* Per queue: features (8), version, desc_num, last_inflight_io,
+	 * used_idx (2 each), 16 bytes per descriptor; 64-byte aligned.
+	 */
+	return (16ULL * queue_size + 8 + 2 * 4 + 63) & ~63ULL;
+}
+
 /*
  * In-flight tracking (VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD): refused unless
- * negotiated. When it is, the area is sized by our own limits, never by the
- * frontend beyond them, and a SET's fd must hold the area it announces.
+ * negotiated, and on packed rings, which we do not track (vhd_inflight.c).
+ * When it is, the area is sized by our own limits, never by the frontend
+ * beyond them, and a SET's fd must hold the whole area rte_vhost will walk:
+ * num_queues areas of queue_size descriptors, whatever mmap_size says.
  */
 static int
 check_inflight(struct vhd_dev *dev, struct vhu_ctx *ctx)
 {
 	const struct vhu_inflight *in = &ctx->msg.payload.inflight;
+	uint64_t need;
 	struct stat st;
 
-	if (!pf_negotiated(dev, VHU_PF_INFLIGHT_SHMFD))
+	if (!pf_negotiated(dev, VHU_PF_INFLIGHT_SHMFD) || f_negotiated(dev, VHD_F_RING_PACKED))
 		return -1;
-	if (ctx->msg.size < sizeof(*in) || in->num_queues == 0 ||
+	if (ctx->msg.size != sizeof(*in) || in->num_queues == 0 ||
 	    in->num_queues > dev->ops->num_queues || in->queue_size == 0 ||
 	    in->queue_size > dev->ops->max_queue_size)
 		return -1;
 	if (ctx->msg.request == VHU_GET_INFLIGHT_FD)
 		return ctx->fd_num == 0 ? 0 : -1;
+	need = in->num_queues * vhd_msg_inflight_split_size(in->queue_size);
 	if (ctx->fd_num != 1 || fstat(ctx->fds[0], &st) != 0 || !S_ISREG(st.st_mode) ||
-	    in->mmap_size == 0 || st.st_size < 0 ||
-	    !range_in(in->mmap_offset, in->mmap_size, 0, (uint64_t)st.st_size))
+	    in->mmap_size < need || st.st_size < 0 ||
+	    !range_in(in->mmap_offset, in->mmap_size, 0, (uint64_t)st.st_size)) {
+		MLOG(dev, ERR, "SET_INFLIGHT_FD: %u x %u needs 0x%" PRIx64 " bytes, got 0x%"
+		     PRIx64 " at 0x%" PRIx64, in->num_queues, in->queue_size, need,
+		     in->mmap_size, in->mmap_offset);
 		return -1;
+	}
+	dev->msg.inflight_qsize = in->queue_size;
+	dev->msg.inflight_nq = in->num_queues;
 	return 0;
 }
 

@@ -91,11 +91,13 @@ struct vhu_region {
 	uint64_t mmap_offset;
 } __attribute__((packed));
 
+/* Not packed in rte_vhost or QEMU: 24 bytes with the tail padding. */
 struct vhu_inflight {
 	uint64_t mmap_size;
 	uint64_t mmap_offset;
 	uint16_t num_queues;
 	uint16_t queue_size;
+	uint8_t padding[4];
 } __attribute__((packed));
 
 struct vhu_msg {
@@ -154,11 +156,16 @@ struct vhd_msg_state {
 	uint64_t refused;           /* messages refused (all connections) */
 	uint64_t fds_closed;        /* fds we closed for rte_vhost (all connections) */
 	uint64_t bad_rings;         /* rings refused at queue start (all connections) */
+	uint16_t inflight_qsize;    /* queue_size of the accepted SET_INFLIGHT_FD, 0: none */
+	uint16_t inflight_nq;       /* its num_queues */
 	/* The backend channel's fd as the last SET_BACKEND_REQ_FD passed it
 	 * (owned by rte_vhost), -1 before: host_config_changed() checks it is
 	 * writable so that a frontend that stops reading cannot block a worker. */
 	int backend_fd;
 };
+
+/** Bytes of one split ring's in-flight area as rte_vhost lays it out. */
+uint64_t vhd_msg_inflight_split_size(uint16_t queue_size);
 
 /**
  * Check one message. On refusal every fd attached to it is closed and

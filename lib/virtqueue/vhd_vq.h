@@ -133,6 +133,26 @@ enum vhd_vq_notify_mode {
 	VHD_VQ_KICKS_ON,  /**< device sleeps: guest must kick */
 };
 
+/**
+ * In-flight tracking (vhost-user's INFLIGHT_SHMFD), split rings only: the
+ * engine reports every chain it takes and every completion so that a
+ * restarted backend knows what was in flight. Kept free of DPDK: the host
+ * layer implements these with rte_vhost's in-flight API.
+ */
+struct vhd_vq_track {
+	/**
+	 * Chain @p head was taken from the avail ring. A chain given back with
+	 * vhd_vq_unpop() stays reported: it is the next in ring order, so a
+	 * restart that counts it in flight resubmits it and skips it on the ring.
+	 */
+	void (*taken)(void *ctx, uint16_t head);
+	/** Chain @p head is about to be written to the used ring. */
+	void (*completing)(void *ctx, uint16_t head);
+	/** Chain @p head is on the used ring and published (used->idx is @p used_idx). */
+	void (*completed)(void *ctx, uint16_t head, uint16_t used_idx);
+	void *ctx;
+};
+
 /** A virtqueue as the device sees it. Fields are private to the engine. */
 struct vhd_vq {
 	/* ring, set by vhd_vq_setup() */
@@ -168,6 +188,13 @@ struct vhd_vq {
 	uint32_t chain_count_size;
 	/** File descriptor written to notify the guest, or -1. */
 	int call_fd;
+	/** In-flight tracking hooks, or NULL (vhd_vq_track_set()). */
+	const struct vhd_vq_track *track;
+	/** Heads in flight before a restart, popped before the avail ring. */
+	uint16_t *resubmit;
+	uint16_t n_resubmit;
+	uint16_t resubmit_pos;
+	bool undo_resubmit;    /**< the last pop came from the resubmit list */
 	struct vhd_vq_stats stats;
 };
 
@@ -203,6 +230,16 @@ int vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg);
 
 /** Release what vhd_vq_setup() allocated (packed rings); the vq may be set up again. */
 void vhd_vq_fini(struct vhd_vq *vq);
+
+/**
+ * Track in-flight chains through @p track (kept by the caller), and hand
+ * the chains at @p heads (in flight when a previous backend died) to the
+ * driver again, before any new chain: each is popped exactly once. Call
+ * after vhd_vq_setup(), which forgets both.
+ * @return 0, -ENOTSUP for a packed ring, -ENOMEM.
+ */
+int vhd_vq_track_set(struct vhd_vq *vq, const struct vhd_vq_track *track, const uint16_t *heads,
+		     uint16_t n);
 
 /** True when the guest has published chains that were not popped yet. */
 bool vhd_vq_has_work(const struct vhd_vq *vq);

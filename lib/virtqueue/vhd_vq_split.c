@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,22 +13,45 @@
 /* The guest writes these fields concurrently: read each exactly once. */
 #define VHD_READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 
+static void
+drop_track(struct vhd_vq *vq)
+{
+	free(vq->resubmit);
+	vq->resubmit = NULL;
+	vq->n_resubmit = 0;
+	vq->resubmit_pos = 0;
+	vq->track = NULL;
+}
+
 int
 vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg)
 {
 	struct vhd_vq_stats stats = vq->stats;
+	const struct vhd_vq_track *track = vq->track;
+	uint16_t *resubmit = vq->resubmit, n_resubmit = vq->n_resubmit, pos = vq->resubmit_pos;
+
+	bool packed = (cfg->features & VHD_BIT(VHD_F_RING_PACKED)) != 0;
 
 	if (cfg->desc == NULL || cfg->avail == NULL || cfg->used == NULL || cfg->mem == NULL)
 		return -EINVAL;
 	if (cfg->size == 0 || cfg->size > VHD_VQ_MAX_SIZE)
 		return -EINVAL;
-	if (cfg->features & VHD_BIT(VHD_F_RING_PACKED))
-		return vhd_vq_packed_setup(vq, cfg);
-	if ((cfg->size & (cfg->size - 1)) != 0)
+	if (!packed && (cfg->size & (cfg->size - 1)) != 0)
 		return -EINVAL;
+	/* A paused ring that resumes keeps its tracking and what is left to resubmit. */
+	if (!cfg->resume || packed)
+		drop_track(vq);
+	if (packed)
+		return vhd_vq_packed_setup(vq, cfg);
 	vhd_vq_packed_fini(vq);
 	memset(vq, 0, sizeof(*vq));
 	vq->stats = stats;
+	if (cfg->resume) {
+		vq->track = track;
+		vq->resubmit = resubmit;
+		vq->n_resubmit = n_resubmit;
+		vq->resubmit_pos = pos;
+	}
 	vq->desc = cfg->desc;
 	vq->avail = cfg->avail;
 	vq->used = cfg->used;
@@ -46,7 +70,28 @@ vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg)
 void
 vhd_vq_fini(struct vhd_vq *vq)
 {
+	drop_track(vq);
 	vhd_vq_packed_fini(vq);
+}
+
+int
+vhd_vq_track_set(struct vhd_vq *vq, const struct vhd_vq_track *track, const uint16_t *heads,
+		 uint16_t n)
+{
+	if (vq->packed)
+		return -ENOTSUP;
+	drop_track(vq);
+	if (n > vq->size)
+		n = vq->size; /* more heads than the ring holds: some are bogus anyway */
+	if (n > 0) {
+		vq->resubmit = malloc(n * sizeof(*heads));
+		if (vq->resubmit == NULL)
+			return -ENOMEM;
+		memcpy(vq->resubmit, heads, n * sizeof(*heads));
+	}
+	vq->n_resubmit = n;
+	vq->track = track;
+	return 0;
 }
 
 /* Entries the guest published and we have not popped; 0 when the index is
@@ -66,7 +111,7 @@ vhd_vq_has_work(const struct vhd_vq *vq)
 {
 	if (vq->packed)
 		return vhd_vq_packed_has_work(vq);
-	return avail_pending(vq) != 0;
+	return vq->resubmit_pos < vq->n_resubmit || avail_pending(vq) != 0;
 }
 
 /* Walk one chain starting at @head. Returns 0 or -1 for a malformed chain. */
@@ -139,6 +184,20 @@ vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req)
 {
 	if (vq->packed)
 		return vhd_vq_packed_pop(vq, req);
+	/* Chains a dead backend left in flight are already tracked as taken. */
+	while (vq->resubmit_pos < vq->n_resubmit) {
+		uint16_t head = vq->resubmit[vq->resubmit_pos++];
+
+		vq->undo_resubmit = true;
+		if (walk_chain(vq, head, req) == 0) {
+			vq->stats.requests++;
+			vq->stats.bytes_rd += req->rd_len;
+			return 1;
+		}
+		vq->stats.bad_chains++;
+		vhd_vq_push(vq, head, 0);
+	}
+	vq->undo_resubmit = false;
 	for (;;) {
 		uint16_t head;
 
@@ -151,6 +210,8 @@ vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req)
 		}
 		head = VHD_READ_ONCE(vq->avail->ring[vq->last_avail & (vq->size - 1)]);
 		vq->last_avail++;
+		if (vq->track != NULL)
+			vq->track->taken(vq->track->ctx, head);
 		if (head < vq->size && walk_chain(vq, head, req) == 0) {
 			vq->stats.requests++;
 			vq->stats.bytes_rd += req->rd_len;
@@ -169,7 +230,10 @@ vhd_vq_unpop(struct vhd_vq *vq)
 		vhd_vq_packed_unpop(vq);
 		return;
 	}
-	vq->last_avail--;
+	if (vq->undo_resubmit)
+		vq->resubmit_pos--;
+	else
+		vq->last_avail--;
 	vq->stats.requests--;
 }
 
@@ -182,12 +246,22 @@ vhd_vq_push(struct vhd_vq *vq, uint16_t id, uint32_t len)
 		vhd_vq_packed_push(vq, id, len);
 		return;
 	}
+	if (vq->track != NULL)
+		vq->track->completing(vq->track->ctx, id);
 	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
 	e->id = id;
 	e->len = len;
 	vq->used_idx++;
 	vq->batch++;
 	vq->stats.bytes_wr += len;
+	if (vq->track != NULL) {
+		/* One completion at a time: a backend dying between publishing
+		 * and clearing loses track of that one only, which the in-flight
+		 * area's last_inflight_io recovers.
+		 */
+		__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+		vq->track->completed(vq->track->ctx, id, vq->used_idx);
+	}
 }
 
 bool

@@ -635,6 +635,7 @@ test_never_offered(void **state)
 	int fd, sp[2];
 
 	(void)state;
+	/* In-flight tracking is offered, but these sessions did not agree it. */
 	refused("GET_INFLIGHT_FD 64 x 32768", 31, sizeof(inf), &inf, sizeof(inf), NULL, 0);
 	fd = vhd_fe_raw_memfd(4096);
 	inf.size = 1ULL << 30;
@@ -683,6 +684,78 @@ test_never_offered(void **state)
 }
 
 /* 3000 messages we answer ourselves, 8 fds each, on one connection. */
+/* Like refused(), on a session that agreed in-flight tracking (offered now). */
+static void
+inflight_refused(const char *what, uint32_t req, const void *payload, uint32_t len,
+		 const int *fds, unsigned int n_fds)
+{
+	struct vhd_fe *fe = vhd_it_fe_track(vhd_fe_create(NULL));
+	int64_t end = vhd_fe_app_now_ms() + WAIT_MS;
+	unsigned int back;
+	int64_t r;
+
+	assert_non_null(fe);
+	/* The backend may not have seen the last session hang up: it refuses then. */
+	while (vhd_fe_connect(fe, sock_path, WAIT_MS) != 0 ||
+	       vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+					   VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)) != 0) {
+		if (vhd_fe_app_now_ms() > end)
+			fail_msg("negotiation failed: %s", vhd_fe_error(fe));
+		vhd_fe_disconnect(fe);
+		vhd_fe_app_sleep_ms(20);
+	}
+	assert_true(vhd_fe_protocol_features(fe) & VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD));
+	r = ask(vhd_fe_socket(fe), req, len, payload, len, fds, n_fds, &back);
+	if (r == 0 || r == -ETIMEDOUT || r == 24)
+		fail_msg("%s: request %u accepted (%" PRId64 ")", what, req, r);
+	assert_int_equal(back, 0);
+	vhd_it_fe_done(fe);
+	alive(what);
+}
+
+/* In-flight areas are sized by our limits, never by the frontend's numbers. */
+static void
+test_inflight_limits(void **state)
+{
+	struct {
+		uint64_t size, off;
+		uint16_t nq, qs;
+		uint8_t pad[4];
+	} inf = {0, 0, 64, 32768, {0}};
+	int fd;
+
+	(void)state;
+	inflight_refused("GET_INFLIGHT_FD 64 x 32768", 31, &inf, sizeof(inf), NULL, 0);
+	inf.nq = (uint16_t)(app->nq + 1);
+	inf.qs = QSZ;
+	inflight_refused("GET_INFLIGHT_FD one queue too many", 31, &inf, sizeof(inf), NULL, 0);
+	inf.nq = 1;
+	inf.qs = 0xffff;
+	inflight_refused("GET_INFLIGHT_FD 65535 descriptors", 31, &inf, sizeof(inf), NULL, 0);
+	inf.qs = 0;
+	inflight_refused("GET_INFLIGHT_FD 0 descriptors", 31, &inf, sizeof(inf), NULL, 0);
+	inf.qs = QSZ;
+	inflight_refused("GET_INFLIGHT_FD 20 bytes", 31, &inf, 20, NULL, 0);
+	fd = vhd_fe_raw_memfd(4096);
+	inf.nq = app->nq;
+	inf.qs = 256; /* 4 KiB and more per queue */
+	inf.size = 4096;
+	inflight_refused("SET_INFLIGHT_FD area smaller than its queues", 32, &inf, sizeof(inf),
+			 &fd, 1);
+	inf.qs = QSZ;
+	inf.size = 1ULL << 30;
+	inflight_refused("SET_INFLIGHT_FD 1 GiB on 4 KiB", 32, &inf, sizeof(inf), &fd, 1);
+	inf.size = 4096;
+	inf.off = 4096;
+	inflight_refused("SET_INFLIGHT_FD past the file's end", 32, &inf, sizeof(inf), &fd, 1);
+	inf.off = 0;
+	inflight_refused("SET_INFLIGHT_FD without its fd", 32, &inf, sizeof(inf), NULL, 0);
+	inf.nq = 0;
+	inflight_refused("SET_INFLIGHT_FD 0 queues", 32, &inf, sizeof(inf), &fd, 1);
+	close(fd);
+	healthy("in-flight limits");
+}
+
 static void
 test_fd_flood(void **state)
 {
@@ -1322,6 +1395,7 @@ main(int argc, char **argv)
 		VHD_IT_TEST(test_ring_across_regions),
 		VHD_IT_TEST(test_queue_index_and_size),
 		VHD_IT_TEST(test_never_offered),
+		VHD_IT_TEST(test_inflight_limits),
 		VHD_IT_TEST(test_fd_flood),
 		VHD_IT_TEST(test_payload_sizes),
 		VHD_IT_TEST(test_fds_on_every_type),
