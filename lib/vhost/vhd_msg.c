@@ -439,6 +439,7 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	case VHU_GET_FEATURES:
 	case VHU_GET_PROTOCOL_FEATURES:
 	case VHU_GET_QUEUE_NUM:
+		return 0;
 	case VHU_SET_FEATURES: /* rte_vhost refuses bits it did not offer */
 		dev->msg.packed = (m->payload.u64 & VHD_BIT(VHD_F_RING_PACKED)) != 0;
 		return 0;
