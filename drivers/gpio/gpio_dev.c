@@ -252,24 +252,6 @@ gpio_irq_reply_now(struct gpio_dev *dev, struct vhd_req *req, uint8_t status)
 	return (int)vhd_req_write(req, 0, &status, sizeof(status));
 }
 
-/* Guest address of @p hva, which the engine took from @p mem. */
-static int
-gpio_hva_to_gpa(const struct vhd_mem *mem, const void *hva, uint64_t *gpa)
-{
-	const uint8_t *p = hva;
-	uint32_t i;
-
-	for (i = 0; mem != NULL && i < mem->nregions && i < VHD_MEM_MAX_REGIONS; i++) {
-		const struct vhd_mem_region *r = &mem->regions[i];
-
-		if (p >= r->hva && (uint64_t)(p - r->hva) < r->size) {
-			*gpa = r->gpa + (uint64_t)(p - r->hva);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static int
 gpio_handle_event(struct gpio_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 {
@@ -307,7 +289,7 @@ gpio_handle_event(struct gpio_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	/* Hold it: the writable iovecs are reused, keep the status byte's guest address. */
 	for (i = 0; i < req->n_wr && wr[i].iov_len == 0; i++)
 		;
-	if (gpio_hva_to_gpa(vq->mem, wr[i].iov_base, &l->held_gpa) != 0)
+	if (vhd_mem_to_gpa(vq->mem, wr[i].iov_base, &l->held_gpa) != 0)
 		return gpio_irq_reply_now(dev, req, GPIO_IRQ_STATUS_INVALID);
 	l->held = true;
 	l->held_id = req->id;
