@@ -88,13 +88,15 @@ fi
 # it can: tests needing what is missing skip.
 guest_prep() {
 	local what t0
-	for what in "build-kernel.sh --version 7.3" build-qemu.sh build-initramfs.sh; do
+	# The arm64 kernel and QEMU binary serve the SCMI guest test only.
+	for what in "build-kernel.sh --version 7.3" build-qemu.sh build-initramfs.sh \
+		"build-kernel.sh --version 7.3 --arch arm64" "arm64.sh qemu" "arm64.sh initramfs"; do
 		t0=$(date +%s)
 		# shellcheck disable=SC2086 # a script and its options
 		if scripts/guest/$what >/dev/null; then
-			echo "guest: ${what%% *} ready ($(( $(date +%s) - t0 ))s)"
+			echo "guest: $what ready ($(( $(date +%s) - t0 ))s)"
 		else
-			echo "guest: ${what%% *} FAILED"
+			echo "guest: $what FAILED"
 			failed=$((failed + 1))
 		fi
 	done
