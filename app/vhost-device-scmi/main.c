@@ -73,7 +73,9 @@ help_devices(void)
 	       "  Parameters:\n"
 	       "  - path: path to the device directory (e.g. /sys/bus/iio/devices/iio:device0)\n"
 	       "  - channel: prefix of the device type (e.g. in_accel)\n"
-	       "  - name: an optional name of the sensor\n\n"
+	       "  - name: an optional name of the sensor\n"
+	       "  - dev: (ours) its character device for buffered updates (default\n"
+	       "    /dev/iio:deviceN after the path; used when scan_elements exist)\n\n"
 	       "Device specification example:\n"
 	       "--device iio,path=/sys/bus/iio/devices/iio:device0,channel=in_accel\n",
 	       SCMI_NAME_MAX);
@@ -181,7 +183,7 @@ static int
 make_sensor(const char *spec, struct scmi_sensor **out)
 {
 	static const char *const fake_props[] = {"name", "kind", NULL};
-	static const char *const iio_props[] = {"name", "path", "channel", NULL};
+	static const char *const iio_props[] = {"name", "path", "channel", "dev", NULL};
 	const char *comma = strchr(spec, ',');
 	char kind[16], err[256] = "";
 	size_t kl = comma != NULL ? (size_t)(comma - spec) : strlen(spec);
@@ -238,6 +240,11 @@ make_sensor(const char *spec, struct scmi_sensor **out)
 		if (rc != 0) {
 			fprintf(stderr, "error: device '%s': %s\n", spec,
 				err[0] != '\0' ? err : strerror(-rc));
+			return -1;
+		}
+		if (scmi_iio_set_cdev(*out, props_get(&p, "dev")) != 0) {
+			fprintf(stderr, "error: device '%s': dev path too long\n", spec);
+			scmi_sensor_destroy(*out);
 			return -1;
 		}
 		return 0;

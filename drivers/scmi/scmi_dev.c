@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "scmi_dev.h"
 #include "vhd_ctl.h"
@@ -50,13 +51,21 @@ struct scmi_trip {
 
 struct scmi_dev;
 
-/* One offloaded reading: a held READING_GET or a timer tick. */
+enum job_kind {
+	JOB_READ,  /* a timer tick's reading */
+	JOB_REPLY, /* a held READING_GET */
+	JOB_START, /* IIO buffer on, character device opened */
+	JOB_STOP,  /* character device closed, buffer off */
+};
+
+/* One offloaded call: a reading, or an IIO stream switched on or off. */
 struct scmi_job {
 	struct scmi_dev *dev;
 	struct scmi_sensor *s; /* the work touches only this */
 	unsigned int idx;
 	bool busy, reply;
-	int rc;
+	enum job_kind kind;
+	int fd;
 	int64_t v[SCMI_MAX_AXES];
 	/* reply: the request's header and writable part */
 	struct vhd_vq *vq;
@@ -77,6 +86,9 @@ struct scmi_state {
 	uint64_t deadline;
 	bool armed;
 	bool ticking; /* a tick's reading is in flight */
+	/* IIO buffered updates: the character device, watched on the worker */
+	int sfd;
+	bool streaming, stream_busy, stream_broken;
 };
 
 struct scmi_dev {
@@ -350,8 +362,18 @@ job_work(void *arg)
 {
 	struct scmi_job *j = arg;
 
-	return j->s->ops->read(j->s, j->v);
+	switch (j->kind) {
+	case JOB_START:
+		return scmi_iio_stream_start(j->s);
+	case JOB_STOP:
+		scmi_iio_stream_stop(j->s, j->fd);
+		return 0;
+	default:
+		return j->s->ops->read(j->s, j->v);
+	}
 }
+
+static void stream_done(struct scmi_dev *dev, struct scmi_state *st, int res);
 
 static uint32_t reading_reply(const struct scmi_state *st, const int64_t *v, uint8_t *out);
 static void tick_done(struct scmi_dev *dev, struct scmi_state *st, int rc, const int64_t *v);
@@ -364,6 +386,11 @@ job_done(void *arg, int res)
 	struct scmi_state *st = &dev->st[j->idx];
 
 	j->busy = false;
+	if (j->kind == JOB_START || j->kind == JOB_STOP) {
+		if (j->kind == JOB_START)
+			stream_done(dev, st, res);
+		return;
+	}
 	dev->stats.readings++;
 	if (res != 0)
 		dev->stats.read_errors++;
@@ -400,21 +427,41 @@ job_done(void *arg, int res)
 /* ---- continuous updates and polled trip points: one timer per sensor ---- */
 
 static bool
+stream_usable(const struct scmi_dev *dev, const struct scmi_state *st)
+{
+	return st->s->buffered && !st->stream_broken && dev->host != NULL &&
+	       dev->host->watch_fd != NULL && dev->host->offload != NULL;
+}
+
+static bool
+wants_stream(const struct scmi_dev *dev, const struct scmi_state *st)
+{
+	return dev->p2a && (st->config & SCMI_CFG_ENABLED) != 0 && st->update_notify &&
+	       stream_usable(dev, st);
+}
+
+static bool
 wants_ticks(const struct scmi_dev *dev, const struct scmi_state *st)
 {
 	if (!dev->p2a || (st->config & SCMI_CFG_ENABLED) == 0)
 		return false;
-	/* fake sensors see every change through scmi_dev_set(): no polling for trips */
+	/* an IIO buffer streams the updates; fake sensors see every change through
+	 * scmi_dev_set(): no polling for trips
+	 */
+	if (st->update_notify && stream_usable(dev, st))
+		return false;
 	return st->update_notify || (st->trip_notify && trips_armed(st) && !st->s->fast);
 }
 
 static void tick(void *arg);
+static void stream_update(struct scmi_dev *dev, struct scmi_state *st);
 
 static void
 timer_update(struct scmi_dev *dev, struct scmi_state *st)
 {
 	bool want = wants_ticks(dev, st);
 
+	stream_update(dev, st);
 	if (dev->host == NULL || dev->host->timer_arm == NULL)
 		return;
 	if (!want && st->armed) {
@@ -467,12 +514,132 @@ tick(void *arg)
 		j->s = st->s;
 		j->idx = st->idx;
 		j->reply = false;
+		j->kind = JOB_READ;
 		st->ticking = true;
 		if (dev->host->offload(dev->host, job_work, job_done, j) != 0) {
 			j->busy = false;
 			st->ticking = false;
 		}
 	}
+}
+
+/* ---- IIO buffered updates ---- */
+
+static void
+stream_job(struct scmi_dev *dev, struct scmi_state *st, enum job_kind kind, int fd)
+{
+	struct scmi_job *j = job_get(dev);
+
+	if (j == NULL) {
+		if (kind == JOB_STOP) /* no slot: at least the fd goes; the buffer stays on */
+			close(fd);
+		else
+			st->stream_broken = true;
+		return;
+	}
+	j->dev = dev;
+	j->s = st->s;
+	j->idx = st->idx;
+	j->reply = false;
+	j->kind = kind;
+	j->fd = fd;
+	if (kind == JOB_START)
+		st->stream_busy = true;
+	if (dev->host->offload(dev->host, job_work, job_done, j) != 0) {
+		j->busy = false;
+		st->stream_busy = false;
+		if (kind == JOB_STOP)
+			close(fd);
+		else
+			st->stream_broken = true;
+	}
+}
+
+static void
+stream_off(struct scmi_dev *dev, struct scmi_state *st)
+{
+	dev->host->unwatch_fd(dev->host, st->sfd);
+	stream_job(dev, st, JOB_STOP, st->sfd);
+	st->sfd = -1;
+	st->streaming = false;
+}
+
+static void
+stream_cb(void *arg, int fd, uint32_t events)
+{
+	struct scmi_state *st = arg;
+	struct scmi_dev *dev = st->dev;
+	int64_t v[SCMI_MAX_AXES];
+	unsigned int i;
+	int rc = 0;
+
+	(void)fd;
+	(void)events;
+	/* bounded: a flooding device leaves the fd readable for the next turn */
+	for (i = 0; i < 64; i++) {
+		rc = scmi_iio_stream_read(st->s, st->sfd, v);
+		if (rc <= 0)
+			break;
+		dev->stats.readings++;
+		dev->stats.stream_scans++;
+		observe(dev, st, v[0]);
+		if (st->update_notify)
+			notify_update(dev, st, v);
+	}
+	if (rc < 0) {
+		/* a broken stream: fall back to reading sysfs on the timer */
+		dev->stats.read_errors++;
+		st->stream_broken = true;
+		stream_off(dev, st);
+		timer_update(dev, st);
+	}
+}
+
+static void
+stream_done(struct scmi_dev *dev, struct scmi_state *st, int res)
+{
+	st->stream_busy = false;
+	if (res < 0) {
+		st->stream_broken = true;
+		dev->stats.read_errors++;
+		timer_update(dev, st);
+		return;
+	}
+	if (!wants_stream(dev, st) || dev->host->watch_fd(dev->host, res, EPOLLIN, stream_cb,
+							   st) != 0) {
+		stream_job(dev, st, JOB_STOP, res);
+		if (wants_stream(dev, st)) {
+			st->stream_broken = true;
+			timer_update(dev, st);
+		}
+		return;
+	}
+	st->sfd = res;
+	st->streaming = true;
+	stream_update(dev, st); /* wanted no more meanwhile? */
+}
+
+static void
+stream_update(struct scmi_dev *dev, struct scmi_state *st)
+{
+	bool want = wants_stream(dev, st);
+
+	if (want && !st->streaming && !st->stream_busy)
+		stream_job(dev, st, JOB_START, -1);
+	else if (!want && st->streaming)
+		stream_off(dev, st);
+}
+
+/* On the control thread with the worker held off: blocking is fine here. */
+static void
+stream_kill(struct scmi_dev *dev, struct scmi_state *st)
+{
+	if (!st->streaming)
+		return;
+	dev->host->unwatch_fd(dev->host, st->sfd);
+	scmi_iio_stream_stop(st->s, st->sfd);
+	st->sfd = -1;
+	st->streaming = false;
 }
 
 /* ---- base protocol ---- */
@@ -696,6 +863,7 @@ sensor_reading(struct scmi_dev *dev, struct scmi_state *st, struct msg *m, struc
 	j->s = st->s;
 	j->idx = st->idx;
 	j->reply = true;
+	j->kind = JOB_REPLY;
 	j->vq = vq;
 	j->hdr = m->hdr;
 	if (held_take(vq, req, &j->w) != 0) {
@@ -1247,6 +1415,8 @@ scmi_reset(void *priv)
 		if (st->armed && dev->host != NULL)
 			dev->host->timer_cancel(dev->host, &st->timer);
 		st->armed = false;
+		stream_kill(dev, st);
+		st->stream_broken = false;
 		sensor_defaults(st);
 	}
 	dev->notify_errors = false;
@@ -1274,6 +1444,7 @@ scmi_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
 	put(ctx, "updates", st->updates);
 	put(ctx, "bad_event_bufs", st->bad_event_bufs);
 	put(ctx, "ctl_sets", st->ctl_sets);
+	put(ctx, "stream_scans", st->stream_scans);
 }
 
 const struct vhd_device_ops scmi_ops = {
@@ -1322,6 +1493,7 @@ scmi_dev_create(struct scmi_sensor **sensors, unsigned int n, const char *ctl_pa
 		dev->st[i].s = sensors[i];
 		dev->st[i].dev = dev;
 		dev->st[i].idx = i;
+		dev->st[i].sfd = -1;
 		sensor_defaults(&dev->st[i]);
 		if (sensors[i]->naxes > maxax)
 			maxax = sensors[i]->naxes;
@@ -1351,6 +1523,7 @@ scmi_dev_destroy(struct scmi_dev *dev)
 	for (i = 0; i < dev->n; i++) {
 		if (dev->st[i].armed && dev->host != NULL)
 			dev->host->timer_cancel(dev->host, &dev->st[i].timer);
+		stream_kill(dev, &dev->st[i]);
 		scmi_sensor_destroy(dev->st[i].s);
 	}
 	free(dev->pend);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include "scmi_sensor.h"
 
@@ -331,4 +332,247 @@ scmi_iio_create(const char *path, const char *chan, const char *name, struct scm
 fail:
 	free(s);
 	return rc < 0 ? rc : -EINVAL;
+}
+
+/* ---- buffered readings from the IIO character device ---- */
+
+static const char *const axis_sfx[] = {"x", "y", "z"};
+
+/* scan_elements/CHAN[_AX]_WHAT of axis @p i. */
+static int
+scan_attr(const struct scmi_sensor *s, unsigned int i, const char *what, char *buf, size_t len)
+{
+	char f[200];
+
+	if (s->naxes != 0)
+		snprintf(f, sizeof(f), "scan_elements/%s_%s_%s", s->chan, axis_sfx[i], what);
+	else
+		snprintf(f, sizeof(f), "scan_elements/%s_%s", s->chan, what);
+	return read_attr(s->path, f, buf, len);
+}
+
+static int
+write_attr(const char *dir, const char *file, const char *val)
+{
+	char p[SCMI_PATH_MAX + 96];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, file) >= sizeof(p))
+		return -ENAMETOOLONG;
+	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+int
+scmi_iio_set_cdev(struct scmi_sensor *s, const char *dev)
+{
+	const char *base = strrchr(s->path, '/');
+	unsigned int i, n = s->naxes != 0 ? s->naxes : 1;
+	char buf[64];
+
+	base = base != NULL ? base + 1 : s->path;
+	if (dev == NULL && strncmp(base, "iio:device", 10) != 0)
+		return 0;
+	if ((size_t)snprintf(s->cdev, sizeof(s->cdev), "%s%s", dev != NULL ? "" : "/dev/",
+			     dev != NULL ? dev : base) >= sizeof(s->cdev))
+		return -EINVAL;
+	s->buffered = read_attr(s->path, "buffer/enable", buf, sizeof(buf)) >= 0;
+	for (i = 0; i < n && s->buffered; i++)
+		s->buffered = scan_attr(s, i, "en", buf, sizeof(buf)) >= 0 &&
+			      scan_attr(s, i, "type", buf, sizeof(buf)) >= 0 &&
+			      scan_attr(s, i, "index", buf, sizeof(buf)) >= 0;
+	return 0;
+}
+
+/* "le:s12/16>>4", "be:u16/16X2>>0": endianness, sign, bits, storage, shift. */
+static int
+parse_type(const char *t, struct scmi_scan *sc)
+{
+	char e[3], sg;
+	unsigned int bits, store, rep = 1, shift;
+
+	if (sscanf(t, "%2[lbe]:%c%u/%uX%u>>%u", e, &sg, &bits, &store, &rep, &shift) != 6 &&
+	    sscanf(t, "%2[lbe]:%c%u/%u>>%u", e, &sg, &bits, &store, &shift) != 5)
+		return -EINVAL;
+	if ((strcmp(e, "le") != 0 && strcmp(e, "be") != 0) || (sg != 's' && sg != 'u') ||
+	    bits == 0 || bits > 64 || store % 8 != 0 || store == 0 || store > 64 ||
+	    bits + shift > store || rep == 0 || rep * store > 64)
+		return -EINVAL;
+	sc->be = e[0] == 'b';
+	sc->sgn = sg == 's';
+	sc->bits = (uint8_t)bits;
+	sc->bytes = (uint8_t)(store / 8 * rep);
+	sc->shift = (uint8_t)shift;
+	return 0;
+}
+
+/*
+ * The scan: every enabled element in index order, each aligned to its own
+ * size, as Linux's IIO core lays out the buffer. Other enabled channels
+ * (a timestamp...) are skipped over: their type and index are read too.
+ */
+static int
+layout(struct scmi_sensor *s)
+{
+	struct {
+		int index;
+		struct scmi_scan sc;
+		int axis;
+	} el[16];
+	unsigned int i, j, n = 0, naxes = s->naxes != 0 ? s->naxes : 1, off = 0, maxa = 1;
+	char buf[64], f[SCMI_PATH_MAX + 200];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(f, sizeof(f), "%s/scan_elements", s->path);
+	d = opendir(f);
+	if (d == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL && n < 16) {
+		size_t l = strlen(de->d_name);
+		char stem[160], t[64];
+		int64_t en, idx;
+
+		if (l < 4 || strcmp(de->d_name + l - 3, "_en") != 0 || l - 3 >= sizeof(stem))
+			continue;
+		memcpy(stem, de->d_name, l - 3);
+		stem[l - 3] = '\0';
+		snprintf(f, sizeof(f), "scan_elements/%s_en", stem);
+		if (read_attr(s->path, f, buf, sizeof(buf)) < 0 || parse_ll(buf, &en) != 0 ||
+		    en != 1)
+			continue;
+		snprintf(f, sizeof(f), "scan_elements/%s_type", stem);
+		if (read_attr(s->path, f, t, sizeof(t)) < 0 || parse_type(t, &el[n].sc) != 0)
+			goto bad;
+		snprintf(f, sizeof(f), "scan_elements/%s_index", stem);
+		if (read_attr(s->path, f, buf, sizeof(buf)) < 0 || parse_ll(buf, &idx) != 0 ||
+		    idx < 0 || idx > 1024)
+			goto bad;
+		el[n].index = (int)idx;
+		el[n].axis = -1;
+		for (i = 0; i < naxes; i++) {
+			char want[160];
+
+			if (s->naxes != 0)
+				snprintf(want, sizeof(want), "%s_%s", s->chan, axis_sfx[i]);
+			else
+				snprintf(want, sizeof(want), "%s", s->chan);
+			if (strcmp(stem, want) == 0)
+				el[n].axis = (int)i;
+		}
+		n++;
+	}
+	closedir(d);
+	/* insertion sort by index */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && el[j - 1].index > el[j].index; j--) {
+			typeof(el[0]) t = el[j];
+
+			el[j] = el[j - 1];
+			el[j - 1] = t;
+		}
+	for (i = 0; i < naxes; i++)
+		s->scan[i].bytes = 0;
+	for (i = 0; i < n; i++) {
+		unsigned int a = el[i].sc.bytes;
+
+		off = (off + a - 1) / a * a;
+		el[i].sc.off = (uint16_t)off;
+		if (el[i].axis >= 0)
+			s->scan[el[i].axis] = el[i].sc;
+		off += a;
+		if (a > maxa)
+			maxa = a;
+	}
+	s->scan_bytes = (off + maxa - 1) / maxa * maxa;
+	for (i = 0; i < naxes; i++)
+		if (s->scan[i].bytes == 0)
+			return -EINVAL; /* one of ours is not enabled */
+	return s->scan_bytes <= 256 ? 0 : -EINVAL;
+bad:
+	closedir(d);
+	return -EINVAL;
+}
+
+int
+scmi_iio_stream_start(struct scmi_sensor *s)
+{
+	unsigned int i, n = s->naxes != 0 ? s->naxes : 1;
+	char f[200];
+	int rc, fd;
+
+	if (!s->buffered)
+		return -ENOTSUP;
+	write_attr(s->path, "buffer/enable", "0"); /* scan elements change only when off */
+	for (i = 0; i < n; i++) {
+		if (s->naxes != 0)
+			snprintf(f, sizeof(f), "scan_elements/%s_%s_en", s->chan, axis_sfx[i]);
+		else
+			snprintf(f, sizeof(f), "scan_elements/%s_en", s->chan);
+		rc = write_attr(s->path, f, "1");
+		if (rc != 0)
+			return rc;
+	}
+	rc = layout(s);
+	if (rc != 0)
+		return rc;
+	rc = write_attr(s->path, "buffer/enable", "1");
+	if (rc != 0)
+		return rc;
+	fd = open(s->cdev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		write_attr(s->path, "buffer/enable", "0");
+		return rc;
+	}
+	return fd;
+}
+
+static int64_t
+scan_value(const struct scmi_scan *sc, const uint8_t *p)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < sc->bytes && i < 8; i++)
+		v |= (uint64_t)p[sc->be ? sc->bytes - 1 - i : i] << (8 * i);
+	v >>= sc->shift;
+	if (sc->bits < 64) {
+		v &= (1ull << sc->bits) - 1;
+		if (sc->sgn && (v & (1ull << (sc->bits - 1))))
+			v |= ~((1ull << sc->bits) - 1);
+	}
+	return (int64_t)v;
+}
+
+int
+scmi_iio_stream_read(struct scmi_sensor *s, int fd, int64_t *v)
+{
+	uint8_t buf[256];
+	unsigned int i, n = s->naxes != 0 ? s->naxes : 1;
+	ssize_t r = read(fd, buf, s->scan_bytes);
+
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (r == 0)
+		return -ENODATA;
+	if ((size_t)r != s->scan_bytes)
+		return -EIO; /* the char device returns whole scans */
+	for (i = 0; i < n; i++)
+		v[i] = scmi_iio_convert(&s->axis[i], s->chan,
+					scan_value(&s->scan[i], buf + s->scan[i].off));
+	return 1;
+}
+
+void
+scmi_iio_stream_stop(struct scmi_sensor *s, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	write_attr(s->path, "buffer/enable", "0");
 }

@@ -16,6 +16,7 @@
 #define SCMI_SENSOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "scmi_proto.h"
@@ -70,7 +71,34 @@ struct scmi_sensor {
 	char chan[64];             /**< IIO channel prefix (in_accel) */
 	int64_t fake[SCMI_MAX_AXES]; /**< fake sensors' current values */
 	bool step;                 /**< fake accelerometer: each read adds 1, as upstream */
+	/** IIO buffer: the character device and the scan layout (set by stream_start()). */
+	bool buffered;             /**< scan_elements and buffer/enable exist for every axis */
+	char cdev[SCMI_PATH_MAX];  /**< /dev/iio:deviceN (or the dev= property) */
+	unsigned int scan_bytes;   /**< one scan of every enabled channel */
+	struct scmi_scan {
+		uint16_t off;
+		uint8_t bytes, bits, shift;
+		bool sgn, be;
+	} scan[SCMI_MAX_AXES];
 };
+
+/**
+ * IIO buffered readings (a sensor with @c buffered): enable the axes' scan
+ * elements and the buffer, learn the scan layout, open the character device
+ * non-blocking. Blocking sysfs writes: run it through the host's offload.
+ * @return the fd to watch for EPOLLIN, or a negative errno.
+ */
+int scmi_iio_stream_start(struct scmi_sensor *s);
+
+/**
+ * Read one scan from @p fd into @p v (converted like read()), without
+ * blocking. @return 1 with a scan, 0 when none is there, a negative errno
+ * (-ENODATA at end of file) when the stream is broken.
+ */
+int scmi_iio_stream_read(struct scmi_sensor *s, int fd, int64_t *v);
+
+/** Close @p fd and disable the buffer (blocking: through the offload). */
+void scmi_iio_stream_stop(struct scmi_sensor *s, int fd);
 
 /** Kinds of fake sensors. */
 enum scmi_fake_kind {
@@ -97,6 +125,14 @@ int scmi_fake_create(enum scmi_fake_kind kind, const char *name, struct scmi_sen
  */
 int scmi_iio_create(const char *path, const char *chan, const char *name,
 		    struct scmi_sensor **out, char *err, size_t err_len);
+
+/**
+ * The IIO character device of sensor @p s for buffered readings: @p dev,
+ * or /dev/BASENAME when @p dev is NULL and the path ends in iio:deviceN.
+ * Sets @c buffered when the scan elements of every axis and buffer/enable
+ * exist. @return 0 or -EINVAL (path too long).
+ */
+int scmi_iio_set_cdev(struct scmi_sensor *s, const char *dev);
 
 /**
  * Convert an IIO reading to the axis's SCMI value: (raw + offset) * scale

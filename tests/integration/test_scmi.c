@@ -389,7 +389,8 @@ test_layouts(void **state)
 	m = vhd_fe_mem(fe);
 	ctl_ok(c, "set voltage 0 1800\n");
 	for (k = 0; k < 3; k++) {
-		uint8_t *h1 = vhd_fe_mem_alloc(m, 1, 8, NULL), *h2 = vhd_fe_mem_alloc(m, 3, 8, NULL);
+		uint8_t *h1 = vhd_fe_mem_alloc(m, 1, 8, NULL);
+		uint8_t *h2 = vhd_fe_mem_alloc(m, 3, 8, NULL);
 		uint8_t *p = vhd_fe_mem_alloc(m, 8, 8, NULL), hdr[4], out[24];
 		uint8_t *w[6];
 		struct vhd_fe_buf b[9];

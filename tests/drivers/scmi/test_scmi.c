@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1166,6 +1168,100 @@ test_iio_describe_and_read(void **state)
 	teardown(&st);
 }
 
+/* Buffered updates: the scan elements enabled, scans from the "character device" (a FIFO). */
+static void
+test_iio_buffered(void **state)
+{
+	struct scmi_sensor *s[1];
+	struct scmi_dev *dev;
+	char err[256], fifo[128], p[160], buf[16];
+	void *stp;
+	struct ctx *c;
+	const uint8_t *e;
+	uint32_t len;
+	int wfd;
+	/* x, y, z as le:s16, then a 64-bit timestamp aligned to 8: a 16-byte scan */
+	const uint8_t scan[16] = {100, 0, 0xce, 0xff, 0x50, 0x01, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+	FILE *f;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/scan_elements", tree);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/buffer", tree);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put_file("buffer/enable", "0\n");
+	put_file("scan_elements/in_accel_x_en", "0\n");
+	put_file("scan_elements/in_accel_y_en", "0\n");
+	put_file("scan_elements/in_accel_z_en", "0\n");
+	put_file("scan_elements/in_accel_x_type", "le:s16/16>>0\n");
+	put_file("scan_elements/in_accel_y_type", "le:s16/16>>0\n");
+	put_file("scan_elements/in_accel_z_type", "le:s12/16>>4\n");
+	put_file("scan_elements/in_accel_x_index", "0\n");
+	put_file("scan_elements/in_accel_y_index", "1\n");
+	put_file("scan_elements/in_accel_z_index", "2\n");
+	put_file("scan_elements/in_timestamp_en", "1\n");
+	put_file("scan_elements/in_timestamp_type", "le:s64/64>>0\n");
+	put_file("scan_elements/in_timestamp_index", "3\n");
+	snprintf(fifo, sizeof(fifo), "%s/chardev", tree);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	put_file("in_accel_scale", "1\n");
+	assert_int_equal(scmi_iio_create(tree, "in_accel", NULL, &s[0], err, sizeof(err)), 0);
+	assert_int_equal(scmi_iio_set_cdev(s[0], fifo), 0);
+	assert_true(s[0]->buffered);
+	assert_int_equal(scmi_dev_create(s, 1, NULL, 0, &dev), 0);
+	setup_dev(&stp, dev, true);
+	c = stp;
+	post_events(c, 4, 136);
+	assert_int_equal(call(c, SCMI_PROTO_SENSOR, SCMI_SENSOR_CONTINUOUS_UPDATE_NOTIFY,
+			      P(0, 1), LINUX_WR).st, SCMI_SUCCESS);
+	vhd_test_host_run(&c->h); /* the start runs off the worker */
+	assert_int_equal(c->h.nwatch, 1);
+	assert_int_equal(c->h.ntimers, 0); /* no polling: the buffer streams */
+	snprintf(p, sizeof(p), "%s/buffer/enable", tree);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_int_equal(buf[0], '1');
+	assert_int_equal(s[0]->scan_bytes, 16);
+	assert_int_equal(s[0]->scan[2].off, 4);
+	wfd = open(fifo, O_WRONLY | O_NONBLOCK);
+	assert_true(wfd >= 0);
+	assert_int_equal(write(wfd, scan, 16), 16);
+	vhd_test_host_run(&c->h);
+	assert_non_null(e = next_event(c, &len));
+	assert_int_equal(len, 4 + 8 + 48);
+	assert_int_equal(rd64(e + 12), 100);
+	assert_int_equal(rd64(e + 12 + 16), -50);
+	assert_int_equal(rd64(e + 12 + 32), 0x15); /* s12 in bits 15:4 */
+	assert_int_equal(scmi_dev_stats(dev)->stream_scans, 1);
+	/* off again: unwatched, the buffer disabled off the worker */
+	assert_int_equal(call(c, SCMI_PROTO_SENSOR, SCMI_SENSOR_CONTINUOUS_UPDATE_NOTIFY,
+			      P(0, 0), LINUX_WR).st, SCMI_SUCCESS);
+	vhd_test_host_run(&c->h);
+	assert_int_equal(c->h.nwatch, 0);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_int_equal(buf[0], '0');
+	/* a broken stream (writer gone: end of file) falls back to the timer */
+	assert_int_equal(call(c, SCMI_PROTO_SENSOR, SCMI_SENSOR_CONTINUOUS_UPDATE_NOTIFY,
+			      P(0, 1), LINUX_WR).st, SCMI_SUCCESS);
+	vhd_test_host_run(&c->h);
+	assert_int_equal(c->h.nwatch, 1);
+	close(wfd);
+	vhd_test_host_run(&c->h);
+	vhd_test_host_run(&c->h);
+	assert_int_equal(c->h.nwatch, 0);
+	assert_int_equal(c->h.ntimers, 1);
+	vhd_test_host_advance(&c->h, 1000 * MS);
+	vhd_test_host_run(&c->h);
+	assert_non_null(e = next_event(c, &len));
+	assert_int_equal(rd64(e + 12), 100); /* from sysfs now */
+	teardown(&stp);
+}
+
 static void
 test_iio_bad_trees(void **state)
 {
@@ -1286,6 +1382,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_iio_describe_and_read, iio_setup,
 						iio_teardown),
 		cmocka_unit_test_setup_teardown(test_iio_bad_trees, iio_setup, iio_teardown),
+		cmocka_unit_test_setup_teardown(test_iio_buffered, iio_setup, iio_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
