@@ -57,6 +57,12 @@ struct vhd_queue {
 	struct vhd_vq vq;
 	struct vhd_vq_track track; /* in-flight hooks (vhd_inflight.c) */
 	bool resubmitted;          /* this connection's in-flight list was handed over */
+	/* packed rings (vhd_inflight.c) */
+	uint16_t *pk_entry;        /* per buffer id: its head entry in the area, or UINT16_MAX */
+	uint16_t pk_nid;           /* entries of pk_entry */
+	uint64_t pk_counter;       /* order of the chains taken */
+	bool pk_area_used;         /* at SET_VRING_KICK the area held an earlier backend's state */
+	bool pk_kicked;            /* this connection sent a kick fd for it */
 };
 
 struct vhd_watch {
