@@ -46,9 +46,12 @@
 /* The in-flight API is experimental in DPDK 22.11. */
 #define ALLOW_EXPERIMENTAL_API
 
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <rte_log.h>
 #include <rte_vhost.h>
@@ -92,6 +95,10 @@ vhd_inflight_conn_reset(struct vhd_dev *dev)
 		dev->q[i].pk_area_used = false;
 		dev->q[i].pk_kicked = false;
 	}
+	dev->state_told = false;
+	if (dev->inflight_fd >= 0)
+		close(dev->inflight_fd);
+	dev->inflight_fd = -1;
 }
 
 void
@@ -556,4 +563,117 @@ vhd_inflight_attach(struct vhd_dev *dev, uint16_t qi)
 	q->resubmitted = true;
 	dev->resubmitted += n;
 	return 0;
+}
+
+/* ---- driver state kept in the area (vhd_device_ops.restart_state) ---- */
+
+/*
+ * After the queues' areas (rte_vhost's layout, which rte_vhost maps as a
+ * whole at SET_INFLIGHT_FD), when the driver asks for it: a header naming
+ * the device, then its state. The frontend keeps the area as opaque bytes.
+ */
+struct state_hdr {
+	char magic[8];
+	uint32_t virtio_id;
+	uint32_t size;
+};
+
+static const char state_magic[8] = "vhdstate";
+
+static uint64_t
+queues_bytes(const struct vhd_dev *dev, uint16_t nq, uint16_t qs, bool packed)
+{
+	(void)dev;
+	return nq * (packed ? vhd_msg_inflight_packed_size(qs) : vhd_msg_inflight_split_size(qs));
+}
+
+static uint64_t
+state_bytes(const struct vhd_dev *dev)
+{
+	return (sizeof(struct state_hdr) + dev->ops->restart_state_size + 63) & ~63ULL;
+}
+
+static bool
+keeps_state(const struct vhd_dev *dev)
+{
+	return dev->ops->restart_state != NULL && dev->ops->restart_state_size > 0 &&
+	       dev->ops->restart_state_size <= VHD_RESTART_STATE_MAX;
+}
+
+int
+vhd_inflight_get(struct vhd_dev *dev, struct vhu_ctx *ctx)
+{
+	struct vhu_inflight *in = &ctx->msg.payload.inflight;
+	uint64_t f = 0, size;
+	int fd;
+
+	if (!keeps_state(dev))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED; /* rte_vhost makes it */
+	if (rte_vhost_get_negotiated_features(dev->vid, &f) != 0)
+		return RTE_VHOST_MSG_RESULT_ERR;
+	size = queues_bytes(dev, in->num_queues, in->queue_size,
+			    (f & VHD_BIT(VHD_F_RING_PACKED)) != 0) + state_bytes(dev);
+	/* Zeroed: a fresh area for either layout (version 0, nothing in
+	 * flight; packed free lists are built at queue start), no state.
+	 */
+	fd = memfd_create("vhost-device-inflight", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+		ILOG(dev, ERR, "GET_INFLIGHT_FD: no area of %" PRIu64 " bytes", size);
+		if (fd >= 0)
+			close(fd);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	}
+	if (dev->inflight_fd >= 0)
+		close(dev->inflight_fd);
+	dev->inflight_fd = fd; /* rte_vhost sends it and keeps no copy */
+	in->mmap_size = size;
+	in->mmap_offset = 0;
+	ctx->msg.size = sizeof(*in);
+	ctx->fds[0] = fd;
+	ctx->fd_num = 1;
+	return RTE_VHOST_MSG_RESULT_REPLY;
+}
+
+void
+vhd_inflight_state(struct vhd_dev *dev)
+{
+	struct rte_vhost_ring_inflight ri;
+	struct state_hdr *h;
+	uint64_t off;
+	bool restored;
+
+	if (dev->state_told || !keeps_state(dev) || dev->msg.inflight_qsize == 0 ||
+	    rte_vhost_get_vhost_ring_inflight(dev->vid, 0, &ri) != 0 || ri.inflight_split == NULL)
+		return;
+	off = queues_bytes(dev, dev->msg.inflight_nq, dev->msg.inflight_qsize,
+			   dev->msg.inflight_packed);
+	/* An area without room for it (another backend's, or a frontend's own). */
+	if (dev->msg.inflight_size < off + state_bytes(dev))
+		return;
+	h = (struct state_hdr *)((uint8_t *)ri.inflight_split + off);
+	restored = memcmp(h->magic, state_magic, sizeof(state_magic)) == 0 &&
+		   h->virtio_id == dev->ops->virtio_id && h->size == dev->ops->restart_state_size;
+	if (!restored) {
+		memset(h + 1, 0, dev->ops->restart_state_size);
+		h->virtio_id = dev->ops->virtio_id;
+		h->size = dev->ops->restart_state_size;
+		memcpy(h->magic, state_magic, sizeof(state_magic));
+	} else {
+		ILOG(dev, NOTICE, "device state restored from the in-flight area");
+	}
+	dev->state_told = true;
+	dev->ops->restart_state(dev->priv, h + 1, restored);
+}
+
+void
+vhd_inflight_state_end(struct vhd_dev *dev)
+{
+	if (!dev->state_told)
+		return;
+	pthread_mutex_lock(&dev->ctl);
+	vhd_dev_pause(dev);
+	dev->state_told = false;
+	dev->ops->restart_state(dev->priv, NULL, false);
+	vhd_dev_resume(dev);
+	pthread_mutex_unlock(&dev->ctl);
 }

@@ -169,6 +169,7 @@ vhd_msg_conn_reset(struct vhd_dev *dev)
 	dev->msg.inflight_qsize = 0;
 	dev->msg.inflight_nq = 0;
 	dev->msg.inflight_packed = false;
+	dev->msg.inflight_size = 0;
 	__atomic_store_n(&dev->msg.backend_fd, -1, __ATOMIC_RELEASE);
 }
 
@@ -382,6 +383,7 @@ check_inflight(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	dev->msg.inflight_qsize = in->queue_size;
 	dev->msg.inflight_nq = in->num_queues;
 	dev->msg.inflight_packed = packed;
+	dev->msg.inflight_size = in->mmap_size;
 	return 0;
 }
 

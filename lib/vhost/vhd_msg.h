@@ -159,6 +159,7 @@ struct vhd_msg_state {
 	uint16_t inflight_qsize;    /* queue_size of the accepted SET_INFLIGHT_FD, 0: none */
 	uint16_t inflight_nq;       /* its num_queues */
 	bool inflight_packed;       /* it was laid out for packed rings */
+	uint64_t inflight_size;     /* its mmap_size */
 	/* The backend channel's fd as the last SET_BACKEND_REQ_FD passed it
 	 * (owned by rte_vhost), -1 before: host_config_changed() checks it is
 	 * writable so that a frontend that stops reading cannot block a worker. */

@@ -289,6 +289,16 @@ bool vhd_vq_has_work(const struct vhd_vq *vq);
  */
 int vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req);
 
+/**
+ * True when the request the last vhd_vq_pop() returned is one a previous
+ * backend had taken and not completed (vhd_vq_track_set()): resubmitted.
+ */
+static inline bool
+vhd_vq_resubmitted(const struct vhd_vq *vq)
+{
+	return vq->undo_resubmit;
+}
+
 /** Give back the last popped request unconsumed; it is popped again later. */
 void vhd_vq_unpop(struct vhd_vq *vq);
 
