@@ -30,6 +30,7 @@ enum {
 	OPT_FORWARD_LISTEN,
 	OPT_VM,
 	OPT_CONFIG,
+	OPT_NO_SEQPACKET,
 };
 
 struct vsock_app {
@@ -39,6 +40,7 @@ struct vsock_app {
 	unsigned int nvms;
 	bool too_many;
 	const char *config;
+	bool no_seqpacket;
 };
 
 static void
@@ -62,6 +64,10 @@ usage(const char *prog)
 	       "                             '-' or '_': guest-cid socket uds-path tx-buffer-size\n"
 	       "                             queue-size groups forward-cid forward-listen\n"
 	       "      --config FILE          YAML file with a vms: list of the --vm keys\n"
+	       "      --no-seqpacket         (ours) do not offer SEQPACKET sockets to the\n"
+	       "                             guests (offered by default: a guest SEQPACKET\n"
+	       "                             connect to port P reaches a SOCK_SEQPACKET\n"
+	       "                             listener at PATH_P)\n"
 	       "  -s, --socket-path PATH     (ours) instead of --socket: sockets PATH0, PATH1..\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
@@ -99,6 +105,9 @@ vsock_opt(void *ctx, int c, const char *arg)
 		return 0;
 	case OPT_CONFIG:
 		a->config = arg;
+		return 0;
+	case OPT_NO_SEQPACKET:
+		a->no_seqpacket = true;
 		return 0;
 	default:
 		if (c < OPT_GUEST_CID || c > OPT_FORWARD_LISTEN)
@@ -186,6 +195,7 @@ vsock_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pa
 		.uds_path = vm->uds_path,
 		.tx_buffer_size = vm->tx_buffer_size,
 		.queue_size = (uint16_t)vm->queue_size, /* at most 32768 */
+		.no_seqpacket = a->no_seqpacket,
 	};
 	struct vsock_dev *d;
 	int rc;
@@ -227,6 +237,7 @@ main(int argc, char **argv)
 		{"forward-listen", required_argument, NULL, OPT_FORWARD_LISTEN},
 		{"vm", required_argument, NULL, OPT_VM},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"no-seqpacket", no_argument, NULL, OPT_NO_SEQPACKET},
 		{NULL, 0, NULL, 0},
 	};
 	static struct vsock_app a;

@@ -31,6 +31,11 @@
 #define SWEEP_NS 1000000000ULL
 /* Host-side ports of host-initiated connections, as Firecracker does. */
 #define LOCAL_PORT_BASE (1u << 30)
+/* SEQPACKET: complete guest records waiting for the host socket, at most. */
+#define REC_MAX 256
+/* hdr.flags of SEQPACKET OP_RW */
+#define SEQ_EOM 1u
+#define SEQ_EOR 2u
 
 enum conn_state {
 	CONN_LINE,       /* host connected, reading its CONNECT line */
@@ -51,8 +56,10 @@ struct conn {
 	struct conn *anext, *aprev;     /* every connection */
 	bool hashed, ready, in_epoll, hup;
 	bool rx_ready;                  /* host socket may have data: try reading */
+	bool rdhup;                     /* the host program shut its sending side */
 	bool credit_req_sent;
 	enum conn_state state;
+	uint16_t type;                  /* VSOCK_TYPE_STREAM or _SEQPACKET */
 	int fd;
 	uint32_t ev_mask;               /* events registered in the device's epoll */
 	uint32_t local_port, peer_port;
@@ -68,6 +75,15 @@ struct conn {
 	uint8_t *buf;
 	uint32_t buf_head, buf_len;
 	uint32_t uncounted;             /* bytes at its head that are not guest data (OK line) */
+	/* SEQPACKET to the host: lengths of the complete records at the head of
+	 * buf (a ring of REC_MAX), and the bytes of the record still open at its
+	 * tail (no EOM yet). */
+	uint32_t *recs;
+	uint32_t rec_head, rec_n, rec_open;
+	/* SEQPACKET to the guest: one host record bigger than the rx buffer or
+	 * the credit, sent in pieces, EOM on the last. */
+	uint8_t *in;
+	uint32_t in_len, in_off;
 	struct vsock_line line;
 };
 
@@ -80,6 +96,7 @@ struct vsock_stats {
 	uint64_t conns_opened, conns_closed, host_connects, guest_connects, refused;
 	uint64_t rst_sent, rst_dropped, bad_pkts, bad_cid, credit_violations, bad_lines;
 	uint64_t to_guest_bytes, to_host_bytes, rx_short, setup_timeouts;
+	uint64_t seq_records_in, seq_records_out, seq_too_big;
 };
 
 struct vsock_dev {
@@ -89,6 +106,7 @@ struct vsock_dev {
 	struct vhd_host *host;
 	int epfd, lfd;
 	bool watched;
+	bool seqpacket; /* VIRTIO_VSOCK_F_SEQPACKET negotiated */
 	uint8_t config[8];
 	struct conn *hash[HASH_BUCKETS];
 	struct conn *ready_head, *ready_tail;
@@ -197,7 +215,7 @@ conn_has_output(const struct conn *c)
 {
 	if (c->pend != 0)
 		return true;
-	if (!c->rx_ready || !can_send_data(c))
+	if ((!c->rx_ready && c->in == NULL) || !can_send_data(c))
 		return false;
 	if (vsock_credit(c->peer_buf_alloc, c->peer_fwd_cnt, c->tx_cnt) > 0)
 		return true;
@@ -252,6 +270,8 @@ conn_free(struct vsock_dev *d, struct conn *c)
 		close(c->fd);
 	}
 	free(c->buf);
+	free(c->recs);
+	free(c->in);
 	free(c);
 	d->nconns--;
 	d->st.conns_closed++;
@@ -259,6 +279,13 @@ conn_free(struct vsock_dev *d, struct conn *c)
 
 static int conn_flush(struct vsock_dev *d, struct conn *c);
 static void conn_reset(struct vsock_dev *d, struct conn *c);
+
+/* Bytes that wait for the host socket (an open SEQPACKET record does not). */
+static bool
+conn_flushable(const struct conn *c)
+{
+	return c->type == VSOCK_TYPE_SEQPACKET ? c->rec_n > 0 : c->buf_len > 0;
+}
 
 /* Register the events the connection's state asks for. */
 static void
@@ -270,8 +297,10 @@ conn_update_watch(struct vsock_dev *d, struct conn *c)
 	if (c->state == CONN_LINE ||
 	    (c->state == CONN_CONNECTED && !c->rx_ready && can_send_data(c)))
 		want |= EPOLLIN;
-	if (c->buf_len > 0)
+	if (conn_flushable(c))
 		want |= EPOLLOUT;
+	if (c->type == VSOCK_TYPE_SEQPACKET && (want & EPOLLIN))
+		want |= EPOLLRDHUP; /* tells EOF from a record of 0 bytes */
 	if (c->hup) {
 		/* Gone from epoll for good: reading or writing tells what is left. */
 		if ((want & EPOLLIN) && !c->rx_ready) {
@@ -329,12 +358,48 @@ conn_check_done(struct vsock_dev *d, struct conn *c)
 }
 
 /* Write buffered guest data to the host socket. @return -1 on a socket error. */
+/* Send the complete SEQPACKET records at the head of the ring, one each. */
+static int
+conn_flush_records(struct vsock_dev *d, struct conn *c)
+{
+	uint32_t cap = d->cfg.tx_buffer_size + VSOCK_LINE_MAX;
+
+	while (c->rec_n > 0) {
+		uint32_t l = c->recs[c->rec_head];
+		uint32_t first = cap - c->buf_head < l ? cap - c->buf_head : l;
+		struct iovec iov[2] = {{c->buf + c->buf_head, first}, {c->buf, l - first}};
+		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = l - first > 0 ? 2 : 1};
+		ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_EOR);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		uint32_t skip = l < c->uncounted ? l : c->uncounted;
+
+		c->buf_head = (c->buf_head + l) % cap;
+		c->buf_len -= l;
+		c->uncounted -= skip;
+		c->fwd_cnt += l - skip;
+		d->st.to_host_bytes += l - skip;
+		d->st.seq_records_out++;
+		c->rec_head = (c->rec_head + 1) % REC_MAX;
+		c->rec_n--;
+	}
+	return 0;
+}
+
 static int
 conn_flush(struct vsock_dev *d, struct conn *c)
 {
 	uint32_t cap = d->cfg.tx_buffer_size + VSOCK_LINE_MAX;
 
-	while (c->buf_len > 0) {
+	if (c->type == VSOCK_TYPE_SEQPACKET && conn_flush_records(d, c) != 0)
+		return -1;
+	while (c->type == VSOCK_TYPE_STREAM && c->buf_len > 0) {
 		uint32_t first = cap - c->buf_head < c->buf_len ? cap - c->buf_head : c->buf_len;
 		ssize_t n = send(c->fd, c->buf + c->buf_head, first, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -357,6 +422,9 @@ conn_flush(struct vsock_dev *d, struct conn *c)
 		free(c->buf);
 		c->buf = NULL;
 		c->buf_head = 0;
+		free(c->recs);
+		c->recs = NULL;
+		c->rec_head = 0;
 		if ((c->peer_shut & VSOCK_SHUTDOWN_SEND) && c->state == CONN_CONNECTED)
 			shutdown(c->fd, SHUT_WR);
 	}
@@ -388,6 +456,23 @@ conn_buffer(struct vsock_dev *d, struct conn *c, const struct iovec *iov, unsign
 	if (first < len)
 		vhd_iov_to_buf(iov, n, off + first, c->buf, len - first);
 	c->buf_len += (uint32_t)len;
+	return 0;
+}
+
+/* The record of @p len bytes just buffered is complete. @return -1 when too many wait. */
+static int
+conn_push_record(struct conn *c, uint32_t len)
+{
+	if (c->recs == NULL) {
+		c->recs = malloc(REC_MAX * sizeof(*c->recs));
+		if (c->recs == NULL)
+			return -1;
+		c->rec_head = 0;
+	}
+	if (c->rec_n == REC_MAX)
+		return -1;
+	c->recs[(c->rec_head + c->rec_n) % REC_MAX] = len;
+	c->rec_n++;
 	return 0;
 }
 
@@ -430,6 +515,7 @@ conn_new(struct vsock_dev *d, int fd, enum conn_state st, struct conn **out)
 	c->d = d;
 	c->fd = fd;
 	c->state = st;
+	c->type = VSOCK_TYPE_STREAM;
 	vsock_line_init(&c->line);
 	c->anext = d->all;
 	if (d->all != NULL)
@@ -536,13 +622,15 @@ on_conn_event(struct vsock_dev *d, struct conn *c, uint32_t events)
 		c->in_epoll = false;
 		c->hup = true;
 	}
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->rdhup = true;
 	if (c->state == CONN_LINE) {
 		conn_read_line(d, c);
 		return;
 	}
 	if (c->hup && c->state == CONN_CONNECTED)
 		c->rx_ready = true;
-	if (c->buf_len > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+	if (conn_flushable(c) && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
 		if (conn_flush(d, c) != 0) {
 			conn_reset(d, c);
 			return;
@@ -578,15 +666,15 @@ on_epoll(void *arg, int fd, uint32_t events)
 }
 
 static void
-fill_hdr(struct vsock_dev *d, struct vsock_hdr *h, uint32_t src_port, uint32_t dst_port,
-	 uint16_t op, uint32_t flags, uint32_t len, uint32_t fwd_cnt)
+fill_hdr(struct vsock_dev *d, struct vsock_hdr *h, uint16_t type, uint32_t src_port,
+	 uint32_t dst_port, uint16_t op, uint32_t flags, uint32_t len, uint32_t fwd_cnt)
 {
 	h->src_cid = htole64(VSOCK_HOST_CID);
 	h->dst_cid = htole64(d->cfg.guest_cid);
 	h->src_port = htole32(src_port);
 	h->dst_port = htole32(dst_port);
 	h->len = htole32(len);
-	h->type = htole16(VSOCK_TYPE_STREAM);
+	h->type = htole16(type);
 	h->op = htole16(op);
 	h->flags = htole32(flags);
 	h->buf_alloc = htole32(d->cfg.tx_buffer_size);
@@ -597,6 +685,14 @@ fill_hdr(struct vsock_dev *d, struct vsock_hdr *h, uint32_t src_port, uint32_t d
 static ssize_t
 conn_read_into(struct conn *c, struct vhd_req *req, uint32_t max)
 {
+	if (c->type == VSOCK_TYPE_SEQPACKET && c->in != NULL) {
+		uint32_t n = c->in_len - c->in_off < max ? c->in_len - c->in_off : max;
+
+		vhd_req_write(req, VSOCK_HDR_LEN, c->in + c->in_off, n);
+		c->in_off += n;
+		return n;
+	}
+
 	struct iovec iov[VHD_REQ_MAX_IOV];
 	unsigned int n = iov_slice(vhd_req_wr_iov(req), req->n_wr, VSOCK_HDR_LEN, max, iov,
 				   VHD_REQ_MAX_IOV);
@@ -609,6 +705,58 @@ conn_read_into(struct conn *c, struct vhd_req *req, uint32_t max)
 	return r;
 }
 
+/*
+ * A piece of the next host record into the rx buffer (at most @p max bytes):
+ * a record that fits goes straight from the socket; a bigger one is read
+ * whole (a SEQPACKET read never returns part of a record) and sent in pieces.
+ * @return 1 with @p len and @p flags, 0 nothing to read now, 2 EOF, -1 error.
+ */
+static int
+seq_read(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t max, uint32_t *len,
+	 uint32_t *flags)
+{
+	ssize_t l, n;
+
+	if (c->in == NULL) {
+		do {
+			l = recv(c->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		} while (l < 0 && errno == EINTR);
+		if (l < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK) && !c->hup ? 0 : -1;
+		/* A record of 0 bytes and EOF both read as 0: RDHUP tells them apart. */
+		if (l == 0 && (c->rdhup || c->hup))
+			return 2;
+		if ((uint64_t)l > d->cfg.tx_buffer_size) {
+			d->st.seq_too_big++;
+			return -1;
+		}
+		if ((uint32_t)l > max) {
+			c->in = malloc((size_t)l);
+			if (c->in == NULL)
+				return -1;
+			do {
+				n = recv(c->fd, c->in, (size_t)l, MSG_DONTWAIT);
+			} while (n < 0 && errno == EINTR);
+			if (n != l)
+				return -1;
+			c->in_len = (uint32_t)l;
+			c->in_off = 0;
+		}
+	}
+	n = conn_read_into(c, req, max);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) && !c->hup ? 0 : -1;
+	*len = (uint32_t)n;
+	*flags = 0;
+	if (c->in != NULL && c->in_off < c->in_len)
+		return 1;
+	free(c->in);
+	c->in = NULL;
+	*flags = SEQ_EOM | SEQ_EOR; /* a Unix record is a whole message and record */
+	d->st.seq_records_in++;
+	return 1;
+}
+
 /* One packet of @p c into @p req; 0 when it had nothing after all. */
 static int
 conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
@@ -619,7 +767,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 
 	ready_remove(d, c);
 	if (c->pend & PEND_RST) {
-		fill_hdr(d, &h, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0, c->fwd_cnt);
+		fill_hdr(d, &h, c->type, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0, c->fwd_cnt);
 		vhd_req_write(req, 0, &h, sizeof(h));
 		d->st.rst_sent++;
 		conn_free(d, c);
@@ -631,7 +779,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 	} else if (c->pend & PEND_RESPONSE) {
 		op = VSOCK_OP_RESPONSE;
 		c->pend &= ~PEND_RESPONSE;
-	} else if (c->rx_ready && can_send_data(c)) {
+	} else if ((c->rx_ready || c->in != NULL) && can_send_data(c)) {
 		uint32_t credit = vsock_credit(c->peer_buf_alloc, c->peer_fwd_cnt, c->tx_cnt);
 		uint32_t room = req->wr_len - VSOCK_HDR_LEN;
 
@@ -639,6 +787,29 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 			if (!c->credit_req_sent) {
 				op = VSOCK_OP_CREDIT_REQUEST;
 				c->credit_req_sent = true;
+			}
+		} else if (c->type == VSOCK_TYPE_SEQPACKET) {
+			int r = seq_read(d, c, req, credit < room ? credit : room, &len, &flags);
+
+			if (r == 1) {
+				op = VSOCK_OP_RW;
+				c->tx_cnt += len;
+				d->st.to_guest_bytes += len;
+			} else if (r == 2) {
+				op = VSOCK_OP_SHUTDOWN;
+				flags = VSOCK_SHUTDOWN_SEND;
+				c->local_shut |= VSOCK_SHUTDOWN_SEND;
+				c->rx_ready = false;
+			} else if (r == 0) {
+				c->rx_ready = false;
+				conn_update_watch(d, c);
+			} else {
+				fill_hdr(d, &h, c->type, c->local_port, c->peer_port, VSOCK_OP_RST,
+					 0, 0, c->fwd_cnt);
+				vhd_req_write(req, 0, &h, sizeof(h));
+				d->st.rst_sent++;
+				conn_free(d, c);
+				return VSOCK_HDR_LEN;
 			}
 		} else {
 			ssize_t n = conn_read_into(c, req, credit < room ? credit : room);
@@ -657,7 +828,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 				c->rx_ready = false;
 				conn_update_watch(d, c);
 			} else if (n < 0) {
-				fill_hdr(d, &h, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0,
+				fill_hdr(d, &h, c->type, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0,
 					 c->fwd_cnt);
 				vhd_req_write(req, 0, &h, sizeof(h));
 				d->st.rst_sent++;
@@ -672,7 +843,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 		return 0;
 	c->pend &= ~PEND_CREDIT_UPDATE;
 	c->last_fwd_sent = c->fwd_cnt;
-	fill_hdr(d, &h, c->local_port, c->peer_port, op, flags, len, c->fwd_cnt);
+	fill_hdr(d, &h, c->type, c->local_port, c->peer_port, op, flags, len, c->fwd_cnt);
 	vhd_req_write(req, 0, &h, sizeof(h));
 	if (op == VSOCK_OP_SHUTDOWN)
 		conn_check_done(d, c);
@@ -697,8 +868,7 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 			struct rst_pkt *r = &d->rst[d->rst_head];
 			struct vsock_hdr h;
 
-			fill_hdr(d, &h, r->src_port, r->dst_port, VSOCK_OP_RST, 0, 0, 0);
-			h.type = htole16(r->type);
+			fill_hdr(d, &h, r->type, r->src_port, r->dst_port, VSOCK_OP_RST, 0, 0, 0);
 			vhd_req_write(req, 0, &h, sizeof(h));
 			d->rst_head = (d->rst_head + 1) % RST_RING;
 			d->rst_n--;
@@ -716,8 +886,8 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 
 /* Guest REQUEST to host port @p port: connect to uds_path_port. */
 static void
-guest_connect(struct vsock_dev *d, uint32_t local, uint32_t peer, uint32_t buf_alloc,
-	      uint32_t fwd_cnt)
+guest_connect(struct vsock_dev *d, uint16_t type, uint32_t local, uint32_t peer,
+	      uint32_t buf_alloc, uint32_t fwd_cnt)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct conn *c;
@@ -727,7 +897,11 @@ guest_connect(struct vsock_dev *d, uint32_t local, uint32_t peer, uint32_t buf_a
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", d->uds_path, local) >=
 	    sizeof(sa.sun_path))
 		goto refuse;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* A SEQPACKET connect to a stream listener fails: RST. */
+	fd = socket(AF_UNIX,
+		    (type == VSOCK_TYPE_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		goto refuse;
 	/* Unix connect completes at once or fails (EAGAIN: backlog full). */
@@ -736,6 +910,7 @@ guest_connect(struct vsock_dev *d, uint32_t local, uint32_t peer, uint32_t buf_a
 		close(fd);
 		goto refuse;
 	}
+	c->type = type;
 	c->local_port = local;
 	c->peer_port = peer;
 	c->peer_buf_alloc = buf_alloc;
@@ -747,12 +922,64 @@ guest_connect(struct vsock_dev *d, uint32_t local, uint32_t peer, uint32_t buf_a
 	return;
 refuse:
 	d->st.refused++;
-	queue_rst(d, local, peer, VSOCK_TYPE_STREAM);
+	queue_rst(d, local, peer, type);
+}
+
+/* Guest data of a SEQPACKET connection: a record goes out whole at its EOM. */
+static void
+conn_rw_seq(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len,
+	    uint32_t flags)
+{
+	size_t off = VSOCK_HDR_LEN;
+
+	c->rx_cnt += len;
+	if ((flags & SEQ_EOM) && c->buf_len == 0) {
+		struct iovec iov[VHD_REQ_MAX_IOV];
+		struct msghdr msg = {.msg_iov = iov};
+		ssize_t n;
+
+		msg.msg_iovlen = iov_slice(req->iov, req->n_rd, off, len, iov, VHD_REQ_MAX_IOV);
+		do {
+			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_EOR);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			conn_reset(d, c);
+			return;
+		}
+		if (n >= 0) {
+			c->fwd_cnt += len;
+			d->st.to_host_bytes += len;
+			d->st.seq_records_out++;
+			goto done;
+		}
+	}
+	if (conn_buffer(d, c, req->iov, req->n_rd, off, len) != 0) {
+		conn_reset(d, c);
+		return;
+	}
+	c->rec_open += len;
+	if (flags & SEQ_EOM) {
+		if (conn_push_record(c, c->rec_open) != 0) {
+			d->st.credit_violations++;
+			conn_reset(d, c);
+			return;
+		}
+		c->rec_open = 0;
+		if (conn_flush(d, c) != 0) {
+			conn_reset(d, c);
+			return;
+		}
+	}
+done:
+	if (vsock_need_credit_update(d->cfg.tx_buffer_size, c->rx_cnt, c->fwd_cnt,
+				     c->last_fwd_sent))
+		c->pend |= PEND_CREDIT_UPDATE;
+	conn_update_watch(d, c);
 }
 
 /* Guest data for the host socket. */
 static void
-conn_rw(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len)
+conn_rw(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len, uint32_t flags)
 {
 	size_t off = VSOCK_HDR_LEN, done = 0;
 
@@ -764,6 +991,10 @@ conn_rw(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len)
 	if ((uint64_t)c->buf_len - c->uncounted + len > d->cfg.tx_buffer_size) {
 		d->st.credit_violations++;
 		conn_reset(d, c);
+		return;
+	}
+	if (c->type == VSOCK_TYPE_SEQPACKET) {
+		conn_rw_seq(d, c, req, len, flags);
 		return;
 	}
 	c->rx_cnt += len;
@@ -805,6 +1036,9 @@ conn_shutdown(struct vsock_dev *d, struct conn *c, uint32_t flags)
 	}
 	if ((flags & VSOCK_SHUTDOWN_SEND) && !(c->peer_shut & VSOCK_SHUTDOWN_SEND)) {
 		c->peer_shut |= VSOCK_SHUTDOWN_SEND;
+		/* A record the guest never finished is never sent. */
+		c->buf_len -= c->rec_open;
+		c->rec_open = 0;
 		if (c->buf_len == 0)
 			shutdown(c->fd, SHUT_WR);
 	}
@@ -837,6 +1071,10 @@ conn_response(struct vsock_dev *d, struct conn *c)
 	c->buf_head = 0;
 	c->buf_len = (uint32_t)n;
 	c->uncounted = (uint32_t)n;
+	if (c->type == VSOCK_TYPE_SEQPACKET && conn_push_record(c, (uint32_t)n) != 0) {
+		conn_reset(d, c);
+		return;
+	}
 	if (conn_flush(d, c) != 0) {
 		conn_reset(d, c);
 		return;
@@ -872,7 +1110,9 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 		return 0;
 	}
 	c = conn_lookup(d, local, peer);
-	if (le64toh(h.dst_cid) != VSOCK_HOST_CID || type != VSOCK_TYPE_STREAM ||
+	if (le64toh(h.dst_cid) != VSOCK_HOST_CID ||
+	    (type != VSOCK_TYPE_STREAM && (type != VSOCK_TYPE_SEQPACKET || !d->seqpacket)) ||
+	    (c != NULL && c->type != type) ||
 	    len > req->rd_len - VSOCK_HDR_LEN || len > d->cfg.tx_buffer_size ||
 	    (op != VSOCK_OP_RW && len != 0) || op < VSOCK_OP_REQUEST ||
 	    op > VSOCK_OP_CREDIT_REQUEST) {
@@ -885,7 +1125,7 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 	}
 	if (c == NULL) {
 		if (op == VSOCK_OP_REQUEST)
-			guest_connect(d, local, peer, buf_alloc, fwd_cnt);
+			guest_connect(d, type, local, peer, buf_alloc, fwd_cnt);
 		else if (op != VSOCK_OP_RST)
 			queue_rst(d, local, peer, type);
 		return 0;
@@ -909,7 +1149,7 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 		conn_response(d, c);
 		return 0;
 	case VSOCK_OP_RW:
-		conn_rw(d, c, req, len);
+		conn_rw(d, c, req, len, le32toh(h.flags));
 		break;
 	case VSOCK_OP_SHUTDOWN:
 		conn_shutdown(d, c, le32toh(h.flags));
@@ -1006,6 +1246,14 @@ close_all(struct vsock_dev *d)
 }
 
 static void
+vsock_set_features(void *priv, uint64_t features)
+{
+	struct vsock_dev *d = priv;
+
+	d->seqpacket = (features & VHD_BIT(VSOCK_F_SEQPACKET)) != 0;
+}
+
+static void
 vsock_reset(void *priv)
 {
 	/* A new guest knows none of the old connections. */
@@ -1032,6 +1280,9 @@ vsock_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v)
 	put(ctx, "to_host_bytes", d->st.to_host_bytes);
 	put(ctx, "rx_short", d->st.rx_short);
 	put(ctx, "setup_timeouts", d->st.setup_timeouts);
+	put(ctx, "seq_records_in", d->st.seq_records_in);
+	put(ctx, "seq_records_out", d->st.seq_records_out);
+	put(ctx, "seq_too_big", d->st.seq_too_big);
 }
 
 const struct vhd_device_ops vsock_dev_ops = {
@@ -1045,6 +1296,7 @@ const struct vhd_device_ops vsock_dev_ops = {
 	.attach = vsock_attach,
 	.get_config = vsock_get_config,
 	.reset = vsock_reset,
+	.set_features = vsock_set_features,
 	.handle = vsock_handle,
 	.get_stats = vsock_get_stats,
 };
@@ -1066,6 +1318,8 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 		return -ENOMEM;
 	d->cfg = *cfg;
 	d->ops = vsock_dev_ops;
+	if (!cfg->no_seqpacket)
+		d->ops.features |= VHD_BIT(VSOCK_F_SEQPACKET);
 	if (cfg->queue_size != 0)
 		d->ops.max_queue_size = cfg->queue_size;
 	if (d->cfg.max_conns == 0)

@@ -25,6 +25,9 @@
  *   overflows it (one that does gets RST and is counted).
  * - Half-close both ways: guest SHUTDOWN(SEND) becomes shutdown(SHUT_WR)
  *   once the buffer is written; host EOF becomes SHUTDOWN(SEND).
+ * - SEQPACKET (unless no_seqpacket): guest REQUESTs of that type connect a
+ *   SOCK_SEQPACKET Unix socket; a guest message leaves as one record at its
+ *   EOM, a host record reaches the guest with EOM|EOR on its last packet.
  * - All connection fds live in the device's own epoll set, which is the
  *   one fd watched through vhd_host.watch_fd(): thousands of connections,
  *   no thread.
@@ -33,6 +36,7 @@
 #ifndef VSOCK_DEV_H
 #define VSOCK_DEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vhd_device.h"
@@ -53,6 +57,7 @@ struct vsock_dev_config {
 	uint32_t tx_buffer_size; /**< per-connection buffer, advertised buf_alloc */
 	uint16_t queue_size;     /**< largest ring accepted */
 	unsigned int max_conns;  /**< connections at once (0: 65536) */
+	bool no_seqpacket;       /**< withhold VIRTIO_VSOCK_F_SEQPACKET */
 };
 
 struct vsock_dev;

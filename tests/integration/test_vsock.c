@@ -62,22 +62,24 @@ rx_post(struct guest *g, unsigned int i)
 		    0);
 }
 
+/* The app with @p extra (one option or NULL), a guest with @p features. */
 static void
-guest_up(struct guest *g, struct vhd_fe_app *a)
+guest_up_with(struct guest *g, struct vhd_fe_app *a, uint64_t features, const char *extra)
 {
-	static const char *const opts[] = {"--guest-cid", "3", "--uds-path", NULL, NULL};
-	const char *o[5];
+	static const char *const opts[] = {"--guest-cid", "3", "--uds-path", NULL, NULL, NULL};
+	const char *o[6];
 	uint64_t cid = 0;
 	unsigned int i;
 
 	memcpy(o, opts, sizeof(o));
+	o[4] = extra;
 	vhd_it_app_init(a, "vsock");
 	assert_true(strlen(a->dir) + 7 < sizeof(g->uds));
 	strcpy(g->uds, a->dir);
 	strcat(g->uds, "/v.uds");
 	o[3] = g->uds;
 	vhd_it_app_start(a, o, NULL, 1);
-	g->fe = vhd_it_fe_up(a, 0, F_RING, 2, QSZ);
+	g->fe = vhd_it_fe_up(a, 0, features, 2, QSZ);
 	assert_int_equal(vhd_fe_get_config(g->fe, 0, &cid, 8), 0);
 	assert_int_equal(le64toh(cid), CID);
 	for (i = 0; i < NRX; i++) {
@@ -87,6 +89,12 @@ guest_up(struct guest *g, struct vhd_fe_app *a)
 	}
 	g->tx = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), HDR + RXSZ, 8, NULL);
 	assert_non_null(g->tx);
+}
+
+static void
+guest_up(struct guest *g, struct vhd_fe_app *a)
+{
+	guest_up_with(g, a, F_RING, NULL);
 }
 
 static void
@@ -158,16 +166,22 @@ rx_expect(struct guest *g, uint16_t op, uint32_t src, uint32_t dst)
 }
 
 static int
-unix_listen(const char *base, uint32_t port)
+unix_listen_type(const char *base, uint32_t port, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", base, port);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(fd, 64), 0);
 	return fd;
+}
+
+static int
+unix_listen(const char *base, uint32_t port)
+{
+	return unix_listen_type(base, port, SOCK_STREAM);
 }
 
 static int
@@ -292,6 +306,104 @@ test_host_to_guest(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* One record, waiting up to 3 s. */
+static ssize_t
+recv_rec(int fd, void *buf, size_t len)
+{
+	struct timeval tv = {3, 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return recv(fd, buf, len, 0);
+}
+
+static void
+tx_seq(struct guest *g, uint16_t op, uint32_t src, uint32_t dst, const void *data, uint32_t len,
+       uint32_t flags)
+{
+	struct hdr h = {htole64(CID), htole64(2), htole32(src), htole32(dst), htole32(len),
+			htole16(2), htole16(op), htole32(flags), htole32(65536), htole32(0)};
+
+	tx_raw(g, &h, data, len, HDR + len);
+}
+
+/* SEQPACKET (ours; upstream lacks it): records keep their boundaries both ways. */
+static void
+test_seqpacket(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char buf[RXSZ];
+	struct hdr h;
+	int lfd, cfd, i;
+
+	(void)state;
+	guest_up_with(&g, &a, F_RING | VHD_BIT(1), NULL);
+	assert_true(vhd_fe_features(g.fe) & VHD_BIT(1));
+	lfd = unix_listen_type(g.uds, 3000, SOCK_SEQPACKET);
+	tx_seq(&g, OP_REQUEST, 7000, 3000, NULL, 0, 0);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_RESPONSE);
+	assert_int_equal(le16toh(h.type), 2);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	/* A record in three packets, EOM (and EOR) on the last; then a short one. */
+	tx_seq(&g, OP_RW, 7000, 3000, "one ", 4, 0);
+	tx_seq(&g, OP_RW, 7000, 3000, "two ", 4, 0);
+	tx_seq(&g, OP_RW, 7000, 3000, "three", 5, 3);
+	tx_seq(&g, OP_RW, 7000, 3000, "4", 1, 1);
+	assert_int_equal(recv_rec(cfd, buf, sizeof(buf)), 13);
+	assert_memory_equal(buf, "one two three", 13);
+	assert_int_equal(recv_rec(cfd, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], '4');
+	/* Host records, one of them larger than a guest rx buffer. */
+	assert_int_equal(send(cfd, "rec-a", 5, 0), 5);
+	memset(buf, 'z', sizeof(buf));
+	assert_int_equal(send(cfd, buf, RXSZ, 0), RXSZ);
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 5);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(buf, "rec-a", 5);
+	for (i = 0; i < 2; i++) {
+		h = rx(&g, buf);
+		assert_int_equal(le16toh(h.op), OP_RW);
+		assert_int_equal(le32toh(h.flags), i == 0 ? 0 : 3);
+		assert_int_equal(le32toh(h.len), i == 0 ? RXSZ - HDR : HDR);
+		assert_int_equal(buf[0], 'z');
+	}
+	/* Host EOF: SHUTDOWN(SEND), not a record of 0 bytes. */
+	shutdown(cfd, SHUT_WR);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	assert_int_equal(le32toh(h.flags), 2);
+	close(cfd);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* --no-seqpacket: not offered, and a SEQPACKET REQUEST gets a RST. */
+static void
+test_no_seqpacket(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	struct hdr h;
+	int lfd;
+
+	(void)state;
+	guest_up_with(&g, &a, F_RING | VHD_BIT(1), "--no-seqpacket");
+	assert_false(vhd_fe_features(g.fe) & VHD_BIT(1));
+	lfd = unix_listen_type(g.uds, 3000, SOCK_SEQPACKET);
+	tx_seq(&g, OP_REQUEST, 7001, 3000, NULL, 0, 0);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_RST);
+	assert_int_equal(le16toh(h.type), 2);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -330,6 +442,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		VHD_IT_TEST(test_guest_to_host),
 		VHD_IT_TEST(test_host_to_guest),
+		VHD_IT_TEST(test_seqpacket),
+		VHD_IT_TEST(test_no_seqpacket),
 		VHD_IT_TEST(test_bad_args),
 	};
 

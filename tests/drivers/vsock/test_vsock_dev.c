@@ -772,6 +772,216 @@ test_reset_closes_all(void **state)
 	close(hfd);
 }
 
+/* ---- SEQPACKET ---- */
+
+static void
+tx_seq(struct fx *f, uint16_t op, uint32_t src, uint32_t dst, const void *payload, uint32_t plen,
+       uint32_t flags, uint32_t fwd_cnt)
+{
+	struct vsock_hdr h = mkhdr(op, src, dst, plen, flags, 65536, fwd_cnt);
+
+	h.type = htole16(VSOCK_TYPE_SEQPACKET);
+	tx_raw(f, &h, payload, plen, (uint32_t)sizeof(h) + plen);
+}
+
+static int
+listen_seq(struct fx *f, unsigned int slot, uint32_t port)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", f->uds, port);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	f->listeners[slot] = fd;
+	return fd;
+}
+
+static int
+seq_open(struct fx *f, uint32_t gport)
+{
+	struct vsock_hdr h;
+	int cfd;
+
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT | VHD_BIT(VSOCK_F_SEQPACKET));
+	tx_seq(f, VSOCK_OP_REQUEST, gport, 2048, NULL, 0, 0, 0);
+	h = rx_expect(f, VSOCK_OP_RESPONSE, 2048, gport);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	cfd = accept(f->listeners[1], NULL, NULL);
+	assert_true(cfd >= 0);
+	return cfd;
+}
+
+/* Offered unless withheld; without it negotiated a SEQPACKET packet is refused. */
+static void
+test_seqpacket_feature(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_dev_config cfg = {.guest_cid = 4, .tx_buffer_size = 4096,
+				       .no_seqpacket = true};
+	char path[100];
+	struct vsock_dev *d2;
+	struct vsock_hdr h;
+
+	assert_true(vsock_dev_get_ops(f->dev)->features & VHD_BIT(VSOCK_F_SEQPACKET));
+	snprintf(path, sizeof(path), "%s/w.sock", f->dir);
+	cfg.uds_path = path;
+	assert_int_equal(vsock_dev_create(&cfg, &d2), 0);
+	assert_false(vsock_dev_get_ops(d2)->features & VHD_BIT(VSOCK_F_SEQPACKET));
+	vsock_dev_destroy(d2);
+	listen_seq(f, 1, 2048);
+	/* Not negotiated: RST, no connection. */
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT);
+	tx_seq(f, VSOCK_OP_REQUEST, 6000, 2048, NULL, 0, 0, 0);
+	h = rx_expect(f, VSOCK_OP_RST, 2048, 6000);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	/* Negotiated, but a stream listener on that port: RST. */
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT | VHD_BIT(VSOCK_F_SEQPACKET));
+	listen_port(f, 0, 1024);
+	tx_seq(f, VSOCK_OP_REQUEST, 6001, 1024, NULL, 0, 0, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 6001);
+	/* And a stream REQUEST to the SEQPACKET listener. */
+	tx(f, VSOCK_OP_REQUEST, 6002, 2048, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 2048, 6002);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+}
+
+/* Records keep their boundaries both ways; a big host record goes in pieces. */
+static void
+test_seqpacket_boundaries(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[3000];
+	struct vsock_hdr h;
+	uint8_t *pl;
+	char buf[4096];
+	unsigned int i;
+	int cfd;
+
+	listen_seq(f, 1, 2048);
+	cfd = seq_open(f, 6000);
+	/* One record in two packets, EOM on the second; then a second record. */
+	tx_seq(f, VSOCK_OP_RW, 6000, 2048, "ab", 2, 0, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), -1); /* nothing until EOM */
+	tx_seq(f, VSOCK_OP_RW, 6000, 2048, "c", 1, 1, 0);
+	tx_seq(f, VSOCK_OP_RW, 6000, 2048, "hello", 5, 3, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	/* Host records: each one RW with EOM|EOR. */
+	assert_int_equal(send(cfd, "0123456789", 10, 0), 10);
+	assert_int_equal(send(cfd, "xy", 2, 0), 2);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 10);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RW);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(pl, "0123456789", 10);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 2);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(pl, "xy", 2);
+	/* Bigger than the rx buffer (2048): two pieces, EOM|EOR on the last only. */
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13);
+	assert_int_equal(send(cfd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + RXCAP);
+	assert_int_equal(le32toh(h.flags), 0);
+	assert_memory_equal(pl, big, RXCAP);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + (int)sizeof(big) - RXCAP);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(pl, big + RXCAP, sizeof(big) - RXCAP);
+	rx_none(f);
+	/* A stream packet on a SEQPACKET connection: RST. */
+	tx(f, VSOCK_OP_RW, 6000, 2048, "s", 1, 0, 65536, 15);
+	rx_expect(f, VSOCK_OP_RST, 2048, 6000);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+/* A host record bigger than the tx buffer size: RST, counted. */
+static void
+test_seqpacket_record_too_big(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[TXBUF + 1];
+	int cfd;
+
+	listen_seq(f, 1, 2048);
+	cfd = seq_open(f, 6003);
+	assert_int_equal(send(cfd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	pump(f);
+	rx_expect(f, VSOCK_OP_RST, 2048, 6003);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+/*
+ * Host stops reading: records wait in our buffer and still come out whole.
+ * The guest sends as credit allows, a record in as many pieces as it takes
+ * (EOM on its last), as a driver does.
+ */
+static void
+test_seqpacket_backpressure(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t rec[1500];
+	uint32_t sent = 0, peer_fwd = 0, nrec = 0, got = 0, off = 0, last_fwd = 0;
+	unsigned int rounds = 0, stalls = 0, i, still = 0;
+	uint8_t sink[2000];
+	int cfd;
+
+	listen_seq(f, 1, 2048);
+	cfd = seq_open(f, 6004);
+	while (rounds < 5000 && got < 400) {
+		struct vsock_hdr h;
+		uint32_t credit;
+		ssize_t n;
+
+		while ((credit = TXBUF - (sent - peer_fwd)) > 0 && nrec < 400) {
+			uint32_t piece = sizeof(rec) - off < credit ? sizeof(rec) - off : credit;
+
+			if (piece > 700)
+				piece = 700;
+			for (i = 0; off == 0 && i < sizeof(rec); i++)
+				rec[i] = (uint8_t)(nrec * 3 + i);
+			tx_seq(f, VSOCK_OP_RW, 6004, 2048, rec + off, piece,
+			       off + piece == sizeof(rec), 0);
+			sent += piece;
+			off += piece;
+			if (off == sizeof(rec)) {
+				off = 0;
+				nrec++;
+			}
+		}
+		while (rx(f, &h, NULL) >= 0) {
+			assert_int_equal(le16toh(h.op), VSOCK_OP_CREDIT_UPDATE);
+			peer_fwd = le32toh(h.fwd_cnt);
+		}
+		still = peer_fwd == last_fwd ? still + 1 : 0;
+		last_fwd = peer_fwd;
+		/* The host reads only when the guest cannot go on: its socket is
+		 * full and the rest waits in our buffer. */
+		if ((TXBUF == sent - peer_fwd && still >= 2) || nrec == 400) {
+			stalls += nrec < 400;
+			while ((n = read_nb(cfd, sink, sizeof(sink))) > 0) {
+				assert_int_equal(n, sizeof(rec));
+				for (i = 0; i < sizeof(rec); i++)
+					assert_int_equal(sink[i], (uint8_t)(got * 3 + i));
+				got++;
+			}
+			pump(f);
+		}
+		rounds++;
+	}
+	assert_int_equal(got, 400);
+	assert_true(stalls > 0); /* the host socket was full at least once */
+	close(cfd);
+}
+
 int
 main(void)
 {
@@ -791,6 +1001,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many_connections_no_fd_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setup_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_closes_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_feature, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_record_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_backpressure, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
