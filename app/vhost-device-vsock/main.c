@@ -56,8 +56,9 @@ usage(const char *prog)
 	       "                             go to PATH_P\n"
 	       "      --tx-buffer-size N     per-connection buffer, the guest's credit (65536)\n"
 	       "      --queue-size N         largest virtqueue accepted (1024)\n"
-	       "      --groups G1+G2         sibling groups (default); accepted, siblings not\n"
-	       "                             implemented yet\n"
+	       "      --groups G1+G2         sibling groups (default): a guest reaches the\n"
+	       "                             other guests of this process that share a group\n"
+	       "                             by their CIDs\n"
 	       "      --forward-cid CID      vsock-to-vsock mode: not implemented yet\n"
 	       "      --forward-listen P1+P2 vsock-to-vsock mode: not implemented yet\n"
 	       "      --vm KEY=VALUE,...     one VM (repeatable); keys as the options above,\n"
@@ -196,6 +197,7 @@ vsock_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pa
 		.tx_buffer_size = vm->tx_buffer_size,
 		.queue_size = (uint16_t)vm->queue_size, /* at most 32768 */
 		.no_seqpacket = a->no_seqpacket,
+		.groups = vm->groups,
 	};
 	struct vsock_dev *d;
 	int rc;

@@ -4,6 +4,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,13 @@
 /* hdr.flags of SEQPACKET OP_RW */
 #define SEQ_EOM 1u
 #define SEQ_EOR 2u
+/* Sibling packets waiting for one guest's rx buffers, at most (a guest that
+ * respects its peer's credit never comes near). */
+#define INBOX_MAX_PKTS 4096
+#define INBOX_MAX_BYTES (16u << 20)
+/* Largest packet a guest may send to a sibling (Linux's largest is 64 KiB). */
+#define SIB_MAX_LEN 65536u
+#define MAX_GROUPS 16
 
 enum conn_state {
 	CONN_LINE,       /* host connected, reading its CONNECT line */
@@ -88,8 +96,17 @@ struct conn {
 };
 
 struct rst_pkt {
+	uint64_t src_cid;            /* the host, or the sibling the guest addressed */
 	uint32_t src_port, dst_port; /* as sent: ours, the guest's */
 	uint16_t type;
+};
+
+/* A packet from a sibling guest, forwarded as it came (split to fit rx buffers). */
+struct sib_pkt {
+	struct sib_pkt *next;
+	uint32_t len, off;
+	struct vsock_hdr h;
+	uint8_t data[];
 };
 
 struct vsock_stats {
@@ -97,6 +114,7 @@ struct vsock_stats {
 	uint64_t rst_sent, rst_dropped, bad_pkts, bad_cid, credit_violations, bad_lines;
 	uint64_t to_guest_bytes, to_host_bytes, rx_short, setup_timeouts;
 	uint64_t seq_records_in, seq_records_out, seq_too_big;
+	uint64_t sib_forwarded, sib_refused, sib_dropped, sib_delivered;
 };
 
 struct vsock_dev {
@@ -119,7 +137,23 @@ struct vsock_dev {
 	bool sweep_armed;
 	struct conn listener_tag; /* epoll data of the listener */
 	struct vsock_stats st;
+	/* Siblings: this guest's groups; packets other guests sent it (their
+	 * workers push, ours pops). */
+	char groups_buf[128];
+	const char *groups[MAX_GROUPS];
+	unsigned int ngroups;
+	struct vsock_dev *reg_next;
+	pthread_mutex_t inbox_lock;
+	struct sib_pkt *inbox_head, *inbox_tail;
+	unsigned int inbox_n;    /* atomic reads without the lock */
+	uint32_t inbox_bytes;
+	bool rx_live;            /* atomic: a driver's rx queue runs */
+	bool sib_turn;           /* rx: the sibling inbox goes next */
 };
+
+/* Every device of the process, for sibling lookups. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vsock_dev *reg_head;
 
 static unsigned int
 hash_of(uint32_t local, uint32_t peer)
@@ -322,15 +356,23 @@ conn_update_watch(struct vsock_dev *d, struct conn *c)
 }
 
 static void
-queue_rst(struct vsock_dev *d, uint32_t src_port, uint32_t dst_port, uint16_t type)
+queue_rst_from(struct vsock_dev *d, uint64_t src_cid, uint32_t src_port, uint32_t dst_port,
+	       uint16_t type)
 {
 	if (d->rst_n == RST_RING) {
 		d->st.rst_dropped++;
 		return;
 	}
-	d->rst[(d->rst_head + d->rst_n) % RST_RING] = (struct rst_pkt){src_port, dst_port, type};
+	d->rst[(d->rst_head + d->rst_n) % RST_RING] =
+		(struct rst_pkt){src_cid, src_port, dst_port, type};
 	d->rst_n++;
 	wake(d);
+}
+
+static void
+queue_rst(struct vsock_dev *d, uint32_t src_port, uint32_t dst_port, uint16_t type)
+{
+	queue_rst_from(d, VSOCK_HOST_CID, src_port, dst_port, type);
 }
 
 /* Tear a connection down with a RST to the guest. */
@@ -852,6 +894,151 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 	return VSOCK_HDR_LEN + (int)len;
 }
 
+/* The next sibling packet, or the next piece of it, into @p req. */
+static int
+sib_emit(struct vsock_dev *d, struct vhd_req *req)
+{
+	uint32_t room = req->wr_len - VSOCK_HDR_LEN, chunk, flags;
+	struct vsock_hdr h;
+	struct sib_pkt *p;
+	bool last;
+
+	pthread_mutex_lock(&d->inbox_lock);
+	p = d->inbox_head;
+	pthread_mutex_unlock(&d->inbox_lock);
+	if (p == NULL)
+		return VHD_REQ_RETRY;
+	/* Only this worker pops, so p stays at the head while we copy. */
+	chunk = p->len - p->off < room ? p->len - p->off : room;
+	last = p->off + chunk == p->len;
+	h = p->h;
+	h.len = htole32(chunk);
+	flags = le32toh(h.flags);
+	if (!last && le16toh(h.op) == VSOCK_OP_RW && le16toh(h.type) == VSOCK_TYPE_SEQPACKET)
+		h.flags = htole32(flags & ~(SEQ_EOM | SEQ_EOR));
+	vhd_req_write(req, 0, &h, sizeof(h));
+	if (chunk > 0)
+		vhd_req_write(req, VSOCK_HDR_LEN, p->data + p->off, chunk);
+	p->off += chunk;
+	if (last) {
+		pthread_mutex_lock(&d->inbox_lock);
+		d->inbox_head = p->next;
+		if (d->inbox_head == NULL)
+			d->inbox_tail = NULL;
+		d->inbox_bytes -= p->len;
+		__atomic_sub_fetch(&d->inbox_n, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&d->inbox_lock);
+		free(p);
+		d->st.sib_delivered++;
+	}
+	return VSOCK_HDR_LEN + (int)chunk;
+}
+
+static void
+inbox_clear(struct vsock_dev *d)
+{
+	struct sib_pkt *p;
+
+	pthread_mutex_lock(&d->inbox_lock);
+	while ((p = d->inbox_head) != NULL) {
+		d->inbox_head = p->next;
+		free(p);
+	}
+	d->inbox_tail = NULL;
+	d->inbox_bytes = 0;
+	__atomic_store_n(&d->inbox_n, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->inbox_lock);
+}
+
+static bool
+share_group(const struct vsock_dev *a, const struct vsock_dev *b)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < a->ngroups; i++)
+		for (j = 0; j < b->ngroups; j++)
+			if (strcmp(a->groups[i], b->groups[j]) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * A packet for another guest of this process: queued to it when they share
+ * a group and its driver runs, else RST from the CID the guest addressed.
+ * @return 0 queued, -1 refused.
+ */
+static int
+sib_push(struct vsock_dev *d, uint64_t dst_cid, const struct vsock_hdr *h,
+	 struct vhd_req *req, uint32_t len)
+{
+	struct vsock_dev *t;
+	struct sib_pkt *p;
+	int rc = -1;
+
+	pthread_mutex_lock(&reg_lock);
+	for (t = reg_head; t != NULL; t = t->reg_next)
+		if (t->cfg.guest_cid == dst_cid)
+			break;
+	if (t == NULL || t == d || !share_group(d, t) ||
+	    !__atomic_load_n(&t->rx_live, __ATOMIC_ACQUIRE))
+		goto out;
+	p = malloc(sizeof(*p) + len);
+	if (p == NULL)
+		goto out;
+	p->next = NULL;
+	p->len = len;
+	p->off = 0;
+	p->h = *h;
+	vhd_req_read(req, VSOCK_HDR_LEN, p->data, len);
+	pthread_mutex_lock(&t->inbox_lock);
+	if (t->inbox_n >= INBOX_MAX_PKTS || t->inbox_bytes + len > INBOX_MAX_BYTES) {
+		pthread_mutex_unlock(&t->inbox_lock);
+		free(p);
+		d->st.sib_dropped++;
+		rc = 0; /* a guest beyond its peer's credit: dropped, not refused */
+		goto out;
+	}
+	if (t->inbox_tail != NULL)
+		t->inbox_tail->next = p;
+	else
+		t->inbox_head = p;
+	t->inbox_tail = p;
+	t->inbox_bytes += len;
+	__atomic_add_fetch(&t->inbox_n, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&t->inbox_lock);
+	d->st.sib_forwarded++;
+	wake(t);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
+/* A guest packet whose destination is not the host. */
+static void
+sib_tx(struct vsock_dev *d, struct vhd_req *req, const struct vsock_hdr *h)
+{
+	uint64_t dst_cid = le64toh(h->dst_cid);
+	uint32_t len = le32toh(h->len);
+	uint16_t op = le16toh(h->op), type = le16toh(h->type);
+
+	if (len > req->rd_len - VSOCK_HDR_LEN || len > SIB_MAX_LEN ||
+	    (op != VSOCK_OP_RW && len != 0) || op < VSOCK_OP_REQUEST ||
+	    op > VSOCK_OP_CREDIT_REQUEST ||
+	    (type != VSOCK_TYPE_STREAM && type != VSOCK_TYPE_SEQPACKET)) {
+		d->st.bad_pkts++;
+	} else if (sib_push(d, dst_cid, h, req, len) == 0) {
+		return;
+	} else {
+		d->st.sib_refused++;
+	}
+	if (op != VSOCK_OP_RST && dst_cid != d->cfg.guest_cid && dst_cid > VSOCK_HOST_CID &&
+	    dst_cid <= UINT32_MAX)
+		queue_rst_from(d, dst_cid, le32toh(h->dst_port), le32toh(h->src_port), type);
+	else
+		d->st.bad_cid++;
+}
+
 static int
 rx_handle(struct vsock_dev *d, struct vhd_req *req)
 {
@@ -869,6 +1056,7 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 			struct vsock_hdr h;
 
 			fill_hdr(d, &h, r->type, r->src_port, r->dst_port, VSOCK_OP_RST, 0, 0, 0);
+			h.src_cid = htole64(r->src_cid);
 			vhd_req_write(req, 0, &h, sizeof(h));
 			d->rst_head = (d->rst_head + 1) % RST_RING;
 			d->rst_n--;
@@ -876,8 +1064,14 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 			return VSOCK_HDR_LEN;
 		}
 		c = d->ready_head;
+		/* Own connections and siblings take turns. */
+		if (__atomic_load_n(&d->inbox_n, __ATOMIC_ACQUIRE) > 0 && (d->sib_turn || c == NULL)) {
+			d->sib_turn = false;
+			return sib_emit(d, req);
+		}
 		if (c == NULL)
 			return VHD_REQ_RETRY;
+		d->sib_turn = true;
 		n = conn_emit(d, c, req);
 		if (n > 0)
 			return n;
@@ -1109,9 +1303,12 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 		d->st.bad_cid++;
 		return 0;
 	}
+	if (le64toh(h.dst_cid) != VSOCK_HOST_CID) {
+		sib_tx(d, req, &h);
+		return 0;
+	}
 	c = conn_lookup(d, local, peer);
-	if (le64toh(h.dst_cid) != VSOCK_HOST_CID ||
-	    (type != VSOCK_TYPE_STREAM && (type != VSOCK_TYPE_SEQPACKET || !d->seqpacket)) ||
+	if ((type != VSOCK_TYPE_STREAM && (type != VSOCK_TYPE_SEQPACKET || !d->seqpacket)) ||
 	    (c != NULL && c->type != type) ||
 	    len > req->rd_len - VSOCK_HDR_LEN || len > d->cfg.tx_buffer_size ||
 	    (op != VSOCK_OP_RW && len != 0) || op < VSOCK_OP_REQUEST ||
@@ -1258,6 +1455,28 @@ vsock_reset(void *priv)
 {
 	/* A new guest knows none of the old connections. */
 	close_all(priv);
+	inbox_clear(priv);
+}
+
+static int
+vsock_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct vsock_dev *d = priv;
+
+	(void)vq;
+	if (q == VSOCK_Q_RX)
+		__atomic_store_n(&d->rx_live, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+vsock_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct vsock_dev *d = priv;
+
+	(void)vq;
+	if (q == VSOCK_Q_RX)
+		__atomic_store_n(&d->rx_live, false, __ATOMIC_RELEASE);
 }
 
 static void
@@ -1283,6 +1502,10 @@ vsock_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v)
 	put(ctx, "seq_records_in", d->st.seq_records_in);
 	put(ctx, "seq_records_out", d->st.seq_records_out);
 	put(ctx, "seq_too_big", d->st.seq_too_big);
+	put(ctx, "sib_forwarded", d->st.sib_forwarded);
+	put(ctx, "sib_refused", d->st.sib_refused);
+	put(ctx, "sib_dropped", d->st.sib_dropped);
+	put(ctx, "sib_delivered", d->st.sib_delivered);
 }
 
 const struct vhd_device_ops vsock_dev_ops = {
@@ -1297,6 +1520,8 @@ const struct vhd_device_ops vsock_dev_ops = {
 	.get_config = vsock_get_config,
 	.reset = vsock_reset,
 	.set_features = vsock_set_features,
+	.queue_start = vsock_queue_start,
+	.queue_stop = vsock_queue_stop,
 	.handle = vsock_handle,
 	.get_stats = vsock_get_stats,
 };
@@ -1327,6 +1552,16 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 	snprintf(d->uds_path, sizeof(d->uds_path), "%s", cfg->uds_path);
 	d->cfg.uds_path = d->uds_path;
 	d->next_port = LOCAL_PORT_BASE;
+	if ((size_t)snprintf(d->groups_buf, sizeof(d->groups_buf), "%s",
+			     cfg->groups != NULL ? cfg->groups : "default") >= sizeof(d->groups_buf)) {
+		free(d);
+		return -EINVAL;
+	}
+	for (char *save = NULL, *g = strtok_r(d->groups_buf, "+", &save);
+	     g != NULL && d->ngroups < MAX_GROUPS; g = strtok_r(NULL, "+", &save))
+		d->groups[d->ngroups++] = g;
+	d->cfg.groups = NULL;
+	pthread_mutex_init(&d->inbox_lock, NULL);
 	for (rc = 0; rc < 8; rc++)
 		d->config[rc] = (uint8_t)(cfg->guest_cid >> (8 * rc));
 	d->lfd = -1;
@@ -1344,10 +1579,15 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 	ev.data.ptr = &d->listener_tag;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->lfd, &ev) != 0)
 		goto fail;
+	pthread_mutex_lock(&reg_lock);
+	d->reg_next = reg_head;
+	reg_head = d;
+	pthread_mutex_unlock(&reg_lock);
 	*out = d;
 	return 0;
 fail:
 	rc = -errno;
+	pthread_mutex_destroy(&d->inbox_lock);
 	if (d->lfd >= 0)
 		close(d->lfd);
 	if (d->epfd >= 0)
@@ -1359,8 +1599,19 @@ fail:
 void
 vsock_dev_destroy(struct vsock_dev *d)
 {
+	struct vsock_dev **pp;
+
 	if (d == NULL)
 		return;
+	pthread_mutex_lock(&reg_lock);
+	for (pp = &reg_head; *pp != NULL; pp = &(*pp)->reg_next)
+		if (*pp == d) {
+			*pp = d->reg_next;
+			break;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	inbox_clear(d);
+	pthread_mutex_destroy(&d->inbox_lock);
 	if (d->watched && d->host != NULL)
 		d->host->unwatch_fd(d->host, d->epfd);
 	if (d->sweep_armed && d->host->timer_cancel != NULL)

@@ -28,6 +28,10 @@
  * - SEQPACKET (unless no_seqpacket): guest REQUESTs of that type connect a
  *   SOCK_SEQPACKET Unix socket; a guest message leaves as one record at its
  *   EOM, a host record reaches the guest with EOM|EOR on its last packet.
+ * - Siblings: a guest packet to another CID goes, as it is, to the device
+ *   of this process with that CID when the two share a group and its
+ *   driver runs (split to fit its rx buffers), else RST from that CID.
+ *   A device's rx alternates between its own connections and siblings.
  * - All connection fds live in the device's own epoll set, which is the
  *   one fd watched through vhd_host.watch_fd(): thousands of connections,
  *   no thread.
@@ -58,6 +62,7 @@ struct vsock_dev_config {
 	uint16_t queue_size;     /**< largest ring accepted */
 	unsigned int max_conns;  /**< connections at once (0: 65536) */
 	bool no_seqpacket;       /**< withhold VIRTIO_VSOCK_F_SEQPACKET */
+	const char *groups;      /**< sibling groups "a+b" (NULL: "default") */
 };
 
 struct vsock_dev;

@@ -48,6 +48,8 @@ struct hdr {
 
 struct guest {
 	struct vhd_fe *fe;
+	uint64_t cid;  /* 0: CID */
+	uint64_t from; /* the source rx() expects (0: the host) */
 	uint8_t *rx[NRX];
 	uint8_t *tx;
 	char uds[90];
@@ -73,6 +75,8 @@ guest_up_with(struct guest *g, struct vhd_fe_app *a, uint64_t features, const ch
 
 	memcpy(o, opts, sizeof(o));
 	o[4] = extra;
+	g->cid = CID;
+	g->from = 0;
 	vhd_it_app_init(a, "vsock");
 	assert_true(strlen(a->dir) + 7 < sizeof(g->uds));
 	strcpy(g->uds, a->dir);
@@ -147,8 +151,8 @@ rx(struct guest *g, void *data)
 	assert_true(len >= HDR);
 	memcpy(&h, g->rx[i], sizeof(h));
 	assert_int_equal(le32toh(h.len), len - HDR);
-	assert_int_equal(le64toh(h.dst_cid), CID);
-	assert_int_equal(le64toh(h.src_cid), 2);
+	assert_int_equal(le64toh(h.dst_cid), g->cid);
+	assert_int_equal(le64toh(h.src_cid), g->from != 0 ? g->from : 2);
 	if (data != NULL)
 		memcpy(data, g->rx[i] + HDR, len - HDR);
 	rx_post(g, i);
@@ -404,6 +408,98 @@ test_no_seqpacket(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* Guest @p g on socket @p idx of a running app, its rx buffers posted. */
+static void
+guest_attach(struct guest *g, struct vhd_fe_app *a, unsigned int idx, uint64_t cid)
+{
+	uint64_t got = 0;
+	unsigned int i;
+
+	memset(g, 0, sizeof(*g));
+	g->cid = cid;
+	g->fe = vhd_it_fe_up(a, idx, F_RING, 2, QSZ);
+	assert_int_equal(vhd_fe_get_config(g->fe, 0, &got, 8), 0);
+	assert_int_equal(le64toh(got), cid);
+	for (i = 0; i < NRX; i++) {
+		g->rx[i] = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), RXSZ, 8, NULL);
+		assert_non_null(g->rx[i]);
+		rx_post(g, i);
+	}
+	g->tx = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), HDR + RXSZ, 8, NULL);
+	assert_non_null(g->tx);
+}
+
+static void
+tx_to(struct guest *g, uint64_t dst_cid, uint16_t op, uint32_t src, uint32_t dst,
+      const void *data, uint32_t len)
+{
+	struct hdr h = {htole64(g->cid), htole64(dst_cid), htole32(src), htole32(dst),
+			htole32(len), htole16(1), htole16(op), 0, htole32(65536), htole32(0)};
+
+	tx_raw(g, &h, data, len, HDR + len);
+}
+
+/*
+ * Three VMs in one process: 3 and 4 share the group "default", 5 is in
+ * "other". 3 and 4 talk as siblings; 3 to 5 and 3 to a CID nobody has: RST.
+ */
+static void
+test_siblings(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g3, g4, g5;
+	char vm[3][300], buf[RXSZ];
+	const char *o[7];
+	struct hdr h;
+
+	(void)state;
+	vhd_it_app_init(&a, "vsock");
+	snprintf(vm[0], sizeof(vm[0]), "guest-cid=3,uds-path=%s/a.uds", a.dir);
+	snprintf(vm[1], sizeof(vm[1]), "guest_cid=4,uds_path=%s/b.uds", a.dir);
+	snprintf(vm[2], sizeof(vm[2]), "guest-cid=5,uds-path=%s/c.uds,groups=other+blue", a.dir);
+	o[0] = "--vm", o[1] = vm[0], o[2] = "--vm", o[3] = vm[1], o[4] = "--vm", o[5] = vm[2];
+	o[6] = NULL;
+	vhd_it_app_start(&a, o, NULL, 3);
+	guest_attach(&g3, &a, 0, 3);
+	guest_attach(&g4, &a, 1, 4);
+	guest_attach(&g5, &a, 2, 5);
+	/* 3 connects to 4's port 80; 4 accepts; data both ways. */
+	tx_to(&g3, 4, OP_REQUEST, 7000, 80, NULL, 0);
+	g4.from = 3;
+	h = rx(&g4, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	assert_int_equal(le32toh(h.src_port), 7000);
+	assert_int_equal(le32toh(h.dst_port), 80);
+	tx_to(&g4, 3, OP_RESPONSE, 80, 7000, NULL, 0);
+	g3.from = 4;
+	h = rx(&g3, NULL);
+	assert_int_equal(le16toh(h.op), OP_RESPONSE);
+	tx_to(&g3, 4, OP_RW, 7000, 80, "sibling hello", 13);
+	h = rx(&g4, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 13);
+	assert_memory_equal(buf, "sibling hello", 13);
+	tx_to(&g4, 3, OP_RW, 80, 7000, "back", 4);
+	h = rx(&g3, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_memory_equal(buf, "back", 4);
+	/* 3 and 5 share no group; nobody has CID 9. */
+	tx_to(&g3, 5, OP_REQUEST, 7001, 80, NULL, 0);
+	g3.from = 5;
+	rx_expect(&g3, OP_RST, 80, 7001);
+	tx_to(&g3, 9, OP_REQUEST, 7002, 80, NULL, 0);
+	g3.from = 9;
+	rx_expect(&g3, OP_RST, 80, 7002);
+	/* The host is still reachable for 4 (its own uds-path). */
+	g4.from = 0;
+	tx_to(&g4, 2, OP_REQUEST, 7003, 99, NULL, 0);
+	rx_expect(&g4, OP_RST, 99, 7003);
+	vhd_it_fe_done(g5.fe);
+	vhd_it_fe_done(g4.fe);
+	vhd_it_fe_done(g3.fe);
+	vhd_it_app_down(&a, 3);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -444,6 +540,7 @@ main(void)
 		VHD_IT_TEST(test_host_to_guest),
 		VHD_IT_TEST(test_seqpacket),
 		VHD_IT_TEST(test_no_seqpacket),
+		VHD_IT_TEST(test_siblings),
 		VHD_IT_TEST(test_bad_args),
 	};
 

@@ -38,6 +38,7 @@
 #define CID 3
 #define TXBUF 4096
 #define RXCAP 2048
+#define SEQ_EOM_EOR 3u
 
 struct fx {
 	char dir[64];
@@ -48,6 +49,7 @@ struct fx {
 	uint8_t *rx_buf; /* the one rx buffer on the ring, or NULL */
 	uint8_t *rx_mem, *tx_mem; /* reused: the arena is a bump allocator */
 	int listeners[4];
+	uint64_t src_cid; /* what rx() expects as the source (0: the host) */
 };
 
 static struct fx *
@@ -195,7 +197,7 @@ rx(struct fx *f, struct vsock_hdr *h, uint8_t **payload)
 	assert_true(len >= VSOCK_HDR_LEN);
 	memcpy(h, f->rx_buf, sizeof(*h));
 	assert_int_equal(le32toh(h->len), len - VSOCK_HDR_LEN);
-	assert_int_equal(le64toh(h->src_cid), VSOCK_HOST_CID);
+	assert_int_equal(le64toh(h->src_cid), f->src_cid != 0 ? f->src_cid : VSOCK_HOST_CID);
 	assert_int_equal(le64toh(h->dst_cid), CID);
 	if (payload != NULL)
 		*payload = f->rx_buf + VSOCK_HDR_LEN;
@@ -484,11 +486,13 @@ test_unknown_and_malformed(void **state)
 	h.src_cid = htole64(7);
 	tx_raw(f, &h, NULL, 0, sizeof(h));
 	rx_none(f);
-	/* A sibling CID (not supported): RST. */
+	/* A CID no sibling has: RST from that CID. */
 	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
 	h.dst_cid = htole64(9);
 	tx_raw(f, &h, NULL, 0, sizeof(h));
+	f->src_cid = 9;
 	rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	f->src_cid = 0;
 	/* SEQPACKET was not offered. */
 	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
 	h.type = htole16(VSOCK_TYPE_SEQPACKET);
@@ -982,6 +986,212 @@ test_seqpacket_backpressure(void **state)
 	close(cfd);
 }
 
+/* ---- siblings: a second and a third guest in the same process ---- */
+
+struct sib {
+	struct vhd_test_pair q[2];
+	struct vhd_test_host th;
+	struct vsock_dev *dev;
+	char uds[100];
+	uint8_t *rx_mem, *tx_mem;
+};
+
+static void
+sib_up(struct fx *f, struct sib *b, uint64_t cid, const char *groups)
+{
+	struct vsock_dev_config cfg = {.guest_cid = cid, .tx_buffer_size = TXBUF,
+				       .groups = groups};
+	unsigned int i;
+
+	snprintf(b->uds, sizeof(b->uds), "%s/s%u.sock", f->dir, (unsigned int)cid);
+	cfg.uds_path = b->uds;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(vhd_test_pair_init(&b->q[i], QSZ, FEAT), 0);
+	assert_int_equal(vsock_dev_create(&cfg, &b->dev), 0);
+	b->rx_mem = vhd_test_alloc(&b->q[VSOCK_Q_RX], VSOCK_HDR_LEN + RXCAP);
+	b->tx_mem = vhd_test_alloc(&b->q[VSOCK_Q_TX], VSOCK_HDR_LEN + 4096);
+	vhd_test_host_init(&b->th);
+	vsock_dev_ops.attach(b->dev, &b->th.host);
+	assert_int_equal(vsock_dev_ops.queue_start(b->dev, VSOCK_Q_RX, NULL), 0);
+}
+
+static void
+sib_down(struct sib *b)
+{
+	unsigned int i;
+
+	vsock_dev_destroy(b->dev);
+	for (i = 0; i < 2; i++)
+		vhd_test_pair_fini(&b->q[i]);
+}
+
+/* One rx buffer of @p b's guest: @return the packet length or -1. */
+static int
+sib_rx(struct sib *b, struct vsock_hdr *h, uint8_t **payload)
+{
+	struct vhd_test_pair *p = &b->q[VSOCK_Q_RX];
+	struct vhd_fe_buf fb = {b->rx_mem, VSOCK_HDR_LEN + RXCAP};
+	uint16_t id;
+	uint32_t len;
+
+	assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+	vhd_test_serve(p, vsock_dev_get_ops(b->dev), b->dev, VSOCK_Q_RX);
+	if (vhd_test_used(p, &id, &len) != 1) {
+		/* Take the buffer back: serve it with nothing to send. */
+		return -1;
+	}
+	memcpy(h, b->rx_mem, sizeof(*h));
+	assert_int_equal(le32toh(h->len), len - VSOCK_HDR_LEN);
+	if (payload != NULL)
+		*payload = b->rx_mem + VSOCK_HDR_LEN;
+	return (int)len;
+}
+
+static void
+sib_tx(struct sib *b, const struct vsock_hdr *h, const void *payload, uint32_t plen)
+{
+	struct vhd_test_pair *p = &b->q[VSOCK_Q_TX];
+	struct vhd_fe_buf fb = {b->tx_mem, (uint32_t)sizeof(*h) + plen};
+	uint16_t id;
+	uint32_t len;
+
+	memcpy(b->tx_mem, h, sizeof(*h));
+	memcpy(b->tx_mem + sizeof(*h), payload, plen);
+	assert_true(vhd_test_post(p, &fb, 1, 0, false) >= 0);
+	assert_int_equal(vhd_test_serve(p, vsock_dev_get_ops(b->dev), b->dev, VSOCK_Q_TX), 1);
+	assert_int_equal(vhd_test_used(p, &id, &len), 1);
+}
+
+static struct vsock_hdr
+to_cid(uint16_t op, uint64_t src_cid, uint64_t dst_cid, uint32_t sport, uint32_t dport,
+       uint32_t len, uint32_t flags)
+{
+	struct vsock_hdr h = mkhdr(op, sport, dport, len, flags, 65536, 0);
+
+	h.src_cid = htole64(src_cid);
+	h.dst_cid = htole64(dst_cid);
+	return h;
+}
+
+/* Packets to a sibling's CID reach it when a group is shared, else RST. */
+static void
+test_siblings_groups(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[3000];
+	struct sib b4, b5, b6;
+	struct vsock_hdr h;
+	uint8_t *pl;
+	unsigned int i;
+
+	assert_int_equal(vsock_dev_ops.queue_start(f->dev, VSOCK_Q_RX, NULL), 0);
+	sib_up(f, &b4, 4, "blue+default");
+	sib_up(f, &b5, 5, "other");
+	sib_up(f, &b6, 6, NULL);
+	/* 3 to 4 (group default): forwarded as it is. */
+	h = to_cid(VSOCK_OP_REQUEST, CID, 4, 7000, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	assert_int_equal(sib_rx(&b4, &h, NULL), VSOCK_HDR_LEN);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_REQUEST);
+	assert_int_equal(le64toh(h.src_cid), CID);
+	assert_int_equal(le64toh(h.dst_cid), 4);
+	assert_int_equal(le32toh(h.src_port), 7000);
+	assert_int_equal(le32toh(h.dst_port), 80);
+	rx_none(f);
+	/* 4 answers; a RW bigger than 3's rx buffer comes in two pieces. */
+	h = to_cid(VSOCK_OP_RESPONSE, 4, CID, 80, 7000, 0, 0);
+	sib_tx(&b4, &h, NULL, 0);
+	f->src_cid = 4;
+	rx_expect(f, VSOCK_OP_RESPONSE, 80, 7000);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 5);
+	h = to_cid(VSOCK_OP_RW, 4, CID, 80, 7000, sizeof(big), 0);
+	sib_tx(&b4, &h, big, sizeof(big));
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + RXCAP);
+	assert_memory_equal(pl, big, RXCAP);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + (int)sizeof(big) - RXCAP);
+	assert_memory_equal(pl, big + RXCAP, sizeof(big) - RXCAP);
+	/* A SEQPACKET message split the same way keeps EOM|EOR on its last piece. */
+	h = to_cid(VSOCK_OP_RW, 4, CID, 81, 7001, sizeof(big), SEQ_EOM_EOR);
+	h.type = htole16(VSOCK_TYPE_SEQPACKET);
+	sib_tx(&b4, &h, big, sizeof(big));
+	assert_true(rx(f, &h, NULL) > 0);
+	assert_int_equal(le32toh(h.flags), 0);
+	assert_true(rx(f, &h, NULL) > 0);
+	assert_int_equal(le32toh(h.flags), SEQ_EOM_EOR);
+	rx_none(f);
+	/* 3 to 5: no shared group, RST from 5. 3 to 6 ("default"): forwarded. */
+	h = to_cid(VSOCK_OP_REQUEST, CID, 5, 7002, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	f->src_cid = 5;
+	rx_expect(f, VSOCK_OP_RST, 80, 7002);
+	assert_int_equal(sib_rx(&b5, &h, NULL), -1);
+	h = to_cid(VSOCK_OP_REQUEST, CID, 6, 7003, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	assert_int_equal(sib_rx(&b6, &h, NULL), VSOCK_HDR_LEN);
+	/* 6's driver stopped: RST from 6. */
+	vsock_dev_ops.queue_stop(b6.dev, VSOCK_Q_RX, NULL);
+	h = to_cid(VSOCK_OP_REQUEST, CID, 6, 7004, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	f->src_cid = 6;
+	rx_expect(f, VSOCK_OP_RST, 80, 7004);
+	f->src_cid = 0;
+	sib_down(&b4);
+	sib_down(&b5);
+	sib_down(&b6);
+}
+
+/* Own connections and sibling packets take turns on the rx queue. */
+static void
+test_siblings_fair(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t chunk[RXCAP];
+	unsigned int i, own = 0, sibs = 0, switches = 0;
+	struct vsock_hdr h;
+	uint16_t last = 0;
+	struct sib b4;
+	int cfd;
+
+	assert_int_equal(vsock_dev_ops.queue_start(f->dev, VSOCK_Q_RX, NULL), 0);
+	sib_up(f, &b4, 4, NULL);
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5000, 1 << 20);
+	/* Plenty of both: the host program and guest 4 each have 8 packets' worth. */
+	assert_int_equal(send(cfd, chunk, sizeof(chunk), 0), (ssize_t)sizeof(chunk));
+	for (i = 0; i < 8; i++) {
+		h = to_cid(VSOCK_OP_RW, 4, CID, 80, 7000, 100, 0);
+		sib_tx(&b4, &h, chunk, 100);
+	}
+	pump(f);
+	for (i = 0; i < 8; i++) {
+		uint64_t src;
+
+		f->src_cid = 0;
+		{
+			struct vhd_test_pair *p = &f->q[VSOCK_Q_RX];
+			struct vhd_fe_buf fb = {f->rx_mem, VSOCK_HDR_LEN + 256};
+			uint16_t id;
+			uint32_t len;
+
+			assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+			vhd_test_serve(p, vsock_dev_get_ops(f->dev), f->dev, VSOCK_Q_RX);
+			assert_int_equal(vhd_test_used(p, &id, &len), 1);
+			memcpy(&h, f->rx_mem, sizeof(h));
+		}
+		src = le64toh(h.src_cid);
+		own += src == VSOCK_HOST_CID;
+		sibs += src == 4;
+		switches += last != 0 && last != (uint16_t)src;
+		last = (uint16_t)src;
+	}
+	assert_int_equal(own, 4);
+	assert_int_equal(sibs, 4);
+	assert_int_equal(switches, 7);
+	close(cfd);
+	sib_down(&b4);
+}
+
 int
 main(void)
 {
@@ -1005,6 +1215,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seqpacket_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seqpacket_record_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seqpacket_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_siblings_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_siblings_fair, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
