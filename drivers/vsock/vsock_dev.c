@@ -115,6 +115,7 @@ struct vsock_stats {
 	uint64_t to_guest_bytes, to_host_bytes, rx_short, setup_timeouts;
 	uint64_t seq_records_in, seq_records_out, seq_too_big;
 	uint64_t sib_forwarded, sib_refused, sib_dropped, sib_delivered;
+	uint64_t transport_resets, event_short;
 };
 
 struct vsock_dev {
@@ -149,6 +150,10 @@ struct vsock_dev {
 	uint32_t inbox_bytes;
 	bool rx_live;            /* atomic: a driver's rx queue runs */
 	bool sib_turn;           /* rx: the sibling inbox goes next */
+	/* Event queue (when a frontend hands it to us; QEMU keeps it) */
+	uint64_t sessions;       /* frontends served */
+	bool event_pending;      /* TRANSPORT_RESET owed to the guest */
+	uint8_t rings_seen;      /* queues started once in this process */
 };
 
 /* Every device of the process, for sibling lookups. */
@@ -1366,6 +1371,28 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 	return 0;
 }
 
+/*
+ * Event queue: buffers wait on the ring until the guest is owed a
+ * TRANSPORT_RESET (its connections died with an old frontend or an old
+ * backend process).
+ */
+static int
+event_handle(struct vsock_dev *d, struct vhd_req *req)
+{
+	uint32_t id = htole32(VSOCK_EVENT_TRANSPORT_RESET);
+
+	if (!d->event_pending)
+		return VHD_REQ_RETRY;
+	if (req->wr_len < sizeof(id)) {
+		d->st.event_short++;
+		return 0;
+	}
+	vhd_req_write(req, 0, &id, sizeof(id));
+	d->event_pending = false;
+	d->st.transport_resets++;
+	return sizeof(id);
+}
+
 static int
 vsock_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
@@ -1378,8 +1405,7 @@ vsock_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	case VSOCK_Q_TX:
 		return tx_handle(d, req);
 	default:
-		/* Event queue: TRANSPORT_RESET is QEMU's; keep buffers for later. */
-		return VHD_REQ_RETRY;
+		return event_handle(d, req);
 	}
 }
 
@@ -1454,8 +1480,12 @@ static void
 vsock_reset(void *priv)
 {
 	/* A new guest knows none of the old connections. */
-	close_all(priv);
-	inbox_clear(priv);
+	struct vsock_dev *d = priv;
+
+	close_all(d);
+	inbox_clear(d);
+	/* A frontend after the first: the guest may hold connections of the last. */
+	d->event_pending = d->sessions++ > 0;
 }
 
 static int
@@ -1463,9 +1493,18 @@ vsock_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
 {
 	struct vsock_dev *d = priv;
 
-	(void)vq;
+	/* This process's first rings, already used by the guest: a restarted
+	 * backend, whose connections are gone. (Later restarts of a queue with
+	 * the same frontend, e.g. a VM stop and cont, keep the connections.) */
+	if (vq != NULL && q < 8 && !(d->rings_seen & (1u << q)) &&
+	    vhd_vq_last_avail(vq) != (vq->packed ? 1u << VHD_PACKED_WRAP_BIT : 0))
+		d->event_pending = true;
+	if (q < 8)
+		d->rings_seen |= (uint8_t)(1u << q);
 	if (q == VSOCK_Q_RX)
 		__atomic_store_n(&d->rx_live, true, __ATOMIC_RELEASE);
+	if (q == VSOCK_Q_EVENT && d->event_pending)
+		wake(d);
 	return 0;
 }
 
@@ -1506,6 +1545,8 @@ vsock_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v)
 	put(ctx, "sib_refused", d->st.sib_refused);
 	put(ctx, "sib_dropped", d->st.sib_dropped);
 	put(ctx, "sib_delivered", d->st.sib_delivered);
+	put(ctx, "transport_resets", d->st.transport_resets);
+	put(ctx, "event_short", d->st.event_short);
 }
 
 const struct vhd_device_ops vsock_dev_ops = {

@@ -32,6 +32,8 @@
  *   of this process with that CID when the two share a group and its
  *   driver runs (split to fit its rx buffers), else RST from that CID.
  *   A device's rx alternates between its own connections and siblings.
+ * - Event queue (QEMU keeps it): TRANSPORT_RESET for a frontend after the
+ *   first, or for a new process whose first rings the guest had used.
  * - All connection fds live in the device's own epoll set, which is the
  *   one fd watched through vhd_host.watch_fd(): thousands of connections,
  *   no thread.

@@ -500,6 +500,49 @@ test_siblings(void **state)
 	vhd_it_app_down(&a, 3);
 }
 
+/* An event buffer on a frontend with all three queues: @return its used length, or -1. */
+static int
+event_wait(struct vhd_fe *fe, int ms, uint32_t *id)
+{
+	uint32_t *b = vhd_fe_mem_alloc(vhd_fe_mem(fe), 8, 8, NULL);
+	struct vhd_fe_buf fb = {b, 8};
+	uint32_t len;
+	uint16_t head;
+
+	*b = 0xeeeeeeee;
+	assert_true(vhd_fe_post(fe, 2, &fb, 0, 1, false, NULL, true) >= 0);
+	if (vhd_fe_wait_used(fe, 2, ms) <= 0)
+		return -1;
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 2), &head, &len, NULL), 1);
+	*id = le32toh(*b);
+	return (int)len;
+}
+
+/* A frontend that hands us the event queue (QEMU does not): TRANSPORT_RESET on reconnect. */
+static void
+test_transport_reset(void **state)
+{
+	struct vhd_fe_app a;
+	char uds[200];
+	const char *o[3] = {"--uds-path", uds, NULL};
+	struct vhd_fe *fe;
+	uint32_t id = 1;
+
+	(void)state;
+	vhd_it_app_init(&a, "vsock");
+	snprintf(uds, sizeof(uds), "%s/v.uds", a.dir);
+	vhd_it_app_start(&a, o, NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_RING, 3, QSZ);
+	assert_int_equal(event_wait(fe, 300, &id), -1); /* the first frontend: nothing to reset */
+	vhd_it_fe_done(fe);
+	fe = vhd_it_fe_up(&a, 0, F_RING, 3, QSZ);
+	assert_int_equal(event_wait(fe, WAIT_MS, &id), 4);
+	assert_int_equal(id, 0);
+	assert_int_equal(event_wait(fe, 300, &id), -1); /* once */
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -541,6 +584,7 @@ main(void)
 		VHD_IT_TEST(test_seqpacket),
 		VHD_IT_TEST(test_no_seqpacket),
 		VHD_IT_TEST(test_siblings),
+		VHD_IT_TEST(test_transport_reset),
 		VHD_IT_TEST(test_bad_args),
 	};
 

@@ -1192,6 +1192,83 @@ test_siblings_fair(void **state)
 	sib_down(&b4);
 }
 
+/* ---- event queue: TRANSPORT_RESET ---- */
+
+/* Serve one posted event buffer of @p len bytes: @return its used length or -1 (kept). */
+static int
+event_serve(struct vhd_test_pair *p, struct vsock_dev *d, uint8_t *buf, uint32_t len,
+	    bool post)
+{
+	struct vhd_fe_buf fb = {buf, len};
+	uint32_t used;
+	uint16_t id;
+
+	if (post)
+		assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+	vhd_test_serve(p, vsock_dev_get_ops(d), d, VSOCK_Q_EVENT);
+	return vhd_test_used(p, &id, &used) == 1 ? (int)used : -1;
+}
+
+/* A frontend after the first gets TRANSPORT_RESET, once; the first does not. */
+static void
+test_transport_reset_reconnect(void **state)
+{
+	struct fx *f = *state;
+	struct vhd_test_pair ev;
+	uint8_t *b;
+
+	assert_int_equal(vhd_test_pair_init(&ev, QSZ, FEAT), 0);
+	b = vhd_test_alloc(&ev, 64);
+	vsock_dev_ops.reset(f->dev);
+	assert_int_equal(vsock_dev_ops.queue_start(f->dev, VSOCK_Q_EVENT, NULL), 0);
+	memset(b, 0xee, 8);
+	assert_int_equal(event_serve(&ev, f->dev, b, 8, true), -1); /* held on the ring */
+	vsock_dev_ops.reset(f->dev);
+	assert_int_equal(event_serve(&ev, f->dev, b, 8, false), 4);
+	assert_int_equal(b[0] | b[1] | b[2] | b[3], 0); /* le32 id 0: TRANSPORT_RESET */
+	assert_int_equal(event_serve(&ev, f->dev, b, 8, true), -1); /* once */
+	/* A buffer too short for the id: returned empty, the event still owed. */
+	vhd_test_pair_fini(&ev);
+	assert_int_equal(vhd_test_pair_init(&ev, QSZ, FEAT), 0);
+	b = vhd_test_alloc(&ev, 64);
+	vsock_dev_ops.reset(f->dev);
+	assert_int_equal(event_serve(&ev, f->dev, b, 2, true), 0);
+	assert_int_equal(event_serve(&ev, f->dev, b, 4, true), 4);
+	vhd_test_pair_fini(&ev);
+}
+
+/* A fresh process whose first rings the guest already used: a restart. */
+static void
+test_transport_reset_restart(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_dev_config cfg = {.guest_cid = 4, .tx_buffer_size = 4096};
+	struct vhd_test_pair ev;
+	struct vsock_dev *d2;
+	struct vhd_vq vq;
+	char path[100];
+	uint8_t *b;
+
+	snprintf(path, sizeof(path), "%s/r.sock", f->dir);
+	cfg.uds_path = path;
+	assert_int_equal(vsock_dev_create(&cfg, &d2), 0);
+	assert_int_equal(vhd_test_pair_init(&ev, QSZ, FEAT), 0);
+	b = vhd_test_alloc(&ev, 64);
+	vsock_dev_ops.reset(d2);
+	memset(&vq, 0, sizeof(vq));
+	assert_int_equal(vsock_dev_ops.queue_start(d2, VSOCK_Q_TX, &vq), 0); /* fresh */
+	assert_int_equal(event_serve(&ev, d2, b, 4, true), -1);
+	vq.last_avail = 17;
+	assert_int_equal(vsock_dev_ops.queue_start(d2, VSOCK_Q_RX, &vq), 0); /* used */
+	assert_int_equal(event_serve(&ev, d2, b, 4, false), 4);
+	/* The same queue restarted later (a VM stop and cont): nothing. */
+	vsock_dev_ops.queue_stop(d2, VSOCK_Q_RX, &vq);
+	assert_int_equal(vsock_dev_ops.queue_start(d2, VSOCK_Q_RX, &vq), 0);
+	assert_int_equal(event_serve(&ev, d2, b, 4, true), -1);
+	vhd_test_pair_fini(&ev);
+	vsock_dev_destroy(d2);
+}
+
 int
 main(void)
 {
@@ -1217,6 +1294,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seqpacket_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_siblings_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_siblings_fair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_reset_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_reset_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
