@@ -19,6 +19,7 @@
 #include "vsock_dev.h"
 #include "vsock_line.h"
 #include "vsock_proto.h"
+#include "vsock_sock.h"
 
 #define HASH_BUCKETS 4096
 #define RST_RING 256
@@ -46,6 +47,8 @@
 #define MAX_GROUPS 16
 
 enum conn_state {
+	CONN_LISTENER,   /* not a connection: a listening socket's epoll tag */
+	CONN_HCONNECT,   /* forward mode: our connect to the host is in progress */
 	CONN_LINE,       /* host connected, reading its CONNECT line */
 	CONN_CONNECTING, /* REQUEST sent to the guest, waiting for RESPONSE */
 	CONN_CONNECTED,
@@ -70,7 +73,8 @@ struct conn {
 	uint16_t type;                  /* VSOCK_TYPE_STREAM or _SEQPACKET */
 	int fd;
 	uint32_t ev_mask;               /* events registered in the device's epoll */
-	uint32_t local_port, peer_port;
+	uint32_t local_port, peer_port; /* a listener's: the guest port it leads to */
+	bool ok_line;                   /* answer "OK <port>" (hybrid mode) */
 	uint32_t pend;
 	uint64_t setup_deadline;        /* LINE, CONNECTING: give up at this time */
 	uint32_t peer_shut;             /* SHUTDOWN flags the guest sent */
@@ -123,7 +127,7 @@ struct vsock_dev {
 	struct vhd_device_ops ops; /* vsock_dev_ops with this device's queue size */
 	char uds_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vhd_host *host;
-	int epfd, lfd;
+	int epfd;
 	bool watched;
 	bool seqpacket; /* VIRTIO_VSOCK_F_SEQPACKET negotiated */
 	uint8_t config[8];
@@ -136,7 +140,11 @@ struct vsock_dev {
 	uint32_t next_port;
 	struct vhd_timer sweep;
 	bool sweep_armed;
-	struct conn listener_tag; /* epoll data of the listener */
+	/* Listening sockets: the uds-path one, or one per --forward-listen port. */
+	struct conn *ltags;
+	unsigned int nltags;
+	struct vsock_sock_ops sock; /* forward mode */
+	bool forward;
 	struct vsock_stats st;
 	/* Siblings: this guest's groups; packets other guests sent it (their
 	 * workers push, ours pops). */
@@ -336,7 +344,7 @@ conn_update_watch(struct vsock_dev *d, struct conn *c)
 	if (c->state == CONN_LINE ||
 	    (c->state == CONN_CONNECTED && !c->rx_ready && can_send_data(c)))
 		want |= EPOLLIN;
-	if (conn_flushable(c))
+	if (conn_flushable(c) || c->state == CONN_HCONNECT)
 		want |= EPOLLOUT;
 	if (c->type == VSOCK_TYPE_SEQPACKET && (want & EPOLLIN))
 		want |= EPOLLRDHUP; /* tells EOF from a record of 0 bytes */
@@ -589,6 +597,8 @@ alloc_local_port(struct vsock_dev *d, uint32_t peer)
 	return 0;
 }
 
+static void conn_request(struct vsock_dev *d, struct conn *c);
+
 /* The host program's CONNECT line. */
 static void
 conn_read_line(struct vsock_dev *d, struct conn *c)
@@ -620,6 +630,14 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 		return;
 	}
 	c->peer_port = c->line.port;
+	c->ok_line = true;
+	conn_request(d, c);
+}
+
+/* A host connection for guest port c->peer_port: REQUEST it. */
+static void
+conn_request(struct vsock_dev *d, struct conn *c)
+{
 	c->local_port = alloc_local_port(d, c->peer_port);
 	if (c->local_port == 0) {
 		conn_free(d, c);
@@ -635,12 +653,12 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 }
 
 static void
-on_accept(struct vsock_dev *d)
+on_accept(struct vsock_dev *d, struct conn *l)
 {
 	unsigned int i;
 
 	for (i = 0; i < ACCEPT_BURST; i++) {
-		int fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
 		if (fd < 0)
@@ -648,6 +666,12 @@ on_accept(struct vsock_dev *d)
 		if (conn_new(d, fd, CONN_LINE, &c) != 0) {
 			close(fd);
 			d->st.refused++;
+			continue;
+		}
+		if (d->forward) {
+			/* --forward-listen: each port leads to the same guest port. */
+			c->peer_port = l->peer_port;
+			conn_request(d, c);
 			continue;
 		}
 		conn_update_watch(d, c);
@@ -673,6 +697,24 @@ on_conn_event(struct vsock_dev *d, struct conn *c, uint32_t events)
 		c->rdhup = true;
 	if (c->state == CONN_LINE) {
 		conn_read_line(d, c);
+		return;
+	}
+	if (c->state == CONN_HCONNECT) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0 ||
+		    (events & (EPOLLERR | EPOLLHUP))) {
+			d->st.refused++;
+			conn_reset(d, c);
+			return;
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		c->state = CONN_CONNECTED;
+		c->pend |= PEND_RESPONSE;
+		conn_update_watch(d, c);
+		conn_kick(d, c);
 		return;
 	}
 	if (c->hup && c->state == CONN_CONNECTED)
@@ -703,8 +745,8 @@ on_epoll(void *arg, int fd, uint32_t events)
 	for (i = 0; i < n; i++) {
 		struct conn *c = evs[i].data.ptr;
 
-		if (c == &d->listener_tag)
-			on_accept(d);
+		if (c->state == CONN_LISTENER)
+			on_accept(d, c);
 		else
 			on_conn_event(d, c, evs[i].events);
 	}
@@ -1093,6 +1135,22 @@ guest_connect(struct vsock_dev *d, uint16_t type, uint32_t local, uint32_t peer,
 	int fd;
 
 	d->st.guest_connects++;
+	if (d->forward) {
+		bool in_progress = false;
+
+		fd = d->sock.connect(d->sock.ctx, d->cfg.forward_cid, local,
+				     type == VSOCK_TYPE_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM,
+				     &in_progress);
+		if (fd < 0 || conn_new(d, fd, in_progress ? CONN_HCONNECT : CONN_CONNECTED,
+				       &c) != 0) {
+			if (fd >= 0)
+				close(fd);
+			goto refuse;
+		}
+		if (in_progress)
+			setup_deadline(d, c);
+		goto opened;
+	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", d->uds_path, local) >=
 	    sizeof(sa.sun_path))
 		goto refuse;
@@ -1109,13 +1167,15 @@ guest_connect(struct vsock_dev *d, uint16_t type, uint32_t local, uint32_t peer,
 		close(fd);
 		goto refuse;
 	}
+opened:
 	c->type = type;
 	c->local_port = local;
 	c->peer_port = peer;
 	c->peer_buf_alloc = buf_alloc;
 	c->peer_fwd_cnt = fwd_cnt;
 	conn_hash(d, c);
-	c->pend |= PEND_RESPONSE;
+	if (c->state == CONN_CONNECTED)
+		c->pend |= PEND_RESPONSE;
 	conn_update_watch(d, c);
 	conn_kick(d, c);
 	return;
@@ -1259,6 +1319,12 @@ conn_response(struct vsock_dev *d, struct conn *c)
 		return;
 	}
 	c->state = CONN_CONNECTED;
+	if (!c->ok_line) {
+		c->rx_ready = true;
+		conn_update_watch(d, c);
+		conn_kick(d, c);
+		return;
+	}
 	n = snprintf(ok, sizeof(ok), "OK %u\n", c->local_port);
 	/* The OK line is not guest data: it counts against no credit. */
 	c->buf = malloc(d->cfg.tx_buffer_size + VSOCK_LINE_MAX);
@@ -1429,8 +1495,8 @@ on_sweep(void *arg)
 		}
 		d->st.setup_timeouts++;
 		/* The host program's socket closes now, even with no rx buffer posted. */
-		if (c->state == CONN_CONNECTING)
-			queue_rst(d, c->local_port, c->peer_port, VSOCK_TYPE_STREAM);
+		if (c->state == CONN_CONNECTING || c->state == CONN_HCONNECT)
+			queue_rst(d, c->local_port, c->peer_port, c->type);
 		conn_free(d, c);
 	}
 	if (more)
@@ -1567,22 +1633,84 @@ const struct vhd_device_ops vsock_dev_ops = {
 	.get_stats = vsock_get_stats,
 };
 
+/* Watch listening socket @p fd leading to guest port @p port (0: CONNECT lines). */
+static int
+add_listener(struct vsock_dev *d, int fd, uint32_t port)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct conn *l = &d->ltags[d->nltags];
+
+	l->d = d;
+	l->fd = fd;
+	l->state = CONN_LISTENER;
+	l->peer_port = port;
+	ev.data.ptr = l;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	d->nltags++;
+	return 0;
+}
+
+static int
+open_uds_listener(struct vsock_dev *d)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat stt;
+	int fd, rc;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->uds_path);
+	if (stat(d->uds_path, &stt) == 0 && S_ISSOCK(stt.st_mode))
+		unlink(d->uds_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return add_listener(d, fd, 0);
+}
+
+static void
+close_listeners(struct vsock_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nltags; i++) {
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ltags[i].fd, NULL);
+		close(d->ltags[i].fd);
+	}
+	d->nltags = 0;
+	free(d->ltags);
+	d->ltags = NULL;
+}
+
 int
 vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {.events = EPOLLIN};
 	struct vsock_dev *d;
-	struct stat stt;
+	unsigned int i;
 	int rc;
 
-	if (cfg->uds_path == NULL || cfg->tx_buffer_size == 0 ||
-	    strlen(cfg->uds_path) + 12 > sizeof(sa.sun_path))
+	if (cfg->tx_buffer_size == 0 || (cfg->forward && cfg->sock == NULL) ||
+	    (!cfg->forward && (cfg->uds_path == NULL ||
+			       strlen(cfg->uds_path) + 12 > sizeof(d->uds_path))) ||
+	    (cfg->forward && cfg->nlisten > 0 && cfg->listen_ports == NULL))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return -ENOMEM;
 	d->cfg = *cfg;
+	d->forward = cfg->forward;
+	if (cfg->forward)
+		d->sock = *cfg->sock;
+	d->cfg.sock = NULL;
+	d->cfg.listen_ports = NULL;
 	d->ops = vsock_dev_ops;
 	if (!cfg->no_seqpacket)
 		d->ops.features |= VHD_BIT(VSOCK_F_SEQPACKET);
@@ -1590,7 +1718,7 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 		d->ops.max_queue_size = cfg->queue_size;
 	if (d->cfg.max_conns == 0)
 		d->cfg.max_conns = 65536;
-	snprintf(d->uds_path, sizeof(d->uds_path), "%s", cfg->uds_path);
+	snprintf(d->uds_path, sizeof(d->uds_path), "%s", cfg->forward ? "" : cfg->uds_path);
 	d->cfg.uds_path = d->uds_path;
 	d->next_port = LOCAL_PORT_BASE;
 	if ((size_t)snprintf(d->groups_buf, sizeof(d->groups_buf), "%s",
@@ -1603,23 +1731,30 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 		d->groups[d->ngroups++] = g;
 	d->cfg.groups = NULL;
 	pthread_mutex_init(&d->inbox_lock, NULL);
-	for (rc = 0; rc < 8; rc++)
-		d->config[rc] = (uint8_t)(cfg->guest_cid >> (8 * rc));
-	d->lfd = -1;
+	for (i = 0; i < 8; i++)
+		d->config[i] = (uint8_t)(cfg->guest_cid >> (8 * i));
+	d->ltags = calloc(cfg->forward ? cfg->nlisten + 1 : 1, sizeof(*d->ltags));
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0)
+	if (d->epfd < 0 || d->ltags == NULL) {
+		rc = d->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
-	d->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->lfd < 0)
-		goto fail;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->uds_path);
-	if (stat(d->uds_path, &stt) == 0 && S_ISSOCK(stt.st_mode))
-		unlink(d->uds_path);
-	if (bind(d->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(d->lfd, 128) != 0)
-		goto fail;
-	ev.data.ptr = &d->listener_tag;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->lfd, &ev) != 0)
-		goto fail;
+	}
+	if (!cfg->forward) {
+		rc = open_uds_listener(d);
+		if (rc != 0)
+			goto fail;
+	}
+	for (i = 0; cfg->forward && i < cfg->nlisten; i++) {
+		int fd = d->sock.listen(d->sock.ctx, cfg->listen_ports[i]);
+
+		if (fd < 0) {
+			rc = fd;
+			goto fail;
+		}
+		rc = add_listener(d, fd, cfg->listen_ports[i]);
+		if (rc != 0)
+			goto fail;
+	}
 	pthread_mutex_lock(&reg_lock);
 	d->reg_next = reg_head;
 	reg_head = d;
@@ -1627,10 +1762,9 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 	*out = d;
 	return 0;
 fail:
-	rc = -errno;
 	pthread_mutex_destroy(&d->inbox_lock);
-	if (d->lfd >= 0)
-		close(d->lfd);
+	if (d->ltags != NULL)
+		close_listeners(d);
 	if (d->epfd >= 0)
 		close(d->epfd);
 	free(d);
@@ -1658,8 +1792,9 @@ vsock_dev_destroy(struct vsock_dev *d)
 	if (d->sweep_armed && d->host->timer_cancel != NULL)
 		d->host->timer_cancel(d->host, &d->sweep);
 	close_all(d);
-	close(d->lfd);
-	unlink(d->uds_path);
+	close_listeners(d);
+	if (!d->forward)
+		unlink(d->uds_path);
 	close(d->epfd);
 	free(d);
 }

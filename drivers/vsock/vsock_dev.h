@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "vhd_device.h"
+#include "vsock_sock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,14 @@ struct vsock_dev_config {
 	unsigned int max_conns;  /**< connections at once (0: 65536) */
 	bool no_seqpacket;       /**< withhold VIRTIO_VSOCK_F_SEQPACKET */
 	const char *groups;      /**< sibling groups "a+b" (NULL: "default") */
+	/** vsock-to-vsock mode instead of uds_path: guest connects to port P
+	 * reach (forward_cid, P) through @p sock; host connections to each of
+	 * listen_ports[] lead to that port of the guest. */
+	bool forward;
+	uint32_t forward_cid;
+	const uint32_t *listen_ports;
+	unsigned int nlisten;
+	const struct vsock_sock_ops *sock; /**< copied; vsock_sock_linux for real */
 };
 
 struct vsock_dev;
@@ -74,7 +83,7 @@ extern const struct vhd_device_ops vsock_dev_ops;
 
 /**
  * Create a device and listen on cfg->uds_path (an existing socket file there
- * is removed first).
+ * is removed first), or in forward mode on each listen port through cfg->sock.
  * @return 0 and @p out, or a negative errno.
  */
 int vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out);

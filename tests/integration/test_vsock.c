@@ -543,6 +543,66 @@ test_transport_reset(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/*
+ * vsock-to-vsock mode on the simulated socket layer (--forward-sim): the
+ * host's vsock addresses are Unix sockets in a directory, never AF_VSOCK.
+ */
+static void
+test_forward_sim(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char dir[80], path[100], buf[64];
+	const char *o[] = {"--guest-cid", "3", "--forward-cid", "77", "--forward-listen",
+			   "9001+9002", "--forward-sim", dir, NULL};
+	uint32_t local;
+	struct hdr h;
+	int lfd, cfd, hfd;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	vhd_it_app_init(&a, "vsock");
+	assert_true(strlen(a.dir) < sizeof(dir));
+	memcpy(dir, a.dir, strlen(a.dir) + 1);
+	vhd_it_app_start(&a, o, NULL, 1);
+	guest_attach(&g, &a, 0, 3);
+	/* Guest to (77, 5000): DIR/77_5000. Nothing there yet: RST. */
+	tx_to(&g, 2, OP_REQUEST, 7000, 5000, NULL, 0);
+	rx_expect(&g, OP_RST, 5000, 7000);
+	snprintf(path, sizeof(path), "%s/77", dir);
+	lfd = unix_listen(path, 5000);
+	tx_to(&g, 2, OP_REQUEST, 7001, 5000, NULL, 0);
+	rx_expect(&g, OP_RESPONSE, 5000, 7001);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	tx_to(&g, 2, OP_RW, 7001, 5000, "fwd", 3);
+	assert_int_equal(read_full(cfd, buf, 3), 3);
+	assert_memory_equal(buf, "fwd", 3);
+	close(cfd);
+	close(lfd);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	/* Host to DIR/listen_9001: a REQUEST to guest port 9001, no CONNECT line. */
+	assert_true(strlen(dir) + 13 < sizeof(sa.sun_path));
+	strcpy(sa.sun_path, dir);
+	strcat(sa.sun_path, "/listen_9001");
+	hfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(hfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	assert_int_equal(le32toh(h.dst_port), 9001);
+	local = le32toh(h.src_port);
+	tx_to(&g, 2, OP_RESPONSE, 9001, local, NULL, 0);
+	assert_int_equal(write(hfd, "in", 2), 2);
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_memory_equal(buf, "in", 2);
+	close(hfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -585,6 +645,7 @@ main(void)
 		VHD_IT_TEST(test_no_seqpacket),
 		VHD_IT_TEST(test_siblings),
 		VHD_IT_TEST(test_transport_reset),
+		VHD_IT_TEST(test_forward_sim),
 		VHD_IT_TEST(test_bad_args),
 	};
 

@@ -1269,6 +1269,121 @@ test_transport_reset_restart(void **state)
 	vsock_dev_destroy(d2);
 }
 
+/* ---- vsock-to-vsock mode through a fake socket layer (never AF_VSOCK) ---- */
+
+struct fake_sock {
+	char dir[80];
+	uint32_t cid, port;
+	int type, nconnect, nlisten;
+	uint32_t listened[4];
+	int peer; /* our end of an in-progress connect */
+};
+
+static int
+fake_connect(void *ctx, uint32_t cid, uint32_t port, int type, bool *in_progress)
+{
+	struct fake_sock *fs = ctx;
+	int sv[2];
+
+	fs->cid = cid;
+	fs->port = port;
+	fs->type = type;
+	fs->nconnect++;
+	if (port != 3333 && port != 4444)
+		return -ECONNREFUSED;
+	assert_int_equal(socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	*in_progress = true;
+	if (port == 4444) /* the far end refuses: the socket reports an error/hang-up */
+		close(sv[1]);
+	else
+		fs->peer = sv[1];
+	return sv[0];
+}
+
+static int
+fake_listen(void *ctx, uint32_t port)
+{
+	struct fake_sock *fs = ctx;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fl_%u", fs->dir, port);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	fs->listened[fs->nlisten++] = port;
+	return fd;
+}
+
+static void
+test_forward_mode(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t ports[] = {9001, 9002};
+	struct fake_sock fs = {.peer = -1};
+	struct vsock_sock_ops ops = {fake_connect, fake_listen, &fs};
+	struct vsock_dev_config cfg = {.guest_cid = CID, .tx_buffer_size = TXBUF, .forward = true,
+				       .forward_cid = 77, .listen_ports = ports, .nlisten = 2,
+				       .sock = &ops, .max_conns = 100};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vsock_hdr h;
+	uint8_t *pl;
+	char buf[64];
+	uint32_t local;
+	int hfd;
+
+	snprintf(fs.dir, sizeof(fs.dir), "%s", f->dir);
+	/* The fixture's device becomes a forward-mode one. */
+	vsock_dev_destroy(f->dev);
+	assert_int_equal(vsock_dev_create(&cfg, &f->dev), 0);
+	vhd_test_host_init(&f->th);
+	vsock_dev_ops.attach(f->dev, &f->th.host);
+	assert_int_equal(fs.nlisten, 2);
+	assert_int_equal(fs.listened[0], 9001);
+	assert_int_equal(fs.listened[1], 9002);
+	/* Refused at the far end: RST; the address asked is (forward-cid, port). */
+	tx(f, VSOCK_OP_REQUEST, 5000, 1111, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1111, 5000);
+	assert_int_equal(fs.cid, 77);
+	assert_int_equal(fs.port, 1111);
+	assert_int_equal(fs.type, SOCK_STREAM);
+	/* In progress: RESPONSE only once the socket is writable. */
+	tx(f, VSOCK_OP_REQUEST, 5001, 3333, NULL, 0, 0, 65536, 0);
+	rx_none(f);
+	pump(f);
+	rx_expect(f, VSOCK_OP_RESPONSE, 3333, 5001);
+	tx(f, VSOCK_OP_RW, 5001, 3333, "to far", 6, 0, 65536, 0);
+	assert_int_equal(read_nb(fs.peer, buf, sizeof(buf)), 6); /* no OK line here */
+	assert_memory_equal(buf, "to far", 6);
+	assert_int_equal(write(fs.peer, "back", 4), 4);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 4);
+	assert_memory_equal(pl, "back", 4);
+	close(fs.peer);
+	pump(f);
+	rx_expect(f, VSOCK_OP_SHUTDOWN, 3333, 5001);
+	/* In progress, then failed: RST. */
+	tx(f, VSOCK_OP_REQUEST, 5002, 4444, NULL, 0, 0, 65536, 0);
+	pump(f);
+	rx_expect(f, VSOCK_OP_RST, 4444, 5002);
+	/* A host connection to listen port 9002 is a REQUEST to guest port 9002. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fl_9002", f->dir);
+	hfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(hfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(hfd, "early", 5), 5);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 9002);
+	local = le32toh(h.src_port);
+	assert_true(local >= 1u << 30);
+	tx(f, VSOCK_OP_RESPONSE, 9002, local, NULL, 0, 0, 65536, 0);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 5);
+	assert_memory_equal(pl, "early", 5);
+	tx(f, VSOCK_OP_RW, 9002, local, "hey", 3, 0, 65536, 0);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 3); /* no OK line */
+	assert_memory_equal(buf, "hey", 3);
+	close(hfd);
+}
+
 int
 main(void)
 {
@@ -1296,6 +1411,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_siblings_fair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_reset_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_reset_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forward_mode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
