@@ -1056,7 +1056,8 @@ sib_tx(struct sib *b, const struct vsock_hdr *h, const void *payload, uint32_t p
 	uint32_t len;
 
 	memcpy(b->tx_mem, h, sizeof(*h));
-	memcpy(b->tx_mem + sizeof(*h), payload, plen);
+	if (plen > 0)
+		memcpy(b->tx_mem + sizeof(*h), payload, plen);
 	assert_true(vhd_test_post(p, &fb, 1, 0, false) >= 0);
 	assert_int_equal(vhd_test_serve(p, vsock_dev_get_ops(b->dev), b->dev, VSOCK_Q_TX), 1);
 	assert_int_equal(vhd_test_used(p, &id, &len), 1);
