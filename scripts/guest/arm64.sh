@@ -18,8 +18,10 @@
 #                              arm64 architecture) and scripts/guest/init as
 #                              /init; prints the cpio.gz path.
 #   arm64.sh dtb OUT MEM SMP   QEMU's virt machine tree (-machine dumpdtb=)
-#                              with an arm,scmi-virtio node (protocol@10,
-#                              protocol@15) added by dtc, into OUT.
+#                              with an arm,scmi-virtio node (protocol@15; the
+#                              base protocol has no node: Linux sets up its
+#                              channel from the parent and fails the probe
+#                              with -EEXIST on a protocol@10) added by dtc.
 # Cached under $VHD_CACHE, keyed by package version and script hash, locked.
 set -euo pipefail
 
@@ -101,7 +103,7 @@ qemu() {
 }
 
 initramfs() {
-	local d=$VHD_CACHE/apt-arm64 deb ver key out tmp
+	local d=$VHD_CACHE/apt-arm64 deb ver key out tmp size
 	key=$(cat "$here/init" "$0" | sha256sum | cut -c1-12)
 	# shellcheck disable=SC2012
 	out=$(ls "$VHD_GUEST_CACHE"/initramfs-arm64-*-"$key".cpio.gz 2>/dev/null | tail -n1 || true)
@@ -141,7 +143,11 @@ initramfs() {
 	mkdir -p "$tmp/root/usr"
 	chmod 755 "$tmp/root/init" "$tmp/root/bin/dash" "$tmp/root/bin/busybox"
 	out=$VHD_GUEST_CACHE/initramfs-arm64-${ver//:/_}-$key.cpio.gz
-	(cd "$tmp/root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -9) >"$out.tmp"
+	(cd "$tmp/root" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -9n) >"$out.tmp"
+	# run-guest.sh appends an uncompressed cpio: the kernel finds it only at
+	# an aligned offset after the compressed one (zeros between are skipped)
+	size=$(stat -c %s "$out.tmp")
+	head -c $(( (512 - size % 512) % 512 )) /dev/zero >>"$out.tmp"
 	mv "$out.tmp" "$out"
 	rm -rf "$tmp"
 	echo "$out"
@@ -168,10 +174,6 @@ dtb() { # OUT MEM SMP
 			#address-cells = <1>;
 			#size-cells = <0>;
 
-			protocol@10 {
-				reg = <0x10>;
-			};
-
 			protocol@15 {
 				reg = <0x15>;
 				#thermal-sensor-cells = <1>;
@@ -189,6 +191,6 @@ qemu) qemu ;;
 initramfs) initramfs ;;
 dtb) [ $# -eq 3 ] || vhd_die "usage: arm64.sh dtb OUT MEM SMP"; dtb "$@" ;;
 machine) echo "$QEMU_ARM_MACHINE $QEMU_ARM_CPU" ;;
--h|--help|'') sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h|--help|'') sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) vhd_die "unknown command '$cmd' (see --help)" ;;
 esac

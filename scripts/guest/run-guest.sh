@@ -220,7 +220,10 @@ if [ "$arch" = arm64 ]; then
 	cmdline="console=ttyAMA0 panic=-1 $append"
 	read -r arm_machine arm_cpu < <("$here/arm64.sh" machine)
 	"$here/arm64.sh" dtb "$work/guest.dtb" "$mem" "$smp"
-	machargs=(-M "$arm_machine" -cpu "$arm_cpu" -dtb "$work/guest.dtb" -audio none)
+	# virtio-mmio transports are legacy (version 1, no VIRTIO_F_VERSION_1) by
+	# default; Linux's scmi-virtio refuses a device without VERSION_1.
+	machargs=(-M "$arm_machine" -cpu "$arm_cpu" -dtb "$work/guest.dtb" -audio none
+		-global virtio-mmio.force-legacy=false)
 fi
 [ "$shell" = 0 ] || cmdline="$cmdline vhd.shell=1"
 
