@@ -19,10 +19,6 @@ export VHD_GUEST_ARCH=arm64
 . "$(dirname "$0")/lib.sh"
 
 ctl=$VHD_WORK/scmi.ctl
-vhd_backend_start scmi0 scmi -d fake,name=vhd-accel -d fake,kind=temperature,name=vhd-temp \
-	--sim-control "$ctl"
-sock=$(vhd_backend_sock scmi0)
-
 scmi_set() {
 	local r
 	r=$(vhd_sim_ctl "${ctl}0" "set vhd-temp 0 $1")
@@ -30,9 +26,17 @@ scmi_set() {
 }
 MARKERS[VHD-SCMI-SET]='scmi_set 61500'
 
-req0=$(requests_of scmi0)
-expect_ok "guest checks" guest_run "$VHD_WORK/scmi.console" --timeout 600 \
-	--script "$guest_tests_dir/scmi-guest.sh" --dev "scmi:$sock"
-requests_moved scmi0 "$req0"
-stop_clean scmi0
+# The backend in its default (interrupt) mode, then in poll mode.
+for mode in default poll; do
+	opts=()
+	[ "$mode" = default ] || opts=(--mode "$mode")
+	vhd_backend_start scmi0 scmi -d fake,name=vhd-accel -d fake,kind=temperature,name=vhd-temp \
+		--sim-control "$ctl" "${opts[@]}"
+	sock=$(vhd_backend_sock scmi0)
+	req0=$(requests_of scmi0)
+	expect_ok "guest checks, mode $mode" guest_run "$VHD_WORK/scmi-$mode.console" \
+		--timeout 600 --script "$guest_tests_dir/scmi-guest.sh" --dev "scmi:$sock"
+	requests_moved scmi0 "$req0"
+	stop_clean scmi0
+done
 finish scmi
