@@ -91,8 +91,31 @@ struct scmi_state {
 	bool streaming, stream_busy, stream_broken;
 };
 
+/*
+ * What the guest set, kept in the frontend's in-flight area across a backend
+ * restart (restart_state()): per sensor its config, notifications, trip
+ * points and last value seen for crossings; the Base error notification.
+ */
+#define SAVED_MAGIC 0x53434d31u /* "SCM1" */
+struct scmi_saved {
+	uint32_t magic;
+	uint32_t n;
+	uint32_t notify_errors;
+	uint32_t pad;
+	struct scmi_saved_sensor {
+		uint32_t config;
+		uint8_t flags; /* 1 trip_notify, 2 update_notify, 4 have_last */
+		uint8_t dir[SCMI_TRIPS];
+		uint8_t pad[3];
+		int64_t value[SCMI_TRIPS];
+		int64_t last;
+	} s[SCMI_MAX_SENSORS];
+};
+_Static_assert(sizeof(struct scmi_saved) <= VHD_RESTART_STATE_MAX, "restart state too large");
+
 struct scmi_dev {
 	struct vhd_host *host;
+	struct scmi_saved *saved; /* in the in-flight area, or NULL */
 	struct vhd_vq *evq;
 	bool p2a;
 	bool notify_errors;
@@ -139,6 +162,41 @@ put_name(uint8_t *p, const char *name, size_t size)
 
 	memset(p, 0, size);
 	memcpy(p, name, l < size - 1 ? l : size - 1);
+}
+
+/* ---- restart state ---- */
+
+static void
+save_sensor(struct scmi_dev *dev, const struct scmi_state *st)
+{
+	struct scmi_saved_sensor *v;
+	unsigned int t;
+
+	if (dev->saved == NULL)
+		return;
+	v = &dev->saved->s[st->idx];
+	v->config = st->config;
+	v->flags = (uint8_t)((st->trip_notify ? 1 : 0) | (st->update_notify ? 2 : 0) |
+			     (st->have_last ? 4 : 0));
+	for (t = 0; t < SCMI_TRIPS; t++) {
+		v->dir[t] = st->trip[t].dir;
+		v->value[t] = st->trip[t].value;
+	}
+	v->last = st->last;
+}
+
+static void
+save(struct scmi_dev *dev)
+{
+	unsigned int i;
+
+	if (dev->saved == NULL)
+		return;
+	dev->saved->magic = SAVED_MAGIC;
+	dev->saved->n = dev->n;
+	dev->saved->notify_errors = dev->notify_errors;
+	for (i = 0; i < dev->n; i++)
+		save_sensor(dev, &dev->st[i]);
 }
 
 /* ---- update intervals ---- */
@@ -316,6 +374,10 @@ observe(struct scmi_dev *dev, struct scmi_state *st, int64_t v)
 	}
 	st->last = v;
 	st->have_last = true;
+	if (dev->saved != NULL) {
+		dev->saved->s[st->idx].last = v;
+		dev->saved->s[st->idx].flags |= 4;
+	}
 }
 
 static bool
@@ -461,6 +523,7 @@ timer_update(struct scmi_dev *dev, struct scmi_state *st)
 {
 	bool want = wants_ticks(dev, st);
 
+	save_sensor(dev, st); /* every guest-set change comes through here */
 	stream_update(dev, st);
 	if (dev->host == NULL || dev->host->timer_arm == NULL)
 		return;
@@ -748,6 +811,7 @@ base_msg(struct scmi_dev *dev, struct msg *m)
 		if (!dev->p2a)
 			return SCMI_NOT_SUPPORTED;
 		dev->notify_errors = (a & 1) != 0;
+		save(dev);
 		m->len = 0;
 		return SCMI_SUCCESS;
 	default:
@@ -1427,6 +1491,59 @@ scmi_reset(void *priv)
 	dev->evq = NULL;
 }
 
+/* Interval bits of a restored config: one this device offers, else the default. */
+static uint32_t
+restored_config(uint32_t c)
+{
+	uint64_t ns = scmi_interval_ns(c);
+	unsigned int i;
+
+	for (i = 0; i < N_INTERVALS; i++)
+		if (ns == (uint64_t)intervals_ms[i] * 1000000u)
+			return cfg_interval(intervals_ms[i]) | (c & SCMI_CFG_ENABLED);
+	return cfg_interval(SCMI_DEFAULT_INTERVAL_MS) | (c & SCMI_CFG_ENABLED);
+}
+
+/*
+ * Restart hook: the guest's settings outlive a killed backend in the
+ * frontend's in-flight area. A restored area is the frontend's memory:
+ * every field is checked (an area of another sensor count is ignored).
+ * Eventq buffers the dead process held come back through handle(), which
+ * holds them again.
+ */
+static void
+scmi_restart_state(void *priv, void *state, bool restored)
+{
+	struct scmi_dev *dev = priv;
+	struct scmi_saved *v = state;
+	unsigned int i, t;
+
+	dev->saved = v;
+	if (v == NULL)
+		return;
+	if (restored && v->magic == SAVED_MAGIC && v->n == dev->n) {
+		dev->notify_errors = dev->p2a && (v->notify_errors & 1) != 0;
+		for (i = 0; i < dev->n; i++) {
+			struct scmi_state *st = &dev->st[i];
+			const struct scmi_saved_sensor *ss = &v->s[i];
+
+			st->config = restored_config(ss->config);
+			st->trip_notify = dev->p2a && (ss->flags & 1) != 0;
+			st->update_notify = dev->p2a && (ss->flags & 2) != 0;
+			st->have_last = (ss->flags & 4) != 0;
+			st->last = ss->last;
+			for (t = 0; t < SCMI_TRIPS; t++) {
+				st->trip[t].dir = ss->dir[t] & 3;
+				st->trip[t].value = ss->value[t];
+			}
+			timer_update(dev, st);
+		}
+		dev->stats.restored++;
+	}
+	memset(v, 0, sizeof(*v));
+	save(dev);
+}
+
 static void
 scmi_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), void *ctx)
 {
@@ -1445,6 +1562,7 @@ scmi_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
 	put(ctx, "bad_event_bufs", st->bad_event_bufs);
 	put(ctx, "ctl_sets", st->ctl_sets);
 	put(ctx, "stream_scans", st->stream_scans);
+	put(ctx, "restored", st->restored);
 }
 
 const struct vhd_device_ops scmi_ops = {
@@ -1455,7 +1573,9 @@ const struct vhd_device_ops scmi_ops = {
 	.features = 1ULL << SCMI_F_P2A_CHANNELS,
 	.config_size = 0,
 	.held_survive_remap = true,
+	.restart_state_size = sizeof(struct scmi_saved),
 	.attach = scmi_attach,
+	.restart_state = scmi_restart_state,
 	.reset = scmi_reset,
 	.set_features = scmi_set_features,
 	.queue_start = scmi_queue_start,

@@ -80,6 +80,7 @@ struct scmi_dev_stats {
 	uint64_t bad_event_bufs; /**< eventq buffers too small or device-readable */
 	uint64_t ctl_sets;       /**< values set through the control socket */
 	uint64_t stream_scans;   /**< IIO buffer scans read from the character device */
+	uint64_t restored;       /**< guest settings taken back after a backend restart */
 };
 
 struct scmi_dev;

@@ -59,6 +59,8 @@ make_dev(unsigned int pending, bool with_long)
 	assert_int_equal(scmi_fake_create(SCMI_FAKE_CURRENT, NULL, &s[S_CURR]), 0);
 	assert_int_equal(scmi_fake_create(SCMI_FAKE_TEMP, "a-temperature-with-a-long-name",
 					  &s[S_LONG]), 0);
+	if (!with_long)
+		scmi_sensor_destroy(s[S_LONG]);
 	assert_int_equal(scmi_dev_create(s, with_long ? NSENS : S_LONG, NULL, pending, &d), 0);
 	return d;
 }
@@ -1040,6 +1042,62 @@ test_reset(void **state)
 	assert_int_equal(scmi_dev_pending(c->dev), 0);
 }
 
+/* A backend restart: what the guest set comes back from the in-flight area. */
+static void
+test_restart_state(void **state)
+{
+	struct ctx *c = *state;
+	static uint8_t area[VHD_RESTART_STATE_MAX];
+	void *st2;
+	struct ctx *d;
+	const uint8_t *e;
+	uint32_t len;
+
+	assert_true(scmi_ops.restart_state_size <= sizeof(area));
+	memset(area, 0, sizeof(area));
+	scmi_ops.restart_state(c->dev, area, false);
+	assert_int_equal(config_set(c, S_TEMP, CFG(2, -1, 0)), SCMI_SUCCESS);
+	assert_int_equal(trip(c, S_TEMP, 1, 3, 30000), SCMI_SUCCESS);
+	assert_int_equal(call(c, SCMI_PROTO_SENSOR, SCMI_SENSOR_TRIP_POINT_NOTIFY,
+			      P(S_TEMP, 1), LINUX_WR).st, SCMI_SUCCESS);
+	assert_int_equal(call(c, SCMI_PROTO_SENSOR, SCMI_SENSOR_CONTINUOUS_UPDATE_NOTIFY,
+			      P(S_VOLT, 1), LINUX_WR).st, SCMI_SUCCESS);
+	scmi_dev_set(c->dev, S_TEMP, 0, 29000);
+	scmi_ops.restart_state(c->dev, NULL, false); /* the process dies */
+
+	/* a new process on the same area */
+	setup_dev(&st2, make_dev(0, true), true);
+	d = st2;
+	scmi_ops.restart_state(d->dev, area, true);
+	assert_int_equal(scmi_dev_stats(d->dev)->restored, 1);
+	assert_int_equal(scmi_interval_ns(config_of(d, S_TEMP)), 200 * MS);
+	post_events(d, 8, 136);
+	scmi_dev_set(d->dev, S_TEMP, 0, 31000); /* crosses from the 29000 seen before */
+	assert_non_null(e = next_event(d, &len));
+	assert_int_equal(rd32(e + 12), 1u << 16 | 1);
+	vhd_test_host_advance(&d->h, 1000 * MS); /* the voltage updates go on */
+	assert_non_null(e = next_event(d, &len));
+	assert_int_equal(rd32(e + 8), S_VOLT);
+	teardown(&st2);
+	/* a lying area: a bad interval and flags are sanitised, another sensor count ignored */
+	{
+		uint32_t *w = (uint32_t *)area;
+
+		setup_dev(&st2, make_dev(0, true), true);
+		d = st2;
+		w[4] = 0x7fff0000u | 1; /* sensor 0's config: 32767 s */
+		scmi_ops.restart_state(d->dev, area, true);
+		assert_int_equal(scmi_interval_ns(config_of(d, 0)), 1000 * MS);
+		teardown(&st2);
+		setup_dev(&st2, make_dev(0, false), true); /* one sensor fewer */
+		d = st2;
+		scmi_ops.restart_state(d->dev, area, true);
+		assert_int_equal(scmi_dev_stats(d->dev)->restored, 0);
+		assert_int_equal(scmi_interval_ns(config_of(d, S_TEMP)), 1000 * MS);
+		teardown(&st2);
+	}
+}
+
 /* ---- IIO over a fake sysfs tree ---- */
 
 static char tree[64];
@@ -1377,6 +1435,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_layouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_state, setup, teardown),
 		cmocka_unit_test(test_iio_convert),
 		cmocka_unit_test(test_fake_kinds),
 		cmocka_unit_test_setup_teardown(test_iio_describe_and_read, iio_setup,
