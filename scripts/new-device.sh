@@ -83,6 +83,7 @@ sed -i -e "s|^/\*\* virtio device id: .*|/** virtio device id. */|" \
 sed -i -e "s/(virtio id 37)/(virtio id $id)/" -e "s/\.virtio_id = 37,/.virtio_id = $id,/" \
 	"perf/vhd_perf_gen_$name.c"
 grep -q "^#define ${upper}_VIRTIO_ID $id$" "drivers/$name/$name.h" || die "device id not set"
+sed -i "s/virtio-id=37,/virtio-id=$id,/" "app/vhost-device-$name/main.c"
 [ ! -f "tests/guest/$name.sh" ] ||
 	sed -i "s/virtio-id=37/virtio-id=$id/g; s/VIRTIO_ID=37/VIRTIO_ID=$id/g" "tests/guest/$name.sh"
 
