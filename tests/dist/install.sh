@@ -56,7 +56,7 @@ for d in "${apps[@]}"; do
 	[ -f "$u" ] || continue
 	grep -qx "EnvironmentFile=/etc/vhost-device/$d-%i.conf" "$u" || fail "$n@.service: EnvironmentFile"
 	grep -qx "Restart=on-failure" "$u" || fail "$n@.service: Restart"
-	grep -q "^RuntimeDirectory=vhost-device " "$u" || fail "$n@.service: RuntimeDirectory"
+	grep -qx "RuntimeDirectory=vhost-device" "$u" || fail "$n@.service: RuntimeDirectory"
 	grep -q "^ExecStart=$bindir/$n " "$u" || fail "$n@.service: ExecStart"
 	if [ -f "$dest$unitdir/$n@.socket" ]; then
 		grep -q -- "-- --socket-fd 3 " "$u" || fail "$n@.service: no --socket-fd 3"
