@@ -44,7 +44,8 @@ vhd_version_print(FILE *fp, const char *prog)
 	const char *p = strrchr(prog, '/');
 
 	p = p != NULL ? p + 1 : prog;
-	if (VHD_GIT_DESCRIBE[0] != '\0')
+	/* meson's vcs_tag() falls back to the project version outside git */
+	if (VHD_GIT_DESCRIBE[0] != '\0' && strcmp(VHD_GIT_DESCRIBE, VHD_VERSION) != 0)
 		fprintf(fp, "%s %s (git %s)\n", p, VHD_VERSION, VHD_GIT_DESCRIBE);
 	else
 		fprintf(fp, "%s %s\n", p, VHD_VERSION);
