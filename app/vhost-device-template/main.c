@@ -88,8 +88,9 @@ main(int argc, char **argv)
 	static const struct vhd_help help = {
 		.synopsis = "-s PATH [options]",
 		.summary = "The template device (virtio id " VHD_STR(TEMPLATE_VIRTIO_ID)
-			   "): echo, count, fail, delay; see\ndocs/writing-a-device.md",
+			   "): echo, count, fail, delay",
 		.opts = opts,
+		.notes = "See docs/writing-a-device.md.",
 		.examples = "-s /tmp/t.sock\n-s /tmp/t.sock -c 2 --notify-every 100",
 		.qemu = "-chardev socket,id=t0,path=/tmp/t.sock\n"
 			"-device vhost-user-test-device-pci,chardev=t0,virtio-id=37,num_vqs=1,"

@@ -48,6 +48,10 @@ for sec in NAME SYNOPSIS DESCRIPTION 'EAL OPTIONS' OPTIONS 'COMMON OPTIONS' EXAM
 	'EXIT STATUS' TELEMETRY FILES 'SEE ALSO'; do
 	grep -qx "\.SH $sec" "$man" || fail "$name.1 has no $sec section"
 done
+# NAME is one line, "NAME \- summary" (whatis, apropos).
+[ "$(sed -n '/^\.SH NAME$/{n;n;p;q}' "$man")" = ".SH SYNOPSIS" ] &&
+	sed -n '/^\.SH NAME$/{n;p;q}' "$man" | grep -q "^$name \\\\- [^ ]" ||
+	fail "$name.1: NAME is not one 'name \\- summary' line"
 grep -q '^qemu\\-system\\-x86_64 ' "$man" || fail "$name.1: no QEMU command line"
 grep -q 'memory\\-backend\\-memfd,.*share=on' "$man" || fail "$name.1: no shared memfd memory"
 grep -q '/vhost_device/stats' "$man" || fail "$name.1: no telemetry commands"
