@@ -59,7 +59,10 @@ run_meson_test() { # dir, meson test arguments...
 }
 
 setup build
-run_suites build unit integration perf-smoke
+run_suites build unit integration perf-smoke dist
+# The Debian packages: built in a copy of the tree, linted, installed into a
+# throwaway root and run (a few minutes, most of it the package build).
+run_suites build package
 # The gpio driver's libgpiod v2 adapter against the real libgpiod 2.1.3
 # (bookworm-backports, unpacked privately: Debian 12's libgpiod-dev is 1.6),
 # in a third tree that builds only what the gpio tests need.
