@@ -37,25 +37,6 @@ struct scmi_args {
 };
 
 static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [-d DEVICE]... [options]\n"
-	       "vhost-user SCMI device (virtio id %d): SCMI Base and Sensor management\n"
-	       "protocols over fake or IIO sensors.\n"
-	       "  -s, --socket-path PATH     vhost-user socket\n"
-	       "  -d, --device NAME,PROP=VALUE,...\n"
-	       "                             a sensor (repeatable; --help-devices lists them)\n"
-	       "      --help-devices         list the device kinds and their properties\n"
-	       "      --sim-control PATH     (ours) control sockets PATH0..PATH<N-1> moving\n"
-	       "                             fake sensors: 'set SENSOR AXIS VALUE',\n"
-	       "                             'get SENSOR', 'list'\n"
-	       "  -c, --socket-count N       (ours) N devices on sockets PATH0..PATH<N-1>\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, SCMI_VIRTIO_ID);
-}
-
-static void
 help_devices(void)
 {
 	printf("Available devices:\n\n"
@@ -324,16 +305,38 @@ wants_help_devices(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"device", required_argument, NULL, 'd'},
-		{"help-devices", no_argument, NULL, OPT_HELP_DEVICES},
-		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket (as given; with -c N: PATH0..PATH<N-1>)"},
+		{'d', "device", "NAME,PROP=VALUE,...", "a sensor (repeatable; --help-devices lists the\n"
+		 "kinds and their properties)"},
+		{OPT_HELP_DEVICES, "help-devices", NULL, "list the device kinds and their properties"},
+		{OPT_SIM_CONTROL, "sim-control", "PATH", "(ours) control sockets PATH0..PATH<N-1> moving\n"
+		 "fake sensors: 'set SENSOR AXIS VALUE',\n"
+		 "'get SENSOR', 'list'"},
+		{'c', "socket-count", "N", "(ours) N devices on sockets PATH0..PATH<N-1>"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [-d DEVICE]... [options]",
+		.summary = "virtio-scmi vhost-user backend (SCMI Base and Sensor protocols)",
+		.opts = opts,
+		.notes = "Serves SCMI's Base and Sensor management protocols over fake sensors\n"
+			 "(an accelerometer as upstream's, and temperature, voltage, current) and\n"
+			 "IIO sysfs devices. Linux binds virtio-scmi only from a device tree\n"
+			 "node (arm,scmi-virtio with a protocol@15 child): an arm64 guest.",
+		.examples = "-s /tmp/scmi.sock -d fake,name=accel0\n"
+			    "-s /tmp/scmi.sock -d fake,kind=temperature,name=board --sim-control /tmp/scmi.ctl\n"
+			    "-s /tmp/scmi.sock -d iio,path=/sys/bus/iio/devices/iio:device0,channel=in_accel",
+		.qemu = "-chardev socket,id=scmi0,path=/tmp/scmi.sock\n"
+			"-device vhost-user-scmi,chardev=scmi0",
+		.counters = "requests, errors, bad_msgs, dropped, readings, read_errors, "
+			    "notifications, notify_dropped, trip_events, updates, bad_event_bufs, "
+			    "ctl_sets, stream_scans, restored (under scmi)",
 	};
 	static struct scmi_args a;
 	static const struct vhd_app app = {
 		.name = "scmi",
-		.desc = {VHD_MODE_INTERRUPT, "d:", longopts, scmi_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = scmi_opt, .ctx = &a, .help = &help},
 		.create = scmi_create,
 		.destroy = scmi_destroy,
 	};
