@@ -750,6 +750,48 @@ test_credit_stall_resume(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* Two VMs from a --config file (YAML), siblings in the default group. */
+static void
+test_config_file(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g3, g4;
+	char yaml[300], text[1200];
+	const char *args[] = {"--config", yaml, NULL};
+	struct hdr h;
+	FILE *f;
+
+	(void)state;
+	vhd_it_app_init(&a, "vsock");
+	snprintf(yaml, sizeof(yaml), "%s/vms.yaml", a.dir);
+	snprintf(text, sizeof(text),
+		 "vms:\n"
+		 "  - guest_cid: 3\n    socket: %s0\n    uds_path: %s/a.uds\n"
+		 "  - guest_cid: 4\n    socket: %s1\n    uds_path: %s/b.uds\n"
+		 "    tx_buffer_size: 131072\n",
+		 a.sock, a.dir, a.sock, a.dir);
+	f = fopen(yaml, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(vhd_fe_app_start(&a, args), 0);
+	assert_int_equal(vhd_fe_app_wait_socket(&a, 0, VHD_FE_APP_TIMEOUT_MS), 0);
+	assert_int_equal(vhd_fe_app_wait_socket(&a, 1, VHD_FE_APP_TIMEOUT_MS), 0);
+	guest_attach(&g3, &a, 0, 3);
+	guest_attach(&g4, &a, 1, 4);
+	tx_to(&g4, 2, OP_REQUEST, 7100, 99, NULL, 0);
+	h = rx(&g4, NULL);
+	assert_int_equal(le16toh(h.op), OP_RST);
+	assert_int_equal(le32toh(h.buf_alloc), 131072); /* the file's tx_buffer_size */
+	tx_to(&g3, 4, OP_REQUEST, 7101, 80, NULL, 0);
+	g4.from = 3;
+	h = rx(&g4, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	vhd_it_fe_done(g4.fe);
+	vhd_it_fe_done(g3.fe);
+	vhd_it_app_down(&a, 2);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -795,6 +837,7 @@ main(void)
 		VHD_IT_TEST(test_forward_sim),
 		VHD_IT_TEST(test_thousand_connections),
 		VHD_IT_TEST(test_credit_stall_resume),
+		VHD_IT_TEST(test_config_file),
 		VHD_IT_TEST(test_bad_args),
 	};
 
