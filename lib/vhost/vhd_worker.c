@@ -148,7 +148,7 @@ service_queue(struct vhd_worker *w, struct vhd_dev *dev, uint16_t qi)
 	unsigned int n = 0;
 
 	while (n < BURST && vhd_vq_pop(vq, req) == 1) {
-		int rc = dev->ops->handle(dev->priv, qi, vq, req);
+		int rc = vhd_device_serve(dev->ops, dev->priv, qi, vq, req);
 
 		if (rc == VHD_REQ_RETRY) {
 			vhd_vq_unpop(vq);
