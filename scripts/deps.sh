@@ -13,7 +13,8 @@ PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-de
 	dpkg-dev libglib2.0-dev libpixman-1-dev libfdt-dev python3-venv util-linux
 	libyaml-dev
 	gcc-aarch64-linux-gnu device-tree-compiler
-	systemd man-db debhelper lintian libvirt-clients)
+	systemd man-db debhelper lintian libvirt-clients
+	socat)
 
 missing=()
 for p in "${PKGS[@]}"; do

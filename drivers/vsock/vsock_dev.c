@@ -1398,6 +1398,15 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 			queue_rst(d, local, peer, type);
 		return 0;
 	}
+	/* Before the connection is up only its answer (RESPONSE to our REQUEST)
+	 * or a RST may come, as a driver in the connecting state takes nothing
+	 * else either. */
+	if (c->state != CONN_CONNECTED && op != VSOCK_OP_RST &&
+	    !(op == VSOCK_OP_RESPONSE && c->state == CONN_CONNECTING)) {
+		d->st.bad_pkts++;
+		conn_reset(d, c);
+		return 0;
+	}
 	if (c->state == CONN_CONNECTED || op == VSOCK_OP_RESPONSE) {
 		if (!vsock_fwd_cnt_valid(c->peer_fwd_cnt, fwd_cnt, c->tx_cnt)) {
 			d->st.credit_violations++;

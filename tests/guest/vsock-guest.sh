@@ -18,20 +18,42 @@ else
 	vhd_check "refused with ECONNRESET" grep -q "Connection reset" /tmp/err
 fi
 
-# 2. Guest to host.
-dd if=/dev/urandom of=/tmp/g2h bs=65536 count=64 2>/dev/null
+# 2. Guest to host, 64 MiB.
+dd if=/dev/urandom of=/tmp/g2h bs=65536 count=1024 2>/dev/null
 echo "VHD-VSOCK-G2H-SUM $(md5sum </tmp/g2h | cut -d' ' -f1)"
-vhd_check "guest to host, 4 MiB" socat -u OPEN:/tmp/g2h VSOCK-CONNECT:2:1234
+t0=$(vhd_ms)
+vhd_check "guest to host, 64 MiB" socat -u OPEN:/tmp/g2h VSOCK-CONNECT:2:1234
+echo "guest to host: $(($(vhd_ms) - t0)) ms"
+rm -f /tmp/g2h
 
 # 3. Half-close: we shut our side, the host answers after its EOF.
 vhd_eq "half-close: the host saw EOF and answered" 5 \
 	"$(printf hello | socat -t 10 - VSOCK-CONNECT:2:1235 | tr -d ' ')"
 
-# 4. Host to guest.
-socat -u VSOCK-LISTEN:5000 CREATE:/tmp/h2g &
+# 4. SEQPACKET: three records of 1000 bytes (socat writes each 1000-byte read
+# as one), if the guest's transport offers SOCK_SEQPACKET (type 5).
+dd if=/dev/zero of=/tmp/seq bs=1000 count=3 2>/dev/null
+if socat -u -b 1000 OPEN:/tmp/seq VSOCK-CONNECT:2:1236,socktype=5 2>/tmp/seqerr; then
+	echo "VHD-VSOCK-SEQ-SENT"
+elif grep -q "not supported" /tmp/seqerr; then
+	cat /tmp/seqerr
+	vhd_skip "SEQPACKET: the transport has no SOCK_SEQPACKET (feature not negotiated)"
+else
+	cat /tmp/seqerr
+	vhd_fail "SEQPACKET connect"
+fi
+
+# 5. The host sends "hello" and shuts its side: we read to EOF, then answer.
+socat VSOCK-LISTEN:5001 SYSTEM:'wc -c' &
 pid=$!
 sleep 1
+echo "VHD-VSOCK-HC-LISTENING"
+if wait $pid; then vhd_pass "host half-close: read to EOF"; else vhd_fail "host half-close"; fi
+
+# 6. Host to guest, 64 MiB, summed as it arrives.
+socat -u VSOCK-LISTEN:5000 - | md5sum | cut -d' ' -f1 >/tmp/h2g.sum &
+sleep 1
 echo "VHD-VSOCK-LISTENING"
-wait $pid
-vhd_eq "host to guest checksum" "$VHD_VSOCK_H2G_SUM" "$(md5sum </tmp/h2g | cut -d' ' -f1)"
+wait
+vhd_eq "host to guest checksum (64 MiB)" "$VHD_VSOCK_H2G_SUM" "$(cat /tmp/h2g.sum)"
 vhd_done

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include <cmocka.h>
 
@@ -603,6 +604,194 @@ test_forward_sim(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+static int
+count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* 1000 guest connections and 1000 host connections opened and closed: no fd stays. */
+static void
+test_thousand_connections(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char line[32];
+	struct hdr h;
+	int lfd, base, i, n = 0;
+
+	(void)state;
+	guest_up(&g, &a);
+	lfd = unix_listen(g.uds, 1024);
+	/* One round first: whatever the first connection sets up stays. */
+	tx(&g, OP_REQUEST, 9999, 1024, NULL, 0, 0);
+	rx_expect(&g, OP_RESPONSE, 1024, 9999);
+	close(accept(lfd, NULL, NULL));
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	tx(&g, OP_RST, 9999, 1024, NULL, 0, 0);
+	vhd_fe_app_sleep_ms(100);
+	base = count_fds(a.pid);
+	for (i = 0; i < 1000; i++) {
+		int cfd;
+
+		tx(&g, OP_REQUEST, 10000 + (uint32_t)i, 1024, NULL, 0, 0);
+		rx_expect(&g, OP_RESPONSE, 1024, 10000 + (uint32_t)i);
+		cfd = accept(lfd, NULL, NULL);
+		assert_true(cfd >= 0);
+		tx(&g, OP_SHUTDOWN, 10000 + (uint32_t)i, 1024, NULL, 0, 3);
+		rx_expect(&g, OP_RST, 1024, 10000 + (uint32_t)i);
+		close(cfd);
+	}
+	for (i = 0; i < 1000; i++) {
+		int hfd = unix_connect(g.uds);
+
+		n = snprintf(line, sizeof(line), "CONNECT %d\n", 20000 + i);
+		assert_int_equal(write(hfd, line, (size_t)n), n);
+		h = rx(&g, NULL);
+		assert_int_equal(le16toh(h.op), OP_REQUEST);
+		/* Half of them refused by the guest, half accepted then reset. */
+		if (i % 2 == 0) {
+			tx(&g, OP_RST, 20000 + (uint32_t)i, le32toh(h.src_port), NULL, 0, 0);
+		} else {
+			tx(&g, OP_RESPONSE, 20000 + (uint32_t)i, le32toh(h.src_port), NULL, 0, 0);
+			tx(&g, OP_RST, 20000 + (uint32_t)i, le32toh(h.src_port), NULL, 0, 0);
+		}
+		close(hfd);
+	}
+	for (i = 0; i < 300 && count_fds(a.pid) != base; i++)
+		vhd_fe_app_sleep_ms(10);
+	assert_int_equal(count_fds(a.pid), base);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/*
+ * 8 MiB host to guest through a 16 KiB guest buffer: the backend stops at the
+ * guest's credit and resumes on its CREDIT_UPDATEs; every byte in order.
+ * (In interrupt mode, the app's default, this also needs every wake-up.)
+ */
+static void
+test_credit_stall_resume(void **state)
+{
+	static uint8_t chunk[65536], got[RXSZ];
+	struct vhd_fe_app a;
+	struct guest g;
+	uint32_t fwd = 0, local, total = 8u << 20, recvd = 0, sent = 0, i;
+	struct hdr h;
+	int lfd, cfd, stalls = 0;
+
+	(void)state;
+	guest_up(&g, &a);
+	lfd = unix_listen(g.uds, 1024);
+	{
+		struct hdr r = {htole64(CID), htole64(2), htole32(4100), htole32(1024), 0,
+				htole16(1), htole16(OP_REQUEST), 0, htole32(16384), 0};
+
+		tx_raw(&g, &r, NULL, 0, HDR);
+	}
+	rx_expect(&g, OP_RESPONSE, 1024, 4100);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	local = 1024;
+	while (recvd < total) {
+		ssize_t n;
+
+		while (sent < total) {
+			for (i = 0; i < sizeof(chunk); i++)
+				chunk[i] = (uint8_t)((sent + i) * 31);
+			n = send(cfd, chunk, sizeof(chunk), MSG_DONTWAIT);
+			if (n <= 0)
+				break;
+			sent += (uint32_t)n;
+			if ((uint32_t)n < sizeof(chunk))
+				break;
+		}
+		h = rx(&g, got);
+		if (le16toh(h.op) == OP_CREDIT_REQUEST) {
+			stalls++;
+		} else {
+			assert_int_equal(le16toh(h.op), OP_RW);
+			for (i = 0; i < le32toh(h.len); i++)
+				if (got[i] != (uint8_t)((recvd + i) * 31))
+					fail_msg("byte %u wrong", recvd + i);
+			recvd += le32toh(h.len);
+			/* The guest reads 16 KiB before it tells the device. */
+			assert_true(recvd - fwd <= 16384);
+		}
+		if (recvd - fwd == 16384 || le16toh(h.op) == OP_CREDIT_REQUEST) {
+			struct hdr u = {htole64(CID), htole64(2), htole32(4100), htole32(local), 0,
+					htole16(1), htole16(OP_CREDIT_UPDATE), 0, htole32(16384),
+					htole32(recvd)};
+
+			if (recvd - fwd == 16384)
+				stalls++;
+			fwd = recvd;
+			tx_raw(&g, &u, NULL, 0, HDR);
+		}
+	}
+	assert_true(stalls > 0);
+	assert_int_equal(recvd, total);
+	close(cfd);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* Two VMs from a --config file (YAML), siblings in the default group. */
+static void
+test_config_file(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g3, g4;
+	char yaml[300], text[1200];
+	const char *args[] = {"--config", yaml, NULL};
+	struct hdr h;
+	FILE *f;
+
+	(void)state;
+	vhd_it_app_init(&a, "vsock");
+	snprintf(yaml, sizeof(yaml), "%s/vms.yaml", a.dir);
+	snprintf(text, sizeof(text),
+		 "vms:\n"
+		 "  - guest_cid: 3\n    socket: %s0\n    uds_path: %s/a.uds\n"
+		 "  - guest_cid: 4\n    socket: %s1\n    uds_path: %s/b.uds\n"
+		 "    tx_buffer_size: 131072\n",
+		 a.sock, a.dir, a.sock, a.dir);
+	f = fopen(yaml, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(vhd_fe_app_start(&a, args), 0);
+	assert_int_equal(vhd_fe_app_wait_socket(&a, 0, VHD_FE_APP_TIMEOUT_MS), 0);
+	assert_int_equal(vhd_fe_app_wait_socket(&a, 1, VHD_FE_APP_TIMEOUT_MS), 0);
+	guest_attach(&g3, &a, 0, 3);
+	guest_attach(&g4, &a, 1, 4);
+	tx_to(&g4, 2, OP_REQUEST, 7100, 99, NULL, 0);
+	h = rx(&g4, NULL);
+	assert_int_equal(le16toh(h.op), OP_RST);
+	assert_int_equal(le32toh(h.buf_alloc), 131072); /* the file's tx_buffer_size */
+	tx_to(&g3, 4, OP_REQUEST, 7101, 80, NULL, 0);
+	g4.from = 3;
+	h = rx(&g4, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	vhd_it_fe_done(g4.fe);
+	vhd_it_fe_done(g3.fe);
+	vhd_it_app_down(&a, 2);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -646,6 +835,9 @@ main(void)
 		VHD_IT_TEST(test_siblings),
 		VHD_IT_TEST(test_transport_reset),
 		VHD_IT_TEST(test_forward_sim),
+		VHD_IT_TEST(test_thousand_connections),
+		VHD_IT_TEST(test_credit_stall_resume),
+		VHD_IT_TEST(test_config_file),
 		VHD_IT_TEST(test_bad_args),
 	};
 

@@ -1385,6 +1385,102 @@ test_forward_mode(void **state)
 	close(hfd);
 }
 
+/* ---- every op in every state ---- */
+
+enum { OUT_ALIVE, OUT_RST, OUT_GONE, OUT_UPDATE, OUT_OK };
+
+/* Bring connection 6100+i into state @p st; @return its host fd, ports in @p lp/@p pp. */
+static int
+state_up(struct fx *f, int st, unsigned int i, uint32_t *lp, uint32_t *pp)
+{
+	struct vsock_hdr h;
+	char line[32];
+	int fd, n;
+
+	if (st == 0) { /* host-initiated, REQUEST sent, no answer yet */
+		fd = host_connect(f);
+		n = snprintf(line, sizeof(line), "CONNECT %u\n", 6100 + i);
+		assert_int_equal(write(fd, line, (size_t)n), n);
+		pump(f);
+		h = rx_expect(f, VSOCK_OP_REQUEST, 0, 6100 + i);
+		*lp = le32toh(h.src_port);
+		*pp = 6100 + i;
+		return fd;
+	}
+	fd = guest_open(f, 6100 + i, 65536);
+	*lp = 1024;
+	*pp = 6100 + i;
+	if (st == 2) /* the guest shut its sending side */
+		tx(f, VSOCK_OP_SHUTDOWN, *pp, 1024, NULL, 0, VSOCK_SHUTDOWN_SEND, 65536, 0);
+	return fd;
+}
+
+static void
+test_ops_in_states(void **state)
+{
+	struct fx *f = *state;
+	static const uint16_t ops[] = {VSOCK_OP_REQUEST, VSOCK_OP_RESPONSE, VSOCK_OP_RST,
+				       VSOCK_OP_SHUTDOWN, VSOCK_OP_RW, VSOCK_OP_CREDIT_UPDATE,
+				       VSOCK_OP_CREDIT_REQUEST, 0, 8};
+	/* [state][op]: connecting (host-initiated), connected, guest half-closed */
+	static const int want[3][9] = {
+		{OUT_RST, OUT_OK, OUT_GONE, OUT_RST, OUT_RST, OUT_RST, OUT_RST, OUT_RST, OUT_RST},
+		{OUT_RST, OUT_RST, OUT_GONE, OUT_ALIVE, OUT_ALIVE, OUT_ALIVE, OUT_UPDATE, OUT_RST,
+		 OUT_RST},
+		{OUT_RST, OUT_RST, OUT_GONE, OUT_ALIVE, OUT_RST, OUT_ALIVE, OUT_UPDATE, OUT_RST,
+		 OUT_RST},
+	};
+	unsigned int st, o, i = 0;
+
+	listen_port(f, 0, 1024);
+	for (st = 0; st < 3; st++) {
+		for (o = 0; o < 9; o++, i++) {
+			uint32_t lp, pp;
+			struct vsock_hdr h;
+			char buf[32];
+			int fd = state_up(f, (int)st, i, &lp, &pp), w = want[st][o];
+			unsigned int before = vsock_dev_conn_count(f->dev);
+
+			/* SHUTDOWN with SEND only: the connection lives on. */
+			tx(f, ops[o], pp, lp, ops[o] == VSOCK_OP_RW ? "x" : NULL,
+			   ops[o] == VSOCK_OP_RW ? 1 : 0,
+			   ops[o] == VSOCK_OP_SHUTDOWN ? VSOCK_SHUTDOWN_SEND : 0, 65536, 0);
+			pump(f);
+			switch (w) {
+			case OUT_RST:
+				rx_expect(f, VSOCK_OP_RST, lp, pp);
+				assert_int_equal(vsock_dev_conn_count(f->dev), before - 1);
+				break;
+			case OUT_GONE:
+				rx_none(f);
+				assert_int_equal(vsock_dev_conn_count(f->dev), before - 1);
+				break;
+			case OUT_UPDATE:
+				rx_expect(f, VSOCK_OP_CREDIT_UPDATE, lp, pp);
+				assert_int_equal(vsock_dev_conn_count(f->dev), before);
+				break;
+			case OUT_OK:
+				assert_true(read_nb(fd, buf, sizeof(buf)) > 3);
+				assert_memory_equal(buf, "OK ", 3);
+				assert_int_equal(vsock_dev_conn_count(f->dev), before);
+				break;
+			default:
+				rx_none(f);
+				assert_int_equal(vsock_dev_conn_count(f->dev), before);
+			}
+			/* Tear down whatever is left before the next case. */
+			if (vsock_dev_conn_count(f->dev) == before) {
+				tx(f, VSOCK_OP_RST, pp, lp, NULL, 0, 0, 65536, 0);
+				assert_int_equal(vsock_dev_conn_count(f->dev), before - 1);
+			}
+			close(fd);
+			pump(f);
+			while (rx(f, &h, NULL) >= 0)
+				;
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1413,6 +1509,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transport_reset_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_reset_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ops_in_states, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
