@@ -64,13 +64,17 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 	argv += shift;
 	vhd_common_opts_init(&out->common, desc->mode);
 	out->socket_count = 1;
-	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++)
-		longopts[n++] = base_longopts[i];
+	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++) {
+		longopts[n] = base_longopts[i];
+		if (desc->own_short_c && longopts[n].val == 'c')
+			longopts[n].val = VHD_OPT_SOCKET_COUNT;
+		n++;
+	}
 	for (i = 0; desc->longopts != NULL && desc->longopts[i].name != NULL &&
 		    n < MAX_LONGOPTS; i++)
 		longopts[n++] = desc->longopts[i];
 	memset(&longopts[n], 0, sizeof(longopts[n]));
-	snprintf(shortopts, sizeof(shortopts), ":s:c:h%s",
+	snprintf(shortopts, sizeof(shortopts), "%s%s", desc->own_short_c ? ":s:h" : ":s:c:h",
 		 desc->shortopts != NULL ? desc->shortopts : "");
 	opterr = 0;
 	optind = 1;
@@ -80,6 +84,13 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 			out->socket_path = optarg;
 			break;
 		case 'c':
+			if (desc->own_short_c) {
+				if (desc->opt(desc->ctx, c, optarg) != 0)
+					return -1;
+				break;
+			}
+			/* fall through */
+		case VHD_OPT_SOCKET_COUNT:
 			if (vhd_parse_u64(optarg, 1, VHD_APP_MAX_SOCKETS, &v) != 0) {
 				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
 					VHD_APP_MAX_SOCKETS, optarg);
