@@ -18,6 +18,7 @@
 #include "vhd_perf_gen.h"
 #include "vhd_perf_console.h"
 #include "vhd_perf_gpio_irq.h"
+#include "vhd_perf_gpu.h"
 #include "vhd_perf_input.h"
 #include "vhd_perf_report.h"
 #include "vhd_perf_run.h"
@@ -468,6 +469,8 @@ main(int argc, char **argv)
 	if (!o.floor_only && !o.source_only) {
 		if (strcmp(o.run.gen->name, "console") == 0 ?
 			    vhd_perf_console(&o.run, o.peer, &run) != 0 :
+		    strcmp(o.run.gen->name, "gpu") == 0 ?
+			    vhd_perf_gpu_frames(&o.run, &run) != 0 :
 		    o.irq_mode && strcmp(o.run.gen->name, "input") == 0 ?
 			    vhd_perf_input_key(&o.run, &o.irq, &run) != 0 :
 		    o.irq_mode ? vhd_perf_gpio_irq(&o.run, &o.irq, &run) != 0 :

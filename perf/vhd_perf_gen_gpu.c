@@ -3,10 +3,9 @@
  */
 
 /*
- * The gpu device (virtio id 16): GET_DISPLAY_INFO round trips on the
- * controlq (24-byte header readable, 408-byte display info writable), the
- * command a guest driver sends first. The wire format is the guest's side
- * of the VIRTIO spec's GPU section, restated here as a guest driver would.
+ * The gpu device (virtio id 16) for --device gpu and --help; the run itself
+ * is vhd_perf_gpu_frames() (frames through the display socket). The
+ * request below (GET_DISPLAY_INFO) is what the generic loop would send.
  */
 
 #include <endian.h>
@@ -67,7 +66,7 @@ gpu_complete(const struct vhd_perf_gen_cfg *cfg, void *slot, uint32_t used_len)
 
 const struct vhd_perf_gen vhd_perf_gen_gpu = {
 	.name = "gpu",
-	.help = "gpu: GET_DISPLAY_INFO round trips (--size ignored)",
+	.help = "gpu: 1280x800 XRGB frames, TRANSFER_TO_HOST_2D + RESOURCE_FLUSH to the display UPDATE (one in flight)",
 	.virtio_id = 16,
 	.num_queues = 2,
 	.queue = 0,

@@ -207,6 +207,8 @@ gpu_disp_attach(struct gpu_disp *d, int fd)
 			return -ENOMEM;
 		}
 	}
+	/* Fewer writable wake-ups per frame; the kernel caps it (wmem_max). */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){GPU_DISP_QUEUE_MAX}, sizeof(int));
 	d->fd = fd;
 	d->stats.attached++;
 	set_watch(d, EPOLLIN);
