@@ -86,8 +86,9 @@ gpu_set_display(struct gpu_dev *dev, int fd)
 	/* A display replacing a live one sees the scanouts as they are. */
 	for (i = 0; i < dev->opts.max_outputs; i++)
 		if (dev->scanout[i].res_id != 0)
-			gpu_disp_scanout(&dev->disp, i, dev->scanout[i].r.width,
-					 dev->scanout[i].r.height);
+			dev->scanout[i].told = gpu_disp_scanout(&dev->disp, i,
+								dev->scanout[i].r.width,
+								dev->scanout[i].r.height);
 	return 0;
 }
 
@@ -441,7 +442,7 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 	dev->scanout[sid].res_id = rid;
 	dev->scanout[sid].r = c.r;
 	r->scanouts |= 1u << sid;
-	gpu_disp_scanout(&dev->disp, sid, c.r.width, c.r.height);
+	dev->scanout[sid].told = gpu_disp_scanout(&dev->disp, sid, c.r.width, c.r.height);
 	return GPU_RESP_OK_NODATA;
 }
 
@@ -457,6 +458,10 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 
 	if (band == 0)
 		band = 1;
+	/* a SCANOUT the queue could not take goes first (QEMU has no surface without it) */
+	if (!s->told && !(dev->scanout[sid].told = gpu_disp_scanout(&dev->disp, sid, s->r.width,
+								     s->r.height)))
+		return;
 	for (y = 0; y < fr->height; y += band) {
 		uint32_t h = fr->height - y < band ? fr->height - y : band;
 		uint8_t *dst = gpu_disp_update(&dev->disp, sid, fr->x - s->r.x,

@@ -88,6 +88,8 @@ struct gpu_scanout {
 	uint32_t res_id;        /**< 0: disabled */
 	struct gpu_rect r;
 	uint32_t cursor_x, cursor_y;
+	/** The display was sent its SCANOUT: QEMU must have one before an UPDATE. */
+	bool told;
 };
 
 /** Driver counters (telemetry). */

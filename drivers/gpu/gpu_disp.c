@@ -169,20 +169,21 @@ put_hdr(uint8_t *p, uint32_t req, uint32_t flags, uint32_t size)
 	memcpy(p + 8, &size, 4);
 }
 
-/* Queue a message of u32 words and send it. */
-static void
+/* Queue a message of u32 words and send it. @return false when it could not be queued. */
+static bool
 send_words(struct gpu_disp *d, uint32_t req, const uint32_t *w, unsigned int n)
 {
 	uint8_t *p = reserve(d, GPU_DISP_HDR + 4u * n, false);
 
 	if (p == NULL)
-		return;
+		return false;
 	put_hdr(p, req, 0, 4u * n);
 	if (n != 0)
 		memcpy(p + GPU_DISP_HDR, w, 4u * n);
 	d->len += GPU_DISP_HDR + 4u * n;
 	d->stats.msgs++;
 	try_write(d);
+	return d->fd >= 0;
 }
 
 int
@@ -351,12 +352,12 @@ disp_io(void *arg, int fd, uint32_t events)
 		try_write(d);
 }
 
-void
+bool
 gpu_disp_scanout(struct gpu_disp *d, uint32_t id, uint32_t w, uint32_t h)
 {
 	uint32_t v[3] = {id, w, h};
 
-	send_words(d, GPU_DISP_SCANOUT, v, 3);
+	return send_words(d, GPU_DISP_SCANOUT, v, 3);
 }
 
 uint8_t *

@@ -140,8 +140,11 @@ gpu_disp_up(const struct gpu_disp *d)
 	return d->fd >= 0;
 }
 
-/** SCANOUT: scanout @p id is @p w x @p h (0 x 0: disabled). */
-void gpu_disp_scanout(struct gpu_disp *d, uint32_t id, uint32_t w, uint32_t h);
+/**
+ * SCANOUT: scanout @p id is @p w x @p h (0 x 0: disabled).
+ * @return true when queued (false: no display, or no room).
+ */
+bool gpu_disp_scanout(struct gpu_disp *d, uint32_t id, uint32_t w, uint32_t h);
 
 /**
  * Start an UPDATE of @p w x @p h at (@p x, @p y) of scanout @p id.
