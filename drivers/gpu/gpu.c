@@ -11,11 +11,20 @@
 #include "gpu.h"
 #include "gpu_edid.h"
 
+static void show_scanout(struct gpu_dev *dev, uint32_t sid);
+
+/* The display's handshake ended (or was given up): a display that replaced
+ * another is shown the live scanouts; commands waiting for it go on.
+ */
 static void
 disp_ready(void *arg)
 {
 	struct gpu_dev *dev = arg;
+	uint32_t i;
 
+	for (i = 0; i < dev->opts.max_outputs && gpu_disp_up(&dev->disp); i++)
+		if (dev->scanout[i].res_id != 0 && !dev->scanout[i].told)
+			show_scanout(dev, i);
 	if (dev->host != NULL && dev->host->wake != NULL)
 		dev->host->wake(dev->host);
 }
@@ -80,16 +89,11 @@ gpu_set_display(struct gpu_dev *dev, int fd)
 		close(fd); /* no display to talk to */
 		return 0;
 	}
+	/* the new display knows no scanout: disp_ready() shows them */
+	for (i = 0; i < GPU_MAX_SCANOUTS; i++)
+		dev->scanout[i].told = false;
 	rc = gpu_disp_attach(&dev->disp, fd);
-	if (rc != 0)
-		return rc;
-	/* A display replacing a live one sees the scanouts as they are. */
-	for (i = 0; i < dev->opts.max_outputs; i++)
-		if (dev->scanout[i].res_id != 0)
-			dev->scanout[i].told = gpu_disp_scanout(&dev->disp, i,
-								dev->scanout[i].r.width,
-								dev->scanout[i].r.height);
-	return 0;
+	return rc;
 }
 
 static struct gpu_res *
@@ -477,6 +481,17 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 	}
 }
 
+/* The whole of scanout @p sid, to a display that just came. */
+static void
+show_scanout(struct gpu_dev *dev, uint32_t sid)
+{
+	const struct gpu_res *r = res_find(dev, dev->scanout[sid].res_id);
+
+	if (r == NULL || r->pixels == NULL)
+		return;
+	show(dev, r, sid, &dev->scanout[sid].r);
+}
+
 static uint32_t
 do_flush(struct gpu_dev *dev, struct vhd_req *req)
 {
@@ -738,15 +753,22 @@ gpu_set_features(void *priv, uint64_t features)
 	dev->features = features;
 }
 
-static void
-gpu_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
+/*
+ * Resources live here, not in QEMU: a vhost stop/start (QEMU's stop/cont,
+ * migration) must keep them, a driver reset (unbind, reboot) must drop them,
+ * or the next driver's RESOURCE_CREATE_2D of id 1 fails. vhost-user tells
+ * neither apart (no STATUS offered); the ring does: after a reset the
+ * controlq starts again from index 0, after a stop it resumes where it was.
+ * (A ring stopped idle exactly at a 2^16 wrap is taken for a reset.)
+ */
+static int
+gpu_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
 {
 	struct gpu_dev *dev = priv;
 
-	(void)vq;
-	/* The driver stopped (unbind, reboot): the next one starts from nothing. */
-	if (q == 0)
+	if (q == 0 && vhd_vq_last_avail(vq) == 0 && vhd_vq_used_idx(vq) == 0)
 		clear_state(dev);
+	return 0;
 }
 
 static int
@@ -808,7 +830,7 @@ const struct vhd_device_ops gpu_ops = {
 	.get_config = gpu_get_config,
 	.reset = gpu_reset,
 	.set_features = gpu_set_features,
-	.queue_stop = gpu_queue_stop,
+	.queue_start = gpu_queue_start,
 	.handle = gpu_handle,
 	.next_wake = gpu_next_wake,
 	.get_stats = gpu_get_stats,

@@ -24,6 +24,10 @@
  * Display: through gpu_disp (vhost-user-gpu's display socket): SCANOUT at
  * SET_SCANOUT, UPDATE with XRGB8888 pixels at RESOURCE_FLUSH (split in bands
  * of at most GPU_UPDATE_BAND bytes), cursor messages from the cursorq.
+ * A controlq started from ring index 0 (a driver reset: unbind, reboot)
+ * frees every resource and scanout; one resumed after a vhost stop (QEMU's
+ * stop/cont) keeps them.
+ *
  * Null mode keeps every check but stores and shows no pixels; headless
  * renders but has no display.
  */

@@ -366,9 +366,11 @@ test_edid_and_cursor(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
-/* The guest driver restarts (queues stopped, QEMU makes a new display
- * socket): the old socket is closed, the new one works, state is fresh.
- * Upstream keeps the first socket and loses the display here.
+/* QEMU stops and starts the backend (stop/cont) and makes a new display
+ * socket: the old socket is closed, the new one shows the guest's resources,
+ * which survive (the rings resume; a driver reset, with rings from index 0,
+ * is guest-gpu's unbind/bind and the unit test's). Upstream keeps the first
+ * socket and loses the display here.
  */
 static void
 test_restart_new_socket(void **state)
@@ -376,6 +378,8 @@ test_restart_new_socket(void **state)
 	struct vhd_fe_app a;
 	struct vhd_fe_disp d, d2;
 	struct vhd_fe *fe = up(&a, interrupt_args);
+	struct vhd_fe_disp_msg m;
+	uint32_t v[5];
 	uint8_t b[16];
 	uint16_t last;
 
@@ -390,9 +394,51 @@ test_restart_new_socket(void **state)
 	close(d.fd);
 	assert_int_equal(vhd_fe_queue_start(fe, 0), 0);
 	assert_int_equal(vhd_fe_queue_start(fe, 1), 0);
+	/* the new display is shown the live scanout with no guest command, and a
+	 * flush reaches it
+	 */
+	assert_int_equal(disp_next(&d2, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_SCANOUT);
+	memcpy(v, m.body, 12);
+	assert_int_equal(v[1], W);
+	assert_int_equal(disp_next(&d2, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_UPDATE);
+	assert_int_equal(m.size, 20 + W * H * 4);
+	assert_int_equal(rect_cmd(fe, false, GPU_CMD_RESOURCE_FLUSH, 1, 0, W, H),
+			 GPU_RESP_OK_NODATA);
+	assert_int_equal(disp_next(&d2, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_UPDATE);
+	assert_int_equal(m.size, 20 + W * H * 4);
+	assert_int_equal(create(fe, false, 1, 8, 8), GPU_RESP_ERR_INVALID_RESOURCE_ID); /* kept */
 	display_info(fe, false, &d2, 800, 600);
-	scanout_frame(fe, false, &d2, 1, 2); /* resource 1 again: a fresh device */
 	close(d2.fd);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* Frontend after frontend: the second one gets a fresh device and a working
+ * display (upstream serves one frontend and exits).
+ */
+static void
+test_next_frontend(void **state)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe_disp d;
+	struct vhd_fe *fe = up(&a, interrupt_args);
+	uint8_t b[8];
+
+	(void)state;
+	display_up(fe, &d, 0, 640, 480);
+	display_info(fe, false, &d, 640, 480);
+	scanout_frame(fe, false, &d, 1, 4);
+	vhd_it_fe_done(fe); /* hang up */
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
+	assert_int_equal(recv(d.fd, b, sizeof(b), 0), 0); /* the last one's display: closed */
+	close(d.fd);
+	display_up(fe, &d, 1, 1024, 600);
+	display_info(fe, false, &d, 1024, 600);
+	scanout_frame(fe, false, &d, 1, 5); /* resource 1 is free: a fresh device */
+	close(d.fd);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -552,6 +598,7 @@ main(void)
 		T(test_scanout_poll),
 		T(test_edid_and_cursor),
 		T(test_restart_new_socket),
+		T(test_next_frontend),
 		T(test_malformed),
 		T(test_set_socket_hostile),
 		T(test_null_mode),
