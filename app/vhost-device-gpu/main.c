@@ -44,34 +44,6 @@ struct gpu_args {
 	bool edid;
 };
 
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [options]\n"
-	       "virtio-gpu (virtio id %d) over vhost-user, with QEMU's vhost-user-gpu display\n"
-	       "protocol (-device vhost-user-gpu-pci).\n"
-	       "  -s, --socket-path PATH     vhost-user socket\n"
-	       "  -g, --gpu-mode MODE        null (checks everything, renders nothing);\n"
-	       "                             virglrenderer, gfxstream: not available in this\n"
-	       "                             build (refused); default: our 2D renderer\n"
-	       "  -c, --capset LIST          virgl,virgl2,gfxstream-vulkan,gfxstream-gles:\n"
-	       "                             3D modes only\n"
-	       "      --use-egl BOOL         virgl: EGL (true)\n"
-	       "      --use-glx BOOL         virgl: GLX (false)\n"
-	       "      --use-gles BOOL        virgl: GLES (true)\n"
-	       "      --use-surfaceless BOOL virgl: surfaceless EGL (true)\n"
-	       "      --headless             no display: EDID not offered, display socket unused\n"
-	       "      --gpu-device PATH      virgl: DRM render node\n"
-	       "Ours:\n"
-	       "      --mode-2d              our CPU 2D renderer (the default without -g)\n"
-	       "      --max-outputs N        scanouts 1..16 (1)\n"
-	       "      --edid on|off          offer VIRTIO_GPU_F_EDID (on)\n"
-	       "      --socket-count N       N devices on sockets PATH0..PATH<N-1> (1: PATH)\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, GPU_VIRTIO_ID);
-}
-
 static int
 parse_bool(const char *opt, const char *arg, bool *out)
 {
@@ -252,19 +224,36 @@ gpu_destroy(void *ctx, unsigned int idx, void *priv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"gpu-mode", required_argument, NULL, 'g'},
-		{"capset", required_argument, NULL, 'c'},
-		{"use-egl", required_argument, NULL, OPT_USE_EGL},
-		{"use-glx", required_argument, NULL, OPT_USE_GLX},
-		{"use-gles", required_argument, NULL, OPT_USE_GLES},
-		{"use-surfaceless", required_argument, NULL, OPT_USE_SURFACELESS},
-		{"headless", no_argument, NULL, OPT_HEADLESS},
-		{"gpu-device", required_argument, NULL, OPT_GPU_DEVICE},
-		{"mode-2d", no_argument, NULL, OPT_MODE_2D},
-		{"max-outputs", required_argument, NULL, OPT_MAX_OUTPUTS},
-		{"edid", required_argument, NULL, OPT_EDID},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket"},
+		{'g', "gpu-mode", "MODE", "null: every check, no pixels; virglrenderer,\n"
+		 "gfxstream: refused (not in this build);\ndefault: our 2D renderer"},
+		{'c', "capset", "LIST", "virgl,virgl2,gfxstream-vulkan,gfxstream-gles:\n"
+		 "3D modes only"},
+		{OPT_USE_EGL, "use-egl", "BOOL", "virgl: EGL (true)"},
+		{OPT_USE_GLX, "use-glx", "BOOL", "virgl: GLX (false)"},
+		{OPT_USE_GLES, "use-gles", "BOOL", "virgl: GLES (true)"},
+		{OPT_USE_SURFACELESS, "use-surfaceless", "BOOL", "virgl: surfaceless EGL (true)"},
+		{OPT_HEADLESS, "headless", NULL, "no display: EDID not offered, display socket\n"
+		 "unused"},
+		{OPT_GPU_DEVICE, "gpu-device", "PATH", "virgl: DRM render node"},
+		{OPT_MODE_2D, "mode-2d", NULL, "ours: our CPU 2D renderer (the default without -g)"},
+		{OPT_MAX_OUTPUTS, "max-outputs", "N", "ours: scanouts 1..16 (1); match QEMU's\n"
+		 "max_outputs"},
+		{OPT_EDID, "edid", "on|off", "ours: offer VIRTIO_GPU_F_EDID (on)"},
+		{VHD_OPT_SOCKET_COUNT, "socket-count", "N", "ours: N devices on sockets\n"
+		 "PATH0..PATH<N-1> (1: PATH); long only, -c is --capset"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [-g null] [options]",
+		.summary = "virtio-gpu (virtio id " VHD_STR(GPU_VIRTIO_ID) ") with our 2D renderer "
+			   "and QEMU's vhost-user-gpu display protocol",
+		.opts = opts,
+		.notes = "See the README's GPU device section.",
+		.examples = "-s /tmp/gpu.sock\n-s /tmp/gpu.sock -g null",
+		.qemu = "-chardev socket,id=gpu0,path=/tmp/gpu.sock\n"
+			"-device vhost-user-gpu-pci,chardev=gpu0",
 	};
 	static struct gpu_args a = {
 		.mode = MODE_2D, .use_egl = true, .use_gles = true, .use_surfaceless = true,
@@ -272,7 +261,7 @@ main(int argc, char **argv)
 	};
 	static const struct vhd_app app = {
 		.name = "gpu",
-		.desc = {VHD_MODE_INTERRUPT, "g:c:", longopts, gpu_opt, usage, &a,
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = gpu_opt, .ctx = &a, .help = &help,
 			 .own_short_c = true},
 		.prepare = gpu_prepare,
 		.create = gpu_create,

@@ -56,6 +56,7 @@ struct app_desc {
 	int resubmitted;               /* chains the new backend must get back, -1: any */
 	load_fn after;                 /* after the reconnect, or NULL */
 	bool state;                    /* keeps restart state in the area */
+	bool plain_sock;               /* -s PATH used as given (vhd_fe_app.plain_sock) */
 };
 
 static const struct app_desc *app;
@@ -235,17 +236,35 @@ input_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	return 4;
 }
 
+/* scmi: Base VERSION messages on the cmdq, answered at once; the kill lands
+ * right after the kicks (the eventq's held buffers come back through
+ * handle(), the guest's settings through the restart state: unit-tested).
+ */
+static unsigned int
+scmi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t hdr[4] = {0, 0x40, 0, 0}; /* message 0 of protocol 0x10 */
+
+	(void)seen;
+	(void)got;
+	post_n(fe, 0, 0, NREQ, hdr, sizeof(hdr), 136);
+	return NREQ;
+}
+
 static const char *const rng_args[] = {"-p", "10000", "-m", "64", NULL};
 static const char *const rng_restart[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
 static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
+static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
+					NULL};
 
 static const struct app_desc apps[] = {
 	{"rng", rng_args, rng_restart, 1, 0, rng_load, 64, -1},
 	{"gpio", gpio_args, gpio_args, 2, 1, gpio_load, 1, 3, gpio_after, true},
 	{"i2c", i2c_args, i2c_args, 1, 0, i2c_load, 1, -1},
 	{"input", input_args, input_args, 2, 0, input_load, 8, 4, input_after, true},
+	{"scmi", scmi_args, scmi_args, 2, 0, scmi_load, 136, -1, NULL, true, true},
 };
 
 
@@ -266,6 +285,7 @@ static void
 launch(struct vhd_fe_app *a, const char *const *opts)
 {
 	vhd_it_app_init(a, app->name);
+	a->plain_sock = app->plain_sock;
 	if (strlen(a->dir) + 5 > sizeof(ctl_sock))
 		fail_msg("directory path too long: %s", a->dir);
 	memcpy(ctl_sock, a->dir, strlen(a->dir));
