@@ -46,6 +46,7 @@ sfx=0
 case $dev in
 rtc) sfx= ;;
 template) sfx= ;;
+gpu) sfx= ;;
 scmi) sfx= ;;
 esac
 case $dev in

@@ -19,6 +19,7 @@
 #include "vhd_perf_console.h"
 #include "vhd_perf_vsock.h"
 #include "vhd_perf_gpio_irq.h"
+#include "vhd_perf_gpu.h"
 #include "vhd_perf_input.h"
 #include "vhd_perf_report.h"
 #include "vhd_perf_run.h"
@@ -475,6 +476,8 @@ main(int argc, char **argv)
 	if (!o.floor_only && !o.source_only) {
 		if (strcmp(o.run.gen->name, "console") == 0 ?
 			    vhd_perf_console(&o.run, o.peer, &run) != 0 :
+		    strcmp(o.run.gen->name, "gpu") == 0 ?
+			    vhd_perf_gpu_frames(&o.run, &run) != 0 :
 		    strcmp(o.run.gen->name, "vsock") == 0 ?
 			    vhd_perf_vsock(&o.run, o.peer, &run, &src) != 0 :
 		    o.irq_mode && strcmp(o.run.gen->name, "input") == 0 ?

@@ -18,6 +18,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_vsock,
 	&vhd_perf_gen_input,
 	&vhd_perf_gen_template,
+	&vhd_perf_gen_gpu,
 	&vhd_perf_gen_scmi,
 };
 

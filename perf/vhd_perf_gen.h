@@ -82,6 +82,7 @@ extern const struct vhd_perf_gen vhd_perf_gen_vsock;
 /** virtio-input: runs through vhd_perf_input_key() (vhd_perf_input.h). */
 extern const struct vhd_perf_gen vhd_perf_gen_input;
 extern const struct vhd_perf_gen vhd_perf_gen_template;
+extern const struct vhd_perf_gen vhd_perf_gen_gpu;
 extern const struct vhd_perf_gen vhd_perf_gen_scmi;
 
 /** Generator called @p name, or NULL. */

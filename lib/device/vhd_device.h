@@ -195,6 +195,20 @@ struct vhd_device_ops {
 	 */
 	bool held_survive_remap;
 	/**
+	 * A frontend request of this device type's own that hands the device
+	 * one file descriptor and no payload (vhost-user-gpu's
+	 * VHOST_USER_GPU_SET_SOCKET, 33: the display socket); 0: none. The
+	 * host passes the fd to set_channel() and refuses any other shape.
+	 */
+	uint32_t channel_request;
+	/**
+	 * The frontend handed over @p fd with channel_request; the driver owns
+	 * it from now on (a second one replaces the first). Runs on the
+	 * control thread with the worker held off. @return 0 or a negative
+	 * errno (the fd is the driver's either way).
+	 */
+	int (*set_channel)(void *priv, int fd);
+	/**
 	 * Bytes of device state kept across a backend restart (at most
 	 * VHD_RESTART_STATE_MAX), see restart_state(); 0 for none.
 	 */

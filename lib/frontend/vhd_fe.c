@@ -630,6 +630,22 @@ set_msg(struct vhd_fe *fe, uint32_t req, const void *payload, uint32_t len, cons
 	return 0;
 }
 
+int
+vhd_fe_set_channel(struct vhd_fe *fe, uint32_t req)
+{
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return fail(fe, -errno, "socketpair");
+	rc = set_msg(fe, req, NULL, 0, &sv[1], 1);
+	close(sv[1]);
+	if (rc < 0) {
+		close(sv[0]);
+		return rc;
+	}
+	return sv[0];
+}
+
 static int
 set_u64(struct vhd_fe *fe, uint32_t req, uint64_t v)
 {

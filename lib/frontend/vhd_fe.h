@@ -344,6 +344,17 @@ int vhd_fe_request(struct vhd_fe *fe, uint32_t req, uint32_t flags, const void *
 		   uint32_t len, const int *fds, unsigned int n_fds, void *reply,
 		   uint32_t reply_len);
 
+/**
+ * Hand the backend one end of a new socketpair with request @p req (one fd,
+ * no payload: vhost-user-gpu's VHOST_USER_GPU_SET_SOCKET, 33), as QEMU does
+ * at every driver start; acked when REPLY_ACK was agreed.
+ * @return our end of the pair (the caller closes it), or a negative errno.
+ */
+int vhd_fe_set_channel(struct vhd_fe *fe, uint32_t req);
+
+/** vhost-user-gpu's request carrying the display socket. */
+#define VHD_FE_GPU_SET_SOCKET 33
+
 /** Requests a backend sends on the backend channel (vhost-user.rst). */
 enum vhd_fe_backend_request {
 	VHD_FE_BACKEND_IOTLB_MSG = 1,

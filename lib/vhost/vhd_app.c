@@ -64,15 +64,20 @@ make_opts(const struct vhd_app_desc *desc, struct option *longopts, char *shorto
 	unsigned int n = 0, i;
 	size_t sl;
 
-	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++)
-		longopts[n++] = base_longopts[i];
-	snprintf(shortopts, slen, ":s:c:h%s",
+	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++) {
+		longopts[n] = base_longopts[i];
+		if (desc->own_short_c && longopts[n].val == 'c')
+			longopts[n].val = VHD_OPT_SOCKET_COUNT;
+		n++;
+	}
+	snprintf(shortopts, slen, "%s%s", desc->own_short_c ? ":s:h" : ":s:c:h",
 		 desc->help == NULL && desc->shortopts != NULL ? desc->shortopts : "");
 	if (desc->help != NULL) {
 		const struct vhd_opt_doc *d;
 
 		for (d = desc->help->opts; d->name != NULL; d++) {
-			if (d->val == 's' || d->val == 'c' || d->val == VHD_OPT_SOCKET_FD)
+			if (d->val == 's' || (d->val == 'c' && !desc->own_short_c) ||
+			    d->val == VHD_OPT_SOCKET_FD || d->val == VHD_OPT_SOCKET_COUNT)
 				continue; /* in base_longopts */
 			if (n == MAX_LONGOPTS)
 				return -1;
@@ -193,6 +198,13 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 			out->socket_path = optarg;
 			break;
 		case 'c':
+			if (desc->own_short_c) {
+				if (desc->opt(desc->ctx, c, optarg) != 0)
+					return -1;
+				break;
+			}
+			/* fall through */
+		case VHD_OPT_SOCKET_COUNT:
 			if (vhd_parse_u64(optarg, 1, VHD_APP_MAX_SOCKETS, &v) != 0) {
 				fprintf(stderr, "error: --socket-count takes 1..%d, not '%s'\n",
 					VHD_APP_MAX_SOCKETS, optarg);

@@ -390,6 +390,23 @@ pre_msg(int vid, void *msg)
 		return r;
 	if (vhd_msg_check(dev, ctx) != 0)
 		return RTE_VHOST_MSG_RESULT_ERR;
+	if (m->request == dev->ops->channel_request && dev->ops->set_channel != NULL) {
+		int fd = ctx->fds[0], rc;
+
+		/* vhd_msg_check() let it through with exactly one fd */
+		ctx->fds[0] = -1;
+		ctx->fd_num = 0;
+		pthread_mutex_lock(&dev->ctl);
+		vhd_dev_pause(dev);
+		rc = dev->ops->set_channel(dev->priv, fd);
+		dev->msg.channels++;
+		vhd_dev_resume(dev);
+		pthread_mutex_unlock(&dev->ctl);
+		if (rc != 0)
+			DLOG(dev, ERR, "request %u: the device refused its fd: %s", m->request,
+			     strerror(-rc));
+		return rc == 0 ? RTE_VHOST_MSG_RESULT_OK : RTE_VHOST_MSG_RESULT_ERR;
+	}
 	switch (m->request) {
 	case VHU_GET_INFLIGHT_FD:
 		return vhd_inflight_get(dev, ctx);
@@ -636,7 +653,9 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	unsigned int i;
 
 	if (vhd_ndevs >= VHD_MAX_DEVS || ops->num_queues == 0 ||
-	    ops->num_queues > VHD_MAX_QUEUES || ops->handle == NULL) {
+	    ops->num_queues > VHD_MAX_QUEUES || ops->handle == NULL ||
+	    (ops->channel_request != 0 && (ops->set_channel == NULL ||
+					   vhd_msg_allow_channel(ops->channel_request) != 0))) {
 		fprintf(stderr, "error: cannot create device %s: bad description\n", path);
 		return NULL;
 	}

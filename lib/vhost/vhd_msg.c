@@ -46,12 +46,28 @@
 /* fds the reception guard closed on this thread since the last header. */
 static __thread int stripped_fds;
 
+/* Device types' own requests that carry an fd (vhd_msg_allow_channel()). */
+static uint32_t channel_reqs[VHD_MSG_MAX_CHANNEL_REQS];
+
+static bool
+is_channel_req(uint32_t req)
+{
+	unsigned int i;
+
+	for (i = 0; i < VHD_MSG_MAX_CHANNEL_REQS; i++)
+		if (req != 0 && __atomic_load_n(&channel_reqs[i], __ATOMIC_ACQUIRE) == req)
+			return true;
+	return false;
+}
+
 /* Requests that may carry fds. Any other one arriving with fds gets them
  * closed by the reception guard.
  */
 static bool
 takes_fds(uint32_t req)
 {
+	if (is_channel_req(req))
+		return true;
 	switch (req) {
 	case VHU_SET_MEM_TABLE:
 	case VHU_SET_LOG_BASE:
@@ -141,6 +157,35 @@ recvmsg(int fd, struct msghdr *mh, int flags)
 		break;
 	}
 	return n;
+}
+
+/* The requests every device shares run up to 41 today (vhost-user.rst); a
+ * device type's own (33, GPU_SET_SOCKET, is one) must not shadow them.
+ */
+static bool
+spec_request(uint32_t req)
+{
+	return req == 0 || (req <= 41 && req != 33);
+}
+
+int
+vhd_msg_allow_channel(uint32_t req)
+{
+	unsigned int i;
+
+	if (spec_request(req))
+		return -1;
+	for (i = 0; i < VHD_MSG_MAX_CHANNEL_REQS; i++) {
+		uint32_t cur = __atomic_load_n(&channel_reqs[i], __ATOMIC_ACQUIRE);
+
+		if (cur == req)
+			return 0;
+		if (cur == 0) {
+			__atomic_store_n(&channel_reqs[i], req, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 void
@@ -541,6 +586,9 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	case VHU_GET_STATUS:
 		return pf_negotiated(dev, VHU_PF_STATUS) ? 0 : -1;
 	default:
+		/* the device type's own channel: one fd, no payload */
+		if (req != 0 && req == dev->ops->channel_request && dev->ops->set_channel != NULL)
+			return ctx->fd_num == 1 && m->size == 0 ? 0 : -1;
 		return -1; /* unknown to us: nothing of it was offered */
 	}
 }

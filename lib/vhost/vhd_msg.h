@@ -156,6 +156,7 @@ struct vhd_msg_state {
 	uint64_t refused;           /* messages refused (all connections) */
 	uint64_t fds_closed;        /* fds we closed for rte_vhost (all connections) */
 	uint64_t bad_rings;         /* rings refused at queue start (all connections) */
+	uint64_t channels;          /* channel fds handed to the driver (all connections) */
 	uint16_t inflight_qsize;    /* queue_size of the accepted SET_INFLIGHT_FD, 0: none */
 	uint16_t inflight_nq;       /* its num_queues */
 	bool inflight_packed;       /* it was laid out for packed rings */
@@ -165,6 +166,16 @@ struct vhd_msg_state {
 	 * writable so that a frontend that stops reading cannot block a worker. */
 	int backend_fd;
 };
+
+/**
+ * Let request @p req (a device type's own, struct vhd_device_ops
+ * channel_request) keep the fds it arrives with at reception; the device it
+ * is sent to still decides in vhd_msg_check(). Process-wide, at most
+ * VHD_MSG_MAX_CHANNEL_REQS distinct requests. @return 0, -1 when full or
+ * @p req is one of the spec's own.
+ */
+#define VHD_MSG_MAX_CHANNEL_REQS 4
+int vhd_msg_allow_channel(uint32_t req);
 
 /** Bytes of one split ring's in-flight area as rte_vhost lays it out. */
 uint64_t vhd_msg_inflight_split_size(uint16_t queue_size);

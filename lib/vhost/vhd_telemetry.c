@@ -73,6 +73,7 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "refused_messages", dev->msg.refused);
 	rte_tel_data_add_dict_u64(d, "message_fds_closed", dev->msg.fds_closed);
 	rte_tel_data_add_dict_u64(d, "bad_rings", dev->msg.bad_rings);
+	rte_tel_data_add_dict_u64(d, "channel_fds", dev->msg.channels);
 	rte_tel_data_add_dict_u64(d, "held_dropped", dev->held_dropped);
 	rte_tel_data_add_dict_u64(d, "inflight_resubmitted", dev->resubmitted);
 	rte_tel_data_add_dict_u64(d, "features", dev->features);

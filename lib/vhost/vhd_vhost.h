@@ -65,6 +65,7 @@ enum {
 	VHD_OPT_HYBRID_US,
 	VHD_OPT_LCORE,
 	VHD_OPT_SOCKET_FD,
+	VHD_OPT_SOCKET_COUNT, /**< --socket-count when -c is the app's (own_short_c) */
 	VHD_OPT_VERSION,
 	VHD_OPT_PRINT_MAN,
 	VHD_OPT_PRINT_COMPLETION,
@@ -203,6 +204,11 @@ struct vhd_app_desc {
 	 * empty path when it was not given.
 	 */
 	bool own_sockets;
+	/**
+	 * -c is the app's own option (upstream's gpu: -c/--capset), passed to
+	 * opt() as 'c' (put "c:" in shortopts); --socket-count stays, long only.
+	 */
+	bool own_short_c;
 	/**
 	 * The app's help table. With it, shortopts, longopts and usage stay
 	 * NULL: they are made from the table.

@@ -72,6 +72,7 @@ static const char *const spi_args[] = {"-l", "sim:loopback", NULL};
 static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
 
 static const char *const template_args[] = {NULL};
+static const char *const gpu_args[] = {NULL};
 static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
 					 NULL};
 static const char *const rtc_args[] = {NULL};
@@ -89,6 +90,8 @@ static const struct app_desc apps[] = {
 	/* A well-formed eventq buffer is held until an event: probe with a bad one, returned empty. */
 	{"input", input_args, 2, 8, 1, NULL},
 	{"template", template_args, 1, 8, 1, NULL, true},
+	/* A zeroed command header (type 0) on the controlq: answered ERR_UNSPEC. */
+	{"gpu", gpu_args, 2, 24, 24, NULL, true},
 	/* A zeroed header (protocol 0): answered NOT_SUPPORTED, header and status. */
 	{"scmi", scmi_args, 2, 4, 8, NULL, true},
 	/* A zeroed request (message type 0) on requestq: answered EOPNOTSUPP. */
