@@ -11,7 +11,8 @@ PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-de
 	flex bison bc libelf-dev libssl-dev cpio python3 python3-pyelftools xz-utils
 	procps kmod
 	dpkg-dev libglib2.0-dev libpixman-1-dev libfdt-dev python3-venv util-linux
-	libyaml-dev)
+	libyaml-dev
+	libasound2-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sound_alsa.h"
 #include "sound_ctl.h"
 #include "sound_dev.h"
 #include "sound_file.h"
@@ -65,12 +66,14 @@ usage(const char *prog)
 	       "      --file-out PATH.wav    file backend: record playback to this WAV (output\n"
 	       "                             stream j > 0: PATH-j.wav); without it, null\n"
 	       "      --file-in PATH.wav     file backend: capture plays this WAV, looping; the\n"
-	       "                             input streams offer its format only; without it, null\n"
+	       "                             input streams offer its format only; without it,\n"
+	       "                             null\n"
 	       "      --alsa-device [out:|in:]NAME  alsa backend: the PCM (default \"default\")\n"
 	       "      --jacks                a jack per stream (headphone out, mic in)\n"
 	       "      --sim-control PATH     control socket: \"jack ID connect|disconnect\",\n"
 	       "                             \"jacks\"; a change sends the guest a jack event\n"
-	       "      --controls             offer VIRTIO_SND_F_CTLS: volume and switch per stream\n"
+	       "      --controls             offer VIRTIO_SND_F_CTLS: volume and switch per\n"
+	       "                             stream\n"
 	       "                             (QEMU: vhost-user-snd-pci,controls=on)\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
@@ -125,8 +128,8 @@ sound_opt(void *ctx, int c, const char *arg)
 		return 0;
 	case OPT_BACKEND:
 		if (strcmp(arg, "pipewire") == 0 || strcmp(arg, "gstreamer") == 0) {
-			fprintf(stderr, "error: --backend %s is not built in this vhost-device-sound "
-				"(available: null, file, alsa)\n", arg);
+			fprintf(stderr, "error: --backend %s is not built in this "
+				"vhost-device-sound (available: null, file, alsa)\n", arg);
 			return -1;
 		}
 		if (strcmp(arg, "null") != 0 && strcmp(arg, "file") != 0 &&
@@ -155,7 +158,8 @@ sound_opt(void *ctx, int c, const char *arg)
 		}
 		if ((a->alsa_out != NULL && a->alsa_out[0] == '\0') ||
 		    (a->alsa_in != NULL && a->alsa_in[0] == '\0')) {
-			fprintf(stderr, "error: --alsa-device takes [out:|in:]NAME, not '%s'\n", arg);
+			fprintf(stderr, "error: --alsa-device takes [out:|in:]NAME, not '%s'\n",
+				arg);
 			return -1;
 		}
 		return 0;
@@ -218,11 +222,6 @@ sound_prepare(void *ctx, const struct vhd_app_opts *o)
 		fprintf(stderr, "error: --alsa-device needs --backend alsa\n");
 		return -1;
 	}
-	if (strcmp(a->backend, "alsa") == 0) {
-		fprintf(stderr, "error: --backend alsa is not built in this vhost-device-sound yet "
-			"(available: null, file)\n");
-		return -1;
-	}
 	if (a->sim_control != NULL && !a->jacks) {
 		fprintf(stderr, "error: --sim-control needs --jacks (it connects and disconnects "
 			"them)\n");
@@ -257,6 +256,18 @@ sound_prepare(void *ctx, const struct vhd_app_opts *o)
 			}
 		}
 	}
+	if (strcmp(a->backend, "alsa") == 0) {
+		cfg.be_out = cfg.be_in = &sound_alsa_backend;
+		for (i = 0; i < a->n_out + a->n_in; i++) {
+			const char *name = i < a->n_out ? a->alsa_out : a->alsa_in;
+
+			cfg.be_arg[i] = sound_alsa_new(name != NULL ? name : "default");
+			if (cfg.be_arg[i] == NULL) {
+				fprintf(stderr, "error: --alsa-device name too long\n");
+				goto fail;
+			}
+		}
+	}
 	a->dev = calloc(1, sizeof(*a->dev));
 	if (a->dev == NULL || sound_dev_init(a->dev, &cfg) != 0) {
 		fprintf(stderr, "error: cannot create the device\n");
@@ -264,7 +275,8 @@ sound_prepare(void *ctx, const struct vhd_app_opts *o)
 	}
 	for (i = 0; i < a->n_in && a->file_in != NULL; i++)
 		sound_file_limit(&a->dev->stream[a->n_out + i], &wi);
-	if (a->sim_control != NULL && sound_ctl_open(a->dev, a->sim_control, err, sizeof(err)) != 0) {
+	if (a->sim_control != NULL &&
+	    sound_ctl_open(a->dev, a->sim_control, err, sizeof(err)) != 0) {
 		fprintf(stderr, "error: %s\n", err);
 		sound_dev_fini(a->dev);
 		free(a->dev);
@@ -275,8 +287,12 @@ sound_prepare(void *ctx, const struct vhd_app_opts *o)
 fail:
 	free(a->dev);
 	a->dev = NULL;
-	for (i = 0; i < SOUND_MAX_STREAMS; i++)
-		sound_file_close(cfg.be_arg[i]);
+	for (i = 0; i < SOUND_MAX_STREAMS; i++) {
+		if (file)
+			sound_file_close(cfg.be_arg[i]);
+		else
+			free(cfg.be_arg[i]);
+	}
 	return -1;
 }
 

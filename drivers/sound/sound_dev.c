@@ -19,10 +19,10 @@
 #define JACK_CAPS_IN 0x00000024u
 
 /* What every stream takes: the spec's rates, 1..8 channels. */
-#define STREAM_RATES ((1ull << SND_PCM_RATE_COUNT) - 1)
+#define STREAM_RATES ((1ull << VSND_PCM_RATE_COUNT) - 1)
 #define CHANNELS_MIN 1
 #define CHANNELS_MAX 8
-#define STREAM_FEATURES ((1u << SND_PCM_F_EVT_XRUNS) | (1u << SND_PCM_F_EVT_SHMEM_PERIODS))
+#define STREAM_FEATURES ((1u << VSND_PCM_F_EVT_XRUNS) | (1u << VSND_PCM_F_EVT_SHMEM_PERIODS))
 
 static void stream_timer(void *arg);
 static const struct vhd_device_ops sound_ops_base;
@@ -41,8 +41,8 @@ stream_defaults(struct sound_stream *s)
 		.buffer_bytes = 8192,
 		.period_bytes = 2048,
 		.channels = 2,
-		.format = SND_PCM_FMT_S16,
-		.rate = SND_PCM_RATE_48000,
+		.format = VSND_PCM_FMT_S16,
+		.rate = VSND_PCM_RATE_48000,
 	};
 	s->frame_bytes = 4;
 	s->volume = SOUND_VOLUME_MAX;
@@ -64,7 +64,7 @@ sound_dev_init(struct sound_dev *dev, const struct sound_dev_config *cfg)
 
 		s->dev = dev;
 		s->id = i;
-		s->direction = out ? SND_D_OUTPUT : SND_D_INPUT;
+		s->direction = out ? VSND_D_OUTPUT : VSND_D_INPUT;
 		s->be = out ? cfg->be_out : cfg->be_in;
 		if (s->be == NULL)
 			s->be = &sound_null_backend;
@@ -156,14 +156,14 @@ sound_jack_set(struct sound_dev *dev, uint32_t id, bool connected)
 	if (dev->jack[id].connected == connected)
 		return 0;
 	dev->jack[id].connected = connected;
-	evt_send(dev, connected ? SND_EVT_JACK_CONNECTED : SND_EVT_JACK_DISCONNECTED, id);
+	evt_send(dev, connected ? VSND_EVT_JACK_CONNECTED : VSND_EVT_JACK_DISCONNECTED, id);
 	return 0;
 }
 
 static struct vhd_vq *
 stream_vq(struct sound_stream *s)
 {
-	return s->dev->vq[s->direction == SND_D_OUTPUT ? SOUND_Q_TX : SOUND_Q_RX];
+	return s->dev->vq[s->direction == VSND_D_OUTPUT ? SOUND_Q_TX : SOUND_Q_RX];
 }
 
 /* Bytes the device holds ahead of a completion: the latency it reports. */
@@ -188,35 +188,38 @@ apply_gain(struct sound_stream *s, uint8_t *b, uint32_t len)
 		return;
 	}
 	switch (s->params.format) {
-	case SND_PCM_FMT_S8:
+	case VSND_PCM_FMT_S8:
 		for (i = 0; i < len; i++)
 			b[i] = (uint8_t)(int8_t)((int8_t)b[i] * (int32_t)v / SOUND_VOLUME_MAX);
 		break;
-	case SND_PCM_FMT_U8:
+	case VSND_PCM_FMT_U8:
 		for (i = 0; i < len; i++)
-			b[i] = (uint8_t)(128 + ((int32_t)b[i] - 128) * (int32_t)v / SOUND_VOLUME_MAX);
+			b[i] = (uint8_t)(128 + ((int32_t)b[i] - 128) * (int32_t)v /
+						 SOUND_VOLUME_MAX);
 		break;
-	case SND_PCM_FMT_S16:
+	case VSND_PCM_FMT_S16:
 		for (i = 0; i + 2 <= len; i += 2) {
 			int16_t x;
 
 			memcpy(&x, b + i, 2);
-			x = (int16_t)((int16_t)le16toh((uint16_t)x) * (int32_t)v / SOUND_VOLUME_MAX);
+			x = (int16_t)((int16_t)le16toh((uint16_t)x) * (int32_t)v /
+				      SOUND_VOLUME_MAX);
 			x = (int16_t)htole16((uint16_t)x);
 			memcpy(b + i, &x, 2);
 		}
 		break;
-	case SND_PCM_FMT_S32:
+	case VSND_PCM_FMT_S32:
 		for (i = 0; i + 4 <= len; i += 4) {
 			int32_t x;
 
 			memcpy(&x, b + i, 4);
-			x = (int32_t)((int64_t)(int32_t)le32toh((uint32_t)x) * v / SOUND_VOLUME_MAX);
+			x = (int32_t)((int64_t)(int32_t)le32toh((uint32_t)x) * v /
+				      SOUND_VOLUME_MAX);
 			x = (int32_t)htole32((uint32_t)x);
 			memcpy(b + i, &x, 4);
 		}
 		break;
-	case SND_PCM_FMT_FLOAT:
+	case VSND_PCM_FMT_FLOAT:
 		for (i = 0; i + 4 <= len; i += 4) {
 			float x;
 
@@ -240,50 +243,58 @@ slot_complete(struct sound_stream *s, uint32_t status)
 	struct vhd_vq *vq = stream_vq(s);
 	uint32_t used = sizeof(struct snd_pcm_status);
 
-	if (s->direction == SND_D_OUTPUT) {
-		if (status == SND_S_OK) {
+	if (s->clocked) {
+		if (s->direction == VSND_D_INPUT)
+			used += sl->done; /* what was captured; all of it unless ended early */
+		s->ring_head = (sl->data_off + sl->bytes) % (s->ring_size ? s->ring_size : 1);
+		if (s->direction == VSND_D_OUTPUT)
+			s->ring_used -= sl->data_used;
+		if (s->ring_used == 0)
+			s->ring_head = s->ring_tail = 0;
+	} else if (s->direction == VSND_D_OUTPUT) {
+		if (status == VSND_S_OK) {
 			uint8_t *d = s->ring + sl->data_off;
 
 			apply_gain(s, d, sl->bytes);
 			if (s->be->play != NULL && s->be->play(s, d, sl->bytes) != 0)
-				status = SND_S_IO_ERR;
+				status = VSND_S_IO_ERR;
 		}
 		s->ring_head = (sl->data_off + sl->bytes) % (s->ring_size ? s->ring_size : 1);
 		s->ring_used -= sl->data_used;
 		if (s->ring_used == 0)
 			s->ring_head = s->ring_tail = 0;
-	} else if (status == SND_S_OK) {
+	} else if (status == VSND_S_OK) {
 		uint32_t left = sl->bytes, off = 0;
 		unsigned int i;
 
 		/* the payload is the writable part before the status */
-		for (i = 0; i < sl->n_wr && left > 0 && status == SND_S_OK; i++) {
-			uint32_t n = (uint32_t)sl->wr[i].iov_len < left ? (uint32_t)sl->wr[i].iov_len
-									  : left;
+		for (i = 0; i < sl->n_wr && left > 0 && status == VSND_S_OK; i++) {
+			uint32_t seg = (uint32_t)sl->wr[i].iov_len;
+			uint32_t n = seg < left ? seg : left;
 			uint8_t *p = sl->wr[i].iov_base;
 
 			if (s->be->capture != NULL && s->be->capture(s, p, n) != 0)
-				status = SND_S_IO_ERR;
+				status = VSND_S_IO_ERR;
 			else if (s->be->capture == NULL)
 				sound_silence(s->params.format, p, n);
-			if (status == SND_S_OK)
+			if (status == VSND_S_OK)
 				apply_gain(s, p, n);
 			left -= n;
 			off += n;
 		}
-		used += status == SND_S_OK ? sl->bytes : 0;
+		used += status == VSND_S_OK ? sl->bytes : 0;
 	}
 	s->done_frames = sl->end_frame;
 	slot_status(sl, status, held_bytes(s));
-	if (status == SND_S_OK) {
+	if (status == VSND_S_OK) {
 		s->stats.buffers++;
 		s->stats.bytes += sl->bytes;
-		if ((s->params.features & (1u << SND_PCM_F_EVT_SHMEM_PERIODS)) &&
+		if ((s->params.features & (1u << VSND_PCM_F_EVT_SHMEM_PERIODS)) &&
 		    s->params.period_bytes > 0) {
 			s->period_mark += sl->bytes;
 			while (s->period_mark >= s->params.period_bytes) {
 				s->period_mark -= s->params.period_bytes;
-				evt_send(s->dev, SND_EVT_PCM_PERIOD_ELAPSED, s->id);
+				evt_send(s->dev, VSND_EVT_PCM_PERIOD_ELAPSED, s->id);
 			}
 		}
 	} else {
@@ -293,6 +304,48 @@ slot_complete(struct sound_stream *s, uint32_t status)
 		vhd_vq_push(vq, sl->id, used);
 	s->head = (s->head + 1) % SOUND_MAX_QUEUE;
 	s->count--;
+}
+
+struct sound_slot *
+sound_stream_head(struct sound_stream *s)
+{
+	return s->count > 0 && s->state == SOUND_ST_RUNNING ? &s->slot[s->head] : NULL;
+}
+
+uint8_t *
+sound_slot_tx_data(struct sound_stream *s, struct sound_slot *sl)
+{
+	if (!sl->gained) {
+		apply_gain(s, s->ring + sl->data_off, sl->bytes);
+		sl->gained = true;
+	}
+	return s->ring + sl->data_off;
+}
+
+void
+sound_stream_complete(struct sound_stream *s, uint32_t status)
+{
+	struct vhd_vq *vq = stream_vq(s);
+
+	if (s->count == 0)
+		return;
+	slot_complete(s, status);
+	if (vq != NULL)
+		vhd_vq_notify(vq);
+}
+
+void
+sound_stream_xrun(struct sound_stream *s)
+{
+	s->stats.xruns++;
+	if (s->params.features & (1u << VSND_PCM_F_EVT_XRUNS))
+		evt_send(s->dev, VSND_EVT_PCM_XRUN, s->id);
+}
+
+void
+sound_stream_gain(struct sound_stream *s, uint8_t *buf, uint32_t len)
+{
+	apply_gain(s, buf, len);
 }
 
 /* Complete every held buffer now (RELEASE, queue stop, reset). */
@@ -315,7 +368,7 @@ stream_arm(struct sound_stream *s)
 {
 	struct vhd_host *h = s->dev->host;
 
-	if (s->count == 0 || !s->clock_valid || h == NULL)
+	if (s->count == 0 || !s->clock_valid || h == NULL || s->clocked)
 		return;
 	h->timer_arm(h, &s->timer, sound_clock_deadline(&s->clock, s->slot[s->head].end_frame));
 }
@@ -336,7 +389,7 @@ stream_timer(void *arg)
 		return;
 	while (s->count > 0 &&
 	       sound_clock_deadline(&s->clock, s->slot[s->head].end_frame) <= now) {
-		slot_complete(s, SND_S_OK);
+		slot_complete(s, VSND_S_OK);
 		any = true;
 	}
 	if (any && vq != NULL)
@@ -391,7 +444,7 @@ io_answer(struct sound_dev *dev, struct vhd_req *req, uint32_t status)
 	struct snd_pcm_status st = {htole32(status), 0};
 	uint32_t used = sizeof(st);
 
-	if (status == SND_S_BAD_MSG)
+	if (status == VSND_S_BAD_MSG)
 		dev->stats.io_bad++;
 	/* the status is the last 8 writable bytes; answered at once, RX carries no frames */
 	vhd_req_write(req, req->wr_len - sizeof(st), &st, sizeof(st));
@@ -405,7 +458,7 @@ handle_io(struct sound_dev *dev, uint16_t q, struct vhd_vq *vq, struct vhd_req *
 	struct sound_stream *s;
 	struct sound_slot *sl;
 	uint32_t id, bytes, i, skip, n_wr;
-	uint8_t dir = q == SOUND_Q_TX ? SND_D_OUTPUT : SND_D_INPUT;
+	uint8_t dir = q == SOUND_Q_TX ? VSND_D_OUTPUT : VSND_D_INPUT;
 	struct iovec *wr;
 
 	(void)vq;
@@ -414,36 +467,36 @@ handle_io(struct sound_dev *dev, uint16_t q, struct vhd_vq *vq, struct vhd_req *
 		return 0;
 	}
 	if (vhd_req_read(req, 0, &x, sizeof(x)) != sizeof(x))
-		return io_answer(dev, req, SND_S_BAD_MSG);
+		return io_answer(dev, req, VSND_S_BAD_MSG);
 	id = le32toh(x.stream_id);
 	if (id >= dev->n_streams || dev->stream[id].direction != dir)
-		return io_answer(dev, req, SND_S_BAD_MSG);
+		return io_answer(dev, req, VSND_S_BAD_MSG);
 	s = &dev->stream[id];
-	if (dir == SND_D_OUTPUT) {
+	if (dir == VSND_D_OUTPUT) {
 		if (req->wr_len != sizeof(struct snd_pcm_status))
-			return io_answer(dev, req, SND_S_BAD_MSG);
+			return io_answer(dev, req, VSND_S_BAD_MSG);
 		bytes = req->rd_len - (uint32_t)sizeof(x);
 	} else {
 		if (req->rd_len != sizeof(x))
-			return io_answer(dev, req, SND_S_BAD_MSG);
+			return io_answer(dev, req, VSND_S_BAD_MSG);
 		bytes = req->wr_len - (uint32_t)sizeof(struct snd_pcm_status);
 	}
 	if (bytes % s->frame_bytes != 0)
-		return io_answer(dev, req, SND_S_BAD_MSG);
+		return io_answer(dev, req, VSND_S_BAD_MSG);
 	if (s->state != SOUND_ST_PREPARED && s->state != SOUND_ST_RUNNING &&
 	    s->state != SOUND_ST_STOPPED) {
 		s->stats.io_errors++;
-		return io_answer(dev, req, SND_S_IO_ERR);
+		return io_answer(dev, req, VSND_S_IO_ERR);
 	}
 	if (bytes == 0) {
 		s->stats.buffers++;
-		return io_answer(dev, req, SND_S_OK);
+		return io_answer(dev, req, VSND_S_OK);
 	}
 	/* more than the device's buffer queued: the guest over-fills; refuse, never stall */
 	if (s->count == SOUND_MAX_QUEUE ||
 	    (uint64_t)held_bytes(s) + bytes > 2ull * s->params.buffer_bytes) {
 		s->stats.io_errors++;
-		return io_answer(dev, req, SND_S_IO_ERR);
+		return io_answer(dev, req, VSND_S_IO_ERR);
 	}
 	sl = &s->slot[(s->head + s->count) % SOUND_MAX_QUEUE];
 	memset(sl, 0, sizeof(*sl));
@@ -452,7 +505,7 @@ handle_io(struct sound_dev *dev, uint16_t q, struct vhd_vq *vq, struct vhd_req *
 	n_wr = req->n_wr;
 	if (n_wr > SOUND_SLOT_IOV) {
 		s->stats.io_errors++;
-		return io_answer(dev, req, SND_S_IO_ERR);
+		return io_answer(dev, req, VSND_S_IO_ERR);
 	}
 	for (i = 0; i < n_wr; i++)
 		sl->wr[i] = wr[i];
@@ -460,34 +513,38 @@ handle_io(struct sound_dev *dev, uint16_t q, struct vhd_vq *vq, struct vhd_req *
 	sl->wr_len = req->wr_len;
 	sl->id = req->id;
 	sl->bytes = bytes;
-	if (dir == SND_D_OUTPUT) {
+	if (dir == VSND_D_OUTPUT) {
 		int64_t off = ring_take(s, bytes, &skip);
 
 		if (off < 0) {
 			s->stats.io_errors++;
-			return io_answer(dev, req, SND_S_IO_ERR);
+			return io_answer(dev, req, VSND_S_IO_ERR);
 		}
 		sl->data_off = (uint32_t)off;
 		sl->data_used = skip;
 		vhd_req_read(req, sizeof(x), s->ring + off, bytes);
 	}
-	if (s->state == SOUND_ST_RUNNING) {
+	if (s->state == SOUND_ST_RUNNING && !s->clocked) {
 		uint64_t now = dev->host->now_ns(dev->host);
 
 		/* nothing was left to play (or fill) and the clock ran past it: an xrun */
 		if (s->count == 0 && s->clock_valid &&
 		    sound_clock_deadline(&s->clock, s->queued_frames) < now) {
 			s->stats.xruns++;
-			if (s->params.features & (1u << SND_PCM_F_EVT_XRUNS))
-				evt_send(dev, SND_EVT_PCM_XRUN, s->id);
+			if (s->params.features & (1u << VSND_PCM_F_EVT_XRUNS))
+				evt_send(dev, VSND_EVT_PCM_XRUN, s->id);
 			clock_restart(s, now);
 		}
 	}
 	s->queued_frames += bytes / s->frame_bytes;
 	sl->end_frame = s->queued_frames;
 	s->count++;
-	if (s->count == 1)
+	if (s->clocked) {
+		if (s->state == SOUND_ST_RUNNING && s->be->kick != NULL)
+			s->be->kick(s);
+	} else if (s->count == 1) {
 		stream_arm(s);
+	}
 	return VHD_REQ_HELD;
 }
 
@@ -498,9 +555,9 @@ ctl_answer(struct sound_dev *dev, struct vhd_req *req, uint32_t code)
 {
 	struct snd_hdr h = {htole32(code)};
 
-	if (code == SND_S_BAD_MSG)
+	if (code == VSND_S_BAD_MSG)
 		dev->stats.ctl_bad++;
-	else if (code == SND_S_NOT_SUPP)
+	else if (code == VSND_S_NOT_SUPP)
 		dev->stats.ctl_not_supp++;
 	vhd_req_write(req, 0, &h, sizeof(h));
 	return sizeof(h);
@@ -516,13 +573,13 @@ query_check(struct sound_dev *dev, struct vhd_req *req, uint32_t total, uint32_t
 	struct snd_query_info q;
 
 	if (req->rd_len != sizeof(q) || vhd_req_read(req, 0, &q, sizeof(q)) != sizeof(q))
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	*start = le32toh(q.start_id);
 	*count = le32toh(q.count);
 	*size = le32toh(q.size);
 	if (*start > total || *count > total - *start || *size < item_size ||
 	    *size > 4096 || req->wr_len < sizeof(struct snd_hdr) + (uint64_t)*count * *size)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	return 0;
 }
 
@@ -548,7 +605,7 @@ query_put(struct vhd_req *req, uint32_t i, uint32_t size, const void *item, uint
 static int
 query_done(struct sound_dev *dev, struct vhd_req *req, uint32_t count, uint32_t size)
 {
-	ctl_answer(dev, req, SND_S_OK);
+	ctl_answer(dev, req, VSND_S_OK);
 	return (int)(sizeof(struct snd_hdr) + count * size);
 }
 
@@ -564,7 +621,7 @@ do_jack_info(struct sound_dev *dev, struct vhd_req *req)
 	for (i = 0; i < count; i++) {
 		const struct sound_jack *j = &dev->jack[start + i];
 		struct snd_jack_info ji = {
-			.features = htole32(1u << SND_JACK_F_REMAP),
+			.features = htole32(1u << VSND_JACK_F_REMAP),
 			.hda_reg_defconf = htole32(j->defconf),
 			.hda_reg_caps = htole32(j->caps),
 			.connected = j->connected,
@@ -582,15 +639,15 @@ do_jack_remap(struct sound_dev *dev, struct vhd_req *req)
 	uint32_t id, assoc, seq;
 
 	if (req->rd_len != sizeof(r) || vhd_req_read(req, 0, &r, sizeof(r)) != sizeof(r))
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	id = le32toh(r.hdr.jack_id);
 	assoc = le32toh(r.association);
 	seq = le32toh(r.sequence);
 	/* association and sequence are the 4-bit fields at the bottom of defconf */
 	if (id >= dev->n_jacks || assoc > 15 || seq > 15)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	dev->jack[id].defconf = (dev->jack[id].defconf & ~0xffu) | assoc << 4 | seq;
-	return ctl_answer(dev, req, SND_S_OK);
+	return ctl_answer(dev, req, VSND_S_OK);
 }
 
 static int
@@ -622,20 +679,20 @@ static int
 do_chmap_info(struct sound_dev *dev, struct vhd_req *req)
 {
 	static const uint8_t maps[CHANNELS_MAX][CHANNELS_MAX] = {
-		{SND_CHMAP_MONO},
-		{SND_CHMAP_FL, SND_CHMAP_FR},
-		{SND_CHMAP_FL, SND_CHMAP_FR, SND_CHMAP_FC},
-		{SND_CHMAP_FL, SND_CHMAP_FR, SND_CHMAP_RL, SND_CHMAP_RR},
-		{SND_CHMAP_FL, SND_CHMAP_FR, SND_CHMAP_RL, SND_CHMAP_RR, SND_CHMAP_FC},
-		{SND_CHMAP_FL, SND_CHMAP_FR, SND_CHMAP_RL, SND_CHMAP_RR, SND_CHMAP_FC,
-		 SND_CHMAP_LFE},
-		{SND_CHMAP_FL, SND_CHMAP_FR, SND_CHMAP_RL, SND_CHMAP_RR, SND_CHMAP_FC,
-		 SND_CHMAP_LFE, 11 /* RC */},
-		{SND_CHMAP_FL, SND_CHMAP_FR, SND_CHMAP_RL, SND_CHMAP_RR, SND_CHMAP_FC,
-		 SND_CHMAP_LFE, SND_CHMAP_SL, SND_CHMAP_SR},
+		{VSND_CHMAP_MONO},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR, VSND_CHMAP_FC},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR, VSND_CHMAP_RL, VSND_CHMAP_RR},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR, VSND_CHMAP_RL, VSND_CHMAP_RR, VSND_CHMAP_FC},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR, VSND_CHMAP_RL, VSND_CHMAP_RR, VSND_CHMAP_FC,
+		 VSND_CHMAP_LFE},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR, VSND_CHMAP_RL, VSND_CHMAP_RR, VSND_CHMAP_FC,
+		 VSND_CHMAP_LFE, 11 /* RC */},
+		{VSND_CHMAP_FL, VSND_CHMAP_FR, VSND_CHMAP_RL, VSND_CHMAP_RR, VSND_CHMAP_FC,
+		 VSND_CHMAP_LFE, VSND_CHMAP_SL, VSND_CHMAP_SR},
 	};
 	uint32_t start, count, size, i;
-	bool has_out = dev->stream[0].direction == SND_D_OUTPUT;
+	bool has_out = dev->stream[0].direction == VSND_D_OUTPUT;
 	int r = query_check(dev, req, dev->n_chmaps, sizeof(struct snd_chmap_info), &start,
 			    &count, &size);
 
@@ -646,7 +703,7 @@ do_chmap_info(struct sound_dev *dev, struct vhd_req *req)
 		struct snd_chmap_info ci = {0};
 
 		/* the output maps first (when there are output streams), then the input ones */
-		ci.direction = (has_out && k < CHANNELS_MAX) ? SND_D_OUTPUT : SND_D_INPUT;
+		ci.direction = (has_out && k < CHANNELS_MAX) ? VSND_D_OUTPUT : VSND_D_INPUT;
 		ci.channels = (uint8_t)(k % CHANNELS_MAX + 1);
 		memcpy(ci.positions, maps[k % CHANNELS_MAX], ci.channels);
 		query_put(req, i, size, &ci, sizeof(ci));
@@ -674,40 +731,43 @@ do_set_params(struct sound_dev *dev, struct vhd_req *req)
 	uint32_t buf, per, feat, fb;
 
 	if (s == NULL)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	if (s->state != SOUND_ST_PARAMS && s->state != SOUND_ST_PREPARED &&
 	    s->state != SOUND_ST_RELEASED)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	buf = le32toh(p.buffer_bytes);
 	per = le32toh(p.period_bytes);
 	feat = le32toh(p.features);
 	fb = sound_format_bytes(p.format) * p.channels;
 	if (p.padding != 0 || per == 0 || buf == 0 || buf % per != 0 ||
-	    buf > SOUND_MAX_BUFFER_BYTES || p.format >= SND_PCM_FMT_COUNT ||
-	    p.rate >= SND_PCM_RATE_COUNT || (feat & ~0x1fu) != 0 ||
+	    buf > SOUND_MAX_BUFFER_BYTES || p.format >= VSND_PCM_FMT_COUNT ||
+	    p.rate >= VSND_PCM_RATE_COUNT || (feat & ~0x1fu) != 0 ||
 	    p.channels < CHANNELS_MIN || p.channels > CHANNELS_MAX)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	/* defined, but not something this stream offers */
 	if (!(s->formats & (1ull << p.format)) || !(s->rates & (1ull << p.rate)) || fb == 0 ||
 	    p.channels < s->channels_min || p.channels > s->channels_max ||
 	    (feat & ~STREAM_FEATURES) != 0 || per % fb != 0)
-		return ctl_answer(dev, req, SND_S_NOT_SUPP);
+		return ctl_answer(dev, req, VSND_S_NOT_SUPP);
 	/* held buffers of a prepared stream were sized for the old parameters */
 	if (s->state == SOUND_ST_PREPARED) {
-		stream_flush(s, SND_S_IO_ERR);
+		stream_flush(s, VSND_S_IO_ERR);
 		if (s->be->release != NULL)
 			s->be->release(s);
+		free(s->ring); /* sized for the old buffer */
+		s->ring = NULL;
+		s->ring_size = s->ring_used = s->ring_head = s->ring_tail = 0;
 	}
 	s->params = (struct sound_params){buf, per, feat, p.channels, p.format, p.rate};
 	s->frame_bytes = fb;
 	s->state = SOUND_ST_PARAMS;
-	return ctl_answer(dev, req, SND_S_OK);
+	return ctl_answer(dev, req, VSND_S_OK);
 }
 
 static void
 stream_release(struct sound_stream *s)
 {
-	stream_flush(s, SND_S_OK);
+	stream_flush(s, VSND_S_OK);
 	s->clock_valid = false;
 	if (s->be->release != NULL)
 		s->be->release(s);
@@ -726,58 +786,66 @@ do_pcm_cmd(struct sound_dev *dev, struct vhd_req *req, uint32_t code)
 	enum sound_state st;
 
 	if (s == NULL)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	st = s->state;
 	switch (code) {
-	case SND_R_PCM_PREPARE:
+	case VSND_R_PCM_PREPARE:
 		if (st != SOUND_ST_PARAMS && st != SOUND_ST_PREPARED && st != SOUND_ST_RELEASED)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		if (st == SOUND_ST_PREPARED)
-			return ctl_answer(dev, req, SND_S_OK); /* nothing to redo */
-		if (s->ring == NULL && s->direction == SND_D_OUTPUT) {
+			return ctl_answer(dev, req, VSND_S_OK); /* nothing to redo */
+		if (s->ring == NULL && s->direction == VSND_D_OUTPUT) {
 			s->ring_size = 3 * s->params.buffer_bytes;
 			s->ring = malloc(s->ring_size);
 			if (s->ring == NULL) {
 				s->ring_size = 0;
-				return ctl_answer(dev, req, SND_S_IO_ERR);
+				return ctl_answer(dev, req, VSND_S_IO_ERR);
 			}
 		}
+		s->clocked = false; /* the backend's prepare() says */
 		if (s->be->prepare != NULL && s->be->prepare(s) != 0) {
 			free(s->ring);
 			s->ring = NULL;
 			s->ring_size = 0;
-			return ctl_answer(dev, req, SND_S_IO_ERR);
+			return ctl_answer(dev, req, VSND_S_IO_ERR);
 		}
 		s->queued_frames = s->done_frames = 0;
 		s->period_mark = 0;
 		s->clock_valid = false;
 		s->state = SOUND_ST_PREPARED;
-		return ctl_answer(dev, req, SND_S_OK);
-	case SND_R_PCM_START:
+		s->ring_head = s->ring_tail = s->ring_used = 0;
+		return ctl_answer(dev, req, VSND_S_OK);
+	case VSND_R_PCM_START:
 		if (st != SOUND_ST_PREPARED && st != SOUND_ST_STOPPED)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
+		if (s->be->start != NULL && s->be->start(s) != 0)
+			return ctl_answer(dev, req, VSND_S_IO_ERR);
 		s->state = SOUND_ST_RUNNING;
 		/* the clock runs from now, from what was already played (a resume) */
 		clock_restart(s, dev->host->now_ns(dev->host));
 		stream_arm(s);
-		return ctl_answer(dev, req, SND_S_OK);
-	case SND_R_PCM_STOP:
+		if (s->clocked && s->be->kick != NULL)
+			s->be->kick(s);
+		return ctl_answer(dev, req, VSND_S_OK);
+	case VSND_R_PCM_STOP:
 		if (st != SOUND_ST_RUNNING)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		/* held buffers wait for the next START or the RELEASE */
 		dev->host->timer_cancel(dev->host, &s->timer);
 		s->clock_valid = false;
 		s->state = SOUND_ST_STOPPED;
-		return ctl_answer(dev, req, SND_S_OK);
-	case SND_R_PCM_RELEASE:
+		if (s->be->stop != NULL)
+			s->be->stop(s);
+		return ctl_answer(dev, req, VSND_S_OK);
+	case VSND_R_PCM_RELEASE:
 		if (st != SOUND_ST_PREPARED && st != SOUND_ST_STOPPED)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		/* every pending buffer completes before this answer (spec) */
 		stream_release(s);
 		s->state = SOUND_ST_RELEASED;
-		return ctl_answer(dev, req, SND_S_OK);
+		return ctl_answer(dev, req, VSND_S_OK);
 	default:
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	}
 }
 
@@ -802,17 +870,17 @@ do_ctl_info(struct sound_dev *dev, struct vhd_req *req)
 	for (i = 0; i < count; i++) {
 		bool sw;
 		const struct sound_stream *s = ctl_stream(dev, start + i, &sw);
-		bool out = s->direction == SND_D_OUTPUT;
+		bool out = s->direction == VSND_D_OUTPUT;
 		struct snd_ctl_info ci = {0};
 		uint32_t index = 0, k;
 
 		/* (name, index) unique: index counts the streams of one direction */
 		for (k = 0; k < s->id; k++)
 			index += dev->stream[k].direction == s->direction;
-		ci.role = htole32(((sw ? SND_CTL_ROLE_MUTE : SND_CTL_ROLE_VOLUME) << 1) |
+		ci.role = htole32(((sw ? VSND_CTL_ROLE_MUTE : VSND_CTL_ROLE_VOLUME) << 1) |
 				  s->direction);
-		ci.type = htole32(sw ? SND_CTL_TYPE_BOOLEAN : SND_CTL_TYPE_INTEGER);
-		ci.access = htole32(1u << SND_CTL_ACCESS_READ | 1u << SND_CTL_ACCESS_WRITE);
+		ci.type = htole32(sw ? VSND_CTL_TYPE_BOOLEAN : VSND_CTL_TYPE_INTEGER);
+		ci.access = htole32(1u << VSND_CTL_ACCESS_READ | 1u << VSND_CTL_ACCESS_WRITE);
 		ci.count = htole32(1);
 		ci.index = htole32(index);
 		strcpy((char *)ci.name, out ? (sw ? "PCM Playback Switch" : "PCM Playback Volume")
@@ -837,46 +905,46 @@ do_ctl(struct sound_dev *dev, struct vhd_req *req, uint32_t code)
 	bool sw;
 
 	if (req->rd_len < sizeof(h) || vhd_req_read(req, 0, &h, sizeof(h)) != sizeof(h))
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	id = le32toh(h.control_id);
 	if (id >= dev->n_ctls)
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	s = ctl_stream(dev, id, &sw);
 	switch (code) {
-	case SND_R_CTL_READ: {
-		uint8_t val[SND_CTL_VALUE_SIZE] = {0};
+	case VSND_R_CTL_READ: {
+		uint8_t val[VSND_CTL_VALUE_SIZE] = {0};
 		uint32_t le;
 
 		if (req->rd_len != sizeof(h) ||
-		    req->wr_len < sizeof(struct snd_hdr) + SND_CTL_VALUE_SIZE)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+		    req->wr_len < sizeof(struct snd_hdr) + VSND_CTL_VALUE_SIZE)
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		le = htole32(sw ? (uint32_t)s->on : s->volume);
 		memcpy(val, &le, sizeof(le));
 		vhd_req_write(req, sizeof(struct snd_hdr), val, sizeof(val));
-		ctl_answer(dev, req, SND_S_OK);
-		return (int)(sizeof(struct snd_hdr) + SND_CTL_VALUE_SIZE);
+		ctl_answer(dev, req, VSND_S_OK);
+		return (int)(sizeof(struct snd_hdr) + VSND_CTL_VALUE_SIZE);
 	}
-	case SND_R_CTL_WRITE:
-		if (req->rd_len != sizeof(h) + SND_CTL_VALUE_SIZE)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+	case VSND_R_CTL_WRITE:
+		if (req->rd_len != sizeof(h) + VSND_CTL_VALUE_SIZE)
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		vhd_req_read(req, sizeof(h), &v, sizeof(v));
 		v = le32toh(v);
 		if (v > (sw ? 1u : SOUND_VOLUME_MAX))
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		if (sw)
 			s->on = v != 0;
 		else
 			s->volume = v;
-		return ctl_answer(dev, req, SND_S_OK);
-	case SND_R_CTL_ENUM_ITEMS:
+		return ctl_answer(dev, req, VSND_S_OK);
+	case VSND_R_CTL_ENUM_ITEMS:
 		/* ours are INTEGER and BOOLEAN: no items to list */
-	case SND_R_CTL_TLV_READ:
-	case SND_R_CTL_TLV_WRITE:
-	case SND_R_CTL_TLV_COMMAND:
+	case VSND_R_CTL_TLV_READ:
+	case VSND_R_CTL_TLV_WRITE:
+	case VSND_R_CTL_TLV_COMMAND:
 		/* no element has the TLV access bits */
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	default:
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	}
 }
 
@@ -892,39 +960,39 @@ handle_ctl(struct sound_dev *dev, struct vhd_req *req)
 	}
 	dev->stats.ctl_requests++;
 	if (vhd_req_read(req, 0, &h, sizeof(h)) != sizeof(h))
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	code = le32toh(h.code);
 	switch (code) {
-	case SND_R_JACK_INFO:
+	case VSND_R_JACK_INFO:
 		return do_jack_info(dev, req);
-	case SND_R_JACK_REMAP:
+	case VSND_R_JACK_REMAP:
 		return do_jack_remap(dev, req);
-	case SND_R_PCM_INFO:
+	case VSND_R_PCM_INFO:
 		return do_pcm_info(dev, req);
-	case SND_R_PCM_SET_PARAMS:
+	case VSND_R_PCM_SET_PARAMS:
 		return do_set_params(dev, req);
-	case SND_R_PCM_PREPARE:
-	case SND_R_PCM_RELEASE:
-	case SND_R_PCM_START:
-	case SND_R_PCM_STOP:
+	case VSND_R_PCM_PREPARE:
+	case VSND_R_PCM_RELEASE:
+	case VSND_R_PCM_START:
+	case VSND_R_PCM_STOP:
 		return do_pcm_cmd(dev, req, code);
-	case SND_R_CHMAP_INFO:
+	case VSND_R_CHMAP_INFO:
 		return do_chmap_info(dev, req);
-	case SND_R_CTL_INFO:
+	case VSND_R_CTL_INFO:
 		if (!dev->ctls_ok)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		return do_ctl_info(dev, req);
-	case SND_R_CTL_ENUM_ITEMS:
-	case SND_R_CTL_READ:
-	case SND_R_CTL_WRITE:
-	case SND_R_CTL_TLV_READ:
-	case SND_R_CTL_TLV_WRITE:
-	case SND_R_CTL_TLV_COMMAND:
+	case VSND_R_CTL_ENUM_ITEMS:
+	case VSND_R_CTL_READ:
+	case VSND_R_CTL_WRITE:
+	case VSND_R_CTL_TLV_READ:
+	case VSND_R_CTL_TLV_WRITE:
+	case VSND_R_CTL_TLV_COMMAND:
 		if (!dev->ctls_ok)
-			return ctl_answer(dev, req, SND_S_BAD_MSG);
+			return ctl_answer(dev, req, VSND_S_BAD_MSG);
 		return do_ctl(dev, req, code);
 	default:
-		return ctl_answer(dev, req, SND_S_BAD_MSG);
+		return ctl_answer(dev, req, VSND_S_BAD_MSG);
 	}
 }
 
@@ -996,12 +1064,12 @@ sound_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 		}
 		vhd_vq_notify(vq);
 	} else if (q == SOUND_Q_TX || q == SOUND_Q_RX) {
-		uint8_t dir = q == SOUND_Q_TX ? SND_D_OUTPUT : SND_D_INPUT;
+		uint8_t dir = q == SOUND_Q_TX ? VSND_D_OUTPUT : VSND_D_INPUT;
 
 		dev->vq[q] = vq;
 		for (i = 0; i < dev->n_streams; i++)
 			if (dev->stream[i].direction == dir)
-				stream_flush(&dev->stream[i], SND_S_IO_ERR);
+				stream_flush(&dev->stream[i], VSND_S_IO_ERR);
 	}
 	if (q < SOUND_NUM_QUEUES)
 		dev->vq[q] = NULL;
@@ -1019,7 +1087,7 @@ sound_reset(void *priv)
 
 		stream_release(s);
 		stream_defaults(s);
-		dev->jack[i].defconf = s->direction == SND_D_OUTPUT ? JACK_DEFCONF_HP
+		dev->jack[i].defconf = s->direction == VSND_D_OUTPUT ? JACK_DEFCONF_HP
 								    : JACK_DEFCONF_MIC;
 	}
 	dev->evt_head = dev->evt_count = 0;

@@ -50,7 +50,7 @@ enum sound_state {
 struct sound_params {
 	uint32_t buffer_bytes;
 	uint32_t period_bytes;
-	uint32_t features; /**< SND_PCM_F_* negotiated for the stream */
+	uint32_t features; /**< VSND_PCM_F_* negotiated for the stream */
 	uint8_t channels;
 	uint8_t format;
 	uint8_t rate;
@@ -62,7 +62,7 @@ struct vhd_ctl;
 /** A host audio backend, per stream; every call on the device's worker, none may block. */
 struct sound_backend_ops {
 	const char *name;
-	/** Formats it takes (1 << SND_PCM_FMT_*). */
+	/** Formats it takes (1 << VSND_PCM_FMT_*). */
 	uint64_t formats;
 	/** Open for s->params (PREPARE). @return 0 or a negative errno. */
 	int (*prepare)(struct sound_stream *s);
@@ -72,6 +72,16 @@ struct sound_backend_ops {
 	int (*play)(struct sound_stream *s, const void *buf, uint32_t len);
 	/** Input: fill @p len bytes of frames captured now. @return 0 or a negative errno. */
 	int (*capture)(struct sound_stream *s, void *buf, uint32_t len);
+	/** START (after the stream is running). Optional. */
+	int (*start)(struct sound_stream *s);
+	/** STOP. Optional. */
+	void (*stop)(struct sound_stream *s);
+	/**
+	 * A clocked backend (s->clocked set by prepare()): new buffers are held
+	 * or the stream started; move data as the host device can take it and
+	 * complete buffers with sound_stream_complete(). Optional.
+	 */
+	void (*kick)(struct sound_stream *s);
 	/** Free the backend's state (device destroy). */
 	void (*destroy)(struct sound_stream *s);
 };
@@ -85,6 +95,8 @@ struct sound_slot {
 	uint64_t end_frame;  /**< stream position once this buffer is played/filled */
 	uint32_t data_off;   /**< TX: payload copy in the stream's staging ring */
 	uint32_t data_used;  /**< TX: staging bytes taken (with the skipped end) */
+	uint32_t done;       /**< clocked backends: payload bytes moved so far */
+	bool gained;         /**< TX: the controls' gain was applied to the copy */
 	struct iovec wr[SOUND_SLOT_IOV];
 };
 
@@ -100,7 +112,7 @@ struct sound_stream_stats {
 struct sound_stream {
 	struct sound_dev *dev;
 	uint32_t id;
-	uint8_t direction;    /**< SND_D_OUTPUT / SND_D_INPUT */
+	uint8_t direction;    /**< VSND_D_OUTPUT / VSND_D_INPUT */
 	enum sound_state state;
 	struct sound_params params;
 	uint32_t frame_bytes;
@@ -127,6 +139,11 @@ struct sound_stream {
 	/* backend */
 	const struct sound_backend_ops *be;
 	void *be_priv;
+	/**
+	 * Set by the backend's prepare(): the host device's clock paces the
+	 * stream (the backend completes buffers); else the device's timers do.
+	 */
+	bool clocked;
 	struct sound_stream_stats stats;
 };
 
@@ -211,6 +228,21 @@ sound_dev_ops(struct sound_dev *dev)
  * jack event is sent when it changes. @return 0, -EINVAL for a bad id.
  */
 int sound_jack_set(struct sound_dev *dev, uint32_t id, bool connected);
+
+/** Clocked backends: the oldest held buffer of a running stream, or NULL. */
+struct sound_slot *sound_stream_head(struct sound_stream *s);
+
+/** Clocked backends: where the TX payload of @p sl is (contiguous). */
+uint8_t *sound_slot_tx_data(struct sound_stream *s, struct sound_slot *sl);
+
+/** Clocked backends: complete the oldest held buffer (data moved: sl->done bytes). */
+void sound_stream_complete(struct sound_stream *s, uint32_t status);
+
+/** A backend saw an underrun/overrun: count it, tell the guest when negotiated. */
+void sound_stream_xrun(struct sound_stream *s);
+
+/** Apply the stream's volume and switch to @p len bytes of its frames in place. */
+void sound_stream_gain(struct sound_stream *s, uint8_t *buf, uint32_t len);
 
 /** Frames a stream plays per second, for its params (0 when unset). */
 uint32_t sound_stream_rate(const struct sound_stream *s);

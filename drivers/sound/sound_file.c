@@ -42,7 +42,7 @@ sound_file_open_out(const char *path, char *err, size_t err_len)
 		return NULL;
 	}
 	/* a valid empty file until the guest plays something */
-	sound_wav_header(hdr, SND_PCM_FMT_S16, 2, 48000, 0);
+	sound_wav_header(hdr, VSND_PCM_FMT_S16, 2, 48000, 0);
 	if (pwrite(f->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
 		snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
 		close(f->fd);
@@ -229,10 +229,10 @@ file_destroy(struct sound_stream *s)
 
 const struct sound_backend_ops sound_file_backend = {
 	.name = "file",
-	.formats = (1ull << SND_PCM_FMT_U8) | (1ull << SND_PCM_FMT_S16) |
-		   (1ull << SND_PCM_FMT_S24_3) | (1ull << SND_PCM_FMT_S32) |
-		   (1ull << SND_PCM_FMT_FLOAT) | (1ull << SND_PCM_FMT_FLOAT64) |
-		   (1ull << SND_PCM_FMT_A_LAW) | (1ull << SND_PCM_FMT_MU_LAW),
+	.formats = (1ull << VSND_PCM_FMT_U8) | (1ull << VSND_PCM_FMT_S16) |
+		   (1ull << VSND_PCM_FMT_S24_3) | (1ull << VSND_PCM_FMT_S32) |
+		   (1ull << VSND_PCM_FMT_FLOAT) | (1ull << VSND_PCM_FMT_FLOAT64) |
+		   (1ull << VSND_PCM_FMT_A_LAW) | (1ull << VSND_PCM_FMT_MU_LAW),
 	.prepare = file_prepare,
 	.release = file_release,
 	.play = file_play,

@@ -20,6 +20,6 @@ null_capture(struct sound_stream *s, void *buf, uint32_t len)
 /* every format with whole-byte samples (not IMA ADPCM) */
 const struct sound_backend_ops sound_null_backend = {
 	.name = "null",
-	.formats = ((1ull << SND_PCM_FMT_COUNT) - 1) & ~(1ull << SND_PCM_FMT_IMA_ADPCM),
+	.formats = ((1ull << VSND_PCM_FMT_COUNT) - 1) & ~(1ull << VSND_PCM_FMT_IMA_ADPCM),
 	.capture = null_capture,
 };

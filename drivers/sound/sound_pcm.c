@@ -7,15 +7,15 @@
 
 #include "sound_pcm.h"
 
-static const uint32_t rates[SND_PCM_RATE_COUNT] = {
-	[SND_PCM_RATE_5512] = 5512,     [SND_PCM_RATE_8000] = 8000,
-	[SND_PCM_RATE_11025] = 11025,   [SND_PCM_RATE_16000] = 16000,
-	[SND_PCM_RATE_22050] = 22050,   [SND_PCM_RATE_32000] = 32000,
-	[SND_PCM_RATE_44100] = 44100,   [SND_PCM_RATE_48000] = 48000,
-	[SND_PCM_RATE_64000] = 64000,   [SND_PCM_RATE_88200] = 88200,
-	[SND_PCM_RATE_96000] = 96000,   [SND_PCM_RATE_176400] = 176400,
-	[SND_PCM_RATE_192000] = 192000, [SND_PCM_RATE_384000] = 384000,
-	[SND_PCM_RATE_12000] = 12000,   [SND_PCM_RATE_24000] = 24000,
+static const uint32_t rates[VSND_PCM_RATE_COUNT] = {
+	[VSND_PCM_RATE_5512] = 5512,     [VSND_PCM_RATE_8000] = 8000,
+	[VSND_PCM_RATE_11025] = 11025,   [VSND_PCM_RATE_16000] = 16000,
+	[VSND_PCM_RATE_22050] = 22050,   [VSND_PCM_RATE_32000] = 32000,
+	[VSND_PCM_RATE_44100] = 44100,   [VSND_PCM_RATE_48000] = 48000,
+	[VSND_PCM_RATE_64000] = 64000,   [VSND_PCM_RATE_88200] = 88200,
+	[VSND_PCM_RATE_96000] = 96000,   [VSND_PCM_RATE_176400] = 176400,
+	[VSND_PCM_RATE_192000] = 192000, [VSND_PCM_RATE_384000] = 384000,
+	[VSND_PCM_RATE_12000] = 12000,   [VSND_PCM_RATE_24000] = 24000,
 };
 
 /* physical bytes, significant bits, unsigned, name */
@@ -24,38 +24,38 @@ static const struct {
 	uint8_t bits;
 	bool is_unsigned;
 	const char *name;
-} formats[SND_PCM_FMT_COUNT] = {
-	[SND_PCM_FMT_IMA_ADPCM] = {0, 4, false, "IMA_ADPCM"},
-	[SND_PCM_FMT_MU_LAW] = {1, 8, false, "MU_LAW"},
-	[SND_PCM_FMT_A_LAW] = {1, 8, false, "A_LAW"},
-	[SND_PCM_FMT_S8] = {1, 8, false, "S8"},
-	[SND_PCM_FMT_U8] = {1, 8, true, "U8"},
-	[SND_PCM_FMT_S16] = {2, 16, false, "S16"},
-	[SND_PCM_FMT_U16] = {2, 16, true, "U16"},
-	[SND_PCM_FMT_S18_3] = {3, 18, false, "S18_3"},
-	[SND_PCM_FMT_U18_3] = {3, 18, true, "U18_3"},
-	[SND_PCM_FMT_S20_3] = {3, 20, false, "S20_3"},
-	[SND_PCM_FMT_U20_3] = {3, 20, true, "U20_3"},
-	[SND_PCM_FMT_S24_3] = {3, 24, false, "S24_3"},
-	[SND_PCM_FMT_U24_3] = {3, 24, true, "U24_3"},
-	[SND_PCM_FMT_S20] = {4, 20, false, "S20"},
-	[SND_PCM_FMT_U20] = {4, 20, true, "U20"},
-	[SND_PCM_FMT_S24] = {4, 24, false, "S24"},
-	[SND_PCM_FMT_U24] = {4, 24, true, "U24"},
-	[SND_PCM_FMT_S32] = {4, 32, false, "S32"},
-	[SND_PCM_FMT_U32] = {4, 32, true, "U32"},
-	[SND_PCM_FMT_FLOAT] = {4, 32, false, "FLOAT"},
-	[SND_PCM_FMT_FLOAT64] = {8, 64, false, "FLOAT64"},
-	[SND_PCM_FMT_DSD_U8] = {1, 8, false, "DSD_U8"},
-	[SND_PCM_FMT_DSD_U16] = {2, 16, false, "DSD_U16"},
-	[SND_PCM_FMT_DSD_U32] = {4, 32, false, "DSD_U32"},
-	[SND_PCM_FMT_IEC958_SUBFRAME] = {4, 32, false, "IEC958_SUBFRAME"},
+} formats[VSND_PCM_FMT_COUNT] = {
+	[VSND_PCM_FMT_IMA_ADPCM] = {0, 4, false, "IMA_ADPCM"},
+	[VSND_PCM_FMT_MU_LAW] = {1, 8, false, "MU_LAW"},
+	[VSND_PCM_FMT_A_LAW] = {1, 8, false, "A_LAW"},
+	[VSND_PCM_FMT_S8] = {1, 8, false, "S8"},
+	[VSND_PCM_FMT_U8] = {1, 8, true, "U8"},
+	[VSND_PCM_FMT_S16] = {2, 16, false, "S16"},
+	[VSND_PCM_FMT_U16] = {2, 16, true, "U16"},
+	[VSND_PCM_FMT_S18_3] = {3, 18, false, "S18_3"},
+	[VSND_PCM_FMT_U18_3] = {3, 18, true, "U18_3"},
+	[VSND_PCM_FMT_S20_3] = {3, 20, false, "S20_3"},
+	[VSND_PCM_FMT_U20_3] = {3, 20, true, "U20_3"},
+	[VSND_PCM_FMT_S24_3] = {3, 24, false, "S24_3"},
+	[VSND_PCM_FMT_U24_3] = {3, 24, true, "U24_3"},
+	[VSND_PCM_FMT_S20] = {4, 20, false, "S20"},
+	[VSND_PCM_FMT_U20] = {4, 20, true, "U20"},
+	[VSND_PCM_FMT_S24] = {4, 24, false, "S24"},
+	[VSND_PCM_FMT_U24] = {4, 24, true, "U24"},
+	[VSND_PCM_FMT_S32] = {4, 32, false, "S32"},
+	[VSND_PCM_FMT_U32] = {4, 32, true, "U32"},
+	[VSND_PCM_FMT_FLOAT] = {4, 32, false, "FLOAT"},
+	[VSND_PCM_FMT_FLOAT64] = {8, 64, false, "FLOAT64"},
+	[VSND_PCM_FMT_DSD_U8] = {1, 8, false, "DSD_U8"},
+	[VSND_PCM_FMT_DSD_U16] = {2, 16, false, "DSD_U16"},
+	[VSND_PCM_FMT_DSD_U32] = {4, 32, false, "DSD_U32"},
+	[VSND_PCM_FMT_IEC958_SUBFRAME] = {4, 32, false, "IEC958_SUBFRAME"},
 };
 
 uint32_t
 sound_rate_hz(uint8_t rate)
 {
-	return rate < SND_PCM_RATE_COUNT ? rates[rate] : 0;
+	return rate < VSND_PCM_RATE_COUNT ? rates[rate] : 0;
 }
 
 int
@@ -63,7 +63,7 @@ sound_rate_index(uint32_t hz)
 {
 	int i;
 
-	for (i = 0; i < SND_PCM_RATE_COUNT; i++)
+	for (i = 0; i < VSND_PCM_RATE_COUNT; i++)
 		if (rates[i] == hz)
 			return i;
 	return -1;
@@ -72,25 +72,25 @@ sound_rate_index(uint32_t hz)
 uint32_t
 sound_format_bytes(uint8_t fmt)
 {
-	return fmt < SND_PCM_FMT_COUNT ? formats[fmt].bytes : 0;
+	return fmt < VSND_PCM_FMT_COUNT ? formats[fmt].bytes : 0;
 }
 
 uint32_t
 sound_format_bits(uint8_t fmt)
 {
-	return fmt < SND_PCM_FMT_COUNT ? formats[fmt].bits : 0;
+	return fmt < VSND_PCM_FMT_COUNT ? formats[fmt].bits : 0;
 }
 
 bool
 sound_format_unsigned(uint8_t fmt)
 {
-	return fmt < SND_PCM_FMT_COUNT && formats[fmt].is_unsigned;
+	return fmt < VSND_PCM_FMT_COUNT && formats[fmt].is_unsigned;
 }
 
 const char *
 sound_format_name(uint8_t fmt)
 {
-	return fmt < SND_PCM_FMT_COUNT ? formats[fmt].name : "?";
+	return fmt < VSND_PCM_FMT_COUNT ? formats[fmt].name : "?";
 }
 
 int
@@ -98,7 +98,7 @@ sound_format_by_name(const char *name)
 {
 	int i;
 
-	for (i = 0; i < SND_PCM_FMT_COUNT; i++)
+	for (i = 0; i < VSND_PCM_FMT_COUNT; i++)
 		if (strcasecmp(formats[i].name, name) == 0)
 			return i;
 	return -1;
@@ -111,10 +111,10 @@ sound_silence(uint8_t fmt, void *buf, uint32_t len)
 	uint32_t n = sound_format_bytes(fmt), i;
 
 	switch (fmt) {
-	case SND_PCM_FMT_MU_LAW:
+	case VSND_PCM_FMT_MU_LAW:
 		memset(b, 0xff, len); /* mu-law's zero level */
 		return;
-	case SND_PCM_FMT_A_LAW:
+	case VSND_PCM_FMT_A_LAW:
 		memset(b, 0xd5, len); /* A-law's zero level */
 		return;
 	default:

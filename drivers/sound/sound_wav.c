@@ -22,14 +22,14 @@ static const struct {
 	uint16_t tag;
 	uint16_t bits;
 } map[] = {
-	{SND_PCM_FMT_U8, TAG_PCM, 8},
-	{SND_PCM_FMT_S16, TAG_PCM, 16},
-	{SND_PCM_FMT_S24_3, TAG_PCM, 24},
-	{SND_PCM_FMT_S32, TAG_PCM, 32},
-	{SND_PCM_FMT_FLOAT, TAG_FLOAT, 32},
-	{SND_PCM_FMT_FLOAT64, TAG_FLOAT, 64},
-	{SND_PCM_FMT_A_LAW, TAG_ALAW, 8},
-	{SND_PCM_FMT_MU_LAW, TAG_MULAW, 8},
+	{VSND_PCM_FMT_U8, TAG_PCM, 8},
+	{VSND_PCM_FMT_S16, TAG_PCM, 16},
+	{VSND_PCM_FMT_S24_3, TAG_PCM, 24},
+	{VSND_PCM_FMT_S32, TAG_PCM, 32},
+	{VSND_PCM_FMT_FLOAT, TAG_FLOAT, 32},
+	{VSND_PCM_FMT_FLOAT64, TAG_FLOAT, 64},
+	{VSND_PCM_FMT_A_LAW, TAG_ALAW, 8},
+	{VSND_PCM_FMT_MU_LAW, TAG_MULAW, 8},
 };
 
 uint64_t
@@ -133,7 +133,8 @@ sound_wav_parse(const uint8_t *buf, size_t len, uint64_t file_len, struct sound_
 			bits = get16(c + 14);
 			if (tag == TAG_EXTENSIBLE) {
 				if (sz < 40 || off + 8 + 26 > len) {
-					snprintf(err, err_len, "short WAVE_FORMAT_EXTENSIBLE chunk");
+					snprintf(err, err_len,
+						 "short WAVE_FORMAT_EXTENSIBLE chunk");
 					return -EINVAL;
 				}
 				tag = get16(c + 24); /* the sub-format GUID starts with the tag */
@@ -155,15 +156,16 @@ sound_wav_parse(const uint8_t *buf, size_t len, uint64_t file_len, struct sound_
 				if (map[i].tag == tag && map[i].bits == bits)
 					break;
 			if (i == sizeof(map) / sizeof(map[0])) {
-				snprintf(err, err_len, "unsupported WAV sample format (tag %u, %u bits)",
-					 tag, bits);
+				snprintf(err, err_len,
+					 "unsupported WAV sample format (tag %u, %u bits)", tag,
+					 bits);
 				return -EINVAL;
 			}
 			if (ch == 0 || ch > 8 || sound_rate_index(rate) < 0 ||
 			    align != ch * sound_format_bytes(map[i].fmt)) {
 				snprintf(err, err_len,
-					 "unsupported WAV layout (%u channels, %u Hz, block %u)", ch,
-					 rate, align);
+					 "unsupported WAV layout (%u channels, %u Hz, block %u)",
+					 ch, rate, align);
 				return -EINVAL;
 			}
 			info->format = map[i].fmt;

@@ -19,14 +19,14 @@
 
 /** What a WAV file holds. */
 struct sound_wav_info {
-	uint8_t format;       /**< SND_PCM_FMT_* */
+	uint8_t format;       /**< VSND_PCM_FMT_* */
 	uint8_t channels;
 	uint32_t rate;        /**< Hz */
 	uint64_t data_off;    /**< first byte of the samples */
 	uint64_t data_len;    /**< bytes of samples (clipped to the file) */
 };
 
-/** Formats a WAV file can carry (1 << SND_PCM_FMT_*). */
+/** Formats a WAV file can carry (1 << VSND_PCM_FMT_*). */
 uint64_t sound_wav_formats(void);
 
 /**

@@ -160,7 +160,7 @@ params(struct vhd_fe *fe, bool poll, uint32_t id, uint32_t period, uint8_t ch, u
        uint8_t rate)
 {
 	struct snd_pcm_set_params p = {
-		.hdr = {{htole32(SND_R_PCM_SET_PARAMS)}, htole32(id)},
+		.hdr = {{htole32(VSND_R_PCM_SET_PARAMS)}, htole32(id)},
 		.buffer_bytes = htole32(period * 4),
 		.period_bytes = htole32(period),
 		.channels = ch,
@@ -246,7 +246,7 @@ stream_run(struct vhd_fe *fe, bool poll, uint16_t q, uint32_t id, uint32_t perio
 		post_io(fe, q, &x[i]);
 	}
 	t0 = now_ns();
-	assert_int_equal(pcm(fe, poll, SND_R_PCM_START, id), SND_S_OK);
+	assert_int_equal(pcm(fe, poll, VSND_R_PCM_START, id), VSND_S_OK);
 	while (done < periods) {
 		uint16_t head;
 		uint32_t len = used(fe, q, poll, &head);
@@ -257,7 +257,7 @@ stream_run(struct vhd_fe *fe, bool poll, uint16_t q, uint32_t id, uint32_t perio
 		if (t < due)
 			fail_msg("buffer %u completed %llu us early", done,
 				 (unsigned long long)(due - t) / 1000);
-		assert_int_equal(le32at(c->status), SND_S_OK);
+		assert_int_equal(le32at(c->status), VSND_S_OK);
 		assert_int_equal(len, q == SOUND_Q_TX ? 8 : period + 8);
 		if (got != NULL)
 			memcpy(got + (size_t)done * period, c->data, period);
@@ -274,8 +274,8 @@ stream_run(struct vhd_fe *fe, bool poll, uint16_t q, uint32_t id, uint32_t perio
 		}
 	}
 	t = now_ns() - t0;
-	assert_int_equal(pcm(fe, poll, SND_R_PCM_STOP, id), SND_S_OK);
-	assert_int_equal(pcm(fe, poll, SND_R_PCM_RELEASE, id), SND_S_OK);
+	assert_int_equal(pcm(fe, poll, VSND_R_PCM_STOP, id), VSND_S_OK);
+	assert_int_equal(pcm(fe, poll, VSND_R_PCM_RELEASE, id), VSND_S_OK);
 	return t;
 }
 
@@ -311,9 +311,9 @@ test_play_file(void **state)
 	extra[3] = out;
 	vhd_it_app_start(&a, NULL, extra, 1);
 	fe = connect_fe(&a);
-	assert_int_equal(params(fe, false, 0, 1920, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000),
-			 SND_S_OK);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(params(fe, false, 0, 1920, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000),
+			 VSND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	ns = stream_run(fe, false, SOUND_Q_TX, 0, 1920, 4, 48000, 100, NULL);
 	check_duration("play 1 s to file", ns, 1000000000ull);
 	vhd_it_fe_done(fe);
@@ -355,12 +355,12 @@ run_formats(bool poll)
 		uint32_t hz, bytes;
 		const char *name;
 	} t[] = {
-		{SND_PCM_FMT_U8, SND_PCM_RATE_8000, 1, 8000, 1, "U8"},
-		{SND_PCM_FMT_S16, SND_PCM_RATE_44100, 2, 44100, 2, "S16"},
-		{SND_PCM_FMT_S24_3, SND_PCM_RATE_24000, 2, 24000, 3, "S24_3"},
-		{SND_PCM_FMT_S32, SND_PCM_RATE_96000, 2, 96000, 4, "S32"},
-		{SND_PCM_FMT_FLOAT, SND_PCM_RATE_12000, 1, 12000, 4, "FLOAT"},
-		{SND_PCM_FMT_FLOAT64, SND_PCM_RATE_192000, 6, 192000, 8, "FLOAT64"},
+		{VSND_PCM_FMT_U8, VSND_PCM_RATE_8000, 1, 8000, 1, "U8"},
+		{VSND_PCM_FMT_S16, VSND_PCM_RATE_44100, 2, 44100, 2, "S16"},
+		{VSND_PCM_FMT_S24_3, VSND_PCM_RATE_24000, 2, 24000, 3, "S24_3"},
+		{VSND_PCM_FMT_S32, VSND_PCM_RATE_96000, 2, 96000, 4, "S32"},
+		{VSND_PCM_FMT_FLOAT, VSND_PCM_RATE_12000, 1, 12000, 4, "FLOAT"},
+		{VSND_PCM_FMT_FLOAT64, VSND_PCM_RATE_192000, 6, 192000, 8, "FLOAT64"},
 	};
 	struct vhd_fe *fe = up(&a, poll ? pol : irq);
 	unsigned int i;
@@ -372,8 +372,8 @@ run_formats(bool poll)
 		uint64_t ns;
 
 		assert_int_equal(params(fe, poll, 0, period, t[i].ch, t[i].fmt, t[i].rate),
-				 SND_S_OK);
-		assert_int_equal(pcm(fe, poll, SND_R_PCM_PREPARE, 0), SND_S_OK);
+				 VSND_S_OK);
+		assert_int_equal(pcm(fe, poll, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 		ns = stream_run(fe, poll, SOUND_Q_TX, 0, period, frame, t[i].hz, 20, NULL);
 		snprintf(what, sizeof(what), "%s %u Hz %u ch%s", t[i].name,
 			 t[i].hz, t[i].ch, poll ? " (poll)" : "");
@@ -424,11 +424,11 @@ test_capture_file(void **state)
 	vhd_it_app_start(&a, NULL, extra, 1);
 	fe = connect_fe(&a);
 	/* the input stream is 1: it offers the file's format only */
-	assert_int_equal(params(fe, false, 1, 320, 2, SND_PCM_FMT_S16, SND_PCM_RATE_16000),
-			 SND_S_NOT_SUPP);
-	assert_int_equal(params(fe, false, 1, 320, 1, SND_PCM_FMT_S16, SND_PCM_RATE_16000),
-			 SND_S_OK);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_PREPARE, 1), SND_S_OK);
+	assert_int_equal(params(fe, false, 1, 320, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_16000),
+			 VSND_S_NOT_SUPP);
+	assert_int_equal(params(fe, false, 1, 320, 1, VSND_PCM_FMT_S16, VSND_PCM_RATE_16000),
+			 VSND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 1), VSND_S_OK);
 	got = malloc(320 * 50);
 	assert_non_null(got);
 	ns = stream_run(fe, false, SOUND_Q_RX, 1, 320, 2, 16000, 50, got);
@@ -438,6 +438,61 @@ test_capture_file(void **state)
 			fail_msg("captured byte %u is %u, file has %u", k, got[k],
 				 (uint8_t)((k % 3000) * 7));
 	free(got);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* --backend alsa on ALSA's file plugin over its null plugin (a private
+ * configuration): 0.5 s of playback paced by the device's clock (the null
+ * plugin cannot be polled), the bytes in the plugin's output file.
+ */
+static void
+test_play_alsa(void **state)
+{
+	static struct vhd_fe_app a;
+	static const char *const extra[] = {"--backend", "alsa", "--alsa-device", "out:vhdrec",
+					    "--streams", "out:1", NULL};
+	char conf[256], rec[256], env[600];
+	struct vhd_fe *fe;
+	uint8_t *buf;
+	uint64_t ns;
+	unsigned int k;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	vhd_it_app_init(&a, "sound");
+	a.plain_sock = true;
+	snprintf(conf, sizeof(conf), "%s/asoundrc", a.dir);
+	snprintf(rec, sizeof(rec), "%s/rec.raw", a.dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "pcm.vhdnull { type null }\n"
+		   "pcm.vhdrec { type file slave.pcm \"vhdnull\" file \"%s\" format \"raw\" }\n",
+		rec);
+	fclose(f);
+	snprintf(env, sizeof(env), "/usr/share/alsa/alsa.conf:%s", conf);
+	setenv("ALSA_CONFIG_PATH", env, 1);
+	vhd_it_app_start(&a, NULL, extra, 1);
+	unsetenv("ALSA_CONFIG_PATH");
+	fe = connect_fe(&a);
+	assert_int_equal(params(fe, false, 0, 1764, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_44100),
+			 VSND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	ns = stream_run(fe, false, SOUND_Q_TX, 0, 1764, 4, 44100, 50, NULL);
+	check_duration("play 0.5 s to ALSA (file plugin)", ns, 500000000ull);
+	buf = malloc(1764 * 50 + 16);
+	assert_non_null(buf);
+	fd = open(rec, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, 1764 * 50 + 16);
+	close(fd);
+	assert_int_equal(n, 1764 * 50);
+	for (k = 0; k < 1764 * 50; k++)
+		if (buf[k] != (uint8_t)k)
+			fail_msg("ALSA got byte %u = %u, played %u", k, buf[k], (uint8_t)k);
+	free(buf);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -453,8 +508,8 @@ test_config_and_controls(void **state)
 	struct {
 		struct snd_ctl_hdr h;
 		uint32_t v[128];
-	} wr = {{{htole32(SND_R_CTL_WRITE)}, htole32(0)}, {htole32(40)}};
-	struct snd_ctl_hdr rd = {{htole32(SND_R_CTL_READ)}, htole32(0)};
+	} wr = {{{htole32(VSND_R_CTL_WRITE)}, htole32(0)}, {htole32(40)}};
+	struct snd_ctl_hdr rd = {{htole32(VSND_R_CTL_READ)}, htole32(0)};
 	uint8_t *w;
 
 	(void)state;
@@ -472,8 +527,8 @@ test_config_and_controls(void **state)
 	assert_int_equal(le32toh(cfg.jacks), 2);
 	assert_int_equal(le32toh(cfg.streams), 2);
 	assert_int_equal(le32toh(cfg.controls), 4);
-	assert_int_equal(ctl_req(fe, false, &wr, sizeof(wr), 4, NULL, NULL), SND_S_OK);
-	assert_int_equal(ctl_req(fe, false, &rd, sizeof(rd), 4 + 512, &w, NULL), SND_S_OK);
+	assert_int_equal(ctl_req(fe, false, &wr, sizeof(wr), 4, NULL, NULL), VSND_S_OK);
+	assert_int_equal(ctl_req(fe, false, &rd, sizeof(rd), 4 + 512, &w, NULL), VSND_S_OK);
 	assert_int_equal(le32at(w + 4), 40);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
@@ -510,11 +565,11 @@ test_jack_events(void **state)
 	assert_string_equal(vhd_it_ctl(fd, "ping\n"), "pong\n");
 	assert_string_equal(vhd_it_ctl(fd, "jack 1 disconnect\n"), "ok\n");
 	assert_int_equal(used(fe, SOUND_Q_EVT, false, NULL), 8);
-	assert_int_equal(le32at(ev[0]), SND_EVT_JACK_DISCONNECTED);
+	assert_int_equal(le32at(ev[0]), VSND_EVT_JACK_DISCONNECTED);
 	assert_int_equal(le32at(ev[0] + 4), 1);
 	assert_string_equal(vhd_it_ctl(fd, "jack 1 connect\n"), "ok\n");
 	assert_int_equal(used(fe, SOUND_Q_EVT, false, NULL), 8);
-	assert_int_equal(le32at(ev[1]), SND_EVT_JACK_CONNECTED);
+	assert_int_equal(le32at(ev[1]), VSND_EVT_JACK_CONNECTED);
 	assert_string_equal(vhd_it_ctl(fd, "jack 2 connect\n"), "error: no such jack\n");
 	assert_true(strncmp(vhd_it_ctl(fd, "bogus\n"), "error:", 6) == 0);
 	close(fd);
@@ -529,7 +584,7 @@ test_malformed(void **state)
 	static struct vhd_fe_app a;
 	static const char *const extra[] = {"--backend", "null", NULL};
 	static const uint32_t codes[] = {0, 0x0107, 0x0300, 0x0303, 0x1000, 0x8000, 0xffffffffu};
-	struct snd_query_info q = {{htole32(SND_R_PCM_INFO)}, 0, htole32(3), htole32(32)};
+	struct snd_query_info q = {{htole32(VSND_R_PCM_INFO)}, 0, htole32(3), htole32(32)};
 	struct vhd_fe *fe;
 	struct xfer x;
 	unsigned int i;
@@ -539,36 +594,36 @@ test_malformed(void **state)
 	fe = up(&a, extra);
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		h = htole32(codes[i]);
-		assert_int_equal(ctl_req(fe, false, &h, 4, 4, NULL, &ulen), SND_S_BAD_MSG);
+		assert_int_equal(ctl_req(fe, false, &h, 4, 4, NULL, &ulen), VSND_S_BAD_MSG);
 		assert_int_equal(ulen, 4);
 	}
 	/* upstream panics on these */
-	assert_int_equal(pcm(fe, false, SND_R_PCM_PREPARE, 2), SND_S_BAD_MSG);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_START, 0xffffffffu), SND_S_BAD_MSG);
-	assert_int_equal(params(fe, false, 7, 1920, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000),
-			 SND_S_BAD_MSG);
-	assert_int_equal(ctl_req(fe, false, &q, sizeof(q), 4 + 96, NULL, NULL), SND_S_BAD_MSG);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 2), VSND_S_BAD_MSG);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_START, 0xffffffffu), VSND_S_BAD_MSG);
+	assert_int_equal(params(fe, false, 7, 1920, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(ctl_req(fe, false, &q, sizeof(q), 4 + 96, NULL, NULL), VSND_S_BAD_MSG);
 	/* illegal transitions */
-	assert_int_equal(pcm(fe, false, SND_R_PCM_START, 0), SND_S_BAD_MSG);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_STOP, 0), SND_S_BAD_MSG);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_RELEASE, 0), SND_S_BAD_MSG);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_START, 0), VSND_S_BAD_MSG);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_STOP, 0), VSND_S_BAD_MSG);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_RELEASE, 0), VSND_S_BAD_MSG);
 	/* PCM buffers with a stream id out of range, the wrong direction, unprepared */
 	xfer_init(fe, &x, 5, 1920);
 	post_io(fe, SOUND_Q_TX, &x);
 	assert_int_equal(used(fe, SOUND_Q_TX, false, NULL), 8);
-	assert_int_equal(le32at(x.status), SND_S_BAD_MSG);
+	assert_int_equal(le32at(x.status), VSND_S_BAD_MSG);
 	*x.hdr = htole32(1);
 	post_io(fe, SOUND_Q_TX, &x);
 	used(fe, SOUND_Q_TX, false, NULL);
-	assert_int_equal(le32at(x.status), SND_S_BAD_MSG);
+	assert_int_equal(le32at(x.status), VSND_S_BAD_MSG);
 	*x.hdr = htole32(0x10000);
 	post_io(fe, SOUND_Q_RX, &x);
 	assert_int_equal(used(fe, SOUND_Q_RX, false, NULL), 8);
-	assert_int_equal(le32at(x.status), SND_S_BAD_MSG);
+	assert_int_equal(le32at(x.status), VSND_S_BAD_MSG);
 	*x.hdr = htole32(0);
 	post_io(fe, SOUND_Q_TX, &x);
 	used(fe, SOUND_Q_TX, false, NULL);
-	assert_int_equal(le32at(x.status), SND_S_IO_ERR);
+	assert_int_equal(le32at(x.status), VSND_S_IO_ERR);
 	/* a TX buffer with no status room: returned empty */
 	{
 		struct vhd_fe_buf b[2] = {{x.hdr, 4}, {x.status, 4}};
@@ -577,7 +632,7 @@ test_malformed(void **state)
 		assert_int_equal(used(fe, SOUND_Q_TX, false, NULL), 0);
 	}
 	/* the device still works */
-	assert_int_equal(pcm(fe, false, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -593,15 +648,15 @@ test_reconnect(void **state)
 
 	(void)state;
 	fe = up(&a, extra);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	xfer_init(fe, &x, 0, 1920);
 	post_io(fe, SOUND_Q_TX, &x);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_START, 0), VSND_S_OK);
 	vhd_it_fe_done(fe);
 	fe = connect_fe(&a);
 	/* fresh: START without PREPARE is illegal again */
-	assert_int_equal(pcm(fe, false, SND_R_PCM_START, 0), SND_S_BAD_MSG);
-	assert_int_equal(pcm(fe, false, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_START, 0), VSND_S_BAD_MSG);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -650,6 +705,7 @@ main(void)
 		T(test_formats_interrupt),
 		T(test_formats_poll),
 		T(test_capture_file),
+		T(test_play_alsa),
 		T(test_config_and_controls),
 		T(test_jack_events),
 		T(test_malformed),

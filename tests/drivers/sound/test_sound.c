@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "sound_alsa.h"
 #include "sound_dev.h"
 #include "sound_file.h"
 #include "sound_pcm.h"
@@ -79,7 +80,7 @@ rec_capture(struct sound_stream *s, void *buf, uint32_t len)
 
 static const struct sound_backend_ops rec_backend = {
 	.name = "rec",
-	.formats = 1ull << SND_PCM_FMT_S16 | 1ull << SND_PCM_FMT_U8,
+	.formats = 1ull << VSND_PCM_FMT_S16 | 1ull << VSND_PCM_FMT_U8,
 	.prepare = rec_prepare,
 	.release = rec_release,
 	.play = rec_play,
@@ -225,7 +226,7 @@ params(struct ctx *c, uint32_t id, uint32_t buf, uint32_t per, uint8_t ch, uint8
        uint8_t rate, uint32_t feat)
 {
 	struct snd_pcm_set_params p = {
-		.hdr = {{htole32(SND_R_PCM_SET_PARAMS)}, htole32(id)},
+		.hdr = {{htole32(VSND_R_PCM_SET_PARAMS)}, htole32(id)},
 		.buffer_bytes = htole32(buf),
 		.period_bytes = htole32(per),
 		.features = htole32(feat),
@@ -335,34 +336,34 @@ test_pcm_info(void **state)
 	uint32_t used;
 	struct snd_pcm_info pi;
 
-	assert_int_equal(query(c, SND_R_PCM_INFO, 0, 2, 32, &w, 4 + 64, &used), SND_S_OK);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 0, 2, 32, &w, 4 + 64, &used), VSND_S_OK);
 	assert_int_equal(used, 68);
 	memcpy(&pi, w + 4, 32);
-	assert_int_equal(pi.direction, SND_D_OUTPUT);
+	assert_int_equal(pi.direction, VSND_D_OUTPUT);
 	assert_int_equal(pi.channels_min, 1);
 	assert_int_equal(pi.channels_max, 8);
-	assert_true(le64toh(pi.rates) & (1ull << SND_PCM_RATE_12000));
-	assert_true(le64toh(pi.rates) & (1ull << SND_PCM_RATE_24000));
-	assert_true(le64toh(pi.formats) & (1ull << SND_PCM_FMT_FLOAT64));
-	assert_false(le64toh(pi.formats) & (1ull << SND_PCM_FMT_IMA_ADPCM));
-	assert_true(le32toh(pi.features) & (1u << SND_PCM_F_EVT_XRUNS));
+	assert_true(le64toh(pi.rates) & (1ull << VSND_PCM_RATE_12000));
+	assert_true(le64toh(pi.rates) & (1ull << VSND_PCM_RATE_24000));
+	assert_true(le64toh(pi.formats) & (1ull << VSND_PCM_FMT_FLOAT64));
+	assert_false(le64toh(pi.formats) & (1ull << VSND_PCM_FMT_IMA_ADPCM));
+	assert_true(le32toh(pi.features) & (1u << VSND_PCM_F_EVT_XRUNS));
 	memcpy(&pi, w + 36, 32);
-	assert_int_equal(pi.direction, SND_D_INPUT);
+	assert_int_equal(pi.direction, VSND_D_INPUT);
 	/* a larger item size is zero-padded */
-	assert_int_equal(query(c, SND_R_PCM_INFO, 1, 1, 40, &w, 44, &used), SND_S_OK);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 1, 1, 40, &w, 44, &used), VSND_S_OK);
 	assert_int_equal(used, 44);
-	assert_int_equal(w[4 + 24], SND_D_INPUT);
+	assert_int_equal(w[4 + 24], VSND_D_INPUT);
 	assert_int_equal(le32at(w + 36), 0);
 	assert_int_equal(le32at(w + 40), 0);
 	/* out of range, too small, short response, overflowing count */
-	assert_int_equal(query(c, SND_R_PCM_INFO, 1, 2, 32, &w, 68, &used), SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_PCM_INFO, 3, 0, 32, &w, 68, &used), SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_PCM_INFO, 0, 1, 31, &w, 68, &used), SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_PCM_INFO, 0, 2, 32, &w, 67, &used), SND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 1, 2, 32, &w, 68, &used), VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 3, 0, 32, &w, 68, &used), VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 0, 1, 31, &w, 68, &used), VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 0, 2, 32, &w, 67, &used), VSND_S_BAD_MSG);
 	assert_int_equal(used, 4);
-	assert_int_equal(query(c, SND_R_PCM_INFO, 1, 0xffffffffu, 32, &w, 68, &used),
-			 SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_PCM_INFO, 0, 0, 32, &w, 4, &used), SND_S_OK);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 1, 0xffffffffu, 32, &w, 68, &used),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_PCM_INFO, 0, 0, 32, &w, 4, &used), VSND_S_OK);
 }
 
 static void
@@ -372,26 +373,26 @@ test_jacks(void **state)
 	uint8_t *w;
 	uint32_t used;
 	struct snd_jack_info ji;
-	struct snd_jack_remap r = {{{htole32(SND_R_JACK_REMAP)}, htole32(1)}, htole32(3),
+	struct snd_jack_remap r = {{{htole32(VSND_R_JACK_REMAP)}, htole32(1)}, htole32(3),
 				   htole32(5)};
 
-	assert_int_equal(query(c, SND_R_JACK_INFO, 0, 2, 24, &w, 52, &used), SND_S_OK);
+	assert_int_equal(query(c, VSND_R_JACK_INFO, 0, 2, 24, &w, 52, &used), VSND_S_OK);
 	memcpy(&ji, w + 4, 24);
 	assert_int_equal(le32toh(ji.hda_reg_defconf) >> 20 & 0xf, 2); /* headphone */
 	assert_int_equal(ji.connected, 1);
 	assert_true(le32toh(ji.features) & 1);
 	memcpy(&ji, w + 28, 24);
 	assert_int_equal(le32toh(ji.hda_reg_defconf) >> 20 & 0xf, 0xa); /* mic */
-	assert_int_equal(ctl(c, &r, sizeof(r)), SND_S_OK);
-	assert_int_equal(query(c, SND_R_JACK_INFO, 1, 1, 24, &w, 28, &used), SND_S_OK);
+	assert_int_equal(ctl(c, &r, sizeof(r)), VSND_S_OK);
+	assert_int_equal(query(c, VSND_R_JACK_INFO, 1, 1, 24, &w, 28, &used), VSND_S_OK);
 	assert_int_equal(le32at(w + 12) & 0xff, 0x35);
 	r.hdr.jack_id = htole32(2);
-	assert_int_equal(ctl(c, &r, sizeof(r)), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &r, sizeof(r)), VSND_S_BAD_MSG);
 	r.hdr.jack_id = htole32(0);
 	r.sequence = htole32(16);
-	assert_int_equal(ctl(c, &r, sizeof(r)), SND_S_BAD_MSG);
-	assert_int_equal(ctl(c, &r, sizeof(r) - 1), SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_JACK_INFO, 2, 1, 24, &w, 28, &used), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &r, sizeof(r)), VSND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &r, sizeof(r) - 1), VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_JACK_INFO, 2, 1, 24, &w, 28, &used), VSND_S_BAD_MSG);
 }
 
 static void
@@ -402,22 +403,22 @@ test_chmaps(void **state)
 	uint32_t used;
 	struct snd_chmap_info ci;
 
-	assert_int_equal(query(c, SND_R_CHMAP_INFO, 0, 16, 24, &w, 4 + 16 * 24, &used),
-			 SND_S_OK);
+	assert_int_equal(query(c, VSND_R_CHMAP_INFO, 0, 16, 24, &w, 4 + 16 * 24, &used),
+			 VSND_S_OK);
 	memcpy(&ci, w + 4 + 1 * 24, 24);
-	assert_int_equal(ci.direction, SND_D_OUTPUT);
+	assert_int_equal(ci.direction, VSND_D_OUTPUT);
 	assert_int_equal(ci.channels, 2);
-	assert_int_equal(ci.positions[0], SND_CHMAP_FL);
-	assert_int_equal(ci.positions[1], SND_CHMAP_FR);
+	assert_int_equal(ci.positions[0], VSND_CHMAP_FL);
+	assert_int_equal(ci.positions[1], VSND_CHMAP_FR);
 	assert_int_equal(ci.positions[2], 0);
 	memcpy(&ci, w + 4 + 8 * 24, 24);
-	assert_int_equal(ci.direction, SND_D_INPUT);
+	assert_int_equal(ci.direction, VSND_D_INPUT);
 	assert_int_equal(ci.channels, 1);
-	assert_int_equal(ci.positions[0], SND_CHMAP_MONO);
+	assert_int_equal(ci.positions[0], VSND_CHMAP_MONO);
 	memcpy(&ci, w + 4 + 13 * 24, 24);
 	assert_int_equal(ci.channels, 6);
-	assert_int_equal(ci.positions[5], SND_CHMAP_LFE);
-	assert_int_equal(query(c, SND_R_CHMAP_INFO, 16, 1, 24, &w, 28, &used), SND_S_BAD_MSG);
+	assert_int_equal(ci.positions[5], VSND_CHMAP_LFE);
+	assert_int_equal(query(c, VSND_R_CHMAP_INFO, 16, 1, 24, &w, 28, &used), VSND_S_BAD_MSG);
 }
 
 static void
@@ -428,20 +429,20 @@ test_bad_requests(void **state)
 					 0x8000, 0xffffffffu};
 	uint8_t *w;
 	uint32_t h, i;
-	struct snd_pcm_hdr ph = {{htole32(SND_R_PCM_PREPARE)}, htole32(2)};
+	struct snd_pcm_hdr ph = {{htole32(VSND_R_PCM_PREPARE)}, htole32(2)};
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		h = htole32(codes[i]);
-		assert_int_equal(ctl(c, &h, 4), SND_S_BAD_MSG);
+		assert_int_equal(ctl(c, &h, 4), VSND_S_BAD_MSG);
 	}
 	/* short header, stream id out of range (upstream indexes its array with it) */
-	assert_int_equal(ctl(c, &h, 2), SND_S_BAD_MSG);
-	assert_int_equal(ctl(c, &ph, sizeof(ph)), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &h, 2), VSND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &ph, sizeof(ph)), VSND_S_BAD_MSG);
 	ph.stream_id = htole32(0x80000000u);
-	assert_int_equal(ctl(c, &ph, sizeof(ph)), SND_S_BAD_MSG);
-	assert_int_equal(ctl(c, &ph, 6), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &ph, sizeof(ph)), VSND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &ph, 6), VSND_S_BAD_MSG);
 	/* no room for a status: dropped, counted */
-	h = htole32(SND_R_PCM_INFO);
+	h = htole32(VSND_R_PCM_INFO);
 	assert_int_equal(ctl_raw(c, &h, 4, &w, 3), 0);
 	assert_int_equal(ctl_raw(c, &h, 4, &w, 0), 0);
 	assert_int_equal(c->dev.stats.dropped, 2);
@@ -453,21 +454,21 @@ test_bad_requests(void **state)
 static void
 reach(struct ctx *c, enum sound_state st)
 {
-	assert_int_equal(params(c, 0, 1920 * 4, 1920, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_OK);
+	assert_int_equal(params(c, 0, 1920 * 4, 1920, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_OK);
 	if (st == SOUND_ST_PARAMS)
 		return;
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	if (st == SOUND_ST_PREPARED)
 		return;
 	if (st == SOUND_ST_RELEASED) {
-		assert_int_equal(pcm(c, SND_R_PCM_RELEASE, 0), SND_S_OK);
+		assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
 		return;
 	}
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	if (st == SOUND_ST_RUNNING)
 		return;
-	assert_int_equal(pcm(c, SND_R_PCM_STOP, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
 }
 
 static void
@@ -475,8 +476,8 @@ test_state_machine(void **state)
 {
 	struct ctx *c = *state;
 	/* the spec's lifecycle: allowed[state][command] */
-	static const uint32_t cmds[] = {SND_R_PCM_SET_PARAMS, SND_R_PCM_PREPARE, SND_R_PCM_START,
-					SND_R_PCM_STOP, SND_R_PCM_RELEASE};
+	static const uint32_t cmds[] = {VSND_R_PCM_SET_PARAMS, VSND_R_PCM_PREPARE, VSND_R_PCM_START,
+					VSND_R_PCM_STOP, VSND_R_PCM_RELEASE};
 	static const bool allowed[5][5] = {
 		[SOUND_ST_PARAMS] = {true, true, false, false, false},
 		[SOUND_ST_PREPARED] = {true, true, true, false, true},
@@ -494,18 +495,18 @@ test_state_machine(void **state)
 			c->dev.ops.reset(&c->dev);
 			reach(c, (enum sound_state)s);
 			assert_int_equal(c->dev.stream[0].state, s);
-			if (cmds[k] == SND_R_PCM_SET_PARAMS)
-				r = params(c, 0, 1920 * 4, 1920, 2, SND_PCM_FMT_S16,
-					   SND_PCM_RATE_48000, 0);
+			if (cmds[k] == VSND_R_PCM_SET_PARAMS)
+				r = params(c, 0, 1920 * 4, 1920, 2, VSND_PCM_FMT_S16,
+					   VSND_PCM_RATE_48000, 0);
 			else
 				r = pcm(c, cmds[k], 0);
-			assert_int_equal(r, allowed[s][k] ? SND_S_OK : SND_S_BAD_MSG);
+			assert_int_equal(r, allowed[s][k] ? VSND_S_OK : VSND_S_BAD_MSG);
 		}
 	}
 	/* a fresh stream has parameters (the defaults): PREPARE works at once */
 	c->dev.ops.reset(&c->dev);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 1), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_START, 1), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 1), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 1), VSND_S_OK);
 }
 
 static void
@@ -514,59 +515,60 @@ test_set_params_validation(void **state)
 	struct ctx *c = *state;
 	unsigned int f, r, ch;
 	struct snd_pcm_set_params p = {
-		.hdr = {{htole32(SND_R_PCM_SET_PARAMS)}, 0},
+		.hdr = {{htole32(VSND_R_PCM_SET_PARAMS)}, 0},
 		.buffer_bytes = htole32(4096),
 		.period_bytes = htole32(1024),
 		.channels = 2,
-		.format = SND_PCM_FMT_S16,
-		.rate = SND_PCM_RATE_48000,
+		.format = VSND_PCM_FMT_S16,
+		.rate = VSND_PCM_RATE_48000,
 		.padding = 1,
 	};
 
 	/* every format of the spec with whole-byte samples, every rate, 1..8 channels */
-	for (f = 0; f < SND_PCM_FMT_COUNT; f++) {
+	for (f = 0; f < VSND_PCM_FMT_COUNT; f++) {
 		uint32_t fb = sound_format_bytes((uint8_t)f) * 2;
 		uint32_t per = fb != 0 ? fb * 64 : 1024;
 
-		assert_int_equal(params(c, 0, per * 4, per, 2, (uint8_t)f, SND_PCM_RATE_48000, 0),
-				 f == SND_PCM_FMT_IMA_ADPCM ? SND_S_NOT_SUPP : SND_S_OK);
+		assert_int_equal(params(c, 0, per * 4, per, 2, (uint8_t)f, VSND_PCM_RATE_48000, 0),
+				 f == VSND_PCM_FMT_IMA_ADPCM ? VSND_S_NOT_SUPP : VSND_S_OK);
 	}
-	for (r = 0; r < SND_PCM_RATE_COUNT; r++)
-		assert_int_equal(params(c, 0, 4096, 1024, 2, SND_PCM_FMT_S16, (uint8_t)r, 0),
-				 SND_S_OK);
+	for (r = 0; r < VSND_PCM_RATE_COUNT; r++)
+		assert_int_equal(params(c, 0, 4096, 1024, 2, VSND_PCM_FMT_S16, (uint8_t)r, 0),
+				 VSND_S_OK);
 	for (ch = 1; ch <= 8; ch++)
 		assert_int_equal(params(c, 0, 4 * 2 * ch * 16, 2 * ch * 16, (uint8_t)ch,
-					SND_PCM_FMT_S16, SND_PCM_RATE_44100, 0),
-				 SND_S_OK);
+					VSND_PCM_FMT_S16, VSND_PCM_RATE_44100, 0),
+				 VSND_S_OK);
 	assert_int_equal(c->dev.stream[0].frame_bytes, 16);
 	/* undefined values: BAD_MSG */
-	assert_int_equal(params(c, 0, 4096, 1024, 0, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 4096, 1024, 9, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 4096, 1024, 2, SND_PCM_FMT_COUNT, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 4096, 1024, 2, SND_PCM_FMT_S16, SND_PCM_RATE_COUNT, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 4096, 1000, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 4096, 0, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 8u << 20, 4096, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 0, 4096, 1024, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 1u << 5),
-			 SND_S_BAD_MSG);
-	assert_int_equal(params(c, 2, 4096, 1024, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_BAD_MSG);
-	assert_int_equal(ctl(c, &p, sizeof(p)), SND_S_BAD_MSG); /* padding */
+	assert_int_equal(params(c, 0, 4096, 1024, 0, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 4096, 1024, 9, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 4096, 1024, 2, VSND_PCM_FMT_COUNT, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 4096, 1024, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_COUNT, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 4096, 1000, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 4096, 0, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 8u << 20, 4096, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 0, 4096, 1024, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000,
+				1u << 5),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(params(c, 2, 4096, 1024, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &p, sizeof(p)), VSND_S_BAD_MSG); /* padding */
 	/* defined but not offered: NOT_SUPP (shared memory, a period of partial frames) */
-	assert_int_equal(params(c, 0, 4096, 1024, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 1),
-			 SND_S_NOT_SUPP);
-	assert_int_equal(params(c, 0, 4098, 2049, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_NOT_SUPP);
+	assert_int_equal(params(c, 0, 4096, 1024, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 1),
+			 VSND_S_NOT_SUPP);
+	assert_int_equal(params(c, 0, 4098, 2049, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_NOT_SUPP);
 	/* the stream keeps its last good parameters */
 	assert_int_equal(c->dev.stream[0].params.channels, 8);
-	assert_int_equal(c->dev.stream[0].params.rate, SND_PCM_RATE_44100);
+	assert_int_equal(c->dev.stream[0].params.rate, VSND_PCM_RATE_44100);
 }
 
 /* ---- pacing ---- */
@@ -580,7 +582,7 @@ test_clock_arithmetic(void **state)
 
 	(void)state;
 	/* exact at every whole second of a day, at every rate */
-	for (r = 0; r < SND_PCM_RATE_COUNT; r++) {
+	for (r = 0; r < VSND_PCM_RATE_COUNT; r++) {
 		uint32_t hz = sound_rate_hz((uint8_t)r);
 
 		assert_true(hz > 0);
@@ -589,8 +591,8 @@ test_clock_arithmetic(void **state)
 				 day * 1000000000ull + 1000000000ull / hz);
 		assert_int_equal(sound_ns_to_frames(day * 1000000000ull, hz), hz * day);
 	}
-	assert_int_equal(sound_rate_hz(SND_PCM_RATE_12000), 12000);
-	assert_int_equal(sound_rate_hz(SND_PCM_RATE_24000), 24000);
+	assert_int_equal(sound_rate_hz(VSND_PCM_RATE_12000), 12000);
+	assert_int_equal(sound_rate_hz(VSND_PCM_RATE_24000), 24000);
 	assert_int_equal(sound_rate_hz(16), 0);
 	/* a week at 384 kHz fits without overflow */
 	assert_int_equal(sound_frames_to_ns(384000ull * 7 * day, 384000), 7 * day * 1000000000ull);
@@ -601,11 +603,11 @@ test_clock_arithmetic(void **state)
 	assert_int_equal(sound_clock_deadline(&ck, 100 + 512ull * 1000000),
 			 5 + 512ull * 1000000 * 1000000000ull / 44100);
 	/* frame sizes */
-	assert_int_equal(sound_format_bytes(SND_PCM_FMT_S24_3), 3);
-	assert_int_equal(sound_format_bytes(SND_PCM_FMT_S24), 4);
-	assert_int_equal(sound_format_bytes(SND_PCM_FMT_FLOAT64), 8);
-	assert_int_equal(sound_format_bytes(SND_PCM_FMT_IMA_ADPCM), 0);
-	assert_int_equal(sound_format_bytes(SND_PCM_FMT_COUNT), 0);
+	assert_int_equal(sound_format_bytes(VSND_PCM_FMT_S24_3), 3);
+	assert_int_equal(sound_format_bytes(VSND_PCM_FMT_S24), 4);
+	assert_int_equal(sound_format_bytes(VSND_PCM_FMT_FLOAT64), 8);
+	assert_int_equal(sound_format_bytes(VSND_PCM_FMT_IMA_ADPCM), 0);
+	assert_int_equal(sound_format_bytes(VSND_PCM_FMT_COUNT), 0);
 }
 
 static void
@@ -614,20 +616,20 @@ test_silence(void **state)
 	uint8_t b[8];
 
 	(void)state;
-	sound_silence(SND_PCM_FMT_U8, b, 2);
+	sound_silence(VSND_PCM_FMT_U8, b, 2);
 	assert_int_equal(b[0], 0x80);
-	sound_silence(SND_PCM_FMT_U16, b, 4);
+	sound_silence(VSND_PCM_FMT_U16, b, 4);
 	assert_int_equal(b[0], 0);
 	assert_int_equal(b[1], 0x80);
 	assert_int_equal(b[3], 0x80);
-	sound_silence(SND_PCM_FMT_U20, b, 8);
+	sound_silence(VSND_PCM_FMT_U20, b, 8);
 	assert_int_equal(b[2], 0x08);
 	assert_int_equal(b[3], 0);
-	sound_silence(SND_PCM_FMT_U24_3, b, 3);
+	sound_silence(VSND_PCM_FMT_U24_3, b, 3);
 	assert_int_equal(b[2], 0x80);
-	sound_silence(SND_PCM_FMT_S16, b, 4);
+	sound_silence(VSND_PCM_FMT_S16, b, 4);
 	assert_int_equal(b[1], 0);
-	sound_silence(SND_PCM_FMT_MU_LAW, b, 1);
+	sound_silence(VSND_PCM_FMT_MU_LAW, b, 1);
 	assert_int_equal(b[0], 0xff);
 }
 
@@ -649,14 +651,14 @@ test_tx_paced(void **state)
 	vhd_test_host_advance(&c->h, 100 * MS);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 0);
 	t0 = c->h.now;
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	for (i = 0; i < 4; i++) {
 		vhd_test_host_advance(&c->h, t0 + (i + 1) * 10 * MS - 1 - c->h.now);
 		assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 0);
 		vhd_test_host_advance(&c->h, 1);
 		assert_int_equal(used_n(c, SOUND_Q_TX, &len), 1);
 		assert_int_equal(len, 8);
-		assert_int_equal(le32at(st[i]), SND_S_OK);
+		assert_int_equal(le32at(st[i]), VSND_S_OK);
 		/* latency: what is still held behind it */
 		assert_int_equal(le32at(st[i] + 4), (3 - i) * 1920);
 		guard_ok(st[i], 8);
@@ -675,14 +677,14 @@ test_tx_no_drift(void **state)
 	uint64_t t0;
 	unsigned int k;
 
-	assert_int_equal(params(c, 0, 2048 * 4, 2048, 2, SND_PCM_FMT_S16, SND_PCM_RATE_44100, 0),
-			 SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(params(c, 0, 2048 * 4, 2048, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_44100, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	tx(c, 0, 2048, 0);
 	tx(c, 0, 2048, 0);
 	serve(c, SOUND_Q_TX);
 	t0 = c->h.now;
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	for (k = 1; k <= 1000; k++) {
 		uint64_t due = t0 + 512ull * k * 1000000000ull / 44100;
 
@@ -703,20 +705,20 @@ test_tx_payload_and_gain(void **state)
 	struct {
 		struct snd_ctl_hdr h;
 		uint32_t v[128];
-	} wr = {{{htole32(SND_R_CTL_WRITE)}, htole32(0)}, {htole32(50)}};
+	} wr = {{{htole32(VSND_R_CTL_WRITE)}, htole32(0)}, {htole32(50)}};
 	unsigned int i;
 
 	reach(c, SOUND_ST_PREPARED);
 	assert_int_equal(rec_prepares, 1);
 	tx(c, 0, 1920, 0x20);
 	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	vhd_test_host_advance(&c->h, 10 * MS);
 	assert_int_equal(played_len, 1920);
 	for (i = 0; i < 1920; i++)
 		assert_int_equal(played[i], 0x20);
 	/* volume 50 of 100 halves every S16 sample (0x2020 -> 0x1010) */
-	assert_int_equal(ctl(c, &wr, sizeof(wr)), SND_S_OK);
+	assert_int_equal(ctl(c, &wr, sizeof(wr)), VSND_S_OK);
 	tx(c, 0, 1920, 0x20);
 	serve(c, SOUND_Q_TX);
 	vhd_test_host_advance(&c->h, 10 * MS);
@@ -726,14 +728,14 @@ test_tx_payload_and_gain(void **state)
 	/* the switch (control 1) off mutes */
 	wr.h.control_id = htole32(1);
 	wr.v[0] = 0;
-	assert_int_equal(ctl(c, &wr, sizeof(wr)), SND_S_OK);
+	assert_int_equal(ctl(c, &wr, sizeof(wr)), VSND_S_OK);
 	tx(c, 0, 1920, 0x20);
 	serve(c, SOUND_Q_TX);
 	vhd_test_host_advance(&c->h, 10 * MS);
 	assert_int_equal(played[3840], 0);
 	assert_int_equal(played[3840 + 1919], 0);
-	assert_int_equal(pcm(c, SND_R_PCM_STOP, 0), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_RELEASE, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
 	assert_int_equal(rec_releases, 1);
 }
 
@@ -747,20 +749,21 @@ test_rx_paced(void **state)
 	unsigned int i;
 
 	/* stream 2 is the input of the rec setup: U8 mono 8 kHz, 80-byte (10 ms) periods */
-	assert_int_equal(params(c, 2, 320, 80, 1, SND_PCM_FMT_U8, SND_PCM_RATE_8000, 0), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 2), SND_S_OK);
+	assert_int_equal(params(c, 2, 320, 80, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_8000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 2), VSND_S_OK);
 	for (i = 0; i < 3; i++)
 		st[i] = rx(c, 2, 80, &d[i]);
 	assert_int_equal(serve(c, SOUND_Q_RX), 3);
 	t0 = c->h.now;
-	assert_int_equal(pcm(c, SND_R_PCM_START, 2), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 2), VSND_S_OK);
 	for (i = 0; i < 3; i++) {
 		vhd_test_host_advance(&c->h, t0 + (i + 1) * 10 * MS - 1 - c->h.now);
 		assert_int_equal(used_n(c, SOUND_Q_RX, NULL), 0);
 		vhd_test_host_advance(&c->h, 1);
 		assert_int_equal(used_n(c, SOUND_Q_RX, &len), 1);
 		assert_int_equal(len, 88);
-		assert_int_equal(le32at(st[i]), SND_S_OK);
+		assert_int_equal(le32at(st[i]), VSND_S_OK);
 		assert_int_equal(d[i][0], (uint8_t)(i * 80));
 		assert_int_equal(d[i][79], (uint8_t)(i * 80 + 79));
 		guard_ok(d[i], 80);
@@ -775,9 +778,10 @@ test_rx_null_silence(void **state)
 	uint8_t *d, *st;
 	uint32_t len;
 
-	assert_int_equal(params(c, 1, 400, 100, 1, SND_PCM_FMT_U8, SND_PCM_RATE_8000, 0), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 1), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_START, 1), SND_S_OK);
+	assert_int_equal(params(c, 1, 400, 100, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_8000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 1), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 1), VSND_S_OK);
 	st = rx(c, 1, 100, &d);
 	serve(c, SOUND_Q_RX);
 	vhd_test_host_advance(&c->h, 12500000 - 1);
@@ -787,7 +791,7 @@ test_rx_null_silence(void **state)
 	assert_int_equal(len, 108);
 	assert_int_equal(d[0], 0x80);
 	assert_int_equal(d[99], 0x80);
-	assert_int_equal(le32at(st), SND_S_OK);
+	assert_int_equal(le32at(st), VSND_S_OK);
 }
 
 static void
@@ -805,29 +809,29 @@ test_stop_release(void **state)
 	vhd_test_host_advance(&c->h, 10 * MS);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
 	/* STOP holds the rest: the clock stands still */
-	assert_int_equal(pcm(c, SND_R_PCM_STOP, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
 	vhd_test_host_advance(&c->h, 100 * MS);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 0);
 	/* START resumes from where it stopped */
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	vhd_test_host_advance(&c->h, 10 * MS - 1);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 0);
 	vhd_test_host_advance(&c->h, 1);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
-	assert_int_equal(pcm(c, SND_R_PCM_STOP, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
 	/* RELEASE completes what is held before it answers */
-	assert_int_equal(ctl_raw(c, (struct snd_pcm_hdr[]){{{htole32(SND_R_PCM_RELEASE)}, 0}}, 8,
+	assert_int_equal(ctl_raw(c, (struct snd_pcm_hdr[]){{{htole32(VSND_R_PCM_RELEASE)}, 0}}, 8,
 				 &w, 4),
 			 4);
-	assert_int_equal(le32at(w), SND_S_OK);
+	assert_int_equal(le32at(w), VSND_S_OK);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
-	assert_int_equal(le32at(st[2]), SND_S_OK);
+	assert_int_equal(le32at(st[2]), VSND_S_OK);
 	assert_int_equal(c->dev.stream[0].count, 0);
 	/* released: buffers are refused */
 	tx(c, 0, 1920, 1);
 	serve(c, SOUND_Q_TX);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
-	assert_int_equal(le32at(st[2]), SND_S_OK);
+	assert_int_equal(le32at(st[2]), VSND_S_OK);
 }
 
 static void
@@ -843,37 +847,37 @@ test_bad_io(void **state)
 	st = tx(c, 2, 1920, 0);
 	serve(c, SOUND_Q_TX);
 	assert_int_equal(used_n(c, SOUND_Q_TX, &len), 1);
-	assert_int_equal(le32at(st), SND_S_BAD_MSG);
+	assert_int_equal(le32at(st), VSND_S_BAD_MSG);
 	st = tx(c, 0xffffffffu, 4, 0);
 	serve(c, SOUND_Q_TX);
 	assert_int_equal(used_n(c, SOUND_Q_TX, &len), 1);
-	assert_int_equal(le32at(st), SND_S_BAD_MSG);
+	assert_int_equal(le32at(st), VSND_S_BAD_MSG);
 	st = tx(c, 1, 1920, 0); /* stream 1 is an input */
 	serve(c, SOUND_Q_TX);
 	used_n(c, SOUND_Q_TX, NULL);
-	assert_int_equal(le32at(st), SND_S_BAD_MSG);
+	assert_int_equal(le32at(st), VSND_S_BAD_MSG);
 	st = rx(c, 0, 100, &d); /* stream 0 is an output */
 	serve(c, SOUND_Q_RX);
 	assert_int_equal(used_n(c, SOUND_Q_RX, &len), 1);
 	assert_int_equal(len, 8);
-	assert_int_equal(le32at(st), SND_S_BAD_MSG);
+	assert_int_equal(le32at(st), VSND_S_BAD_MSG);
 	guard_ok(d, 100);
 	st = tx(c, 0, 1920, 0);
 	serve(c, SOUND_Q_TX);
 	used_n(c, SOUND_Q_TX, NULL);
-	assert_int_equal(le32at(st), SND_S_IO_ERR);
+	assert_int_equal(le32at(st), VSND_S_IO_ERR);
 	reach(c, SOUND_ST_PREPARED);
 	st = tx(c, 0, 1922, 0);
 	serve(c, SOUND_Q_TX);
 	used_n(c, SOUND_Q_TX, NULL);
-	assert_int_equal(le32at(st), SND_S_BAD_MSG);
+	assert_int_equal(le32at(st), VSND_S_BAD_MSG);
 	/* more than twice the buffer queued: refused at once, never stalling the ring */
 	for (len = 0; len < 8; len++)
 		tx(c, 0, 1920, 0);
 	st = tx(c, 0, 1920, 0);
 	serve(c, SOUND_Q_TX);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
-	assert_int_equal(le32at(st), SND_S_IO_ERR);
+	assert_int_equal(le32at(st), VSND_S_IO_ERR);
 	/* no status room: dropped */
 	h = vhd_test_alloc(&c->p[SOUND_Q_TX], 4);
 	d = wbuf(c, SOUND_Q_TX, 7);
@@ -918,7 +922,7 @@ test_jack_events(void **state)
 	assert_int_equal(sound_jack_set(&c->dev, 0, false), 0);
 	assert_int_equal(used_n(c, SOUND_Q_EVT, &len), 1);
 	assert_int_equal(len, 8);
-	assert_int_equal(le32at(e1), SND_EVT_JACK_DISCONNECTED);
+	assert_int_equal(le32at(e1), VSND_EVT_JACK_DISCONNECTED);
 	assert_int_equal(le32at(e1 + 4), 0);
 	guard_ok(e1, 8);
 	assert_int_equal(sound_jack_set(&c->dev, 0, false), 0); /* no change, no event */
@@ -937,9 +941,9 @@ test_jack_events(void **state)
 	e1 = evt_buf(c);
 	serve(c, SOUND_Q_EVT);
 	assert_int_equal(used_n(c, SOUND_Q_EVT, NULL), 2);
-	assert_int_equal(le32at(e3), SND_EVT_JACK_DISCONNECTED);
+	assert_int_equal(le32at(e3), VSND_EVT_JACK_DISCONNECTED);
 	assert_int_equal(le32at(e3 + 4), 1);
-	assert_int_equal(le32at(e1), SND_EVT_JACK_CONNECTED);
+	assert_int_equal(le32at(e1), VSND_EVT_JACK_CONNECTED);
 	/* a flood with no buffers keeps SOUND_EVT_PENDING, counts the rest */
 	for (i = 0; i < SOUND_EVT_PENDING + 10; i++)
 		sound_jack_set(&c->dev, 0, i % 2 == 0);
@@ -970,11 +974,11 @@ test_xrun_and_period_events(void **state)
 	for (i = 0; i < 4; i++)
 		e[i] = evt_buf(c);
 	serve(c, SOUND_Q_EVT);
-	assert_int_equal(params(c, 0, 1920 * 4, 1920, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000,
-				1u << SND_PCM_F_EVT_XRUNS | 1u << SND_PCM_F_EVT_SHMEM_PERIODS),
-			 SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 0), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(params(c, 0, 1920 * 4, 1920, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000,
+				1u << VSND_PCM_F_EVT_XRUNS | 1u << VSND_PCM_F_EVT_SHMEM_PERIODS),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	/* two half periods: one period event */
 	tx(c, 0, 960, 0);
 	tx(c, 0, 960, 0);
@@ -982,14 +986,14 @@ test_xrun_and_period_events(void **state)
 	vhd_test_host_advance(&c->h, 10 * MS);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 2);
 	assert_int_equal(used_n(c, SOUND_Q_EVT, NULL), 1);
-	assert_int_equal(le32at(e[0]), SND_EVT_PCM_PERIOD_ELAPSED);
+	assert_int_equal(le32at(e[0]), VSND_EVT_PCM_PERIOD_ELAPSED);
 	assert_int_equal(le32at(e[0] + 4), 0);
 	/* the guest is late: data after the clock ran dry is an underrun */
 	vhd_test_host_advance(&c->h, 5 * MS);
 	tx(c, 0, 1920, 0);
 	serve(c, SOUND_Q_TX);
 	assert_int_equal(used_n(c, SOUND_Q_EVT, NULL), 1);
-	assert_int_equal(le32at(e[1]), SND_EVT_PCM_XRUN);
+	assert_int_equal(le32at(e[1]), VSND_EVT_PCM_XRUN);
 	assert_int_equal(c->dev.stream[0].stats.xruns, 1);
 	/* the clock restarted at the late buffer: due 10 ms after it arrived */
 	t = c->h.now;
@@ -1006,51 +1010,51 @@ test_controls(void **state)
 	uint8_t *w;
 	uint32_t used;
 	struct snd_ctl_info ci;
-	struct snd_ctl_hdr rd = {{htole32(SND_R_CTL_READ)}, htole32(2)};
+	struct snd_ctl_hdr rd = {{htole32(VSND_R_CTL_READ)}, htole32(2)};
 	struct {
 		struct snd_ctl_hdr h;
 		uint32_t v[128];
-	} wr = {{{htole32(SND_R_CTL_WRITE)}, htole32(2)}, {htole32(77)}};
+	} wr = {{{htole32(VSND_R_CTL_WRITE)}, htole32(2)}, {htole32(77)}};
 
-	assert_int_equal(query(c, SND_R_CTL_INFO, 0, 4, sizeof(ci), &w, 4 + 4 * sizeof(ci), &used),
-			 SND_S_OK);
+	assert_int_equal(query(c, VSND_R_CTL_INFO, 0, 4, sizeof(ci), &w, 4 + 4 * sizeof(ci), &used),
+			 VSND_S_OK);
 	memcpy(&ci, w + 4, sizeof(ci));
 	assert_string_equal((char *)ci.name, "PCM Playback Volume");
-	assert_int_equal(le32toh(ci.type), SND_CTL_TYPE_INTEGER);
-	assert_int_equal(le32toh(ci.role), SND_CTL_ROLE_VOLUME << 1 | SND_D_OUTPUT);
+	assert_int_equal(le32toh(ci.type), VSND_CTL_TYPE_INTEGER);
+	assert_int_equal(le32toh(ci.role), VSND_CTL_ROLE_VOLUME << 1 | VSND_D_OUTPUT);
 	assert_int_equal(le32toh(ci.value.integer.max), SOUND_VOLUME_MAX);
 	memcpy(&ci, w + 4 + 3 * sizeof(ci), sizeof(ci));
 	assert_string_equal((char *)ci.name, "PCM Capture Switch");
-	assert_int_equal(le32toh(ci.type), SND_CTL_TYPE_BOOLEAN);
-	assert_int_equal(le32toh(ci.role), SND_CTL_ROLE_MUTE << 1 | SND_D_INPUT);
+	assert_int_equal(le32toh(ci.type), VSND_CTL_TYPE_BOOLEAN);
+	assert_int_equal(le32toh(ci.role), VSND_CTL_ROLE_MUTE << 1 | VSND_D_INPUT);
 	/* read, write, read back */
 	assert_int_equal(ctl_raw(c, &rd, sizeof(rd), &w, 4 + 512), 4 + 512);
-	assert_int_equal(le32at(w), SND_S_OK);
+	assert_int_equal(le32at(w), VSND_S_OK);
 	assert_int_equal(le32at(w + 4), SOUND_VOLUME_MAX);
-	assert_int_equal(ctl(c, &wr, sizeof(wr)), SND_S_OK);
+	assert_int_equal(ctl(c, &wr, sizeof(wr)), VSND_S_OK);
 	assert_int_equal(ctl_raw(c, &rd, sizeof(rd), &w, 4 + 512), 4 + 512);
 	assert_int_equal(le32at(w + 4), 77);
 	/* out of range value, bad id, short value, short read buffer, TLV, enum items */
 	wr.v[0] = htole32(101);
-	assert_int_equal(ctl(c, &wr, sizeof(wr)), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &wr, sizeof(wr)), VSND_S_BAD_MSG);
 	wr.h.control_id = htole32(4);
 	wr.v[0] = htole32(1);
-	assert_int_equal(ctl(c, &wr, sizeof(wr)), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &wr, sizeof(wr)), VSND_S_BAD_MSG);
 	wr.h.control_id = htole32(1);
-	assert_int_equal(ctl(c, &wr, sizeof(wr) - 4), SND_S_BAD_MSG);
+	assert_int_equal(ctl(c, &wr, sizeof(wr) - 4), VSND_S_BAD_MSG);
 	assert_int_equal(ctl_raw(c, &rd, sizeof(rd), &w, 4 + 511), 4);
-	assert_int_equal(le32at(w), SND_S_BAD_MSG);
-	rd.hdr.code = htole32(SND_R_CTL_TLV_READ);
-	assert_int_equal(ctl(c, &rd, sizeof(rd)), SND_S_BAD_MSG);
-	rd.hdr.code = htole32(SND_R_CTL_ENUM_ITEMS);
-	assert_int_equal(ctl(c, &rd, sizeof(rd)), SND_S_BAD_MSG);
+	assert_int_equal(le32at(w), VSND_S_BAD_MSG);
+	rd.hdr.code = htole32(VSND_R_CTL_TLV_READ);
+	assert_int_equal(ctl(c, &rd, sizeof(rd)), VSND_S_BAD_MSG);
+	rd.hdr.code = htole32(VSND_R_CTL_ENUM_ITEMS);
+	assert_int_equal(ctl(c, &rd, sizeof(rd)), VSND_S_BAD_MSG);
 	/* without VIRTIO_SND_F_CTLS negotiated, control requests are bad */
 	c->dev.ops.set_features(&c->dev, 0);
-	rd.hdr.code = htole32(SND_R_CTL_READ);
+	rd.hdr.code = htole32(VSND_R_CTL_READ);
 	assert_int_equal(ctl_raw(c, &rd, sizeof(rd), &w, 4 + 512), 4);
-	assert_int_equal(le32at(w), SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_CTL_INFO, 0, 1, sizeof(ci), &w, 4 + sizeof(ci), &used),
-			 SND_S_BAD_MSG);
+	assert_int_equal(le32at(w), VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_CTL_INFO, 0, 1, sizeof(ci), &w, 4 + sizeof(ci), &used),
+			 VSND_S_BAD_MSG);
 }
 
 static void
@@ -1068,11 +1072,11 @@ test_no_jacks_no_ctls(void **state)
 	assert_int_equal(le32at(b + 4), 3);
 	assert_int_equal(le32at(b + 8), 8);
 	assert_int_equal(le32at(b + 12), 0);
-	assert_int_equal(query(c, SND_R_JACK_INFO, 0, 1, 24, &w, 28, &used), SND_S_BAD_MSG);
-	assert_int_equal(query(c, SND_R_JACK_INFO, 0, 0, 24, &w, 28, &used), SND_S_OK);
+	assert_int_equal(query(c, VSND_R_JACK_INFO, 0, 1, 24, &w, 28, &used), VSND_S_BAD_MSG);
+	assert_int_equal(query(c, VSND_R_JACK_INFO, 0, 0, 24, &w, 28, &used), VSND_S_OK);
 	assert_int_equal(sound_jack_set(&c->dev, 0, false), -EINVAL);
-	assert_int_equal(query(c, SND_R_CHMAP_INFO, 0, 8, 24, &w, 4 + 8 * 24, &used), SND_S_OK);
-	assert_int_equal(w[4 + 4], SND_D_OUTPUT);
+	assert_int_equal(query(c, VSND_R_CHMAP_INFO, 0, 8, 24, &w, 4 + 8 * 24, &used), VSND_S_OK);
+	assert_int_equal(w[4 + 4], VSND_D_OUTPUT);
 	*(void **)state = c;
 	teardown(state);
 	{
@@ -1095,7 +1099,7 @@ test_wav_header(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(sound_wav_header(h, SND_PCM_FMT_S16, 2, 48000, 1000), 0);
+	assert_int_equal(sound_wav_header(h, VSND_PCM_FMT_S16, 2, 48000, 1000), 0);
 	assert_memory_equal(h, "RIFF", 4);
 	assert_int_equal(le32at(h + 4), 1036);
 	assert_memory_equal(h + 8, "WAVEfmt ", 8);
@@ -1105,7 +1109,7 @@ test_wav_header(void **state)
 	assert_int_equal(sound_wav_parse(h, SOUND_WAV_HDR, SOUND_WAV_HDR + 1000, &wi, err,
 					 sizeof(err)),
 			 0);
-	assert_int_equal(wi.format, SND_PCM_FMT_S16);
+	assert_int_equal(wi.format, VSND_PCM_FMT_S16);
 	assert_int_equal(wi.channels, 2);
 	assert_int_equal(wi.rate, 48000);
 	assert_int_equal(wi.data_off, 44);
@@ -1115,20 +1119,20 @@ test_wav_header(void **state)
 					 sizeof(err)),
 			 0);
 	assert_int_equal(wi.data_len, 500);
-	assert_int_equal(sound_wav_header(h, SND_PCM_FMT_FLOAT64, 1, 12000, 0), 0);
+	assert_int_equal(sound_wav_header(h, VSND_PCM_FMT_FLOAT64, 1, 12000, 0), 0);
 	assert_int_equal(sound_wav_parse(h, 44, 44, &wi, err, sizeof(err)), 0);
-	assert_int_equal(wi.format, SND_PCM_FMT_FLOAT64);
-	assert_int_equal(sound_wav_header(h, SND_PCM_FMT_S8, 1, 8000, 0), -EINVAL);
-	assert_int_equal(sound_wav_header(h, SND_PCM_FMT_S24_3, 6, 96000, 0), 0);
+	assert_int_equal(wi.format, VSND_PCM_FMT_FLOAT64);
+	assert_int_equal(sound_wav_header(h, VSND_PCM_FMT_S8, 1, 8000, 0), -EINVAL);
+	assert_int_equal(sound_wav_header(h, VSND_PCM_FMT_S24_3, 6, 96000, 0), 0);
 	assert_int_equal(sound_wav_parse(h, 44, 44, &wi, err, sizeof(err)), 0);
-	assert_int_equal(wi.format, SND_PCM_FMT_S24_3);
+	assert_int_equal(wi.format, VSND_PCM_FMT_S24_3);
 	assert_int_equal(wi.channels, 6);
 	/* broken files */
 	memcpy(h, "RIFX", 4);
 	assert_int_equal(sound_wav_parse(h, 44, 44, &wi, err, sizeof(err)), -EINVAL);
-	sound_wav_header(h, SND_PCM_FMT_S16, 2, 47999, 0);
+	sound_wav_header(h, VSND_PCM_FMT_S16, 2, 47999, 0);
 	assert_int_equal(sound_wav_parse(h, 44, 44, &wi, err, sizeof(err)), -EINVAL);
-	sound_wav_header(h, SND_PCM_FMT_S16, 2, 48000, 0);
+	sound_wav_header(h, VSND_PCM_FMT_S16, 2, 48000, 0);
 	memcpy(h + 36, "junk", 4);
 	assert_int_equal(sound_wav_parse(h, 44, 44, &wi, err, sizeof(err)), -EINVAL);
 	assert_int_equal(sound_wav_parse(h, 10, 10, &wi, err, sizeof(err)), -EINVAL);
@@ -1171,7 +1175,7 @@ test_wav_extra_chunks(void **state)
 	P4("data");
 	P32(16);
 	assert_int_equal(sound_wav_parse(f, o + 16, o + 16, &wi, err, sizeof(err)), 0);
-	assert_int_equal(wi.format, SND_PCM_FMT_FLOAT);
+	assert_int_equal(wi.format, VSND_PCM_FMT_FLOAT);
 	assert_int_equal(wi.channels, 2);
 	assert_int_equal(wi.rate, 44100);
 	assert_int_equal(wi.data_off, o);
@@ -1200,7 +1204,7 @@ test_file_backend(void **state)
 	{
 		uint8_t src[SOUND_WAV_HDR + 400];
 
-		sound_wav_header(src, SND_PCM_FMT_S16, 2, 8000, 400);
+		sound_wav_header(src, VSND_PCM_FMT_S16, 2, 8000, 400);
 		for (i = 0; i < 400; i++)
 			src[SOUND_WAV_HDR + i] = (uint8_t)i;
 		fd = open(out, O_WRONLY | O_TRUNC);
@@ -1216,16 +1220,16 @@ test_file_backend(void **state)
 	c = mk(&cfg, 0);
 	sound_file_limit(&c->dev.stream[1], &wi);
 	/* capture offers exactly the file's format, and loops over it */
-	assert_int_equal(params(c, 1, 1200, 300, 2, SND_PCM_FMT_S16, SND_PCM_RATE_48000, 0),
-			 SND_S_NOT_SUPP);
-	assert_int_equal(params(c, 1, 1200, 300, 1, SND_PCM_FMT_S16, SND_PCM_RATE_8000, 0),
-			 SND_S_NOT_SUPP);
-	assert_int_equal(params(c, 1, 1208, 302, 2, SND_PCM_FMT_S16, SND_PCM_RATE_8000, 0),
-			 SND_S_NOT_SUPP); /* 302 is not whole frames */
-	assert_int_equal(params(c, 1, 1200, 240, 2, SND_PCM_FMT_S16, SND_PCM_RATE_8000, 0),
-			 SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 1), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_START, 1), SND_S_OK);
+	assert_int_equal(params(c, 1, 1200, 300, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_NOT_SUPP);
+	assert_int_equal(params(c, 1, 1200, 300, 1, VSND_PCM_FMT_S16, VSND_PCM_RATE_8000, 0),
+			 VSND_S_NOT_SUPP);
+	assert_int_equal(params(c, 1, 1208, 302, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_8000, 0),
+			 VSND_S_NOT_SUPP); /* 302 is not whole frames */
+	assert_int_equal(params(c, 1, 1200, 240, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_8000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 1), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 1), VSND_S_OK);
 	rx(c, 1, 240, &d);
 	rx(c, 1, 240, &d);
 	serve(c, SOUND_Q_RX);
@@ -1235,24 +1239,24 @@ test_file_backend(void **state)
 	assert_int_equal(d[159], (uint8_t)399);
 	assert_int_equal(d[160], 0); /* looped */
 	/* playback of a ramp into the recording */
-	assert_int_equal(params(c, 0, 4000, 1000, 1, SND_PCM_FMT_U8, SND_PCM_RATE_16000, 0),
-			 SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_PREPARE, 0), SND_S_OK);
+	assert_int_equal(params(c, 0, 4000, 1000, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	for (i = 0; i < 3; i++)
 		tx(c, 0, 1000, (uint8_t)(0x40 + i));
 	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, SND_R_PCM_START, 0), SND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
 	vhd_test_host_advance(&c->h, 125 * MS);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 2);
-	assert_int_equal(pcm(c, SND_R_PCM_STOP, 0), SND_S_OK);
-	assert_int_equal(pcm(c, SND_R_PCM_RELEASE, 0), SND_S_OK); /* the third, then the header */
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK); /* the third, then the header */
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
 	fd = open(out, O_RDONLY);
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	assert_int_equal(n, SOUND_WAV_HDR + 3000);
 	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
-	assert_int_equal(wi.format, SND_PCM_FMT_U8);
+	assert_int_equal(wi.format, VSND_PCM_FMT_U8);
 	assert_int_equal(wi.rate, 16000);
 	assert_int_equal(wi.channels, 1);
 	assert_int_equal(wi.data_len, 3000);
@@ -1263,6 +1267,107 @@ test_file_backend(void **state)
 	unlink(out);
 	assert_null(sound_file_open_out("/nonexistent-dir/x.wav", err, sizeof(err)));
 	assert_null(sound_file_open_in("/nonexistent-dir/x.wav", &wi, err, sizeof(err)));
+}
+
+/* The ALSA backend on ALSA's null plugin through the file plugin (a private
+ * configuration): unpollable descriptors, so the device's clock paces it;
+ * what is played lands in the file plugin's output, capture reads its input.
+ */
+static void
+test_alsa_plugins(void **state)
+{
+	char dir[] = "/tmp/vhd-sound-alsa-XXXXXX";
+	char conf[256], rec[256], src[256], env[600];
+	struct sound_dev_config cfg = {.n_out = 1, .n_in = 1, .be_out = &sound_alsa_backend,
+				       .be_in = &sound_alsa_backend};
+	uint8_t buf[8192], *d;
+	struct ctx *c;
+	uint64_t xr, sh;
+	unsigned int i;
+	FILE *f;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/asoundrc", dir);
+	snprintf(rec, sizeof(rec), "%s/rec.raw", dir);
+	snprintf(src, sizeof(src), "%s/src.raw", dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "pcm.vhdnull { type null }\n"
+		   "pcm.vhdrec { type file slave.pcm \"vhdnull\" file \"%s\" format \"raw\" }\n"
+		   "pcm.vhdsrc { type file slave.pcm \"vhdnull\" file \"/dev/null\" "
+		   "infile \"%s\" format \"raw\" }\n",
+		rec, src);
+	fclose(f);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 3);
+	fd = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_int_equal(write(fd, buf, sizeof(buf)), sizeof(buf));
+	close(fd);
+	snprintf(env, sizeof(env), "/usr/share/alsa/alsa.conf:%s", conf);
+	setenv("ALSA_CONFIG_PATH", env, 1);
+	cfg.be_arg[0] = sound_alsa_new("vhdrec");
+	cfg.be_arg[1] = sound_alsa_new("vhdsrc");
+	memset(env, 'x', 300);
+	env[300] = '\0';
+	assert_null(sound_alsa_new(env));
+	c = mk(&cfg, 0);
+	/* playback: 3 periods of 10 ms, paced by the (fake) sample clock */
+	assert_int_equal(params(c, 0, 1920 * 4, 1920, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_48000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	assert_false(c->dev.stream[0].clocked); /* the null plugin cannot be polled */
+	for (i = 0; i < 3; i++)
+		tx(c, 0, 1920, (uint8_t)(0x10 + i));
+	serve(c, SOUND_Q_TX);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
+	vhd_test_host_advance(&c->h, 10 * MS - 1);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 0);
+	vhd_test_host_advance(&c->h, 20 * MS + 1);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 3);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
+	fd = open(rec, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(n, 3 * 1920);
+	assert_int_equal(buf[0], 0x10);
+	assert_int_equal(buf[1920], 0x11);
+	assert_int_equal(buf[3 * 1920 - 1], 0x12);
+	/* capture: the file plugin's input, in order */
+	assert_int_equal(params(c, 1, 1600 * 4, 1600, 2, VSND_PCM_FMT_S16, VSND_PCM_RATE_16000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 1), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 1), VSND_S_OK);
+	rx(c, 1, 1600, &d);
+	serve(c, SOUND_Q_RX);
+	vhd_test_host_advance(&c->h, 25 * MS);
+	assert_int_equal(used_n(c, SOUND_Q_RX, NULL), 1);
+	for (i = 0; i < 1600; i++)
+		if (d[i] != (uint8_t)(i * 3))
+			fail_msg("captured byte %u is %u, the source has %u", i, d[i],
+				 (uint8_t)(i * 3));
+	sound_alsa_counters(c->dev.stream[0].be_priv, &xr, &sh);
+	assert_int_equal(sh, 0);
+	/* a PCM that does not exist: PREPARE fails with IO_ERR, the stream stays usable */
+	*(void **)state = c;
+	teardown(state);
+	cfg.be_arg[0] = sound_alsa_new("vhd-no-such-pcm");
+	cfg.be_arg[1] = NULL;
+	c = mk(&cfg, 0);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_IO_ERR);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 1), VSND_S_IO_ERR); /* no state at all */
+	assert_int_equal(c->dev.stream[0].state, SOUND_ST_PARAMS);
+	*(void **)state = c;
+	teardown(state);
+	unlink(rec);
+	unlink(src);
+	unlink(conf);
+	rmdir(dir);
+	unsetenv("ALSA_CONFIG_PATH");
 }
 
 int
@@ -1292,6 +1397,7 @@ main(void)
 		cmocka_unit_test(test_wav_header),
 		cmocka_unit_test(test_wav_extra_chunks),
 		cmocka_unit_test(test_file_backend),
+		cmocka_unit_test(test_alsa_plugins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
