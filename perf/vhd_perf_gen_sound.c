@@ -25,7 +25,10 @@
 static int
 snd_check(const struct vhd_perf_gen_cfg *cfg)
 {
-	(void)cfg;
+	if (cfg->op != NULL && strcmp(cfg->op, "jitter") != 0) {
+		fprintf(stderr, "vhd-perf: sound --op takes jitter, not '%s'\n", cfg->op);
+		return -1;
+	}
 	return 0;
 }
 
@@ -72,7 +75,8 @@ snd_complete(const struct vhd_perf_gen_cfg *cfg, void *slot, uint32_t used_len)
 
 const struct vhd_perf_gen vhd_perf_gen_sound = {
 	.name = "sound",
-	.help = "sound: control round trip (PCM_INFO of stream 0); --size ignored",
+	.help = "sound: control round trip (PCM_INFO of stream 0); --op jitter: playback\n"
+		"                           completions against the sample clock",
 	.virtio_id = 25,
 	.num_queues = 4,
 	.queue = 0,
