@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -661,6 +664,72 @@ test_reconnect(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* Upstream's --socket PATH (used as given), and --socket-fd: an inherited
+ * listening socket served, a frontend connected before the app started is
+ * answered, the socket file is left to its owner.
+ */
+static void
+test_socket_options(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	static struct vhd_fe_app a;
+	const char *args[8];
+	char sock[256], fdarg[16];
+	struct vhd_fe *fe;
+	struct stat st;
+	uint16_t q;
+	int lfd;
+
+	(void)state;
+	vhd_it_app_init(&a, "sound");
+	vhd_fe_app_sock(&a, 0, sock, sizeof(sock));
+	args[0] = "--socket";
+	args[1] = a.sock;
+	args[2] = "--backend";
+	args[3] = "null";
+	args[4] = NULL;
+	assert_int_equal(vhd_fe_app_start(&a, args), 0);
+	vhd_it_track(&a, true);
+	a.plain_sock = true;
+	assert_int_equal(vhd_fe_app_wait_socket(&a, 0, VHD_FE_APP_TIMEOUT_MS), 0);
+	fe = connect_fe(&a);
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+
+	vhd_it_app_init(&a, "sound");
+	vhd_fe_app_sock(&a, 0, sock, sizeof(sock));
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0); /* inherited by the app: no CLOEXEC */
+	assert_true(lfd >= 0);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	fe = vhd_it_fe_track(vhd_fe_create(NULL));
+	assert_non_null(fe);
+	assert_int_equal(vhd_fe_connect(fe, sock, 1000), 0);
+	snprintf(fdarg, sizeof(fdarg), "%d", lfd);
+	args[0] = "--socket-fd";
+	args[1] = fdarg;
+	args[2] = "--backend";
+	args[3] = "null";
+	args[4] = NULL;
+	assert_int_equal(vhd_fe_app_start(&a, args), 0);
+	vhd_it_track(&a, true);
+	close(lfd);
+	if (vhd_fe_negotiate(fe, F_ALL, VHD_FE_PROTO_DEFAULT) != 0)
+		fail_msg("negotiate over the inherited socket: %s", vhd_fe_error(fe));
+	for (q = 0; q < NQ; q++) {
+		assert_int_equal(vhd_fe_queue_setup(fe, q, QSZ), 0);
+		assert_int_equal(vhd_fe_queue_start(fe, q), 0);
+	}
+	assert_int_equal(pcm(fe, false, VSND_R_PCM_PREPARE, 1), VSND_S_OK);
+	vhd_it_fe_done(fe);
+	assert_int_equal(vhd_fe_app_stop(&a), 0);
+	assert_int_equal(stat(sock, &st), 0);
+	unlink(sock);
+	vhd_it_app_fini(&a);
+}
+
 static void
 test_bad_options(void **state)
 {
@@ -678,6 +747,8 @@ test_bad_options(void **state)
 	static const char *const fnull[] = {"--backend", "null", "--file-out", "/tmp/x.wav", NULL};
 	static const char *const simctl[] = {"--backend", "null", "--sim-control", "/tmp/x",
 					     NULL};
+	static const char *const sfd0[] = {"--socket-fd", "0", "--backend", "null", NULL};
+	static const char *const both[] = {"--socket", "/tmp/x.sock", "--backend", "null", NULL};
 	static const char *const dpdk[] = {"EAL: ", "TELEMETRY: ", NULL};
 	static const struct vhd_it_bad_cmdline t = {.name = "sound", .exit_code = 1,
 						    .ignore = dpdk};
@@ -694,6 +765,8 @@ test_bad_options(void **state)
 	vhd_it_bad_cmdline(&t, "--file-out without file backend", fnull, true, "--backend file");
 	vhd_it_bad_cmdline(&t, "--sim-control without --jacks", simctl, true, "--jacks");
 	vhd_it_bad_cmdline(&t, "no socket", fnull + 2, false, "--socket");
+	vhd_it_bad_cmdline(&t, "--socket-fd on a non-socket", sfd0, false, "not a unix socket");
+	vhd_it_bad_cmdline(&t, "--socket with -s", both, true, "--socket");
 }
 
 int
@@ -710,6 +783,7 @@ main(void)
 		T(test_jack_events),
 		T(test_malformed),
 		T(test_reconnect),
+		T(test_socket_options),
 		T(test_bad_options),
 	};
 
