@@ -257,6 +257,8 @@ struct snd_ctl_info {
 	uint32_t count;
 	uint32_t index;
 	uint8_t name[44];
+	/* the union holds le64 members: naturally aligned at 72 (Linux's layout, 96 bytes) */
+	uint32_t padding;
 	union {
 		struct {
 			uint32_t min, max, step;
@@ -269,6 +271,8 @@ struct snd_ctl_info {
 		} enumerated;
 	} value;
 } __attribute__((packed));
+
+_Static_assert(sizeof(struct snd_ctl_info) == 96, "virtio_snd_ctl_info is 96 bytes");
 
 /** struct virtio_snd_ctl_value: the largest member is 512 bytes. */
 #define VSND_CTL_VALUE_SIZE 512

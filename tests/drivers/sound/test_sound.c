@@ -1018,8 +1018,13 @@ test_controls(void **state)
 
 	assert_int_equal(query(c, VSND_R_CTL_INFO, 0, 4, sizeof(ci), &w, 4 + 4 * sizeof(ci), &used),
 			 VSND_S_OK);
+	assert_int_equal(sizeof(ci), 96); /* Linux's layout: the value union 8-byte aligned */
 	memcpy(&ci, w + 4, sizeof(ci));
 	assert_string_equal((char *)ci.name, "PCM Playback Volume");
+	/* min at byte 72, max at 76, step at 80 */
+	assert_int_equal(le32at(w + 4 + 72), 0);
+	assert_int_equal(le32at(w + 4 + 76), SOUND_VOLUME_MAX);
+	assert_int_equal(le32at(w + 4 + 80), 1);
 	assert_int_equal(le32toh(ci.type), VSND_CTL_TYPE_INTEGER);
 	assert_int_equal(le32toh(ci.role), VSND_CTL_ROLE_VOLUME << 1 | VSND_D_OUTPUT);
 	assert_int_equal(le32toh(ci.value.integer.max), SOUND_VOLUME_MAX);
