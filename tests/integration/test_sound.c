@@ -286,9 +286,11 @@ static void
 check_duration(const char *what, uint64_t ns, uint64_t want_ns)
 {
 	print_message("%s: %.1f ms for %.1f ms of audio\n", what, ns / 1e6, want_ns / 1e6);
+	/* never faster than the sample clock: the real check */
 	assert_true(ns >= want_ns);
-	/* generous: a loaded 2-core machine, ASan */
-	assert_true(ns < 3 * want_ns + 1000000000ull);
+	/* only a gross bound above: a poll-mode backend and the polling test share 2 loaded
+	 * cores (0.2 s of audio once took 3.1 s at load 13); the figures are perf's */
+	assert_true(ns < 10 * want_ns + 10000000000ull);
 }
 
 /* 1 s of 48 kHz S16 stereo in 10 ms periods into a WAV file: the file holds
