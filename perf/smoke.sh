@@ -48,6 +48,7 @@ rtc) sfx= ;;
 template) sfx= ;;
 gpu) sfx= ;;
 scmi) sfx= ;;
+sound) sfx= ;;
 esac
 case $dev in
 rng) gen="-b 64" ;;

@@ -21,6 +21,7 @@
 #include "vhd_perf_gpio_irq.h"
 #include "vhd_perf_gpu.h"
 #include "vhd_perf_input.h"
+#include "vhd_perf_sound.h"
 #include "vhd_perf_report.h"
 #include "vhd_perf_run.h"
 #include "vhd_perf_source.h"
@@ -60,7 +61,8 @@ usage(FILE *fp)
 	fprintf(fp,
 		"  -q, --qd N               requests kept in flight (1)\n"
 		"  -b, --size BYTES         request size (generator default)\n"
-		"      --op OP              generator operation (gpio: get | set)\n"
+		"      --op OP              generator operation (gpio: get | set; sound: jitter,\n"
+		"                           48 kHz S16 stereo playback timed to the sample clock)\n"
 		"      --target N           gpio line / i2c 7-bit address / rtc clock id,\n"
 		"                           decimal or 0x hex (0)\n"
 		"      --irq LINE           gpio: interrupt latency of LINE instead: edges driven\n"
@@ -474,7 +476,10 @@ main(int argc, char **argv)
 		rep.source = &src;
 	}
 	if (!o.floor_only && !o.source_only) {
-		if (strcmp(o.run.gen->name, "console") == 0 ?
+		if (strcmp(o.run.gen->name, "sound") == 0 && o.run.gen_cfg.op != NULL &&
+		    strcmp(o.run.gen_cfg.op, "jitter") == 0 ?
+			    vhd_perf_sound_jitter(&o.run, &run) != 0 :
+		    strcmp(o.run.gen->name, "console") == 0 ?
 			    vhd_perf_console(&o.run, o.peer, &run) != 0 :
 		    strcmp(o.run.gen->name, "gpu") == 0 ?
 			    vhd_perf_gpu_frames(&o.run, &run) != 0 :

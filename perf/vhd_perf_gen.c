@@ -20,6 +20,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_template,
 	&vhd_perf_gen_gpu,
 	&vhd_perf_gen_scmi,
+	&vhd_perf_gen_sound,
 };
 
 const struct vhd_perf_gen *

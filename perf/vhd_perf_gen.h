@@ -84,6 +84,7 @@ extern const struct vhd_perf_gen vhd_perf_gen_input;
 extern const struct vhd_perf_gen vhd_perf_gen_template;
 extern const struct vhd_perf_gen vhd_perf_gen_gpu;
 extern const struct vhd_perf_gen vhd_perf_gen_scmi;
+extern const struct vhd_perf_gen vhd_perf_gen_sound;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);

@@ -14,7 +14,8 @@ PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-de
 	libyaml-dev
 	gcc-aarch64-linux-gnu device-tree-compiler
 	systemd man-db debhelper lintian libvirt-clients
-	socat)
+	socat
+	libasound2-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -41,7 +41,7 @@ awk '/^\.SH /{sec=$0} /^\.TP/{getline; if (sec ~ /^\.SH (COMMON )?OPTIONS/) prin
 diff "$tmp/h.opts" "$tmp/m.opts" >"$tmp/d" || fail "--help and $name.1 list different options:
 $(cat "$tmp/d")"
 for o in help version socket-path; do
-	[ "$dev" = vsock ] && [ "$o" = socket-path ] && o=socket
+	case $dev in vsock | sound) [ "$o" = socket-path ] && o=socket ;; esac
 	grep -qx -- "$o" "$tmp/h.opts" || fail "--help lacks --$o"
 done
 for sec in NAME SYNOPSIS DESCRIPTION 'EAL OPTIONS' OPTIONS 'COMMON OPTIONS' EXAMPLES \

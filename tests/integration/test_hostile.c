@@ -75,6 +75,7 @@ static const char *const template_args[] = {NULL};
 static const char *const gpu_args[] = {NULL};
 static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
 					 NULL};
+static const char *const sound_args[] = {"--backend", "null", "--jacks", "--controls", NULL};
 static const char *const rtc_args[] = {NULL};
 static const char *const vsock_args[] = {"--uds-path", "%uds", NULL};
 static const char *const console_args[] = {"--port", "0=null", NULL};
@@ -94,6 +95,8 @@ static const struct app_desc apps[] = {
 	{"gpu", gpu_args, 2, 24, 24, NULL, true},
 	/* A zeroed header (protocol 0): answered NOT_SUPPORTED, header and status. */
 	{"scmi", scmi_args, 2, 4, 8, NULL, true},
+	/* A zeroed control request (code 0) on controlq: answered BAD_MSG. */
+	{"sound", sound_args, 4, 4, 4, NULL, true},
 	/* A zeroed request (message type 0) on requestq: answered EOPNOTSUPP. */
 	{"rtc", rtc_args, 2, 8, 16, NULL, true},
 	/* rx completes only when data flows: a zeroed packet on tx (CID 0, not the
