@@ -12,7 +12,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=$src/build out= samples=3000 be_cpu=0 tool_cpu=1
+build=$src/build out='' samples=3000 be_cpu=0 tool_cpu=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	-b) build=$2; shift 2 ;;
@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 perf=$build/perf/vhd-perf
 app=$build/app/vhost-device-input/vhost-device-input
-[ -x "$perf" ] && [ -x "$app" ] || { echo "build $build first (ninja -C $build)" >&2; exit 2; }
+if [ ! -x "$perf" ] || [ ! -x "$app" ]; then echo "build $build first (ninja -C $build)" >&2; exit 2; fi
 out=${out:-$(mktemp -d /tmp/vhd-input-modes.XXXXXX)}
 mkdir -p "$out"
 sock_dir=$(mktemp -d /tmp/vhd-input-modes-sock.XXXXXX)
