@@ -220,8 +220,9 @@ pk_taken(void *ctx, uint16_t id, uint16_t pos, uint16_t count)
 		q->pk_entry[id] = NO_ENTRY;
 		if (e0 >= n)
 			return;
+		last = in->desc[e0].last; /* frontend memory: read once */
 		__atomic_store_n(&in->desc[e0].inflight, 0, __ATOMIC_RELEASE);
-		in->desc[in->desc[e0].last < n ? in->desc[e0].last : e0].next = in->free_head;
+		in->desc[last < n ? last : e0].next = in->free_head;
 		in->free_head = e0;
 		in->old_free_head = e0;
 		return;
