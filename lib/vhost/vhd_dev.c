@@ -601,6 +601,7 @@ host_wake(struct vhd_host *host)
 {
 	struct vhd_dev *dev = host->ctx;
 
+	__atomic_store_n(&dev->woken, true, __ATOMIC_RELEASE);
 	vhd_worker_wake(dev->worker);
 }
 

@@ -97,6 +97,9 @@ struct vhd_dev {
 	/* worker-only */
 	uint64_t last_busy_tsc;
 	bool sleeping;             /* kicks armed for sleep */
+	/* The driver called wake(): its retried queues are worth another try
+	 * even when the worker's wake eventfd was drained meanwhile. */
+	bool woken;
 	struct vhd_spin spin;      /* interrupt mode: polling window before sleeping */
 	/* driver services (vhd_host_svc.c) */
 	struct vhd_timer_heap timers; /* device side */

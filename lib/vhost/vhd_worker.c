@@ -304,6 +304,11 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns, uint64_t *
 		if (!vhd_dev_enter(dev))
 			continue; /* paused: resuming it wakes us */
 		dev->sleeping = true;
+		/* A wake() since the last turn (say from an fd callback run by
+		 * poll_fds() after the queues were served): retried queues get
+		 * another turn instead of a sleep nothing would end. */
+		if (__atomic_exchange_n(&dev->woken, false, __ATOMIC_ACQ_REL))
+			pending = true;
 		for (i = 0; i < dev->ops->num_queues; i++) {
 			struct vhd_queue *q = &dev->q[i];
 
