@@ -220,8 +220,9 @@ pk_taken(void *ctx, uint16_t id, uint16_t pos, uint16_t count)
 		q->pk_entry[id] = NO_ENTRY;
 		if (e0 >= n)
 			return;
+		last = in->desc[e0].last; /* frontend memory: read once */
 		__atomic_store_n(&in->desc[e0].inflight, 0, __ATOMIC_RELEASE);
-		in->desc[in->desc[e0].last < n ? in->desc[e0].last : e0].next = in->free_head;
+		in->desc[last < n ? last : e0].next = in->free_head;
 		in->free_head = e0;
 		in->old_free_head = e0;
 		return;
@@ -319,8 +320,9 @@ pk_add(uint16_t a, uint32_t k, uint16_t size)
 }
 
 struct pk_chain {
-	uint16_t e0;
 	uint64_t counter;
+	uint32_t off;  /* its first descriptor in the copies */
+	uint16_t num;
 };
 
 static int
@@ -331,25 +333,38 @@ by_counter(const void *a, const void *b)
 	return x->counter < y->counter ? -1 : x->counter > y->counter;
 }
 
-/* The buffer id of the chain at head entry @e0 (its last descriptor's),
- * or -1 when its entry list is not sane (@seen marks entries taken).
+/*
+ * Copy the chain at head entry @e0 to @out (room for @room descriptors),
+ * marking its entries in @keep; the area is the frontend's memory, so each
+ * link is read once and checked. @return its descriptor count, or 0 (its
+ * entries unmarked) when its entry list is not one we could have written.
  */
-static int
-pk_chain_id(struct rte_vhost_inflight_info_packed *in, uint16_t n, uint16_t e0, uint8_t *seen,
-	    uint16_t size)
+static uint16_t
+pk_copy_chain(struct rte_vhost_inflight_info_packed *in, uint16_t n, uint16_t e0,
+	      uint8_t *keep, uint16_t *ents, struct vhd_vring_packed_desc *out, uint32_t room,
+	      uint16_t size)
 {
-	uint16_t num = in->desc[e0].num, e = e0, i;
+	uint16_t num = __atomic_load_n(&in->desc[e0].num, __ATOMIC_RELAXED);
+	uint16_t last = __atomic_load_n(&in->desc[e0].last, __ATOMIC_RELAXED), e = e0, i, j;
 
-	if (num == 0 || num > size)
-		return -1;
+	if (num == 0 || num > size || num > room)
+		return 0;
 	for (i = 0; i < num; i++) {
-		if (e >= n || seen[e])
-			return -1;
-		seen[e] = 1;
+		if (e >= n || keep[e])
+			break;
+		keep[e] = 1;
+		ents[i] = e;
+		out[i] = (struct vhd_vring_packed_desc){
+			.addr = in->desc[e].addr, .len = in->desc[e].len,
+			.id = in->desc[e].id, .flags = in->desc[e].flags};
 		if (i + 1 < num)
-			e = in->desc[e].next;
+			e = __atomic_load_n(&in->desc[e].next, __ATOMIC_RELAXED);
 	}
-	return e == in->desc[e0].last ? in->desc[e].id : -1;
+	if (i == num && e == last && out[num - 1].id < size)
+		return num;
+	for (j = 0; j < i; j++)
+		keep[ents[j]] = 0;
+	return 0;
 }
 
 /*
@@ -359,17 +374,19 @@ pk_chain_id(struct rte_vhost_inflight_info_packed *in, uint16_t n, uint16_t e0, 
 static int
 pk_recover(struct vhd_dev *dev, struct vhd_queue *q, struct rte_vhost_inflight_info_packed *in)
 {
-	uint16_t n = dev->msg.inflight_qsize, size = q->vq.size, i, k = 0, *counts = NULL;
-	struct vhd_vring_packed_desc *descs = NULL;
-	struct pk_chain *ch = NULL;
-	uint8_t *seen = calloc(n, 1), *keep = calloc(n, 1);
+	uint16_t n = dev->msg.inflight_qsize, size = q->vq.size, i, k = 0, prev = n;
+	struct vhd_vring_packed_desc *tmp = calloc(size, sizeof(*tmp));
+	struct vhd_vring_packed_desc *descs = calloc(size, sizeof(*descs));
+	uint16_t *counts = calloc(n, sizeof(*counts)), *ents = calloc(size, sizeof(*ents));
+	struct pk_chain *ch = calloc(n, sizeof(*ch));
+	uint8_t *keep = calloc(n, 1);
 	struct pk_pos p = pos_load(in);
-	uint16_t used = p.commit, avail, free_head = n, prev = n;
-	uint32_t total = 0, d = 0;
+	uint16_t used = p.commit, avail;
+	uint32_t total = 0, d, j;
 	int rc = -1;
 
-	ch = calloc(n, sizeof(*ch));
-	if (seen == NULL || keep == NULL || ch == NULL)
+	if (tmp == NULL || descs == NULL || counts == NULL || ents == NULL || ch == NULL ||
+	    keep == NULL)
 		goto out;
 	if ((used & 0x7fff) >= size) {
 		ILOG(dev, WARNING, "queue %u: in-flight area used position %#x past the ring",
@@ -380,55 +397,52 @@ pk_recover(struct vhd_dev *dev, struct vhd_queue *q, struct rte_vhost_inflight_i
 	}
 	/* A completion in progress: did its used descriptor reach the ring? */
 	if (p.pend != p.commit && (d = pk_dist(p.commit, p.pend, size)) != 0) {
-		const struct vhd_vring_packed_desc *s = &q->vq.pdesc[used & 0x7fff];
-		uint16_t fl = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
+		const struct vhd_vring_packed_desc *sl = &q->vq.pdesc[used & 0x7fff];
+		uint16_t fl = __atomic_load_n(&sl->flags, __ATOMIC_ACQUIRE);
 
 		if (!!(fl & VHD_DESC_F_USED) == (used >> 15)) {
-			uint16_t sid = s->id;
+			uint16_t sid = sl->id;
 
-			for (i = 0; i < n; i++)
-				if (in->desc[i].inflight == 1 && in->desc[i].num == d &&
-				    in->desc[i].last < n && in->desc[in->desc[i].last].id == sid) {
+			/* Its chain, if still marked in flight, completed. */
+			for (i = 0; i < n; i++) {
+				uint16_t last = in->desc[i].last;
+
+				if (in->desc[i].inflight == 1 && in->desc[i].num == d && last < n &&
+				    in->desc[last].id == sid) {
 					in->desc[i].inflight = 0;
 					break;
 				}
+			}
 			used = p.pend;
 		}
 	}
-	/* What is still in flight, oldest first. */
+	/* What is still in flight: copied once, checked, then oldest first. */
 	for (i = 0; i < n; i++) {
-		int id;
+		uint16_t num, id;
 
-		if (in->desc[i].inflight != 1)
+		if (__atomic_load_n(&in->desc[i].inflight, __ATOMIC_ACQUIRE) != 1)
 			continue;
-		id = pk_chain_id(in, n, i, seen, size);
-		if (id < 0 || id >= size || q->pk_entry[id] != NO_ENTRY ||
-		    total + in->desc[i].num > size) {
-			in->desc[i].inflight = 0; /* not a chain we could have written */
+		num = pk_copy_chain(in, n, i, keep, ents, &tmp[total], size - total, size);
+		id = num != 0 ? tmp[total + num - 1].id : 0;
+		if (num != 0 && q->pk_entry[id] != NO_ENTRY) {
+			/* An id twice in flight: not what we write either. */
+			for (j = 0; j < num; j++)
+				keep[ents[j]] = 0;
+			num = 0;
+		}
+		if (num == 0) {
+			in->desc[i].inflight = 0;
 			continue;
 		}
 		q->pk_entry[id] = i;
-		total += in->desc[i].num;
-		ch[k++] = (struct pk_chain){i, in->desc[i].counter};
+		ch[k++] = (struct pk_chain){in->desc[i].counter, total, num};
+		total += num;
 	}
 	qsort(ch, k, sizeof(*ch), by_counter);
-	counts = calloc(k + 1, sizeof(*counts));
-	descs = calloc(total + 1, sizeof(*descs));
-	if (counts == NULL || descs == NULL)
-		goto out;
-	total = 0;
-	for (i = 0; i < k; i++) {
-		uint16_t e = ch[i].e0, j;
-
-		counts[i] = in->desc[e].num;
-		for (j = 0; j < counts[i]; j++) {
-			descs[total++] = (struct vhd_vring_packed_desc){
-				.addr = in->desc[e].addr, .len = in->desc[e].len,
-				.id = in->desc[e].id, .flags = in->desc[e].flags};
-			keep[e] = 1;
-			if (j + 1 < counts[i])
-				e = in->desc[e].next;
-		}
+	for (i = 0, total = 0; i < k; i++) {
+		memcpy(&descs[total], &tmp[ch[i].off], ch[i].num * sizeof(*descs));
+		counts[i] = ch[i].num;
+		total += ch[i].num;
 	}
 	q->pk_counter = k > 0 ? ch[k - 1].counter + 1 : 0;
 	/* Free list: every entry not holding a chain in flight, in order. */
@@ -439,9 +453,8 @@ pk_recover(struct vhd_dev *dev, struct vhd_queue *q, struct rte_vhost_inflight_i
 		in->desc[i].next = prev;
 		prev = i;
 	}
-	free_head = prev;
-	in->free_head = free_head;
-	in->old_free_head = free_head;
+	in->free_head = prev;
+	in->old_free_head = prev;
 	pos_store(in, (struct pk_pos){used, used});
 	avail = pk_add(used, total, size);
 	if (k > 0)
@@ -452,11 +465,12 @@ pk_recover(struct vhd_dev *dev, struct vhd_queue *q, struct rte_vhost_inflight_i
 	dev->resubmitted += k;
 	rc = 0;
 out:
-	free(seen);
-	free(keep);
-	free(ch);
-	free(counts);
+	free(tmp);
 	free(descs);
+	free(counts);
+	free(ents);
+	free(ch);
+	free(keep);
 	return rc;
 }
 

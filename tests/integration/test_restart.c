@@ -430,6 +430,117 @@ test_kill_with_requests_in_flight(void **state)
 }
 
 /*
+ * Packed rings, gpio: the backend is killed between publishing a used
+ * descriptor and committing it in the area (the test plays that: it writes
+ * the used descriptor of one held buffer at the committed used position,
+ * as the dead backend would have, and marks that completion in progress).
+ * The restarted backend must see that it reached the driver: that buffer
+ * is not resubmitted (completed once, by the dead one), the other two are,
+ * and an edge on their lines completes each once.
+ */
+static void
+test_kill_mid_completion(void **state)
+{
+	static struct vhd_fe_app a;
+	unsigned int seen[NREQ] = {0}, got = 0, i, line_x = NREQ;
+	uint32_t perq = (32 * QSZ + 29 + 63) & ~63u;
+	struct vhd_fe_ring *r;
+	char path[256], want[64], err[16384];
+	struct vhd_fe *fe;
+	uint8_t *area, *q;
+	uint16_t commit, x = 0xffff, num = 0;
+	bool wrap;
+	int rc;
+
+	(void)state;
+	if (!vhd_fe_app_packed() || strcmp(app->name, "gpio") != 0)
+		skip();
+	launch(&a, app->args);
+	fe = attach_with_area(&a, QSZ);
+	for (i = 0; i < app->nq; i++)
+		assert_int_equal(vhd_fe_queue_start(fe, (uint16_t)i), 0);
+	app->load(fe, seen, &got);
+	kill_hard(&a);
+	snprintf(path, sizeof(path), "%s0", ctl_sock);
+	unlink(path);
+	vhd_fe_disconnect(fe);
+
+	area = mmap(NULL, vhd_fe_inflight_size(fe), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    vhd_fe_inflight_fd(fe), 0);
+	assert_true(area != MAP_FAILED);
+	q = area + app->q * perq;
+	memcpy(&commit, q + 18, 2); /* old_used_idx */
+	wrap = q[21] != 0;          /* old_used_wrap_counter */
+	/* A head entry in flight, its descriptor count and buffer id (its last's). */
+	for (i = 0; i < QSZ && x == 0xffff; i++) {
+		uint8_t *e = q + 32 + 32 * i;
+		uint16_t last;
+
+		memcpy(&num, e + 6, 2);
+		memcpy(&last, e + 4, 2);
+		if (e[0] == 1 && num >= 1 && num < QSZ && last < QSZ)
+			memcpy(&x, q + 32 + 32 * last + 16, 2);
+	}
+	assert_true(x < QSZ);
+	r = vhd_fe_queue_ring(fe, app->q);
+	for (i = 0; i < NREQ; i++)
+		if (r->cookie[x] == (void *)(uintptr_t)(i + 1))
+			line_x = i;
+	assert_true(line_x < 4);
+	/* What the dead backend did last: status VALID, used descriptor published. */
+	wbuf[line_x][0] = 1;
+	r->pdesc[commit].id = x;
+	r->pdesc[commit].len = 1;
+	__atomic_store_n(&r->pdesc[commit].flags,
+			 wrap ? VHD_DESC_F_AVAIL | VHD_DESC_F_USED : 0, __ATOMIC_RELEASE);
+	/* ... and the completion in progress in the area: pending = commit + num. */
+	{
+		uint16_t pend = (uint16_t)(commit + num);
+		uint8_t pw = wrap;
+
+		if (pend >= QSZ) {
+			pend = (uint16_t)(pend - QSZ);
+			pw = !wrap;
+		}
+		memcpy(q + 16, &pend, 2);
+		q[20] = pw;
+	}
+	munmap(area, vhd_fe_inflight_size(fe));
+
+	start(&a, app->restart);
+	rc = vhd_fe_app_attach(&a, 0, fe, 0, true);
+	if (rc != 0)
+		fail_msg("reconnect: %s", vhd_fe_error(fe));
+	/* The one the dead backend published: seen now, once. */
+	collect(fe, seen, got + 1, &got, WAIT_MS);
+	assert_int_equal(seen[line_x], 1);
+	collect(fe, seen, got + 1, &got, 300);
+	assert_int_equal(got, 2); /* line 1 before the kill, x now; the others held */
+	for (i = 0; i < 4; i++) {
+		char cmd[32];
+		unsigned int before = got;
+
+		if (seen[i] != 0)
+			continue;
+		snprintf(cmd, sizeof(cmd), "set %u 1\n", i);
+		gpio_ctl(cmd);
+		collect(fe, seen, before + 1, &got, WAIT_MS);
+		assert_int_equal(seen[i], 1);
+		assert_int_equal(wbuf[i][0], 1);
+	}
+	collect(fe, seen, 5, &got, 300);
+	assert_int_equal(got, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(seen[i], 1);
+	vhd_fe_app_output(&a, false, err, sizeof(err));
+	snprintf(want, sizeof(want), "queue %u: 2 requests in flight", app->q);
+	if (strstr(err, want) == NULL)
+		fail_msg("no '%s' in the restarted backend's log:\n%s", want, err);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/*
  * rte_vhost indexes a queue's in-flight area by ring size: a ring larger
  * than the area's queue_size would have it write past the area. Such a ring
  * is not started; the backend stays up and serves the next frontend.
@@ -616,6 +727,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		VHD_IT_TEST(test_kill_with_requests_in_flight),
+		VHD_IT_TEST(test_kill_mid_completion),
 		VHD_IT_TEST(test_ring_larger_than_area),
 		VHD_IT_TEST(test_packed_area),
 		VHD_IT_TEST(test_area_lies),
