@@ -633,6 +633,11 @@ offer(struct vhd_dev *dev)
 	uint64_t pf = VHD_BIT(VHU_PF_MQ) | VHD_BIT(VHU_PF_REPLY_ACK) |
 		      VHD_BIT(VHU_PF_INFLIGHT_SHMFD);
 
+	/* Ring layout is the frontend's choice, but QEMU's vhost-user-base devices
+	 * pass on whatever we offer, packed=off notwithstanding.
+	 */
+	if (dev->opts.no_packed)
+		f &= ~VHD_BIT(VHD_F_RING_PACKED);
 	/* The backend channel carries config-change notifications only. */
 	if (dev->ops->config_size > 0)
 		pf |= VHD_BIT(VHU_PF_CONFIG) | VHD_BIT(VHU_PF_BACKEND_REQ);

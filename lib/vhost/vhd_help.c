@@ -31,6 +31,10 @@ const struct vhd_opt_doc vhd_common_docs[] = {
 	{VHD_OPT_LCORE, "worker-lcore", "ID[,ID]",
 	 "service socket i on the i-th listed lcore (cycling);\n"
 	 "default: round robin over EAL worker lcores"},
+	{VHD_OPT_NO_PACKED, "no-packed", NULL,
+	 "offer split rings only: QEMU's devices built on\n"
+	 "vhost-user-base (rng, gpio, i2c, input, snd, the\n"
+	 "generic device) ignore packed=off"},
 	{'h', "help", NULL, "this text"},
 	{VHD_OPT_VERSION, "version", NULL, "version of the program and of DPDK"},
 	{VHD_OPT_PRINT_MAN, "print-man", NULL, "the manual page, in roff (the build uses it)"},

@@ -51,6 +51,9 @@ vhd_common_opt(int c, const char *arg, struct vhd_common_opts *o)
 	case VHD_OPT_CLIENT:
 		o->client = true;
 		return 1;
+	case VHD_OPT_NO_PACKED:
+		o->no_packed = true;
+		return 1;
 	case VHD_OPT_MODE:
 		if (strcmp(arg, "poll") == 0)
 			o->mode = VHD_MODE_POLL;

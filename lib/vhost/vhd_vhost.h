@@ -47,6 +47,8 @@ struct vhd_common_opts {
 	enum vhd_mode mode;     /**< --mode poll|interrupt|hybrid */
 	bool mode_set;          /**< --mode was given */
 	uint32_t hybrid_us;     /**< --hybrid-poll-us: poll time before sleeping */
+	/** --no-packed: do not offer VIRTIO_F_RING_PACKED (split rings only) */
+	bool no_packed;
 	/** --worker-lcore: lcore ids, socket i on lcores[i % n_lcores]; none: automatic */
 	int lcores[64];
 	unsigned int n_lcores;
@@ -69,6 +71,7 @@ enum {
 	VHD_OPT_VERSION,
 	VHD_OPT_PRINT_MAN,
 	VHD_OPT_PRINT_COMPLETION,
+	VHD_OPT_NO_PACKED,
 };
 
 /** Entries to put in an app's struct option table. */
@@ -76,7 +79,8 @@ enum {
 	{"client", no_argument, NULL, VHD_OPT_CLIENT},                   \
 	{"mode", required_argument, NULL, VHD_OPT_MODE},                 \
 	{"hybrid-poll-us", required_argument, NULL, VHD_OPT_HYBRID_US},  \
-	{"worker-lcore", required_argument, NULL, VHD_OPT_LCORE}
+	{"worker-lcore", required_argument, NULL, VHD_OPT_LCORE},        \
+	{"no-packed", no_argument, NULL, VHD_OPT_NO_PACKED}
 
 /** Help text of the common options. */
 #define VHD_COMMON_USAGE                                                              \
@@ -84,7 +88,8 @@ enum {
 	"      --mode MODE            poll | interrupt | hybrid\n"                         \
 	"      --hybrid-poll-us US    hybrid: poll this long after the last request (200)\n" \
 	"      --worker-lcore ID[,ID]  service socket i on the i-th listed lcore (cycling);\n" \
-	"                             default: round robin over EAL worker lcores\n"
+	"                             default: round robin over EAL worker lcores\n" \
+	"      --no-packed            offer split rings only (no VIRTIO_F_RING_PACKED)\n"
 
 /**
  * Defaults: @p mode is the device's preferred mode. Call after

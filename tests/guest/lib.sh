@@ -180,6 +180,8 @@ guest_modes() {
 		echo "== $dev, mode $mode"
 		opts=()
 		[ "$mode" = default ] || opts=(--mode "$mode")
+		# shellcheck disable=SC2206 # GUEST_POLL_OPTS: words to add in poll mode
+		[ "$mode" != poll ] || opts+=(${GUEST_POLL_OPTS:-})
 		"${dev}_start" "$name" "${opts[@]}"
 		req0=$(requests_of "$name")
 		con=$VHD_WORK/$dev-$mode.console

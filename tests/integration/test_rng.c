@@ -556,6 +556,33 @@ test_second_frontend(void **state)
 }
 
 /*
+ * --no-packed withholds VIRTIO_F_RING_PACKED (QEMU's vhost-user-base devices
+ * ignore packed=off, so the backend is where a user turns it off); without
+ * it packed rings are offered, and the rings still serve.
+ */
+static void
+test_no_packed(void **state)
+{
+	static const char *const extra[] = {"--no-packed", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	uint8_t *b;
+	int pass;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		vhd_it_app_up(&a, "rng", pass == 0 ? extra : NULL, 1);
+		fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
+		assert_int_equal(!!(vhd_fe_offered_features(fe) & (1ULL << VHD_F_RING_PACKED)),
+				 pass);
+		b = buf_new(fe);
+		assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+		vhd_it_fe_done(fe);
+		vhd_it_app_down(&a, 1);
+	}
+}
+
+/*
  * The memory table sent again while queues run (a VMM does on memory
  * hot-plug), also with a request in flight across it: serving goes on.
  */
@@ -1545,6 +1572,7 @@ main(int argc, char **argv)
 		T(test_two_sockets),
 		T(test_reconnect),
 		T(test_second_frontend),
+		T(test_no_packed),
 		T(test_mem_table_again),
 		T(test_reset_owner),
 		T(test_stale_socket),
