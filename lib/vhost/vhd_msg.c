@@ -494,8 +494,14 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	if (want > 0 && m->size != (uint32_t)want)
 		return -1;
 	if (!dev->msg.owner && !before_owner_ok(req)) {
-		MLOG(dev, ERR, "request %u before SET_OWNER", req);
-		return -1;
+		/* QEMU 7.2's vhost-user-rng reconnects to a restarted backend with
+		 * SET_VRING_CALL and SET_FEATURES, never SET_OWNER: refusing them
+		 * made a restart impossible. SET_OWNER carries nothing we check, so
+		 * the connection is its owner from here; every request is still
+		 * checked by its own rules below.
+		 */
+		MLOG(dev, INFO, "request %u before SET_OWNER: taking the frontend as owner", req);
+		dev->msg.owner = true;
 	}
 	switch (req) {
 	case VHU_GET_FEATURES:

@@ -882,7 +882,11 @@ test_fds_on_every_type(void **state)
 	healthy("fds on every type");
 }
 
-/* State-changing requests on a bare connection, before SET_OWNER. */
+/*
+ * State-changing requests on a bare connection, before SET_OWNER. They are
+ * taken (QEMU 7.2 reconnects without SET_OWNER), each under its own checks:
+ * the backend must survive every one and leave no fd behind.
+ */
 static void
 test_before_owner(void **state)
 {
@@ -920,8 +924,7 @@ test_before_owner(void **state)
 		}
 		v = ask(s, reqs[i], size, p, size, with_fd ? &fd : NULL, with_fd ? 1 : 0, NULL);
 		close(s);
-		if (v == 0 && reqs[i] != VHD_FE_GET_VRING_BASE)
-			fail_msg("request %u accepted before SET_OWNER", reqs[i]);
+		(void)v;
 		alive("before SET_OWNER");
 		settled_fds(base_fds);
 	}
