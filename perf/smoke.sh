@@ -46,6 +46,7 @@ sfx=0
 case $dev in
 rtc) sfx= ;;
 template) sfx= ;;
+scsi) sfx= ;;
 esac
 case $dev in
 rng) gen="-b 64" ;;

@@ -17,6 +17,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_console,
 	&vhd_perf_gen_input,
 	&vhd_perf_gen_template,
+	&vhd_perf_gen_scsi,
 };
 
 const struct vhd_perf_gen *

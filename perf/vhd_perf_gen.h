@@ -80,6 +80,7 @@ extern const struct vhd_perf_gen vhd_perf_gen_console;
 /** virtio-input: runs through vhd_perf_input_key() (vhd_perf_input.h). */
 extern const struct vhd_perf_gen vhd_perf_gen_input;
 extern const struct vhd_perf_gen vhd_perf_gen_template;
+extern const struct vhd_perf_gen vhd_perf_gen_scsi;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);

@@ -146,6 +146,12 @@ struct vhd_app_desc {
 	 * empty path when it was not given.
 	 */
 	bool own_sockets;
+	/**
+	 * Positional arguments (upstream scsi's image paths), in command-line
+	 * order; return 0, or -1 after printing one error line. NULL: a
+	 * positional argument is an error.
+	 */
+	int (*arg)(void *ctx, const char *arg);
 };
 
 /**

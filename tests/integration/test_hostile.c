@@ -63,6 +63,7 @@ static const char *const spi_args[] = {"-l", "sim:loopback", NULL};
 static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
 
 static const char *const template_args[] = {NULL};
+static const char *const scsi_args[] = {"ram:1M", NULL};
 static const char *const rtc_args[] = {NULL};
 
 static const struct app_desc apps[] = {
@@ -76,6 +77,7 @@ static const struct app_desc apps[] = {
 	/* A well-formed eventq buffer is held until an event: probe with a bad one, returned empty. */
 	{"input", input_args, 2, 8, 1, NULL},
 	{"template", template_args, 1, 8, 1, NULL, true},
+	{"scsi", scsi_args, 3, 24, 1, NULL, true},
 	/* A zeroed request (message type 0) on requestq: answered EOPNOTSUPP. */
 	{"rtc", rtc_args, 2, 8, 16, NULL, true},
 };

@@ -54,6 +54,7 @@ struct app_desc {
 	load_fn load;
 	uint32_t wr;                   /* most bytes a completion may report */
 	int resubmitted;               /* chains the new backend must get back, -1: any */
+	bool plain_sock;               /* -s PATH used as given (vhd_fe_app.plain_sock) */
 };
 
 static const struct app_desc *app;
@@ -170,7 +171,24 @@ gpio_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	return 4;
 }
 
+/* scsi: READ(10) of 8 blocks of a RAM LUN on the first request queue; the
+ * kill lands right after the kicks.
+ */
+static unsigned int
+scsi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t cmd[51] = {1, 0, 0x40};
+
+	(void)seen;
+	(void)got;
+	cmd[19] = 0x28;
+	cmd[27] = 8;
+	post_n(fe, 2, 0, NREQ, cmd, sizeof(cmd), 108 + 4096);
+	return NREQ;
+}
+
 static const char *const rng_args[] = {"-p", "10000", "-m", "64", NULL};
+static const char *const scsi_args[] = {"ram:4M", NULL};
 static const char *const rng_restart[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
@@ -179,6 +197,7 @@ static const struct app_desc apps[] = {
 	{"rng", rng_args, rng_restart, 1, 0, rng_load, 64, -1},
 	{"gpio", gpio_args, gpio_args, 2, 1, gpio_load, 1, 3},
 	{"i2c", i2c_args, i2c_args, 1, 0, i2c_load, 1, -1},
+	{"scsi", scsi_args, scsi_args, 3, 2, scsi_load, 108 + 4096, -1, true},
 };
 
 
@@ -199,6 +218,7 @@ static void
 launch(struct vhd_fe_app *a, const char *const *opts)
 {
 	vhd_it_app_init(a, app->name);
+	a->plain_sock = app->plain_sock;
 	if (strlen(a->dir) + 5 > sizeof(ctl_sock))
 		fail_msg("directory path too long: %s", a->dir);
 	memcpy(ctl_sock, a->dir, strlen(a->dir));
