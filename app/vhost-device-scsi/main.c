@@ -12,6 +12,7 @@
  * with read-only or RAM images).
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ enum {
 	OPT_QUEUE_SIZE,
 	OPT_BLOCK_SIZE,
 	OPT_CACHE,
+	OPT_CONTROL,
 };
 
 struct scsi_args {
@@ -37,6 +39,7 @@ struct scsi_args {
 	uint64_t num_queues;
 	uint64_t queue_size;
 	uint32_t block_size;
+	const char *control;
 	unsigned int nimages;
 	const char *images[SCSI_MAX_LUNS + 1];
 };
@@ -57,6 +60,8 @@ usage(const char *prog)
 	       "      --block-size N         512 or 4096, default for every image (512); ours\n"
 	       "      --cache MODE           writeback (page cache) or none (O_DIRECT)\n"
 	       "                             (writeback); ours\n"
+	       "      --control PATH         control socket: attach LUN IMAGE, detach LUN,\n"
+	       "                             list (LUN hot-add/remove); PATH0.. with -c; ours\n"
 	       "  -c, --socket-count N       N devices on PATH0..PATH<N-1> (1: PATH); ours\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
@@ -94,6 +99,9 @@ scsi_opt(void *ctx, int c, const char *arg)
 		}
 		fprintf(stderr, "error: --block-size takes 512 or 4096, not '%s'\n", arg);
 		return -1;
+	case OPT_CONTROL:
+		a->control = arg;
+		return 0;
 	case OPT_CACHE:
 		if (strcmp(arg, "none") == 0 || strcmp(arg, "writeback") == 0) {
 			a->direct = strcmp(arg, "none") == 0;
@@ -175,6 +183,27 @@ scsi_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pat
 		}
 		scsi_dev_attach(d, i, l);
 	}
+	if (a->control != NULL) {
+		struct scsi_lun_spec s = {
+			.block_size = a->block_size,
+			.read_only = a->read_only,
+			.direct = a->direct,
+			.solid_state = a->solid,
+		};
+		char ctl[4096];
+		int rc;
+
+		if (o->socket_count == 1)
+			snprintf(ctl, sizeof(ctl), "%s", a->control);
+		else if (vhd_socket_name(ctl, sizeof(ctl), a->control, idx) != 0)
+			ctl[0] = '\0';
+		rc = ctl[0] != '\0' ? scsi_dev_control(d, ctl, &s) : -ENAMETOOLONG;
+		if (rc != 0) {
+			fprintf(stderr, "error: control socket %s: %s\n", a->control, strerror(-rc));
+			scsi_destroy(ctx, idx, d);
+			return -1;
+		}
+	}
 	*ops = &d->ops;
 	*priv = d;
 	return 0;
@@ -190,6 +219,7 @@ main(int argc, char **argv)
 		{"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
 		{"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
 		{"cache", required_argument, NULL, OPT_CACHE},
+		{"control", required_argument, NULL, OPT_CONTROL},
 		{NULL, 0, NULL, 0},
 	};
 	static struct scsi_args a = {

@@ -61,6 +61,7 @@ struct scsi_stats {
 };
 
 struct scsi_task;
+struct vhd_ctl;
 
 /** Where an event buffer the guest posted is. */
 struct scsi_evbuf {
@@ -101,6 +102,9 @@ struct scsi_dev {
 	struct vhd_vq *cur_vq;
 	uint64_t cur_tag;
 	uint16_t cur_lun;
+	/** --control socket, or NULL; images it attaches start from these options */
+	struct vhd_ctl *ctl;
+	struct scsi_lun_spec ctl_defaults;
 	struct scsi_stats stats;
 };
 
@@ -127,6 +131,19 @@ int scsi_dev_attach(struct scsi_dev *dev, unsigned int idx, struct scsi_lun *l);
  * @return 0, -EINVAL for a bad index, -ENOENT when there is none.
  */
 int scsi_dev_detach(struct scsi_dev *dev, unsigned int idx);
+
+/**
+ * Serve a control socket at @p path (attach/detach/list, see scsi_ctl.c);
+ * images attached through it start from @p defaults. Call before serving.
+ * @return 0 or a negative errno.
+ */
+int scsi_dev_control(struct scsi_dev *dev, const char *path, const struct scsi_lun_spec *defaults);
+
+/** Watch the control socket on the host's worker (from attach()). */
+void scsi_dev_control_watch(struct scsi_dev *dev);
+
+/** Close the control socket (NULL-safe). */
+void scsi_dev_control_close(struct scsi_dev *dev);
 
 /** The ops every instance starts from (num_queues is per instance). */
 extern const struct vhd_device_ops scsi_ops_base;

@@ -1147,7 +1147,10 @@ scsi_set_config(void *priv, const uint8_t *buf, uint32_t off, uint32_t len)
 static void
 scsi_attach_host(void *priv, struct vhd_host *host)
 {
-	((struct scsi_dev *)priv)->host = host;
+	struct scsi_dev *dev = priv;
+
+	dev->host = host;
+	scsi_dev_control_watch(dev);
 }
 
 static void
@@ -1225,6 +1228,7 @@ scsi_dev_fini(struct scsi_dev *dev)
 {
 	unsigned int i;
 
+	scsi_dev_control_close(dev);
 	for (i = 0; i < SCSI_MAX_LUNS; i++) {
 		scsi_lun_close(dev->luns[i]);
 		dev->luns[i] = NULL;

@@ -25,6 +25,9 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -821,6 +824,122 @@ test_malformed(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* ---- hot-add and hot-remove through the control socket ---- */
+
+/* Send @p cmd, read the reply up to its "ok"/"error" line into @p out. */
+static void
+ctl(const char *path, const char *cmd, char *out, size_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
+	size_t n = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
+	out[0] = '\0';
+	while (n + 1 < len) {
+		ssize_t r = recv(fd, out + n, len - 1 - n, 0);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		out[n] = '\0';
+		if (strstr(out, "ok\n") != NULL || strstr(out, "error") != NULL)
+			break;
+	}
+	close(fd);
+}
+
+static void
+test_hotplug(void **state)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	char img[256], path[300], cpath[300], cmd[400], reply[1024];
+	const char *opts[] = {"--mode", "interrupt", "--control", cpath, NULL};
+	struct virtio_scsi_event *ev[4];
+	struct vhd_it_wait w[4];
+	struct cmd c;
+	unsigned int i;
+
+	(void)state;
+	vhd_it_app_init(&a, "scsi");
+	a.plain_sock = true;
+	snprintf(cpath, sizeof(cpath), "%s/ctl", a.dir);
+	snprintf(img, sizeof(img), "%s/disk.img", a.dir);
+	make_image(img, IMG_BYTES, 1);
+	{
+		const char *extra[] = {img, NULL};
+
+		vhd_it_app_start(&a, opts, extra, 1);
+	}
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 3, QSZ);
+	for (i = 0; i < 4; i++) {
+		struct vhd_fe_buf b;
+
+		ev[i] = vhd_fe_mem_alloc(vhd_fe_mem(fe), sizeof(*ev[i]) + GUARD, 8, NULL);
+		memset(ev[i], 0xee, sizeof(*ev[i]) + GUARD);
+		b = (struct vhd_fe_buf){ev[i], sizeof(*ev[i])};
+		w[i].head = vhd_fe_post(fe, SCSI_Q_EVENT, &b, 0, 1, false, NULL, true);
+		w[i].done = false;
+	}
+	cmd_alloc(fe, &c, 512, 512);
+	run(fe, false, &c, 3, CDB(OP_TEST_UNIT_READY, 0, 0, 0, 0, 0), 0, 0);
+	sense_is(&c, SK_ILLEGAL_REQUEST, 0x25, 0);
+	/* attach a file image as LUN 3: RESCAN event, then the LUN answers */
+	snprintf(path, sizeof(path), "%s/hot.img", a.dir);
+	make_image(path, 1u << 20, 4);
+	snprintf(cmd, sizeof(cmd), "attach 3 %s\n", path);
+	ctl(cpath, cmd, reply, sizeof(reply));
+	assert_string_equal(reply, "ok\n");
+	vhd_it_wait_used(fe, SCSI_Q_EVENT, w, 1, false, WAIT_MS);
+	assert_int_equal(w[0].used, sizeof(*ev[0]));
+	assert_int_equal(le32toh(ev[0]->event), VIRTIO_SCSI_T_TRANSPORT_RESET);
+	assert_int_equal(le32toh(ev[0]->reason), VIRTIO_SCSI_EVT_RESET_RESCAN);
+	assert_memory_equal(ev[0]->lun, ((uint8_t[]){1, 0, 0x40, 3, 0, 0, 0, 0}), 8);
+	run(fe, false, &c, 3, CDB(OP_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0, 8);
+	good(&c, 8);
+	assert_int_equal(be32(c.din), 2047);
+	run(fe, false, &c, 0, CDB(OP_REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0), 0, 64);
+	assert_int_equal(be32(c.din), 16);
+	ctl(cpath, "list\n", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "lun 3 "));
+	/* errors leave everything as it was */
+	ctl(cpath, "attach 3 ram:1M\n", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "error"));
+	ctl(cpath, "attach 300 ram:1M\n", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "error"));
+	ctl(cpath, "attach 4 /nonexistent.img\n", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "No such file"));
+	ctl(cpath, "detach 9\n", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "error"));
+	ctl(cpath, "bogus\n", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "error"));
+	/* detach: REMOVED, then the LUN is gone */
+	ctl(cpath, "detach 3\n", reply, sizeof(reply));
+	assert_string_equal(reply, "ok\n");
+	vhd_it_wait_used(fe, SCSI_Q_EVENT, w + 1, 1, false, WAIT_MS);
+	assert_int_equal(le32toh(ev[1]->reason), VIRTIO_SCSI_EVT_RESET_REMOVED);
+	assert_int_equal(ev[1]->lun[3], 3);
+	run(fe, false, &c, 3, CDB(OP_TEST_UNIT_READY, 0, 0, 0, 0, 0), 0, 0);
+	sense_is(&c, SK_ILLEGAL_REQUEST, 0x25, 0);
+	/* a RAM LUN, read-only */
+	ctl(cpath, "attach 5 ram:64K,read-only\n", reply, sizeof(reply));
+	assert_string_equal(reply, "ok\n");
+	vhd_it_wait_used(fe, SCSI_Q_EVENT, w + 2, 1, false, WAIT_MS);
+	assert_int_equal(ev[2]->lun[3], 5);
+	run(fe, false, &c, 5, CDB(OP_WRITE_10, 0, 0, 0, 0, 0, 0, 0, 1, 0), 512, 0);
+	sense_is(&c, SK_DATA_PROTECT, 0x27, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(((uint8_t *)ev[i])[sizeof(*ev[i])], 0xee);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 /* Upstream exits after its first frontend; we serve the next, with fresh state. */
 static void
 test_frontend_after_frontend(void **state)
@@ -954,6 +1073,7 @@ main(void)
 		T(test_random_poll),
 		T(test_tmf_in_flight),
 		T(test_malformed),
+		T(test_hotplug),
 		T(test_frontend_after_frontend),
 		T(test_bad_options),
 	};
