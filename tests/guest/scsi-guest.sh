@@ -2,7 +2,8 @@
 # Copyright (c) 2026 the vhost-device authors
 # shellcheck shell=dash
 #
-# Guest side of scsi.sh, run by dash in the test guest, on LUN 0 (a blank
+# Guest side of scsi.sh, run by dash in the test guest. VHD_SCSI_CASE=main
+# (default) runs on LUN 0 (a blank
 # read-write image) and LUN 1 (a read-only image holding an ext4 file
 # system with hello.txt, made on the host) of vhost-user-scsi-pci:
 #   identity   sg_inq / sg_vpd / sg_readcap show our vendor, serial, NAA id
@@ -15,6 +16,13 @@
 #   ro         LUN 1 is read-only: ro in sysfs, a rw mount refused or turned
 #              read-only, files read back, writes through the block layer
 #              and through SG_IO (sg_raw WRITE(10)) refused with DATA PROTECT
+# VHD_SCSI_CASE=hotplug: VHD-SCSI-HOTADD asks the host to attach LUN 2, whose
+# disk must appear and read back VHD_SCSI_HOT_SUM; VHD-SCSI-HOTREMOVE asks
+# it to detach LUN 2, whose disk must go.
+# VHD_SCSI_CASE=restart: ext4 on LUN 0, a write loop with fsync, and
+# VHD-SCSI-KILL in the middle (the host kills the backend with SIGKILL and
+# starts it again; QEMU reconnects); the loop must finish, the files check
+# out and fsck is clean.
 . /lib/vhd/guest-lib.sh
 
 # disk_of LUN: the sdX of LUN on target 0, once the kernel made it (20 s).
@@ -30,13 +38,72 @@ disk_of() {
 	return 1
 }
 
+# mknod_of sdX: the block node, when devtmpfs did not make it.
+mknod_of() {
+	[ -b "/dev/$1" ] || mknod "/dev/$1" b "$(cut -d: -f1 "/sys/block/$1/dev")" \
+		"$(cut -d: -f2 "/sys/block/$1/dev")"
+}
+
+case ${VHD_SCSI_CASE:-main} in
+hotplug)
+	sda=$(disk_of 0) || { vhd_fail "no disk for LUN 0"; vhd_done; }
+	if [ -e /sys/bus/scsi/devices/*:0:0:2 ]; then vhd_fail "LUN 2 before the hot-add"; fi
+	echo "VHD-SCSI-HOTADD"
+	if sdc=$(disk_of 2); then
+		vhd_pass "hot-added LUN 2 appeared as /dev/$sdc"
+		mknod_of "$sdc"
+		vhd_eq "hot-added disk reads back" "$VHD_SCSI_HOT_SUM" \
+			"$(dd if="/dev/$sdc" bs=64k count=16 2>/dev/null | sha256sum | cut -d' ' -f1)"
+	else
+		vhd_fail "hot-added LUN 2 did not appear"
+	fi
+	echo "VHD-SCSI-HOTREMOVE"
+	i=0
+	while [ $i -lt 200 ] && [ -e /sys/bus/scsi/devices/*:0:0:2 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -e /sys/bus/scsi/devices/*:0:0:2 ]; then vhd_fail "LUN 2 still there after hot-remove"
+	else vhd_pass "hot-removed LUN 2 is gone"; fi
+	vhd_check "LUN 0 still answers" /usr/bin/sg_turs "/dev/$sda"
+	vhd_done
+	;;
+restart)
+	sda=$(disk_of 0) || { vhd_fail "no disk for LUN 0"; vhd_done; }
+	mknod_of "$sda"
+	mkdir -p /mnt/a
+	vhd_check "mkfs.ext4 /dev/$sda" /sbin/mkfs.ext4 -q -F "/dev/$sda"
+	vhd_check "mount /dev/$sda" mount -t ext4 "/dev/$sda" /mnt/a
+	: >/tmp/sums
+	i=0
+	while [ $i -lt 24 ]; do
+		dd if=/dev/urandom of="/mnt/a/f$i" bs=64k count=4 conv=fsync 2>/dev/null ||
+			vhd_fail "write of f$i failed"
+		(cd /mnt/a && sha256sum "f$i" >>/tmp/sums)
+		[ $i = 6 ] && echo "VHD-SCSI-KILL"
+		i=$((i + 1))
+	done
+	vhd_pass "write loop finished across the backend restart"
+	sync
+	vhd_check "umount" umount /mnt/a
+	vhd_check "mount again" mount -t ext4 "/dev/$sda" /mnt/a
+	vhd_check "checksums of all 24 files" sh -c "cd /mnt/a && sha256sum -c /tmp/sums >/dev/null"
+	umount /mnt/a
+	/sbin/e2fsck -f -n "/dev/$sda" >/tmp/fsck 2>&1
+	rc=$?
+	sed 's/^/  fsck: /' /tmp/fsck
+	vhd_eq "fsck.ext4 -f -n after the restart: clean" 0 "$rc"
+	if dmesg | grep -q "I/O error"; then vhd_fail "I/O errors in the guest's log"; dmesg | grep "I/O error"
+	else vhd_pass "no I/O error in the guest's log"; fi
+	vhd_done
+	;;
+esac
+
 sda=$(disk_of 0) || { vhd_fail "no disk for LUN 0"; vhd_done; }
 sdb=$(disk_of 1) || { vhd_fail "no disk for LUN 1"; vhd_done; }
 vhd_pass "LUN 0 is /dev/$sda, LUN 1 is /dev/$sdb"
-[ -b "/dev/$sda" ] || mknod "/dev/$sda" b "$(cut -d: -f1 "/sys/block/$sda/dev")" \
-	"$(cut -d: -f2 "/sys/block/$sda/dev")"
-[ -b "/dev/$sdb" ] || mknod "/dev/$sdb" b "$(cut -d: -f1 "/sys/block/$sdb/dev")" \
-	"$(cut -d: -f2 "/sys/block/$sdb/dev")"
+mknod_of "$sda"
+mknod_of "$sdb"
 
 echo "== identity"
 inq=$(/usr/bin/sg_inq "/dev/$sda" 2>&1)
