@@ -6,17 +6,27 @@
  * virtio-scsi (id 8): READ(10) or WRITE(10) of --size bytes (a multiple of
  * 512) to LUN 0 on the first request queue, at random size-aligned LBAs
  * (--op read|write) or in order (--op seqread|seqwrite) within the first
- * --target MiB of the LUN (64 by default). The wire format is the
+ * --target MiB of the LUN (64 by default). With --file IMAGE (LUN 0's
+ * image) the same I/O pattern is done on the file directly with io_uring at
+ * the same queue depth, after the run: the host side's floor. The wire format is the
  * guest's side of drivers/scsi/scsi_proto.h, restated as a guest driver
  * would: a 51-byte command header, a 108-byte response header.
  */
 
 #include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
 
 #include "vhd_perf_gen.h"
+#include "vhd_perf_stats.h"
 
 #define SCSI_REQ 51u
 #define SCSI_RESP 108u
@@ -132,6 +142,110 @@ scsi_complete(const struct vhd_perf_gen_cfg *cfg, void *slot, uint32_t used_len)
 	return cfg->size;
 }
 
+#define FLOOR_REQS 20000u
+#define FLOOR_WARMUP 500u
+#define FLOOR_NS 2000000000ULL
+
+static uint64_t
+floor_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The same reads or writes on the image with io_uring, qd in flight: submit to completion. */
+static const char *
+scsi_local(const struct vhd_perf_gen_cfg *cfg, struct vhd_perf_lat *out)
+{
+	static struct vhd_perf_hist h;
+	uint32_t qd = cfg->qd != 0 ? cfg->qd : 1, nblk = cfg->size / SCSI_BS, i;
+	uint64_t slots = span_blocks(cfg) / nblk, seq = 0, done = 0, t_end;
+	int op = op_of(cfg), fd;
+	bool wr = op == OP_WRITE || op == OP_SEQWRITE;
+	struct io_uring ring;
+	uint64_t *t0;
+	uint8_t *buf;
+
+	if (cfg->file == NULL)
+		return NULL;
+	fd = open(cfg->file, wr ? O_RDWR : O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "vhd-perf: scsi --file %s: %s\n", cfg->file, strerror(errno));
+		return NULL;
+	}
+	t0 = calloc(qd, sizeof(*t0));
+	if (t0 == NULL || posix_memalign((void **)&buf, 4096, (size_t)qd * cfg->size) != 0 ||
+	    io_uring_queue_init(qd < 4096 ? qd : 4096, &ring, 0) != 0) {
+		fprintf(stderr, "vhd-perf: scsi floor: cannot set up io_uring\n");
+		free(t0);
+		close(fd);
+		return NULL;
+	}
+	memset(buf, 0, (size_t)qd * cfg->size);
+	vhd_perf_hist_init(&h);
+	for (i = 0; i < qd; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		uint64_t lba = (op == OP_SEQREAD || op == OP_SEQWRITE ? seq % slots :
+				mix(seq) % slots) * nblk;
+
+		if (wr)
+			io_uring_prep_write(sqe, fd, buf + (size_t)i * cfg->size, cfg->size,
+					    lba * SCSI_BS);
+		else
+			io_uring_prep_read(sqe, fd, buf + (size_t)i * cfg->size, cfg->size,
+					   lba * SCSI_BS);
+		io_uring_sqe_set_data64(sqe, i);
+		t0[i] = floor_now_ns();
+		seq++;
+	}
+	io_uring_submit(&ring);
+	t_end = floor_now_ns() + FLOOR_NS;
+	while (done < FLOOR_REQS + FLOOR_WARMUP && floor_now_ns() < t_end) {
+		struct io_uring_cqe *cqe;
+		struct io_uring_sqe *sqe;
+		uint64_t s, now, lba;
+
+		if (io_uring_wait_cqe(&ring, &cqe) != 0)
+			break;
+		s = io_uring_cqe_get_data64(cqe);
+		now = floor_now_ns();
+		if (cqe->res != (int)cfg->size) {
+			io_uring_cqe_seen(&ring, cqe);
+			fprintf(stderr, "vhd-perf: scsi floor: I/O returned %d\n", cqe->res);
+			break;
+		}
+		io_uring_cqe_seen(&ring, cqe);
+		if (++done > FLOOR_WARMUP)
+			vhd_perf_hist_add(&h, now - t0[s]);
+		lba = (op == OP_SEQREAD || op == OP_SEQWRITE ? seq % slots : mix(seq) % slots) * nblk;
+		seq++;
+		sqe = io_uring_get_sqe(&ring);
+		if (wr)
+			io_uring_prep_write(sqe, fd, buf + s * cfg->size, cfg->size, lba * SCSI_BS);
+		else
+			io_uring_prep_read(sqe, fd, buf + s * cfg->size, cfg->size, lba * SCSI_BS);
+		io_uring_sqe_set_data64(sqe, s);
+		t0[s] = floor_now_ns();
+		io_uring_submit(&ring);
+	}
+	/* drain what is still in flight */
+	for (i = 0; i < qd; i++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(&ring, &cqe) != 0)
+			break;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	free(buf);
+	free(t0);
+	close(fd);
+	vhd_perf_hist_summary(&h, out);
+	return wr ? "io_uring write on the image" : "io_uring read on the image";
+}
+
 const struct vhd_perf_gen vhd_perf_gen_scsi = {
 	.name = "scsi",
 	.help = "virtio-scsi: READ(10)/WRITE(10) of --size bytes (4096) to LUN 0, --op "
@@ -146,4 +260,5 @@ const struct vhd_perf_gen vhd_perf_gen_scsi = {
 	.slot_bytes = scsi_slot_bytes,
 	.prepare = scsi_prepare,
 	.complete = scsi_complete,
+	.local = scsi_local,
 };
