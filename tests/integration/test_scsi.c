@@ -635,7 +635,8 @@ test_tmf_in_flight(void **state)
 	struct cmd c[INFLIGHT];
 	struct vhd_it_wait w[INFLIGHT];
 	char img[256];
-	const char *opts[] = {"--mode", "interrupt", img, NULL};
+	/* O_DIRECT: the reads go to the disk and stay at the host long enough to be hit */
+	const char *opts[] = {"--mode", "interrupt", "--cache", "none", img, NULL};
 	unsigned int i, round, aborted = 0;
 
 	(void)state;
