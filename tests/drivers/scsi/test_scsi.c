@@ -972,6 +972,51 @@ test_detach_in_flight(void **state)
 	assert_int_equal(m.din[0], 9);
 }
 
+/*
+ * A block device LUN (BLKGETSIZE64, BLKDISCARD on the helper thread): only
+ * with VHD_TEST_BLKDEV=/dev/... naming a scratch device (a loop device over a
+ * file), whose contents it overwrites; skipped otherwise.
+ */
+static void
+test_block_device(void **state)
+{
+	struct ctx *c = *state;
+	const char *dev = getenv("VHD_TEST_BLKDEV");
+	struct scsi_lun_spec s = {.block_size = 512};
+	uint8_t data[4096], p[24] = {0, 22, 0, 16};
+	struct scsi_lun *l;
+	char err[256];
+	struct cmd m;
+	unsigned int i;
+
+	if (dev == NULL)
+		skip();
+	snprintf(s.path, sizeof(s.path), "%s", dev);
+	l = scsi_lun_open(&s, err, sizeof(err));
+	assert_non_null(l);
+	assert_true(l->blkdev);
+	assert_true(l->nblocks >= 64);
+	assert_int_equal(scsi_dev_attach(&c->dev, 4, l), 0);
+	memset(data, 0x6b, sizeof(data));
+	RUN(c, &m, 4, data, 4096, 0, OP_WRITE_10, 0x08, 0, 0, 0, 8, 0, 0, 8, 0);
+	expect_good(&m, 0);
+	RUN(c, &m, 4, NULL, 0, 4096, OP_READ_10, 0, 0, 0, 0, 8, 0, 0, 8, 0);
+	assert_memory_equal(m.din, data, 4096);
+	/* LBPRZ is not promised on a block device */
+	RUN(c, &m, 4, NULL, 0, 32, OP_SERVICE_ACTION_IN_16, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    32, 0, 0);
+	assert_int_equal(m.din[14], 0x80);
+	scsi_put64(p + 8, 8);
+	scsi_put32(p + 16, 8);
+	RUN(c, &m, 4, p, 24, 0, OP_UNMAP, 0, 0, 0, 0, 0, 0, 0, 24, 0);
+	expect_good(&m, 0);
+	assert_true(c->h.offloads_run >= 1);
+	/* a loop device over a file discards by punching a hole: zeros */
+	RUN(c, &m, 4, NULL, 0, 4096, OP_READ_10, 0, 0, 0, 0, 8, 0, 0, 8, 0);
+	for (i = 0; i < 4096; i++)
+		assert_int_equal(m.din[i], 0);
+}
+
 static void
 test_config(void **state)
 {
@@ -1069,6 +1114,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_an, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 		cmocka_unit_test(test_bad_images),
 	};
