@@ -219,7 +219,8 @@ scsi_local(const struct vhd_perf_gen_cfg *cfg, struct vhd_perf_lat *out)
 		io_uring_cqe_seen(&ring, cqe);
 		if (++done > FLOOR_WARMUP)
 			vhd_perf_hist_add(&h, now - t0[s]);
-		lba = (op == OP_SEQREAD || op == OP_SEQWRITE ? seq % slots : mix(seq) % slots) * nblk;
+		lba = (op == OP_SEQREAD || op == OP_SEQWRITE ? seq % slots : mix(seq) % slots) *
+		      nblk;
 		seq++;
 		sqe = io_uring_get_sqe(&ring);
 		if (wr)

@@ -199,7 +199,8 @@ scsi_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pat
 			ctl[0] = '\0';
 		rc = ctl[0] != '\0' ? scsi_dev_control(d, ctl, &s) : -ENAMETOOLONG;
 		if (rc != 0) {
-			fprintf(stderr, "error: control socket %s: %s\n", a->control, strerror(-rc));
+			fprintf(stderr, "error: control socket %s: %s\n", a->control,
+				strerror(-rc));
 			scsi_destroy(ctx, idx, d);
 			return -1;
 		}

@@ -846,7 +846,8 @@ handle_tmf(struct scsi_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	tag = le64toh(m.tag);
 	if (decode_lun(m.lun, &idx, &wlun) != 0)
 		return tmf_answer(req, VIRTIO_SCSI_S_BAD_TARGET);
-	if (sub != VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET && (idx >= SCSI_MAX_LUNS || dev->luns[idx] == NULL))
+	if (sub != VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET &&
+	    (idx >= SCSI_MAX_LUNS || dev->luns[idx] == NULL))
 		return tmf_answer(req, VIRTIO_SCSI_S_INCORRECT_LUN);
 	switch (sub) {
 	case VIRTIO_SCSI_T_TMF_QUERY_TASK:

@@ -103,7 +103,8 @@ inquiry_vpd(struct scsi_lun *l, uint8_t page, uint8_t *out, struct scsi_sense *e
 		n = 0x3c;
 		break;
 	case 0xb2:
-		out[5] = 0x80 | 0x40 | 0x20 | (reads_zero(l) ? 0x04 : 0); /* LBPU, LBPWS(10), LBPRZ */
+		/* LBPU, LBPWS, LBPWS10, LBPRZ */
+		out[5] = 0x80 | 0x40 | 0x20 | (reads_zero(l) ? 0x04 : 0);
 		out[6] = 0x02;                                             /* thin provisioned */
 		n = 4;
 		break;

@@ -77,8 +77,8 @@ scsi_lun_parse(const char *arg, struct scsi_lun_spec *s, char *err, size_t errle
 		} else if (strcmp(opt, "block-size=4096") == 0) {
 			s->block_size = 4096;
 		} else {
-			snprintf(err, errlen, "image '%s': unknown option '%s' (block-size=512|4096, "
-				 "read-only)", s->path, opt);
+			snprintf(err, errlen, "image '%s': unknown option '%s' "
+				 "(block-size=512|4096, read-only)", s->path, opt);
 			return -1;
 		}
 	}

@@ -52,8 +52,8 @@ hotplug)
 	if sdc=$(disk_of 2); then
 		vhd_pass "hot-added LUN 2 appeared as /dev/$sdc"
 		mknod_of "$sdc"
-		vhd_eq "hot-added disk reads back" "$VHD_SCSI_HOT_SUM" \
-			"$(dd if="/dev/$sdc" bs=64k count=16 2>/dev/null | sha256sum | cut -d' ' -f1)"
+		sum=$(dd if="/dev/$sdc" bs=64k count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
+		vhd_eq "hot-added disk reads back" "$VHD_SCSI_HOT_SUM" "$sum"
 	else
 		vhd_fail "hot-added LUN 2 did not appear"
 	fi

@@ -973,7 +973,8 @@ test_frontend_after_frontend(void **state)
 		for (q = 0; q < nq; q++) {
 			memset(c.dout, (int)(round * 4 + q), 512);
 			cmd_post(fe, (uint16_t)(SCSI_Q_REQ0 + q), &c, 0,
-				 CDB(OP_WRITE_10, 0, 0, 0, 0, (uint8_t)q, 0, 0, 1, 0), 512, 0, true);
+				 CDB(OP_WRITE_10, 0, 0, 0, 0, (uint8_t)q, 0, 0, 1, 0), 512, 0,
+				 true);
 			cmd_wait(fe, (uint16_t)(SCSI_Q_REQ0 + q), &c, false);
 			good(&c, 0);
 			cmd_post(fe, (uint16_t)(SCSI_Q_REQ0 + q), &c, 0,
@@ -1045,7 +1046,8 @@ test_bad_options(void **state)
 		int n;
 
 		assert_non_null(bin);
-		n = snprintf(cmd, sizeof(cmd), "%s -s /tmp/vhd-scsi-it-%d.sock", bin, (int)getpid());
+		n = snprintf(cmd, sizeof(cmd), "%s -s /tmp/vhd-scsi-it-%d.sock", bin,
+			     (int)getpid());
 		for (i = 0; i < SCSI_MAX_LUNS_IT + 1; i++)
 			n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " ram:4K");
 		snprintf(cmd + n, sizeof(cmd) - (size_t)n, " 2>&1 >/dev/null");
