@@ -83,6 +83,7 @@ smoke() {
 [ "$dev" = input ] ||
 for run in "poll poll 1" "interrupt notify 4" "hybrid poll 8" "interrupt poll 1"; do
 	[ "$dev" != console ] || break # needs its host client: below
+	[ "$dev" != vsock ] || break # needs its host program: below
 	# shellcheck disable=SC2086
 	smoke $run "" "$gen"
 done
@@ -94,6 +95,18 @@ if [ "$dev" = console ]; then
 		smoke $run "--port 0=unix:$p" "--peer unix:$p --op echo"
 		# shellcheck disable=SC2086
 		smoke $run "--port 0=unix:$p" "--peer unix:$p --op tx -b 4096"
+	done
+fi
+# vsock: echoes and bulk both ways over one connection to the tool's host program.
+if [ "$dev" = vsock ]; then
+	for run in "poll poll 1" "interrupt notify 1" "hybrid poll 4"; do
+		u=$dir/v-${run%% *}.uds
+		# shellcheck disable=SC2086
+		smoke $run "--uds-path $u" "--peer unix:$u --op echo"
+		# shellcheck disable=SC2086
+		smoke $run "--uds-path $u" "--peer unix:$u --op tx -b 65536"
+		# shellcheck disable=SC2086
+		smoke $run "--uds-path $u" "--peer unix:$u --op rx -b 65536"
 	done
 fi
 # gpio: interrupt latency, a few hundred edges driven through the simulated

@@ -17,6 +17,7 @@
 #include "vhd_perf_floor.h"
 #include "vhd_perf_gen.h"
 #include "vhd_perf_console.h"
+#include "vhd_perf_vsock.h"
 #include "vhd_perf_gpio_irq.h"
 #include "vhd_perf_input.h"
 #include "vhd_perf_report.h"
@@ -72,7 +73,9 @@ usage(FILE *fp)
 		"                           so an interrupt or hybrid backend is asleep (1000)\n"
 		"      --peer unix:PATH|tcp:PORT\n"
 		"                           console: the backend's port 0, where the tool's host\n"
-		"                           client connects (echoes, discards or writes per --op)\n"
+		"                           client connects (echoes, discards or writes per --op);\n"
+		"                           vsock: unix:UDS_PATH, the backend's --uds-path (the\n"
+		"                           tool listens on UDS_PATH_5000 and connects there)\n"
 		"  -n, --count N            measured requests (100000)\n"
 		"  -t, --duration SEC       measure for SEC seconds instead of --count\n"
 		"  -w, --warmup N           completions not measured (1000)\n"
@@ -401,6 +404,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "vhd-perf: --device input needs --irq CODE --sim-control PATH\n");
 		return -1;
 	}
+	if (strcmp(o->run.gen->name, "vsock") == 0 && o->peer == NULL) {
+		fprintf(stderr, "vhd-perf: --device vsock needs --peer unix:UDS_PATH\n");
+		return -1;
+	}
 	if (strcmp(o->run.gen->name, "console") == 0 && o->peer == NULL) {
 		fprintf(stderr, "vhd-perf: --device console needs --peer unix:PATH|tcp:PORT\n");
 		return -1;
@@ -476,6 +483,8 @@ main(int argc, char **argv)
 	if (!o.floor_only && !o.source_only) {
 		if (strcmp(o.run.gen->name, "console") == 0 ?
 			    vhd_perf_console(&o.run, o.peer, &run) != 0 :
+		    strcmp(o.run.gen->name, "vsock") == 0 ?
+			    vhd_perf_vsock(&o.run, o.peer, &run, &src) != 0 :
 		    o.irq_mode && strcmp(o.run.gen->name, "input") == 0 ?
 			    vhd_perf_input_key(&o.run, &o.irq, &run) != 0 :
 		    o.irq_mode ? vhd_perf_gpio_irq(&o.run, &o.irq, &run) != 0 :
@@ -484,6 +493,9 @@ main(int argc, char **argv)
 		else
 			rep.run = &run;
 		run.label = o.label;
+		/* vsock bulk: its socket-pair ceiling is reported as the source. */
+		if (rep.run != NULL && strcmp(o.run.gen->name, "vsock") == 0 && src.bytes > 0)
+			rep.source = &src;
 	}
 	if (!o.quiet)
 		vhd_perf_report_table(stdout, &rep);

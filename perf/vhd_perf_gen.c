@@ -15,6 +15,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_spi,
 	&vhd_perf_gen_rtc,
 	&vhd_perf_gen_console,
+	&vhd_perf_gen_vsock,
 	&vhd_perf_gen_input,
 	&vhd_perf_gen_template,
 	&vhd_perf_gen_scsi,

@@ -79,6 +79,8 @@ extern const struct vhd_perf_gen vhd_perf_gen_can;
 extern const struct vhd_perf_gen vhd_perf_gen_spi;
 extern const struct vhd_perf_gen vhd_perf_gen_rtc;
 extern const struct vhd_perf_gen vhd_perf_gen_console;
+/** virtio-vsock: runs through vhd_perf_vsock() (vhd_perf_vsock.h). */
+extern const struct vhd_perf_gen vhd_perf_gen_vsock;
 /** virtio-input: runs through vhd_perf_input_key() (vhd_perf_input.h). */
 extern const struct vhd_perf_gen vhd_perf_gen_input;
 extern const struct vhd_perf_gen vhd_perf_gen_template;

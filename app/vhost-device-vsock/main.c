@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vhd_vhost.h"
@@ -30,6 +31,8 @@ enum {
 	OPT_FORWARD_LISTEN,
 	OPT_VM,
 	OPT_CONFIG,
+	OPT_NO_SEQPACKET,
+	OPT_FORWARD_SIM,
 };
 
 struct vsock_app {
@@ -39,6 +42,11 @@ struct vsock_app {
 	unsigned int nvms;
 	bool too_many;
 	const char *config;
+	bool no_seqpacket;
+	const char *forward_sim;
+	struct vsock_sock_ops sim;
+	uint32_t ports[VHD_APP_MAX_SOCKETS][VSOCK_ARGS_MAX_STR / 2];
+	unsigned int nports[VHD_APP_MAX_SOCKETS];
 };
 
 static void
@@ -54,14 +62,25 @@ usage(const char *prog)
 	       "                             go to PATH_P\n"
 	       "      --tx-buffer-size N     per-connection buffer, the guest's credit (65536)\n"
 	       "      --queue-size N         largest virtqueue accepted (1024)\n"
-	       "      --groups G1+G2         sibling groups (default); accepted, siblings not\n"
-	       "                             implemented yet\n"
-	       "      --forward-cid CID      vsock-to-vsock mode: not implemented yet\n"
-	       "      --forward-listen P1+P2 vsock-to-vsock mode: not implemented yet\n"
+	       "      --groups G1+G2         sibling groups (default): a guest reaches the\n"
+	       "                             other guests of this process that share a group\n"
+	       "                             by their CIDs\n"
+	       "      --forward-cid CID      vsock-to-vsock mode instead of --uds-path: a guest\n"
+	       "                             connect to port P reaches the host's AF_VSOCK\n"
+	       "                             address (CID, P)\n"
+	       "      --forward-listen P1+P2 with --forward-cid: host AF_VSOCK connections to\n"
+	       "                             port P (any local CID) reach the guest's port P\n"
+	       "      --forward-sim DIR      (ours) the vsock-to-vsock mode on Unix sockets in\n"
+	       "                             DIR instead of AF_VSOCK: (CID, P) is DIR/CID_P,\n"
+	       "                             a listener on P is DIR/listen_P (tests, demos)\n"
 	       "      --vm KEY=VALUE,...     one VM (repeatable); keys as the options above,\n"
 	       "                             '-' or '_': guest-cid socket uds-path tx-buffer-size\n"
 	       "                             queue-size groups forward-cid forward-listen\n"
 	       "      --config FILE          YAML file with a vms: list of the --vm keys\n"
+	       "      --no-seqpacket         (ours) do not offer SEQPACKET sockets to the\n"
+	       "                             guests (offered by default: a guest SEQPACKET\n"
+	       "                             connect to port P reaches a SOCK_SEQPACKET\n"
+	       "                             listener at PATH_P)\n"
 	       "  -s, --socket-path PATH     (ours) instead of --socket: sockets PATH0, PATH1..\n"
 	       VHD_COMMON_USAGE
 	       "  -h, --help                 this text\n",
@@ -99,6 +118,12 @@ vsock_opt(void *ctx, int c, const char *arg)
 		return 0;
 	case OPT_CONFIG:
 		a->config = arg;
+		return 0;
+	case OPT_NO_SEQPACKET:
+		a->no_seqpacket = true;
+		return 0;
+	case OPT_FORWARD_SIM:
+		a->forward_sim = arg;
 		return 0;
 	default:
 		if (c < OPT_GUEST_CID || c > OPT_FORWARD_LISTEN)
@@ -166,11 +191,23 @@ vsock_prepare(void *ctx, const struct vhd_app_opts *o)
 		return -1;
 	}
 	for (i = 0; i < a->nvms; i++) {
-		if (a->vms[i].forward_cid >= 0) {
-			fprintf(stderr, "error: --forward-cid (vsock-to-vsock mode) is not "
-					"implemented yet; use --uds-path\n");
-			return -1;
+		char *save = NULL, *p, list[VSOCK_ARGS_MAX_STR];
+
+		snprintf(list, sizeof(list), "%s", a->vms[i].forward_listen);
+		for (p = strtok_r(list, "+", &save); p != NULL; p = strtok_r(NULL, "+", &save)) {
+			unsigned long v = strtoul(p, NULL, 10); /* checked by vsock_vm_set() */
+
+			if (v > UINT32_MAX) {
+				fprintf(stderr, "error: forward-listen port %s too big\n", p);
+				return -1;
+			}
+			a->ports[i][a->nports[i]++] = (uint32_t)v;
 		}
+	}
+	if (a->forward_sim != NULL && vsock_sock_sim_init(&a->sim, a->forward_sim) != 0) {
+		fprintf(stderr, "error: --forward-sim: directory name too long: %s\n",
+			a->forward_sim);
+		return -1;
 	}
 	return (int)a->nvms;
 }
@@ -186,6 +223,13 @@ vsock_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pa
 		.uds_path = vm->uds_path,
 		.tx_buffer_size = vm->tx_buffer_size,
 		.queue_size = (uint16_t)vm->queue_size, /* at most 32768 */
+		.no_seqpacket = a->no_seqpacket,
+		.groups = vm->groups,
+		.forward = vm->forward_cid >= 0,
+		.forward_cid = (uint32_t)(vm->forward_cid >= 0 ? vm->forward_cid : 0),
+		.listen_ports = a->ports[idx],
+		.nlisten = a->nports[idx],
+		.sock = a->forward_sim != NULL ? &a->sim : &vsock_sock_linux,
 	};
 	struct vsock_dev *d;
 	int rc;
@@ -197,7 +241,10 @@ vsock_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pa
 	}
 	rc = vsock_dev_create(&cfg, &d);
 	if (rc != 0) {
-		fprintf(stderr, "error: cannot listen on %s: %s\n", vm->uds_path, strerror(-rc));
+		fprintf(stderr, "error: cannot listen on %s: %s\n",
+			cfg.forward ? (vm->forward_listen[0] != '\0' ? vm->forward_listen : "-")
+				    : vm->uds_path,
+			strerror(-rc));
 		return -1;
 	}
 	*ops = vsock_dev_get_ops(d);
@@ -227,6 +274,8 @@ main(int argc, char **argv)
 		{"forward-listen", required_argument, NULL, OPT_FORWARD_LISTEN},
 		{"vm", required_argument, NULL, OPT_VM},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"no-seqpacket", no_argument, NULL, OPT_NO_SEQPACKET},
+		{"forward-sim", required_argument, NULL, OPT_FORWARD_SIM},
 		{NULL, 0, NULL, 0},
 	};
 	static struct vsock_app a;

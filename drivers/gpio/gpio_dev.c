@@ -39,8 +39,26 @@ struct gpio_dev {
 	uint32_t names_size;
 	unsigned int nheld;
 	struct gpio_dev_stats stats;
+	struct gpio_saved *saved; /* restart state (in the frontend's area), or NULL */
 	struct gpio_line lines[];
 };
+
+/* One line's guest-set state as kept across a backend restart. */
+struct gpio_saved {
+	uint8_t dir;
+	int8_t out_val;
+	uint8_t irq_type;
+	uint8_t pad;
+};
+
+static void
+gpio_save(struct gpio_dev *dev, uint16_t line)
+{
+	const struct gpio_line *l = &dev->lines[line];
+
+	if (dev->saved != NULL && line < GPIO_RESTART_LINES)
+		dev->saved[line] = (struct gpio_saved){l->dir, l->out_val, (uint8_t)l->irq_type, 0};
+}
 
 /* Names: printable 7-bit ASCII as the spec asks, unique, bounded. */
 static void
@@ -387,6 +405,7 @@ gpio_irq_disable(struct gpio_dev *dev, uint16_t line)
 		dev->chip->ops->set_edge(dev->chip, line, GPIO_EDGE_NONE);
 	l->irq_type = GPIO_IRQ_TYPE_NONE;
 	l->latched = false;
+	gpio_save(dev, line);
 	return gpio_complete_held(dev, l, GPIO_IRQ_STATUS_INVALID);
 }
 
@@ -433,6 +452,7 @@ gpio_set_direction(struct gpio_dev *dev, struct vhd_req *req, uint16_t line, uin
 		return gpio_err(dev, req);
 	}
 	l->dir = (uint8_t)dir;
+	gpio_save(dev, line);
 	return gpio_reply(dev, req, GPIO_STATUS_OK, 0);
 }
 
@@ -466,6 +486,7 @@ gpio_set_value(struct gpio_dev *dev, struct vhd_req *req, uint16_t line, uint32_
 		l->last_val = (uint8_t)value;
 	}
 	l->out_val = (int8_t)value;
+	gpio_save(dev, line);
 	return gpio_reply(dev, req, GPIO_STATUS_OK, 0);
 }
 
@@ -516,6 +537,7 @@ gpio_set_irq_type(struct gpio_dev *dev, struct vhd_req *req, uint16_t line, uint
 	 */
 	l->irq_type = (uint16_t)type;
 	l->latched = false;
+	gpio_save(dev, line);
 	if (l->held && gpio_irq_is_level(l->irq_type) && gpio_level_active(dev, line))
 		pushed = gpio_complete_held(dev, l, GPIO_IRQ_STATUS_VALID);
 	gpio_evq_notify(dev, pushed);
@@ -641,6 +663,80 @@ gpio_reset(void *priv)
 	}
 	dev->nheld = 0;
 	dev->irq_negotiated = false;
+	dev->saved = NULL;
+}
+
+static int gpio_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req);
+
+/*
+ * Restart hook: the guest-set line state lives in the frontend's in-flight
+ * area. Restored after a kill, it is put back on the chip (the dead
+ * process's line requests died with it), so that the eventq buffers it
+ * held, resubmitted next, are held again with their interrupts armed.
+ */
+static void
+gpio_restart_state(void *priv, void *state, bool restored)
+{
+	struct gpio_dev *dev = priv;
+	struct gpio_chip *chip = dev->chip;
+	uint16_t i, n = chip->ngpio < GPIO_RESTART_LINES ? chip->ngpio : GPIO_RESTART_LINES;
+
+	dev->saved = state;
+	if (state == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		struct gpio_line *l = &dev->lines[i];
+		struct gpio_saved sv = dev->saved[i];
+
+		if (!restored)
+			break;
+		/* The frontend's memory: every value checked, bad ones ignored. */
+		if (sv.out_val >= -1 && sv.out_val <= 1)
+			l->out_val = sv.out_val;
+		if (sv.dir == GPIO_DIRECTION_OUT && sv.irq_type == GPIO_IRQ_TYPE_NONE) {
+			uint8_t v = l->out_val < 0 ? 0 : (uint8_t)l->out_val;
+
+			if (chip->ops->set_direction(chip, i, GPIO_DIRECTION_OUT, v) == 0) {
+				l->dir = GPIO_DIRECTION_OUT;
+				l->out_val = (int8_t)v;
+				l->last_val = v;
+			}
+		} else if (sv.dir == GPIO_DIRECTION_IN &&
+			   chip->ops->set_direction(chip, i, GPIO_DIRECTION_IN, 0) == 0) {
+			l->dir = GPIO_DIRECTION_IN;
+		}
+		switch (sv.irq_type) {
+		case GPIO_IRQ_TYPE_EDGE_RISING:
+		case GPIO_IRQ_TYPE_EDGE_FALLING:
+		case GPIO_IRQ_TYPE_EDGE_BOTH:
+		case GPIO_IRQ_TYPE_LEVEL_HIGH:
+		case GPIO_IRQ_TYPE_LEVEL_LOW:
+			if (dev->irq_negotiated && l->dir != GPIO_DIRECTION_OUT &&
+			    chip->ops->set_edge(chip, i, gpio_irq_edge(sv.irq_type)) == 0)
+				l->irq_type = sv.irq_type;
+			break;
+		default:
+			break;
+		}
+	}
+	/* What we run with now, checked values only. */
+	for (i = 0; i < n; i++)
+		gpio_save(dev, i);
+}
+
+/* Restart hook: an eventq buffer the dead process held comes back held. */
+static int
+gpio_resubmitted(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
+{
+	struct gpio_dev *dev = priv;
+	int rc;
+
+	if (q != GPIO_EVENTQ)
+		return gpio_handle(priv, q, vq, req);
+	rc = gpio_handle_event(dev, vq, req);
+	if (rc == VHD_REQ_HELD)
+		dev->stats.restart_held++;
+	return rc;
 }
 
 static int
@@ -667,6 +763,7 @@ gpio_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
 	put(ctx, "irq_valid", st->irq_valid);
 	put(ctx, "irq_invalid", st->irq_invalid);
 	put(ctx, "chip_events", st->chip_events);
+	put(ctx, "restart_held", st->restart_held);
 }
 
 const struct vhd_device_ops gpio_dev_ops = {
@@ -677,6 +774,7 @@ const struct vhd_device_ops gpio_dev_ops = {
 	.features = 1ULL << GPIO_F_IRQ,
 	.config_size = sizeof(struct gpio_config),
 	.held_survive_remap = true,
+	.restart_state_size = GPIO_RESTART_LINES * sizeof(struct gpio_saved),
 	.attach = gpio_attach,
 	.get_config = gpio_get_config,
 	.reset = gpio_reset,
@@ -684,5 +782,7 @@ const struct vhd_device_ops gpio_dev_ops = {
 	.queue_start = gpio_queue_start,
 	.queue_stop = gpio_queue_stop,
 	.handle = gpio_handle,
+	.restart_state = gpio_restart_state,
+	.resubmitted = gpio_resubmitted,
 	.get_stats = gpio_get_stats,
 };

@@ -48,7 +48,13 @@ struct gpio_dev_stats {
 	uint64_t irq_valid;   /**< eventq buffers returned VALID */
 	uint64_t irq_invalid; /**< eventq buffers returned INVALID */
 	uint64_t chip_events; /**< edges read from the chip */
+	uint64_t restart_held; /**< eventq buffers held again after a backend restart */
 };
+
+/** Lines whose guest-set state (direction, output value, interrupt type)
+ * survives a backend restart (vhd_device_ops.restart_state).
+ */
+#define GPIO_RESTART_LINES 1024
 
 struct gpio_dev;
 

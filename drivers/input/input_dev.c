@@ -57,6 +57,10 @@ struct input_dev {
 	struct input_state now;  /* the source */
 	struct input_state told; /* the guest */
 	struct input_state init;
+	/* What the guest received, kept in the frontend's in-flight area
+	 * across a backend restart (restart_state), or NULL.
+	 */
+	struct input_state *saved;
 	struct input_dev_stats stats;
 };
 
@@ -315,6 +319,8 @@ held_write(struct input_dev *dev, const struct input_held *h, const struct input
 	}
 	vhd_vq_push(dev->evq, h->id, EV_SIZE);
 	dev->stats.events_out++;
+	if (dev->saved != NULL)
+		state_apply(dev->saved, ev);
 }
 
 /* Pending events into held buffers. */
@@ -432,6 +438,8 @@ input_handle_event(struct input_dev *dev, struct vhd_vq *vq, struct vhd_req *req
 		};
 
 		vhd_req_write(req, 0, &w, sizeof(w));
+		if (dev->saved != NULL)
+			state_apply(dev->saved, ev);
 		dev->pend_head = (dev->pend_head + 1) % dev->pend_cap;
 		dev->npend--;
 		dev->stats.events_out++;
@@ -639,8 +647,50 @@ input_reset(void *priv)
 	dev->told = dev->init;
 	dev->resync = true;
 	dev->evq = NULL;
+	dev->saved = NULL;
 	__atomic_store_n(&dev->select, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&dev->subsel, 0, __ATOMIC_RELEASE);
+}
+
+static int input_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req);
+
+/*
+ * Restart hook: what the guest received (its view of keys, switches, axes
+ * and slots) is kept in the frontend's in-flight area. After a backend
+ * restart it is the guest's view again, and the resync batch takes the
+ * guest from it to the source's state now: a key released while no
+ * backend ran is released in the guest too. Any bit pattern is a state;
+ * only the slot index is bounded (state_apply() checks it too).
+ */
+static void
+input_restart_state(void *priv, void *state, bool restored)
+{
+	struct input_dev *dev = priv;
+
+	dev->saved = state;
+	if (state == NULL)
+		return;
+	if (!restored) {
+		*dev->saved = dev->told;
+		return;
+	}
+	memcpy(&dev->told, state, sizeof(dev->told));
+	if (dev->told.abs[ABS_MT_SLOT] < 0 || dev->told.abs[ABS_MT_SLOT] >= INPUT_MT_SLOTS)
+		dev->told.abs[ABS_MT_SLOT] = 0;
+	*dev->saved = dev->told;
+	dev->resync = true;
+}
+
+/* Restart hook: eventq buffers the dead process held are held again. */
+static int
+input_resubmitted(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
+{
+	struct input_dev *dev = priv;
+	int rc = input_handle(priv, q, vq, req);
+
+	if (q == INPUT_EVENTQ && rc == VHD_REQ_HELD)
+		dev->stats.restart_held++;
+	return rc;
 }
 
 static int
@@ -667,6 +717,7 @@ input_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v)
 	put(ctx, "bad_event_bufs", st->bad_event_bufs);
 	put(ctx, "status_events", st->status_events);
 	put(ctx, "bad_status_bufs", st->bad_status_bufs);
+	put(ctx, "restart_held", st->restart_held);
 	if (dev->src->ops->get_stats != NULL)
 		dev->src->ops->get_stats(dev->src, put, ctx);
 }
@@ -679,6 +730,7 @@ const struct vhd_device_ops input_dev_ops = {
 	.features = 0,
 	.config_size = sizeof(struct input_config),
 	.held_survive_remap = true,
+	.restart_state_size = sizeof(struct input_state),
 	.attach = input_attach,
 	.get_config = input_get_config,
 	.set_config = input_set_config,
@@ -686,6 +738,8 @@ const struct vhd_device_ops input_dev_ops = {
 	.queue_start = input_queue_start,
 	.queue_stop = input_queue_stop,
 	.handle = input_handle,
+	.restart_state = input_restart_state,
+	.resubmitted = input_resubmitted,
 	.get_stats = input_get_stats,
 };
 
@@ -744,3 +798,6 @@ input_dev_pending(const struct input_dev *dev)
 {
 	return dev->npend;
 }
+
+_Static_assert(sizeof(struct input_state) <= VHD_RESTART_STATE_MAX,
+	       "input restart state too large");

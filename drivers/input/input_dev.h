@@ -59,6 +59,7 @@ struct input_dev_stats {
 	uint64_t bad_event_bufs;   /**< eventq buffers too small or device-readable */
 	uint64_t status_events;    /**< statusq events handed to the source */
 	uint64_t bad_status_bufs;  /**< statusq buffers not one event */
+	uint64_t restart_held;     /**< eventq buffers held again after a backend restart */
 };
 
 struct input_dev;

@@ -23,6 +23,7 @@
 
 #include <linux/input.h>
 
+#include "input_dev.h" /* INPUT_MT_SLOTS */
 #include "input_src.h"
 
 #define EVDEV_READ_BATCH 64
@@ -250,8 +251,55 @@ evdev_gone(struct input_evdev *e, int err)
  * The host dropped events (SYN_DROPPED): what came since is incomplete, so
  * the kernel's current key, switch and axis state is read and reported as
  * events, which the device folds into the resync batch it sends after
- * dropping this batch. (Multitouch slots are not re-read.)
+ * dropping this batch. Multitouch slots too (EVIOCGMTSLOTS per slot axis,
+ * each slot selected with ABS_MT_SLOT, then the kernel's current slot
+ * again), so that a contact that ended or moved while events were lost is
+ * right in the guest.
  */
+/* Slots as the device keeps them: the first INPUT_MT_SLOTS. */
+struct evdev_mt_req {
+	uint32_t code;
+	int32_t values[INPUT_MT_SLOTS];
+};
+
+static void
+evdev_reread_mt(struct input_evdev *e)
+{
+	const struct input_info *in = &e->src.info;
+	int32_t vals[ABS_MT_TOOL_Y - ABS_MT_SLOT][INPUT_MT_SLOTS];
+	bool have[ABS_MT_TOOL_Y - ABS_MT_SLOT] = {false};
+	struct input_absinfo ab;
+	unsigned int c, s, nslots;
+	int32_t cur = 0;
+
+	if (!input_bit_test(in->bits[EV_ABS], ABS_MT_SLOT))
+		return;
+	nslots = in->abs[ABS_MT_SLOT].max >= 0 && in->abs[ABS_MT_SLOT].max < INPUT_MT_SLOTS ?
+			 (unsigned int)in->abs[ABS_MT_SLOT].max + 1 : INPUT_MT_SLOTS;
+	if (e->sys->ioctl(e->fd, EVIOCGABS(ABS_MT_SLOT), &ab) == 0)
+		cur = ab.value;
+	for (c = ABS_MT_SLOT + 1; c <= ABS_MT_TOOL_Y; c++) {
+		struct evdev_mt_req r;
+
+		if (!input_bit_test(in->bits[EV_ABS], c))
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.code = c;
+		if (e->sys->ioctl(e->fd, EVIOCGMTSLOTS(sizeof(r)), &r) != 0)
+			continue;
+		memcpy(vals[c - ABS_MT_SLOT - 1], r.values, sizeof(r.values));
+		have[c - ABS_MT_SLOT - 1] = true;
+	}
+	for (s = 0; s < nslots; s++) {
+		evdev_emit(e, EV_ABS, ABS_MT_SLOT, (int32_t)s);
+		for (c = 0; c < ABS_MT_TOOL_Y - ABS_MT_SLOT; c++)
+			if (have[c])
+				evdev_emit(e, EV_ABS, (uint16_t)(ABS_MT_SLOT + 1 + c), vals[c][s]);
+	}
+	if (cur >= 0 && (unsigned int)cur < nslots)
+		evdev_emit(e, EV_ABS, ABS_MT_SLOT, cur);
+}
+
 static void
 evdev_reread(struct input_evdev *e)
 {
@@ -276,6 +324,7 @@ evdev_reread(struct input_evdev *e)
 		if (input_bit_test(in->bits[EV_ABS], c) &&
 		    e->sys->ioctl(e->fd, EVIOCGABS(c), &ab) == 0)
 			evdev_emit(e, EV_ABS, (uint16_t)c, ab.value);
+	evdev_reread_mt(e);
 }
 
 static void

@@ -4,6 +4,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "vsock_dev.h"
 #include "vsock_line.h"
 #include "vsock_proto.h"
+#include "vsock_sock.h"
 
 #define HASH_BUCKETS 4096
 #define RST_RING 256
@@ -31,8 +33,22 @@
 #define SWEEP_NS 1000000000ULL
 /* Host-side ports of host-initiated connections, as Firecracker does. */
 #define LOCAL_PORT_BASE (1u << 30)
+/* SEQPACKET: complete guest records waiting for the host socket, at most. */
+#define REC_MAX 256
+/* hdr.flags of SEQPACKET OP_RW */
+#define SEQ_EOM 1u
+#define SEQ_EOR 2u
+/* Sibling packets waiting for one guest's rx buffers, at most (a guest that
+ * respects its peer's credit never comes near). */
+#define INBOX_MAX_PKTS 4096
+#define INBOX_MAX_BYTES (16u << 20)
+/* Largest packet a guest may send to a sibling (Linux's largest is 64 KiB). */
+#define SIB_MAX_LEN 65536u
+#define MAX_GROUPS 16
 
 enum conn_state {
+	CONN_LISTENER,   /* not a connection: a listening socket's epoll tag */
+	CONN_HCONNECT,   /* forward mode: our connect to the host is in progress */
 	CONN_LINE,       /* host connected, reading its CONNECT line */
 	CONN_CONNECTING, /* REQUEST sent to the guest, waiting for RESPONSE */
 	CONN_CONNECTED,
@@ -51,11 +67,14 @@ struct conn {
 	struct conn *anext, *aprev;     /* every connection */
 	bool hashed, ready, in_epoll, hup;
 	bool rx_ready;                  /* host socket may have data: try reading */
+	bool rdhup;                     /* the host program shut its sending side */
 	bool credit_req_sent;
 	enum conn_state state;
+	uint16_t type;                  /* VSOCK_TYPE_STREAM or _SEQPACKET */
 	int fd;
 	uint32_t ev_mask;               /* events registered in the device's epoll */
-	uint32_t local_port, peer_port;
+	uint32_t local_port, peer_port; /* a listener's: the guest port it leads to */
+	bool ok_line;                   /* answer "OK <port>" (hybrid mode) */
 	uint32_t pend;
 	uint64_t setup_deadline;        /* LINE, CONNECTING: give up at this time */
 	uint32_t peer_shut;             /* SHUTDOWN flags the guest sent */
@@ -68,18 +87,39 @@ struct conn {
 	uint8_t *buf;
 	uint32_t buf_head, buf_len;
 	uint32_t uncounted;             /* bytes at its head that are not guest data (OK line) */
+	/* SEQPACKET to the host: lengths of the complete records at the head of
+	 * buf (a ring of REC_MAX), and the bytes of the record still open at its
+	 * tail (no EOM yet). */
+	uint32_t *recs;
+	uint32_t rec_head, rec_n, rec_open;
+	/* SEQPACKET to the guest: one host record bigger than the rx buffer or
+	 * the credit, sent in pieces, EOM on the last. */
+	uint8_t *in;
+	uint32_t in_len, in_off;
 	struct vsock_line line;
 };
 
 struct rst_pkt {
+	uint64_t src_cid;            /* the host, or the sibling the guest addressed */
 	uint32_t src_port, dst_port; /* as sent: ours, the guest's */
 	uint16_t type;
+};
+
+/* A packet from a sibling guest, forwarded as it came (split to fit rx buffers). */
+struct sib_pkt {
+	struct sib_pkt *next;
+	uint32_t len, off;
+	struct vsock_hdr h;
+	uint8_t data[];
 };
 
 struct vsock_stats {
 	uint64_t conns_opened, conns_closed, host_connects, guest_connects, refused;
 	uint64_t rst_sent, rst_dropped, bad_pkts, bad_cid, credit_violations, bad_lines;
 	uint64_t to_guest_bytes, to_host_bytes, rx_short, setup_timeouts;
+	uint64_t seq_records_in, seq_records_out, seq_too_big;
+	uint64_t sib_forwarded, sib_refused, sib_dropped, sib_delivered;
+	uint64_t transport_resets, event_short;
 };
 
 struct vsock_dev {
@@ -87,8 +127,9 @@ struct vsock_dev {
 	struct vhd_device_ops ops; /* vsock_dev_ops with this device's queue size */
 	char uds_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vhd_host *host;
-	int epfd, lfd;
+	int epfd;
 	bool watched;
+	bool seqpacket; /* VIRTIO_VSOCK_F_SEQPACKET negotiated */
 	uint8_t config[8];
 	struct conn *hash[HASH_BUCKETS];
 	struct conn *ready_head, *ready_tail;
@@ -99,9 +140,33 @@ struct vsock_dev {
 	uint32_t next_port;
 	struct vhd_timer sweep;
 	bool sweep_armed;
-	struct conn listener_tag; /* epoll data of the listener */
+	/* Listening sockets: the uds-path one, or one per --forward-listen port. */
+	struct conn *ltags;
+	unsigned int nltags;
+	struct vsock_sock_ops sock; /* forward mode */
+	bool forward;
 	struct vsock_stats st;
+	/* Siblings: this guest's groups; packets other guests sent it (their
+	 * workers push, ours pops). */
+	char groups_buf[128];
+	const char *groups[MAX_GROUPS];
+	unsigned int ngroups;
+	struct vsock_dev *reg_next;
+	pthread_mutex_t inbox_lock;
+	struct sib_pkt *inbox_head, *inbox_tail;
+	unsigned int inbox_n;    /* atomic reads without the lock */
+	uint32_t inbox_bytes;
+	bool rx_live;            /* atomic: a driver's rx queue runs */
+	bool sib_turn;           /* rx: the sibling inbox goes next */
+	/* Event queue (when a frontend hands it to us; QEMU keeps it) */
+	uint64_t sessions;       /* frontends served */
+	bool event_pending;      /* TRANSPORT_RESET owed to the guest */
+	uint8_t rings_seen;      /* queues started once in this process */
 };
+
+/* Every device of the process, for sibling lookups. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vsock_dev *reg_head;
 
 static unsigned int
 hash_of(uint32_t local, uint32_t peer)
@@ -197,7 +262,7 @@ conn_has_output(const struct conn *c)
 {
 	if (c->pend != 0)
 		return true;
-	if (!c->rx_ready || !can_send_data(c))
+	if ((!c->rx_ready && c->in == NULL) || !can_send_data(c))
 		return false;
 	if (vsock_credit(c->peer_buf_alloc, c->peer_fwd_cnt, c->tx_cnt) > 0)
 		return true;
@@ -252,6 +317,8 @@ conn_free(struct vsock_dev *d, struct conn *c)
 		close(c->fd);
 	}
 	free(c->buf);
+	free(c->recs);
+	free(c->in);
 	free(c);
 	d->nconns--;
 	d->st.conns_closed++;
@@ -259,6 +326,13 @@ conn_free(struct vsock_dev *d, struct conn *c)
 
 static int conn_flush(struct vsock_dev *d, struct conn *c);
 static void conn_reset(struct vsock_dev *d, struct conn *c);
+
+/* Bytes that wait for the host socket (an open SEQPACKET record does not). */
+static bool
+conn_flushable(const struct conn *c)
+{
+	return c->type == VSOCK_TYPE_SEQPACKET ? c->rec_n > 0 : c->buf_len > 0;
+}
 
 /* Register the events the connection's state asks for. */
 static void
@@ -270,8 +344,10 @@ conn_update_watch(struct vsock_dev *d, struct conn *c)
 	if (c->state == CONN_LINE ||
 	    (c->state == CONN_CONNECTED && !c->rx_ready && can_send_data(c)))
 		want |= EPOLLIN;
-	if (c->buf_len > 0)
+	if (conn_flushable(c) || c->state == CONN_HCONNECT)
 		want |= EPOLLOUT;
+	if (c->type == VSOCK_TYPE_SEQPACKET && (want & EPOLLIN))
+		want |= EPOLLRDHUP; /* tells EOF from a record of 0 bytes */
 	if (c->hup) {
 		/* Gone from epoll for good: reading or writing tells what is left. */
 		if ((want & EPOLLIN) && !c->rx_ready) {
@@ -293,15 +369,23 @@ conn_update_watch(struct vsock_dev *d, struct conn *c)
 }
 
 static void
-queue_rst(struct vsock_dev *d, uint32_t src_port, uint32_t dst_port, uint16_t type)
+queue_rst_from(struct vsock_dev *d, uint64_t src_cid, uint32_t src_port, uint32_t dst_port,
+	       uint16_t type)
 {
 	if (d->rst_n == RST_RING) {
 		d->st.rst_dropped++;
 		return;
 	}
-	d->rst[(d->rst_head + d->rst_n) % RST_RING] = (struct rst_pkt){src_port, dst_port, type};
+	d->rst[(d->rst_head + d->rst_n) % RST_RING] =
+		(struct rst_pkt){src_cid, src_port, dst_port, type};
 	d->rst_n++;
 	wake(d);
+}
+
+static void
+queue_rst(struct vsock_dev *d, uint32_t src_port, uint32_t dst_port, uint16_t type)
+{
+	queue_rst_from(d, VSOCK_HOST_CID, src_port, dst_port, type);
 }
 
 /* Tear a connection down with a RST to the guest. */
@@ -329,12 +413,48 @@ conn_check_done(struct vsock_dev *d, struct conn *c)
 }
 
 /* Write buffered guest data to the host socket. @return -1 on a socket error. */
+/* Send the complete SEQPACKET records at the head of the ring, one each. */
+static int
+conn_flush_records(struct vsock_dev *d, struct conn *c)
+{
+	uint32_t cap = d->cfg.tx_buffer_size + VSOCK_LINE_MAX;
+
+	while (c->rec_n > 0) {
+		uint32_t l = c->recs[c->rec_head];
+		uint32_t first = cap - c->buf_head < l ? cap - c->buf_head : l;
+		struct iovec iov[2] = {{c->buf + c->buf_head, first}, {c->buf, l - first}};
+		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = l - first > 0 ? 2 : 1};
+		ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_EOR);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		uint32_t skip = l < c->uncounted ? l : c->uncounted;
+
+		c->buf_head = (c->buf_head + l) % cap;
+		c->buf_len -= l;
+		c->uncounted -= skip;
+		c->fwd_cnt += l - skip;
+		d->st.to_host_bytes += l - skip;
+		d->st.seq_records_out++;
+		c->rec_head = (c->rec_head + 1) % REC_MAX;
+		c->rec_n--;
+	}
+	return 0;
+}
+
 static int
 conn_flush(struct vsock_dev *d, struct conn *c)
 {
 	uint32_t cap = d->cfg.tx_buffer_size + VSOCK_LINE_MAX;
 
-	while (c->buf_len > 0) {
+	if (c->type == VSOCK_TYPE_SEQPACKET && conn_flush_records(d, c) != 0)
+		return -1;
+	while (c->type == VSOCK_TYPE_STREAM && c->buf_len > 0) {
 		uint32_t first = cap - c->buf_head < c->buf_len ? cap - c->buf_head : c->buf_len;
 		ssize_t n = send(c->fd, c->buf + c->buf_head, first, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -357,6 +477,9 @@ conn_flush(struct vsock_dev *d, struct conn *c)
 		free(c->buf);
 		c->buf = NULL;
 		c->buf_head = 0;
+		free(c->recs);
+		c->recs = NULL;
+		c->rec_head = 0;
 		if ((c->peer_shut & VSOCK_SHUTDOWN_SEND) && c->state == CONN_CONNECTED)
 			shutdown(c->fd, SHUT_WR);
 	}
@@ -388,6 +511,23 @@ conn_buffer(struct vsock_dev *d, struct conn *c, const struct iovec *iov, unsign
 	if (first < len)
 		vhd_iov_to_buf(iov, n, off + first, c->buf, len - first);
 	c->buf_len += (uint32_t)len;
+	return 0;
+}
+
+/* The record of @p len bytes just buffered is complete. @return -1 when too many wait. */
+static int
+conn_push_record(struct conn *c, uint32_t len)
+{
+	if (c->recs == NULL) {
+		c->recs = malloc(REC_MAX * sizeof(*c->recs));
+		if (c->recs == NULL)
+			return -1;
+		c->rec_head = 0;
+	}
+	if (c->rec_n == REC_MAX)
+		return -1;
+	c->recs[(c->rec_head + c->rec_n) % REC_MAX] = len;
+	c->rec_n++;
 	return 0;
 }
 
@@ -430,6 +570,7 @@ conn_new(struct vsock_dev *d, int fd, enum conn_state st, struct conn **out)
 	c->d = d;
 	c->fd = fd;
 	c->state = st;
+	c->type = VSOCK_TYPE_STREAM;
 	vsock_line_init(&c->line);
 	c->anext = d->all;
 	if (d->all != NULL)
@@ -455,6 +596,8 @@ alloc_local_port(struct vsock_dev *d, uint32_t peer)
 	}
 	return 0;
 }
+
+static void conn_request(struct vsock_dev *d, struct conn *c);
 
 /* The host program's CONNECT line. */
 static void
@@ -487,6 +630,14 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 		return;
 	}
 	c->peer_port = c->line.port;
+	c->ok_line = true;
+	conn_request(d, c);
+}
+
+/* A host connection for guest port c->peer_port: REQUEST it. */
+static void
+conn_request(struct vsock_dev *d, struct conn *c)
+{
 	c->local_port = alloc_local_port(d, c->peer_port);
 	if (c->local_port == 0) {
 		conn_free(d, c);
@@ -502,12 +653,12 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 }
 
 static void
-on_accept(struct vsock_dev *d)
+on_accept(struct vsock_dev *d, struct conn *l)
 {
 	unsigned int i;
 
 	for (i = 0; i < ACCEPT_BURST; i++) {
-		int fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
 		if (fd < 0)
@@ -515,6 +666,12 @@ on_accept(struct vsock_dev *d)
 		if (conn_new(d, fd, CONN_LINE, &c) != 0) {
 			close(fd);
 			d->st.refused++;
+			continue;
+		}
+		if (d->forward) {
+			/* --forward-listen: each port leads to the same guest port. */
+			c->peer_port = l->peer_port;
+			conn_request(d, c);
 			continue;
 		}
 		conn_update_watch(d, c);
@@ -536,13 +693,33 @@ on_conn_event(struct vsock_dev *d, struct conn *c, uint32_t events)
 		c->in_epoll = false;
 		c->hup = true;
 	}
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->rdhup = true;
 	if (c->state == CONN_LINE) {
 		conn_read_line(d, c);
 		return;
 	}
+	if (c->state == CONN_HCONNECT) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0 ||
+		    (events & (EPOLLERR | EPOLLHUP))) {
+			d->st.refused++;
+			conn_reset(d, c);
+			return;
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		c->state = CONN_CONNECTED;
+		c->pend |= PEND_RESPONSE;
+		conn_update_watch(d, c);
+		conn_kick(d, c);
+		return;
+	}
 	if (c->hup && c->state == CONN_CONNECTED)
 		c->rx_ready = true;
-	if (c->buf_len > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+	if (conn_flushable(c) && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
 		if (conn_flush(d, c) != 0) {
 			conn_reset(d, c);
 			return;
@@ -568,8 +745,8 @@ on_epoll(void *arg, int fd, uint32_t events)
 	for (i = 0; i < n; i++) {
 		struct conn *c = evs[i].data.ptr;
 
-		if (c == &d->listener_tag)
-			on_accept(d);
+		if (c->state == CONN_LISTENER)
+			on_accept(d, c);
 		else
 			on_conn_event(d, c, evs[i].events);
 	}
@@ -578,15 +755,15 @@ on_epoll(void *arg, int fd, uint32_t events)
 }
 
 static void
-fill_hdr(struct vsock_dev *d, struct vsock_hdr *h, uint32_t src_port, uint32_t dst_port,
-	 uint16_t op, uint32_t flags, uint32_t len, uint32_t fwd_cnt)
+fill_hdr(struct vsock_dev *d, struct vsock_hdr *h, uint16_t type, uint32_t src_port,
+	 uint32_t dst_port, uint16_t op, uint32_t flags, uint32_t len, uint32_t fwd_cnt)
 {
 	h->src_cid = htole64(VSOCK_HOST_CID);
 	h->dst_cid = htole64(d->cfg.guest_cid);
 	h->src_port = htole32(src_port);
 	h->dst_port = htole32(dst_port);
 	h->len = htole32(len);
-	h->type = htole16(VSOCK_TYPE_STREAM);
+	h->type = htole16(type);
 	h->op = htole16(op);
 	h->flags = htole32(flags);
 	h->buf_alloc = htole32(d->cfg.tx_buffer_size);
@@ -597,6 +774,14 @@ fill_hdr(struct vsock_dev *d, struct vsock_hdr *h, uint32_t src_port, uint32_t d
 static ssize_t
 conn_read_into(struct conn *c, struct vhd_req *req, uint32_t max)
 {
+	if (c->type == VSOCK_TYPE_SEQPACKET && c->in != NULL) {
+		uint32_t n = c->in_len - c->in_off < max ? c->in_len - c->in_off : max;
+
+		vhd_req_write(req, VSOCK_HDR_LEN, c->in + c->in_off, n);
+		c->in_off += n;
+		return n;
+	}
+
 	struct iovec iov[VHD_REQ_MAX_IOV];
 	unsigned int n = iov_slice(vhd_req_wr_iov(req), req->n_wr, VSOCK_HDR_LEN, max, iov,
 				   VHD_REQ_MAX_IOV);
@@ -609,6 +794,58 @@ conn_read_into(struct conn *c, struct vhd_req *req, uint32_t max)
 	return r;
 }
 
+/*
+ * A piece of the next host record into the rx buffer (at most @p max bytes):
+ * a record that fits goes straight from the socket; a bigger one is read
+ * whole (a SEQPACKET read never returns part of a record) and sent in pieces.
+ * @return 1 with @p len and @p flags, 0 nothing to read now, 2 EOF, -1 error.
+ */
+static int
+seq_read(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t max, uint32_t *len,
+	 uint32_t *flags)
+{
+	ssize_t l, n;
+
+	if (c->in == NULL) {
+		do {
+			l = recv(c->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		} while (l < 0 && errno == EINTR);
+		if (l < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK) && !c->hup ? 0 : -1;
+		/* A record of 0 bytes and EOF both read as 0: RDHUP tells them apart. */
+		if (l == 0 && (c->rdhup || c->hup))
+			return 2;
+		if ((uint64_t)l > d->cfg.tx_buffer_size) {
+			d->st.seq_too_big++;
+			return -1;
+		}
+		if ((uint32_t)l > max) {
+			c->in = malloc((size_t)l);
+			if (c->in == NULL)
+				return -1;
+			do {
+				n = recv(c->fd, c->in, (size_t)l, MSG_DONTWAIT);
+			} while (n < 0 && errno == EINTR);
+			if (n != l)
+				return -1;
+			c->in_len = (uint32_t)l;
+			c->in_off = 0;
+		}
+	}
+	n = conn_read_into(c, req, max);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) && !c->hup ? 0 : -1;
+	*len = (uint32_t)n;
+	*flags = 0;
+	if (c->in != NULL && c->in_off < c->in_len)
+		return 1;
+	free(c->in);
+	c->in = NULL;
+	*flags = SEQ_EOM | SEQ_EOR; /* a Unix record is a whole message and record */
+	d->st.seq_records_in++;
+	return 1;
+}
+
 /* One packet of @p c into @p req; 0 when it had nothing after all. */
 static int
 conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
@@ -619,7 +856,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 
 	ready_remove(d, c);
 	if (c->pend & PEND_RST) {
-		fill_hdr(d, &h, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0, c->fwd_cnt);
+		fill_hdr(d, &h, c->type, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0, c->fwd_cnt);
 		vhd_req_write(req, 0, &h, sizeof(h));
 		d->st.rst_sent++;
 		conn_free(d, c);
@@ -631,7 +868,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 	} else if (c->pend & PEND_RESPONSE) {
 		op = VSOCK_OP_RESPONSE;
 		c->pend &= ~PEND_RESPONSE;
-	} else if (c->rx_ready && can_send_data(c)) {
+	} else if ((c->rx_ready || c->in != NULL) && can_send_data(c)) {
 		uint32_t credit = vsock_credit(c->peer_buf_alloc, c->peer_fwd_cnt, c->tx_cnt);
 		uint32_t room = req->wr_len - VSOCK_HDR_LEN;
 
@@ -639,6 +876,29 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 			if (!c->credit_req_sent) {
 				op = VSOCK_OP_CREDIT_REQUEST;
 				c->credit_req_sent = true;
+			}
+		} else if (c->type == VSOCK_TYPE_SEQPACKET) {
+			int r = seq_read(d, c, req, credit < room ? credit : room, &len, &flags);
+
+			if (r == 1) {
+				op = VSOCK_OP_RW;
+				c->tx_cnt += len;
+				d->st.to_guest_bytes += len;
+			} else if (r == 2) {
+				op = VSOCK_OP_SHUTDOWN;
+				flags = VSOCK_SHUTDOWN_SEND;
+				c->local_shut |= VSOCK_SHUTDOWN_SEND;
+				c->rx_ready = false;
+			} else if (r == 0) {
+				c->rx_ready = false;
+				conn_update_watch(d, c);
+			} else {
+				fill_hdr(d, &h, c->type, c->local_port, c->peer_port, VSOCK_OP_RST,
+					 0, 0, c->fwd_cnt);
+				vhd_req_write(req, 0, &h, sizeof(h));
+				d->st.rst_sent++;
+				conn_free(d, c);
+				return VSOCK_HDR_LEN;
 			}
 		} else {
 			ssize_t n = conn_read_into(c, req, credit < room ? credit : room);
@@ -657,7 +917,7 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 				c->rx_ready = false;
 				conn_update_watch(d, c);
 			} else if (n < 0) {
-				fill_hdr(d, &h, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0,
+				fill_hdr(d, &h, c->type, c->local_port, c->peer_port, VSOCK_OP_RST, 0, 0,
 					 c->fwd_cnt);
 				vhd_req_write(req, 0, &h, sizeof(h));
 				d->st.rst_sent++;
@@ -672,13 +932,158 @@ conn_emit(struct vsock_dev *d, struct conn *c, struct vhd_req *req)
 		return 0;
 	c->pend &= ~PEND_CREDIT_UPDATE;
 	c->last_fwd_sent = c->fwd_cnt;
-	fill_hdr(d, &h, c->local_port, c->peer_port, op, flags, len, c->fwd_cnt);
+	fill_hdr(d, &h, c->type, c->local_port, c->peer_port, op, flags, len, c->fwd_cnt);
 	vhd_req_write(req, 0, &h, sizeof(h));
 	if (op == VSOCK_OP_SHUTDOWN)
 		conn_check_done(d, c);
 	if (conn_has_output(c))
 		ready_add(d, c);
 	return VSOCK_HDR_LEN + (int)len;
+}
+
+/* The next sibling packet, or the next piece of it, into @p req. */
+static int
+sib_emit(struct vsock_dev *d, struct vhd_req *req)
+{
+	uint32_t room = req->wr_len - VSOCK_HDR_LEN, chunk, flags;
+	struct vsock_hdr h;
+	struct sib_pkt *p;
+	bool last;
+
+	pthread_mutex_lock(&d->inbox_lock);
+	p = d->inbox_head;
+	pthread_mutex_unlock(&d->inbox_lock);
+	if (p == NULL)
+		return VHD_REQ_RETRY;
+	/* Only this worker pops, so p stays at the head while we copy. */
+	chunk = p->len - p->off < room ? p->len - p->off : room;
+	last = p->off + chunk == p->len;
+	h = p->h;
+	h.len = htole32(chunk);
+	flags = le32toh(h.flags);
+	if (!last && le16toh(h.op) == VSOCK_OP_RW && le16toh(h.type) == VSOCK_TYPE_SEQPACKET)
+		h.flags = htole32(flags & ~(SEQ_EOM | SEQ_EOR));
+	vhd_req_write(req, 0, &h, sizeof(h));
+	if (chunk > 0)
+		vhd_req_write(req, VSOCK_HDR_LEN, p->data + p->off, chunk);
+	p->off += chunk;
+	if (last) {
+		pthread_mutex_lock(&d->inbox_lock);
+		d->inbox_head = p->next;
+		if (d->inbox_head == NULL)
+			d->inbox_tail = NULL;
+		d->inbox_bytes -= p->len;
+		__atomic_sub_fetch(&d->inbox_n, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&d->inbox_lock);
+		free(p);
+		d->st.sib_delivered++;
+	}
+	return VSOCK_HDR_LEN + (int)chunk;
+}
+
+static void
+inbox_clear(struct vsock_dev *d)
+{
+	struct sib_pkt *p;
+
+	pthread_mutex_lock(&d->inbox_lock);
+	while ((p = d->inbox_head) != NULL) {
+		d->inbox_head = p->next;
+		free(p);
+	}
+	d->inbox_tail = NULL;
+	d->inbox_bytes = 0;
+	__atomic_store_n(&d->inbox_n, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->inbox_lock);
+}
+
+static bool
+share_group(const struct vsock_dev *a, const struct vsock_dev *b)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < a->ngroups; i++)
+		for (j = 0; j < b->ngroups; j++)
+			if (strcmp(a->groups[i], b->groups[j]) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * A packet for another guest of this process: queued to it when they share
+ * a group and its driver runs, else RST from the CID the guest addressed.
+ * @return 0 queued, -1 refused.
+ */
+static int
+sib_push(struct vsock_dev *d, uint64_t dst_cid, const struct vsock_hdr *h,
+	 struct vhd_req *req, uint32_t len)
+{
+	struct vsock_dev *t;
+	struct sib_pkt *p;
+	int rc = -1;
+
+	pthread_mutex_lock(&reg_lock);
+	for (t = reg_head; t != NULL; t = t->reg_next)
+		if (t->cfg.guest_cid == dst_cid)
+			break;
+	if (t == NULL || t == d || !share_group(d, t) ||
+	    !__atomic_load_n(&t->rx_live, __ATOMIC_ACQUIRE))
+		goto out;
+	p = malloc(sizeof(*p) + len);
+	if (p == NULL)
+		goto out;
+	p->next = NULL;
+	p->len = len;
+	p->off = 0;
+	p->h = *h;
+	vhd_req_read(req, VSOCK_HDR_LEN, p->data, len);
+	pthread_mutex_lock(&t->inbox_lock);
+	if (t->inbox_n >= INBOX_MAX_PKTS || t->inbox_bytes + len > INBOX_MAX_BYTES) {
+		pthread_mutex_unlock(&t->inbox_lock);
+		free(p);
+		d->st.sib_dropped++;
+		rc = 0; /* a guest beyond its peer's credit: dropped, not refused */
+		goto out;
+	}
+	if (t->inbox_tail != NULL)
+		t->inbox_tail->next = p;
+	else
+		t->inbox_head = p;
+	t->inbox_tail = p;
+	t->inbox_bytes += len;
+	__atomic_add_fetch(&t->inbox_n, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&t->inbox_lock);
+	d->st.sib_forwarded++;
+	wake(t);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
+/* A guest packet whose destination is not the host. */
+static void
+sib_tx(struct vsock_dev *d, struct vhd_req *req, const struct vsock_hdr *h)
+{
+	uint64_t dst_cid = le64toh(h->dst_cid);
+	uint32_t len = le32toh(h->len);
+	uint16_t op = le16toh(h->op), type = le16toh(h->type);
+
+	if (len > req->rd_len - VSOCK_HDR_LEN || len > SIB_MAX_LEN ||
+	    (op != VSOCK_OP_RW && len != 0) || op < VSOCK_OP_REQUEST ||
+	    op > VSOCK_OP_CREDIT_REQUEST ||
+	    (type != VSOCK_TYPE_STREAM && type != VSOCK_TYPE_SEQPACKET)) {
+		d->st.bad_pkts++;
+	} else if (sib_push(d, dst_cid, h, req, len) == 0) {
+		return;
+	} else {
+		d->st.sib_refused++;
+	}
+	if (op != VSOCK_OP_RST && dst_cid != d->cfg.guest_cid && dst_cid > VSOCK_HOST_CID &&
+	    dst_cid <= UINT32_MAX)
+		queue_rst_from(d, dst_cid, le32toh(h->dst_port), le32toh(h->src_port), type);
+	else
+		d->st.bad_cid++;
 }
 
 static int
@@ -697,8 +1102,8 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 			struct rst_pkt *r = &d->rst[d->rst_head];
 			struct vsock_hdr h;
 
-			fill_hdr(d, &h, r->src_port, r->dst_port, VSOCK_OP_RST, 0, 0, 0);
-			h.type = htole16(r->type);
+			fill_hdr(d, &h, r->type, r->src_port, r->dst_port, VSOCK_OP_RST, 0, 0, 0);
+			h.src_cid = htole64(r->src_cid);
 			vhd_req_write(req, 0, &h, sizeof(h));
 			d->rst_head = (d->rst_head + 1) % RST_RING;
 			d->rst_n--;
@@ -706,8 +1111,14 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 			return VSOCK_HDR_LEN;
 		}
 		c = d->ready_head;
+		/* Own connections and siblings take turns. */
+		if (__atomic_load_n(&d->inbox_n, __ATOMIC_ACQUIRE) > 0 && (d->sib_turn || c == NULL)) {
+			d->sib_turn = false;
+			return sib_emit(d, req);
+		}
 		if (c == NULL)
 			return VHD_REQ_RETRY;
+		d->sib_turn = true;
 		n = conn_emit(d, c, req);
 		if (n > 0)
 			return n;
@@ -716,18 +1127,38 @@ rx_handle(struct vsock_dev *d, struct vhd_req *req)
 
 /* Guest REQUEST to host port @p port: connect to uds_path_port. */
 static void
-guest_connect(struct vsock_dev *d, uint32_t local, uint32_t peer, uint32_t buf_alloc,
-	      uint32_t fwd_cnt)
+guest_connect(struct vsock_dev *d, uint16_t type, uint32_t local, uint32_t peer,
+	      uint32_t buf_alloc, uint32_t fwd_cnt)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct conn *c;
 	int fd;
 
 	d->st.guest_connects++;
+	if (d->forward) {
+		bool in_progress = false;
+
+		fd = d->sock.connect(d->sock.ctx, d->cfg.forward_cid, local,
+				     type == VSOCK_TYPE_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM,
+				     &in_progress);
+		if (fd < 0 || conn_new(d, fd, in_progress ? CONN_HCONNECT : CONN_CONNECTED,
+				       &c) != 0) {
+			if (fd >= 0)
+				close(fd);
+			goto refuse;
+		}
+		if (in_progress)
+			setup_deadline(d, c);
+		goto opened;
+	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", d->uds_path, local) >=
 	    sizeof(sa.sun_path))
 		goto refuse;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* A SEQPACKET connect to a stream listener fails: RST. */
+	fd = socket(AF_UNIX,
+		    (type == VSOCK_TYPE_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		goto refuse;
 	/* Unix connect completes at once or fails (EAGAIN: backlog full). */
@@ -736,23 +1167,78 @@ guest_connect(struct vsock_dev *d, uint32_t local, uint32_t peer, uint32_t buf_a
 		close(fd);
 		goto refuse;
 	}
+opened:
+	c->type = type;
 	c->local_port = local;
 	c->peer_port = peer;
 	c->peer_buf_alloc = buf_alloc;
 	c->peer_fwd_cnt = fwd_cnt;
 	conn_hash(d, c);
-	c->pend |= PEND_RESPONSE;
+	if (c->state == CONN_CONNECTED)
+		c->pend |= PEND_RESPONSE;
 	conn_update_watch(d, c);
 	conn_kick(d, c);
 	return;
 refuse:
 	d->st.refused++;
-	queue_rst(d, local, peer, VSOCK_TYPE_STREAM);
+	queue_rst(d, local, peer, type);
+}
+
+/* Guest data of a SEQPACKET connection: a record goes out whole at its EOM. */
+static void
+conn_rw_seq(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len,
+	    uint32_t flags)
+{
+	size_t off = VSOCK_HDR_LEN;
+
+	c->rx_cnt += len;
+	if ((flags & SEQ_EOM) && c->buf_len == 0) {
+		struct iovec iov[VHD_REQ_MAX_IOV];
+		struct msghdr msg = {.msg_iov = iov};
+		ssize_t n;
+
+		msg.msg_iovlen = iov_slice(req->iov, req->n_rd, off, len, iov, VHD_REQ_MAX_IOV);
+		do {
+			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_EOR);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			conn_reset(d, c);
+			return;
+		}
+		if (n >= 0) {
+			c->fwd_cnt += len;
+			d->st.to_host_bytes += len;
+			d->st.seq_records_out++;
+			goto done;
+		}
+	}
+	if (conn_buffer(d, c, req->iov, req->n_rd, off, len) != 0) {
+		conn_reset(d, c);
+		return;
+	}
+	c->rec_open += len;
+	if (flags & SEQ_EOM) {
+		if (conn_push_record(c, c->rec_open) != 0) {
+			d->st.credit_violations++;
+			conn_reset(d, c);
+			return;
+		}
+		c->rec_open = 0;
+		if (conn_flush(d, c) != 0) {
+			conn_reset(d, c);
+			return;
+		}
+	}
+done:
+	if (vsock_need_credit_update(d->cfg.tx_buffer_size, c->rx_cnt, c->fwd_cnt,
+				     c->last_fwd_sent))
+		c->pend |= PEND_CREDIT_UPDATE;
+	conn_update_watch(d, c);
 }
 
 /* Guest data for the host socket. */
 static void
-conn_rw(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len)
+conn_rw(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len, uint32_t flags)
 {
 	size_t off = VSOCK_HDR_LEN, done = 0;
 
@@ -764,6 +1250,10 @@ conn_rw(struct vsock_dev *d, struct conn *c, struct vhd_req *req, uint32_t len)
 	if ((uint64_t)c->buf_len - c->uncounted + len > d->cfg.tx_buffer_size) {
 		d->st.credit_violations++;
 		conn_reset(d, c);
+		return;
+	}
+	if (c->type == VSOCK_TYPE_SEQPACKET) {
+		conn_rw_seq(d, c, req, len, flags);
 		return;
 	}
 	c->rx_cnt += len;
@@ -805,6 +1295,9 @@ conn_shutdown(struct vsock_dev *d, struct conn *c, uint32_t flags)
 	}
 	if ((flags & VSOCK_SHUTDOWN_SEND) && !(c->peer_shut & VSOCK_SHUTDOWN_SEND)) {
 		c->peer_shut |= VSOCK_SHUTDOWN_SEND;
+		/* A record the guest never finished is never sent. */
+		c->buf_len -= c->rec_open;
+		c->rec_open = 0;
 		if (c->buf_len == 0)
 			shutdown(c->fd, SHUT_WR);
 	}
@@ -826,6 +1319,12 @@ conn_response(struct vsock_dev *d, struct conn *c)
 		return;
 	}
 	c->state = CONN_CONNECTED;
+	if (!c->ok_line) {
+		c->rx_ready = true;
+		conn_update_watch(d, c);
+		conn_kick(d, c);
+		return;
+	}
 	n = snprintf(ok, sizeof(ok), "OK %u\n", c->local_port);
 	/* The OK line is not guest data: it counts against no credit. */
 	c->buf = malloc(d->cfg.tx_buffer_size + VSOCK_LINE_MAX);
@@ -837,6 +1336,10 @@ conn_response(struct vsock_dev *d, struct conn *c)
 	c->buf_head = 0;
 	c->buf_len = (uint32_t)n;
 	c->uncounted = (uint32_t)n;
+	if (c->type == VSOCK_TYPE_SEQPACKET && conn_push_record(c, (uint32_t)n) != 0) {
+		conn_reset(d, c);
+		return;
+	}
 	if (conn_flush(d, c) != 0) {
 		conn_reset(d, c);
 		return;
@@ -871,8 +1374,13 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 		d->st.bad_cid++;
 		return 0;
 	}
+	if (le64toh(h.dst_cid) != VSOCK_HOST_CID) {
+		sib_tx(d, req, &h);
+		return 0;
+	}
 	c = conn_lookup(d, local, peer);
-	if (le64toh(h.dst_cid) != VSOCK_HOST_CID || type != VSOCK_TYPE_STREAM ||
+	if ((type != VSOCK_TYPE_STREAM && (type != VSOCK_TYPE_SEQPACKET || !d->seqpacket)) ||
+	    (c != NULL && c->type != type) ||
 	    len > req->rd_len - VSOCK_HDR_LEN || len > d->cfg.tx_buffer_size ||
 	    (op != VSOCK_OP_RW && len != 0) || op < VSOCK_OP_REQUEST ||
 	    op > VSOCK_OP_CREDIT_REQUEST) {
@@ -885,7 +1393,7 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 	}
 	if (c == NULL) {
 		if (op == VSOCK_OP_REQUEST)
-			guest_connect(d, local, peer, buf_alloc, fwd_cnt);
+			guest_connect(d, type, local, peer, buf_alloc, fwd_cnt);
 		else if (op != VSOCK_OP_RST)
 			queue_rst(d, local, peer, type);
 		return 0;
@@ -909,7 +1417,7 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 		conn_response(d, c);
 		return 0;
 	case VSOCK_OP_RW:
-		conn_rw(d, c, req, len);
+		conn_rw(d, c, req, len, le32toh(h.flags));
 		break;
 	case VSOCK_OP_SHUTDOWN:
 		conn_shutdown(d, c, le32toh(h.flags));
@@ -929,6 +1437,28 @@ tx_handle(struct vsock_dev *d, struct vhd_req *req)
 	return 0;
 }
 
+/*
+ * Event queue: buffers wait on the ring until the guest is owed a
+ * TRANSPORT_RESET (its connections died with an old frontend or an old
+ * backend process).
+ */
+static int
+event_handle(struct vsock_dev *d, struct vhd_req *req)
+{
+	uint32_t id = htole32(VSOCK_EVENT_TRANSPORT_RESET);
+
+	if (!d->event_pending)
+		return VHD_REQ_RETRY;
+	if (req->wr_len < sizeof(id)) {
+		d->st.event_short++;
+		return 0;
+	}
+	vhd_req_write(req, 0, &id, sizeof(id));
+	d->event_pending = false;
+	d->st.transport_resets++;
+	return sizeof(id);
+}
+
 static int
 vsock_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 {
@@ -941,8 +1471,7 @@ vsock_handle(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req)
 	case VSOCK_Q_TX:
 		return tx_handle(d, req);
 	default:
-		/* Event queue: TRANSPORT_RESET is QEMU's; keep buffers for later. */
-		return VHD_REQ_RETRY;
+		return event_handle(d, req);
 	}
 }
 
@@ -966,8 +1495,8 @@ on_sweep(void *arg)
 		}
 		d->st.setup_timeouts++;
 		/* The host program's socket closes now, even with no rx buffer posted. */
-		if (c->state == CONN_CONNECTING)
-			queue_rst(d, c->local_port, c->peer_port, VSOCK_TYPE_STREAM);
+		if (c->state == CONN_CONNECTING || c->state == CONN_HCONNECT)
+			queue_rst(d, c->local_port, c->peer_port, c->type);
 		conn_free(d, c);
 	}
 	if (more)
@@ -1006,10 +1535,53 @@ close_all(struct vsock_dev *d)
 }
 
 static void
+vsock_set_features(void *priv, uint64_t features)
+{
+	struct vsock_dev *d = priv;
+
+	d->seqpacket = (features & VHD_BIT(VSOCK_F_SEQPACKET)) != 0;
+}
+
+static void
 vsock_reset(void *priv)
 {
 	/* A new guest knows none of the old connections. */
-	close_all(priv);
+	struct vsock_dev *d = priv;
+
+	close_all(d);
+	inbox_clear(d);
+	/* A frontend after the first: the guest may hold connections of the last. */
+	d->event_pending = d->sessions++ > 0;
+}
+
+static int
+vsock_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct vsock_dev *d = priv;
+
+	/* This process's first rings, already used by the guest: a restarted
+	 * backend, whose connections are gone. (Later restarts of a queue with
+	 * the same frontend, e.g. a VM stop and cont, keep the connections.) */
+	if (vq != NULL && q < 8 && !(d->rings_seen & (1u << q)) &&
+	    vhd_vq_last_avail(vq) != (vq->packed ? 1u << VHD_PACKED_WRAP_BIT : 0))
+		d->event_pending = true;
+	if (q < 8)
+		d->rings_seen |= (uint8_t)(1u << q);
+	if (q == VSOCK_Q_RX)
+		__atomic_store_n(&d->rx_live, true, __ATOMIC_RELEASE);
+	if (q == VSOCK_Q_EVENT && d->event_pending)
+		wake(d);
+	return 0;
+}
+
+static void
+vsock_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct vsock_dev *d = priv;
+
+	(void)vq;
+	if (q == VSOCK_Q_RX)
+		__atomic_store_n(&d->rx_live, false, __ATOMIC_RELEASE);
 }
 
 static void
@@ -1032,6 +1604,15 @@ vsock_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v)
 	put(ctx, "to_host_bytes", d->st.to_host_bytes);
 	put(ctx, "rx_short", d->st.rx_short);
 	put(ctx, "setup_timeouts", d->st.setup_timeouts);
+	put(ctx, "seq_records_in", d->st.seq_records_in);
+	put(ctx, "seq_records_out", d->st.seq_records_out);
+	put(ctx, "seq_too_big", d->st.seq_too_big);
+	put(ctx, "sib_forwarded", d->st.sib_forwarded);
+	put(ctx, "sib_refused", d->st.sib_refused);
+	put(ctx, "sib_dropped", d->st.sib_dropped);
+	put(ctx, "sib_delivered", d->st.sib_delivered);
+	put(ctx, "transport_resets", d->st.transport_resets);
+	put(ctx, "event_short", d->st.event_short);
 }
 
 const struct vhd_device_ops vsock_dev_ops = {
@@ -1045,57 +1626,145 @@ const struct vhd_device_ops vsock_dev_ops = {
 	.attach = vsock_attach,
 	.get_config = vsock_get_config,
 	.reset = vsock_reset,
+	.set_features = vsock_set_features,
+	.queue_start = vsock_queue_start,
+	.queue_stop = vsock_queue_stop,
 	.handle = vsock_handle,
 	.get_stats = vsock_get_stats,
 };
 
+/* Watch listening socket @p fd leading to guest port @p port (0: CONNECT lines). */
+static int
+add_listener(struct vsock_dev *d, int fd, uint32_t port)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct conn *l = &d->ltags[d->nltags];
+
+	l->d = d;
+	l->fd = fd;
+	l->state = CONN_LISTENER;
+	l->peer_port = port;
+	ev.data.ptr = l;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	d->nltags++;
+	return 0;
+}
+
+static int
+open_uds_listener(struct vsock_dev *d)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat stt;
+	int fd, rc;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->uds_path);
+	if (stat(d->uds_path, &stt) == 0 && S_ISSOCK(stt.st_mode))
+		unlink(d->uds_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return add_listener(d, fd, 0);
+}
+
+static void
+close_listeners(struct vsock_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nltags; i++) {
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ltags[i].fd, NULL);
+		close(d->ltags[i].fd);
+	}
+	d->nltags = 0;
+	free(d->ltags);
+	d->ltags = NULL;
+}
+
 int
 vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {.events = EPOLLIN};
 	struct vsock_dev *d;
-	struct stat stt;
+	unsigned int i;
 	int rc;
 
-	if (cfg->uds_path == NULL || cfg->tx_buffer_size == 0 ||
-	    strlen(cfg->uds_path) + 12 > sizeof(sa.sun_path))
+	if (cfg->tx_buffer_size == 0 || (cfg->forward && cfg->sock == NULL) ||
+	    (!cfg->forward && (cfg->uds_path == NULL ||
+			       strlen(cfg->uds_path) + 12 > sizeof(d->uds_path))) ||
+	    (cfg->forward && cfg->nlisten > 0 && cfg->listen_ports == NULL))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return -ENOMEM;
 	d->cfg = *cfg;
+	d->forward = cfg->forward;
+	if (cfg->forward)
+		d->sock = *cfg->sock;
+	d->cfg.sock = NULL;
+	d->cfg.listen_ports = NULL;
 	d->ops = vsock_dev_ops;
+	if (!cfg->no_seqpacket)
+		d->ops.features |= VHD_BIT(VSOCK_F_SEQPACKET);
 	if (cfg->queue_size != 0)
 		d->ops.max_queue_size = cfg->queue_size;
 	if (d->cfg.max_conns == 0)
 		d->cfg.max_conns = 65536;
-	snprintf(d->uds_path, sizeof(d->uds_path), "%s", cfg->uds_path);
+	snprintf(d->uds_path, sizeof(d->uds_path), "%s", cfg->forward ? "" : cfg->uds_path);
 	d->cfg.uds_path = d->uds_path;
 	d->next_port = LOCAL_PORT_BASE;
-	for (rc = 0; rc < 8; rc++)
-		d->config[rc] = (uint8_t)(cfg->guest_cid >> (8 * rc));
-	d->lfd = -1;
+	if ((size_t)snprintf(d->groups_buf, sizeof(d->groups_buf), "%s",
+			     cfg->groups != NULL ? cfg->groups : "default") >= sizeof(d->groups_buf)) {
+		free(d);
+		return -EINVAL;
+	}
+	for (char *save = NULL, *g = strtok_r(d->groups_buf, "+", &save);
+	     g != NULL && d->ngroups < MAX_GROUPS; g = strtok_r(NULL, "+", &save))
+		d->groups[d->ngroups++] = g;
+	d->cfg.groups = NULL;
+	pthread_mutex_init(&d->inbox_lock, NULL);
+	for (i = 0; i < 8; i++)
+		d->config[i] = (uint8_t)(cfg->guest_cid >> (8 * i));
+	d->ltags = calloc(cfg->forward ? cfg->nlisten + 1 : 1, sizeof(*d->ltags));
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0)
+	if (d->epfd < 0 || d->ltags == NULL) {
+		rc = d->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
-	d->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->lfd < 0)
-		goto fail;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->uds_path);
-	if (stat(d->uds_path, &stt) == 0 && S_ISSOCK(stt.st_mode))
-		unlink(d->uds_path);
-	if (bind(d->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(d->lfd, 128) != 0)
-		goto fail;
-	ev.data.ptr = &d->listener_tag;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->lfd, &ev) != 0)
-		goto fail;
+	}
+	if (!cfg->forward) {
+		rc = open_uds_listener(d);
+		if (rc != 0)
+			goto fail;
+	}
+	for (i = 0; cfg->forward && i < cfg->nlisten; i++) {
+		int fd = d->sock.listen(d->sock.ctx, cfg->listen_ports[i]);
+
+		if (fd < 0) {
+			rc = fd;
+			goto fail;
+		}
+		rc = add_listener(d, fd, cfg->listen_ports[i]);
+		if (rc != 0)
+			goto fail;
+	}
+	pthread_mutex_lock(&reg_lock);
+	d->reg_next = reg_head;
+	reg_head = d;
+	pthread_mutex_unlock(&reg_lock);
 	*out = d;
 	return 0;
 fail:
-	rc = -errno;
-	if (d->lfd >= 0)
-		close(d->lfd);
+	pthread_mutex_destroy(&d->inbox_lock);
+	if (d->ltags != NULL)
+		close_listeners(d);
 	if (d->epfd >= 0)
 		close(d->epfd);
 	free(d);
@@ -1105,15 +1774,27 @@ fail:
 void
 vsock_dev_destroy(struct vsock_dev *d)
 {
+	struct vsock_dev **pp;
+
 	if (d == NULL)
 		return;
+	pthread_mutex_lock(&reg_lock);
+	for (pp = &reg_head; *pp != NULL; pp = &(*pp)->reg_next)
+		if (*pp == d) {
+			*pp = d->reg_next;
+			break;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	inbox_clear(d);
+	pthread_mutex_destroy(&d->inbox_lock);
 	if (d->watched && d->host != NULL)
 		d->host->unwatch_fd(d->host, d->epfd);
 	if (d->sweep_armed && d->host->timer_cancel != NULL)
 		d->host->timer_cancel(d->host, &d->sweep);
 	close_all(d);
-	close(d->lfd);
-	unlink(d->uds_path);
+	close_listeners(d);
+	if (!d->forward)
+		unlink(d->uds_path);
 	close(d->epfd);
 	free(d);
 }

@@ -25,6 +25,15 @@
  *   overflows it (one that does gets RST and is counted).
  * - Half-close both ways: guest SHUTDOWN(SEND) becomes shutdown(SHUT_WR)
  *   once the buffer is written; host EOF becomes SHUTDOWN(SEND).
+ * - SEQPACKET (unless no_seqpacket): guest REQUESTs of that type connect a
+ *   SOCK_SEQPACKET Unix socket; a guest message leaves as one record at its
+ *   EOM, a host record reaches the guest with EOM|EOR on its last packet.
+ * - Siblings: a guest packet to another CID goes, as it is, to the device
+ *   of this process with that CID when the two share a group and its
+ *   driver runs (split to fit its rx buffers), else RST from that CID.
+ *   A device's rx alternates between its own connections and siblings.
+ * - Event queue (QEMU keeps it): TRANSPORT_RESET for a frontend after the
+ *   first, or for a new process whose first rings the guest had used.
  * - All connection fds live in the device's own epoll set, which is the
  *   one fd watched through vhd_host.watch_fd(): thousands of connections,
  *   no thread.
@@ -33,9 +42,11 @@
 #ifndef VSOCK_DEV_H
 #define VSOCK_DEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vhd_device.h"
+#include "vsock_sock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +64,16 @@ struct vsock_dev_config {
 	uint32_t tx_buffer_size; /**< per-connection buffer, advertised buf_alloc */
 	uint16_t queue_size;     /**< largest ring accepted */
 	unsigned int max_conns;  /**< connections at once (0: 65536) */
+	bool no_seqpacket;       /**< withhold VIRTIO_VSOCK_F_SEQPACKET */
+	const char *groups;      /**< sibling groups "a+b" (NULL: "default") */
+	/** vsock-to-vsock mode instead of uds_path: guest connects to port P
+	 * reach (forward_cid, P) through @p sock; host connections to each of
+	 * listen_ports[] lead to that port of the guest. */
+	bool forward;
+	uint32_t forward_cid;
+	const uint32_t *listen_ports;
+	unsigned int nlisten;
+	const struct vsock_sock_ops *sock; /**< copied; vsock_sock_linux for real */
 };
 
 struct vsock_dev;
@@ -62,7 +83,7 @@ extern const struct vhd_device_ops vsock_dev_ops;
 
 /**
  * Create a device and listen on cfg->uds_path (an existing socket file there
- * is removed first).
+ * is removed first), or in forward mode on each listen port through cfg->sock.
  * @return 0 and @p out, or a negative errno.
  */
 int vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out);

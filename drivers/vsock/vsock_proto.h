@@ -65,6 +65,9 @@ enum vsock_op {
 	VSOCK_OP_CREDIT_REQUEST = 7,
 };
 
+/** Event queue: the one event id (le32), the guest's connections are gone. */
+#define VSOCK_EVENT_TRANSPORT_RESET 0
+
 /** hdr.flags of OP_SHUTDOWN: the sender will receive / send no more. */
 #define VSOCK_SHUTDOWN_RCV 1u
 #define VSOCK_SHUTDOWN_SEND 2u

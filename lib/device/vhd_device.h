@@ -194,6 +194,11 @@ struct vhd_device_ops {
 	 * table change then pauses the queues instead of calling queue_stop().
 	 */
 	bool held_survive_remap;
+	/**
+	 * Bytes of device state kept across a backend restart (at most
+	 * VHD_RESTART_STATE_MAX), see restart_state(); 0 for none.
+	 */
+	uint32_t restart_state_size;
 
 	/** The host this device instance runs on; called once, first. Optional. */
 	void (*attach)(void *priv, struct vhd_host *host);
@@ -226,6 +231,30 @@ struct vhd_device_ops {
 	 */
 	int (*handle)(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req);
 	/**
+	 * Restart hook, part 1: device state that outlives the backend
+	 * process. With in-flight tracking (the frontend keeps an area across
+	 * backend restarts, VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD) the host keeps
+	 * restart_state_size bytes there and calls this, device paused, after
+	 * set_features() and before the first queue_start() of a connection.
+	 * @p restored: @p state holds what this device wrote on an earlier
+	 * connection (a backend killed and started again): take the guest-set
+	 * state from it, checking every value (it is the frontend's memory).
+	 * Else @p state is zeroed: write the state there from now on, whenever
+	 * it changes. @p state NULL: the connection ended, stop writing. The
+	 * hook for held requests is state enough to hold again what the
+	 * previous process held (part 2: resubmitted()). Optional.
+	 */
+	void (*restart_state)(void *priv, void *state, bool restored);
+	/**
+	 * Restart hook, part 2: a request of queue @p q that the previous
+	 * backend process had taken and not completed, handed back once after a
+	 * restart (in-flight tracking), before any new request. A request that
+	 * process held comes back here: with the state restart_state() gave
+	 * back, the driver holds it again (VHD_REQ_HELD) as it did. Optional:
+	 * absent, handle() serves it. @return like handle().
+	 */
+	int (*resubmitted)(void *priv, uint16_t q, struct vhd_vq *vq, struct vhd_req *req);
+	/**
 	 * Nanoseconds until the driver wants handle() retried or poll() run
 	 * (rate limits, timers); 0 for never. Optional.
 	 */
@@ -240,6 +269,22 @@ struct vhd_device_ops {
 	void (*get_stats)(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
 			  void *ctx);
 };
+
+/** Largest vhd_device_ops.restart_state_size. */
+#define VHD_RESTART_STATE_MAX 4096
+
+/**
+ * Serve @p req, just popped from @p vq: resubmitted() for a request a dead
+ * backend had taken (when the driver has that hook), handle() otherwise.
+ */
+static inline int
+vhd_device_serve(const struct vhd_device_ops *ops, void *priv, uint16_t q, struct vhd_vq *vq,
+		 struct vhd_req *req)
+{
+	if (ops->resubmitted != NULL && vhd_vq_resubmitted(vq))
+		return ops->resubmitted(priv, q, vq, req);
+	return ops->handle(priv, q, vq, req);
+}
 
 #ifdef __cplusplus
 }

@@ -226,6 +226,7 @@ queue_run(struct vhd_dev *dev, uint16_t qi)
 		close_fds(dev, q);
 		return -1;
 	}
+	vhd_inflight_state(dev);
 	if (q->kick_fd >= 0) {
 		fcntl(q->kick_fd, F_SETFL, fcntl(q->kick_fd, F_GETFL) | O_NONBLOCK);
 		ev.events = EPOLLIN;
@@ -390,6 +391,8 @@ pre_msg(int vid, void *msg)
 	if (vhd_msg_check(dev, ctx) != 0)
 		return RTE_VHOST_MSG_RESULT_ERR;
 	switch (m->request) {
+	case VHU_GET_INFLIGHT_FD:
+		return vhd_inflight_get(dev, ctx);
 	case VHU_GET_QUEUE_NUM:
 		vhd_msg_drop_fds(dev, ctx);
 		m->payload.u64 = dev->ops->num_queues;
@@ -521,6 +524,7 @@ on_destroy_connection(int vid)
 	if (dev == NULL || dev->vid != vid)
 		return;
 	stop_all(dev, true);
+	vhd_inflight_state_end(dev);
 	DLOG(dev, INFO, "frontend disconnected");
 }
 
@@ -597,6 +601,7 @@ host_wake(struct vhd_host *host)
 {
 	struct vhd_dev *dev = host->ctx;
 
+	__atomic_store_n(&dev->woken, true, __ATOMIC_RELEASE);
 	vhd_worker_wake(dev->worker);
 }
 
@@ -661,6 +666,7 @@ vhd_dev_create(const char *path, const struct vhd_device_ops *ops, void *priv,
 	dev->opts = *opts;
 	dev->vid = -1;
 	dev->msg.backend_fd = -1;
+	dev->inflight_fd = -1;
 	pthread_mutex_init(&dev->ctl, NULL);
 	for (i = 0; i < VHD_MAX_QUEUES; i++) {
 		dev->q[i].kick_fd = -1;

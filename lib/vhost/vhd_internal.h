@@ -57,6 +57,12 @@ struct vhd_queue {
 	struct vhd_vq vq;
 	struct vhd_vq_track track; /* in-flight hooks (vhd_inflight.c) */
 	bool resubmitted;          /* this connection's in-flight list was handed over */
+	/* packed rings (vhd_inflight.c) */
+	uint16_t *pk_entry;        /* per buffer id: its head entry in the area, or UINT16_MAX */
+	uint16_t pk_nid;           /* entries of pk_entry */
+	uint64_t pk_counter;       /* order of the chains taken */
+	bool pk_area_used;         /* at SET_VRING_KICK the area held an earlier backend's state */
+	bool pk_kicked;            /* this connection sent a kick fd for it */
 };
 
 struct vhd_watch {
@@ -91,6 +97,9 @@ struct vhd_dev {
 	/* worker-only */
 	uint64_t last_busy_tsc;
 	bool sleeping;             /* kicks armed for sleep */
+	/* The driver called wake(): its retried queues are worth another try
+	 * even when the worker's wake eventfd was drained meanwhile. */
+	bool woken;
 	struct vhd_spin spin;      /* interrupt mode: polling window before sleeping */
 	/* driver services (vhd_host_svc.c) */
 	struct vhd_timer_heap timers; /* device side */
@@ -104,6 +113,8 @@ struct vhd_dev {
 	struct vhd_msg_state msg;  /* message validator, vhd_msg.c */
 	uint64_t config_changes;   /* backend-channel notifications sent */
 	uint64_t resubmitted;      /* chains in flight before a restart, handed back */
+	int inflight_fd;           /* the area we made at the last GET_INFLIGHT_FD, or -1 */
+	bool state_told;           /* restart_state() called on this connection */
 	uint64_t config_changes_skipped; /* not sent: the channel was full */
 };
 
@@ -175,6 +186,15 @@ void vhd_inflight_conn_reset(struct vhd_dev *dev);
 int vhd_inflight_attach(struct vhd_dev *dev, uint16_t qi);
 /** SET_VRING_KICK is about to make rte_vhost read queue @p qi's area: bound it. */
 void vhd_inflight_sanitize(struct vhd_dev *dev, uint16_t qi);
+/** GET_INFLIGHT_FD (checked): make the area ourselves when the driver keeps
+ * restart state in it. @return an rte_vhost message result.
+ */
+int vhd_inflight_get(struct vhd_dev *dev, struct vhu_ctx *ctx);
+/** Before the first queue_start() of a connection (device paused): the
+ * driver's restart state. */
+void vhd_inflight_state(struct vhd_dev *dev);
+/** The connection ended (device paused): the state's memory goes away. */
+void vhd_inflight_state_end(struct vhd_dev *dev);
 
 /* vhd_telemetry.c */
 void vhd_telemetry_init(void);

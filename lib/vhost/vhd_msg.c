@@ -168,6 +168,8 @@ vhd_msg_conn_reset(struct vhd_dev *dev)
 	dev->msg.nregions = 0;
 	dev->msg.inflight_qsize = 0;
 	dev->msg.inflight_nq = 0;
+	dev->msg.inflight_packed = false;
+	dev->msg.inflight_size = 0;
 	__atomic_store_n(&dev->msg.backend_fd, -1, __ATOMIC_RELEASE);
 }
 
@@ -334,12 +336,22 @@ vhd_msg_inflight_split_size(uint16_t queue_size)
 	return (16ULL * queue_size + 8 + 2 * 4 + 63) & ~63ULL;
 }
 
+uint64_t
+vhd_msg_inflight_packed_size(uint16_t queue_size)
+{
+	/* Per queue: features (8), version, desc_num, free_head,
+	 * old_free_head, used_idx, old_used_idx (2 each), both wrap counters
+	 * (1 each), 7 bytes of padding; 32 bytes per descriptor; 64-byte aligned.
+	 */
+	return (32ULL * queue_size + 8 + 2 * 6 + 2 + 7 + 63) & ~63ULL;
+}
+
 /*
  * In-flight tracking (VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD): refused unless
- * negotiated, and on packed rings, which we do not track (vhd_inflight.c).
- * When it is, the area is sized by our own limits, never by the frontend
- * beyond them, and a SET's fd must hold the whole area rte_vhost will walk:
- * num_queues areas of queue_size descriptors, whatever mmap_size says.
+ * negotiated. When it is, the area is sized by our own limits, never by the
+ * frontend beyond them, and a SET's fd must hold the whole area rte_vhost
+ * will map: num_queues areas of queue_size descriptors, whatever mmap_size
+ * says, laid out for the ring format agreed so far (as rte_vhost does).
  */
 static int
 check_inflight(struct vhd_dev *dev, struct vhu_ctx *ctx)
@@ -348,7 +360,9 @@ check_inflight(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	uint64_t need;
 	struct stat st;
 
-	if (!pf_negotiated(dev, VHU_PF_INFLIGHT_SHMFD) || f_negotiated(dev, VHD_F_RING_PACKED))
+	bool packed = f_negotiated(dev, VHD_F_RING_PACKED);
+
+	if (!pf_negotiated(dev, VHU_PF_INFLIGHT_SHMFD))
 		return -1;
 	if (ctx->msg.size != sizeof(*in) || in->num_queues == 0 ||
 	    in->num_queues > dev->ops->num_queues || in->queue_size == 0 ||
@@ -356,7 +370,8 @@ check_inflight(struct vhd_dev *dev, struct vhu_ctx *ctx)
 		return -1;
 	if (ctx->msg.request == VHU_GET_INFLIGHT_FD)
 		return ctx->fd_num == 0 ? 0 : -1;
-	need = in->num_queues * vhd_msg_inflight_split_size(in->queue_size);
+	need = in->num_queues * (packed ? vhd_msg_inflight_packed_size(in->queue_size) :
+					  vhd_msg_inflight_split_size(in->queue_size));
 	if (ctx->fd_num != 1 || fstat(ctx->fds[0], &st) != 0 || !S_ISREG(st.st_mode) ||
 	    in->mmap_size < need || st.st_size < 0 ||
 	    !range_in(in->mmap_offset, in->mmap_size, 0, (uint64_t)st.st_size)) {
@@ -367,6 +382,8 @@ check_inflight(struct vhd_dev *dev, struct vhu_ctx *ctx)
 	}
 	dev->msg.inflight_qsize = in->queue_size;
 	dev->msg.inflight_nq = in->num_queues;
+	dev->msg.inflight_packed = packed;
+	dev->msg.inflight_size = in->mmap_size;
 	return 0;
 }
 

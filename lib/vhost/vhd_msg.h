@@ -158,6 +158,8 @@ struct vhd_msg_state {
 	uint64_t bad_rings;         /* rings refused at queue start (all connections) */
 	uint16_t inflight_qsize;    /* queue_size of the accepted SET_INFLIGHT_FD, 0: none */
 	uint16_t inflight_nq;       /* its num_queues */
+	bool inflight_packed;       /* it was laid out for packed rings */
+	uint64_t inflight_size;     /* its mmap_size */
 	/* The backend channel's fd as the last SET_BACKEND_REQ_FD passed it
 	 * (owned by rte_vhost), -1 before: host_config_changed() checks it is
 	 * writable so that a frontend that stops reading cannot block a worker. */
@@ -166,6 +168,8 @@ struct vhd_msg_state {
 
 /** Bytes of one split ring's in-flight area as rte_vhost lays it out. */
 uint64_t vhd_msg_inflight_split_size(uint16_t queue_size);
+/** Bytes of one packed ring's in-flight area as rte_vhost lays it out. */
+uint64_t vhd_msg_inflight_packed_size(uint16_t queue_size);
 
 /**
  * Check one message. On refusal every fd attached to it is closed and

@@ -148,7 +148,7 @@ service_queue(struct vhd_worker *w, struct vhd_dev *dev, uint16_t qi)
 	unsigned int n = 0;
 
 	while (n < BURST && vhd_vq_pop(vq, req) == 1) {
-		int rc = dev->ops->handle(dev->priv, qi, vq, req);
+		int rc = vhd_device_serve(dev->ops, dev->priv, qi, vq, req);
 
 		if (rc == VHD_REQ_RETRY) {
 			vhd_vq_unpop(vq);
@@ -304,6 +304,11 @@ ready_to_sleep(struct vhd_worker *w, uint64_t now, uint64_t *wake_ns, uint64_t *
 		if (!vhd_dev_enter(dev))
 			continue; /* paused: resuming it wakes us */
 		dev->sleeping = true;
+		/* A wake() since the last turn (say from an fd callback run by
+		 * poll_fds() after the queues were served): retried queues get
+		 * another turn instead of a sleep nothing would end. */
+		if (__atomic_exchange_n(&dev->woken, false, __ATOMIC_ACQ_REL))
+			pending = true;
 		for (i = 0; i < dev->ops->num_queues; i++) {
 			struct vhd_queue *q = &dev->q[i];
 

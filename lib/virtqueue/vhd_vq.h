@@ -134,10 +134,11 @@ enum vhd_vq_notify_mode {
 };
 
 /**
- * In-flight tracking (vhost-user's INFLIGHT_SHMFD), split rings only: the
- * engine reports every chain it takes and every completion so that a
- * restarted backend knows what was in flight. Kept free of DPDK: the host
- * layer implements these with rte_vhost's in-flight API.
+ * In-flight tracking (vhost-user's INFLIGHT_SHMFD): the engine reports
+ * every chain it takes and every completion so that a restarted backend
+ * knows what was in flight. Kept free of DPDK: the host layer keeps the
+ * in-flight area (vhd_inflight.c). Split rings call taken, completing and
+ * completed; packed rings call the p_ hooks instead.
  */
 struct vhd_vq_track {
 	/**
@@ -151,6 +152,21 @@ struct vhd_vq_track {
 	/** Chain @p head is on the used ring and published (used->idx is @p used_idx). */
 	void (*completed)(void *ctx, uint16_t head, uint16_t used_idx);
 	void *ctx;
+	/**
+	 * Packed: chain @p id took @p count ring slots from slot @p pos (still
+	 * as the driver wrote them). @p count 0: the chain was given back with
+	 * vhd_vq_unpop(); it is taken again when popped again.
+	 */
+	void (*p_taken)(void *ctx, uint16_t id, uint16_t pos, uint16_t count);
+	/**
+	 * Packed: a used descriptor is about to be written, after which the
+	 * used position is @p next (encoded as vhd_vq_config.used_idx). @p id
+	 * is a taken chain's, or -1 for a malformed chain returned unserved.
+	 * Used descriptors of a tracked ring are published one at a time.
+	 */
+	void (*p_completing)(void *ctx, int id, uint16_t next);
+	/** Packed: that used descriptor is published. */
+	void (*p_completed)(void *ctx, int id, uint16_t next);
 };
 
 /** A virtqueue as the device sees it. Fields are private to the engine. */
@@ -190,8 +206,13 @@ struct vhd_vq {
 	int call_fd;
 	/** In-flight tracking hooks, or NULL (vhd_vq_track_set()). */
 	const struct vhd_vq_track *track;
-	/** Heads in flight before a restart, popped before the avail ring. */
+	/** Heads in flight before a restart, popped before the avail ring
+	 * (packed: descriptor counts of the chains copied at rs_desc).
+	 */
 	uint16_t *resubmit;
+	struct vhd_vring_packed_desc *rs_desc;
+	uint32_t rs_off;       /**< packed: first descriptor of the next chain at rs_desc */
+	uint32_t undo_rs_off;
 	uint16_t n_resubmit;
 	uint16_t resubmit_pos;
 	bool undo_resubmit;    /**< the last pop came from the resubmit list */
@@ -241,6 +262,22 @@ void vhd_vq_fini(struct vhd_vq *vq);
 int vhd_vq_track_set(struct vhd_vq *vq, const struct vhd_vq_track *track, const uint16_t *heads,
 		     uint16_t n);
 
+/**
+ * vhd_vq_track_set() for a packed ring. A packed ring's slots are reused
+ * for used descriptors, so what was in flight comes as copies: @p n chains,
+ * chain i made of the next @p counts[i] descriptors at @p descs (as the
+ * driver wrote them), handed to the driver first, oldest first. The ring
+ * resumes popping at @p last_avail and writing used descriptors at
+ * @p used_idx (encoded as vhd_vq_config), which the caller recovered with
+ * the copies. Copies are checked like ring chains: a malformed one is
+ * returned with length 0, one with an unusable buffer id is dropped.
+ * @return 0, -ENOTSUP for a split ring, -EINVAL for bad positions, -ENOMEM.
+ */
+int vhd_vq_track_set_packed(struct vhd_vq *vq, const struct vhd_vq_track *track,
+			    uint16_t last_avail, uint16_t used_idx,
+			    const struct vhd_vring_packed_desc *descs, const uint16_t *counts,
+			    uint16_t n);
+
 /** True when the guest has published chains that were not popped yet. */
 bool vhd_vq_has_work(const struct vhd_vq *vq);
 
@@ -251,6 +288,16 @@ bool vhd_vq_has_work(const struct vhd_vq *vq);
  * @return 1 when @p req holds a request, 0 when the ring is empty.
  */
 int vhd_vq_pop(struct vhd_vq *vq, struct vhd_req *req);
+
+/**
+ * True when the request the last vhd_vq_pop() returned is one a previous
+ * backend had taken and not completed (vhd_vq_track_set()): resubmitted.
+ */
+static inline bool
+vhd_vq_resubmitted(const struct vhd_vq *vq)
+{
+	return vq->undo_resubmit;
+}
 
 /** Give back the last popped request unconsumed; it is popped again later. */
 void vhd_vq_unpop(struct vhd_vq *vq);

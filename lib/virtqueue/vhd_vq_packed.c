@@ -237,13 +237,36 @@ walk_chain(struct vhd_vq *vq, struct vhd_req *req, uint16_t *count, uint16_t *id
 	return ok;
 }
 
-/* Write one used descriptor; the first of a batch gets its flags at flush. */
+/*
+ * Write one used descriptor; the first of a batch gets its flags at flush.
+ * A tracked ring publishes each at once, between the hooks that let the
+ * in-flight area tell, after a kill, whether it reached the driver.
+ * @tid: the taken chain's id, -1 for a chain returned unserved.
+ */
 static void
-put_used(struct vhd_vq *vq, uint16_t id, uint32_t len, uint16_t count)
+put_used(struct vhd_vq *vq, uint16_t id, uint32_t len, uint16_t count, int tid)
 {
 	struct vhd_vring_packed_desc *e = &vq->pdesc[vq->used_idx];
 	uint16_t flags = vq->used_wrap ? AVAIL_USED : 0;
 
+	if (vq->track != NULL) {
+		uint16_t pos = vq->used_idx;
+		bool wrap = vq->used_wrap;
+		uint16_t next;
+
+		advance(&pos, &wrap, count, vq->size);
+		next = (uint16_t)(pos | (wrap ? 1u << VHD_PACKED_WRAP_BIT : 0));
+		vq->track->p_completing(vq->track->ctx, tid, next);
+		e->id = id;
+		e->len = len;
+		__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
+		vq->used_idx = pos;
+		vq->used_wrap = wrap;
+		vq->batch++;
+		vq->stats.bytes_wr += len;
+		vq->track->p_completed(vq->track->ctx, tid, next);
+		return;
+	}
 	e->id = id;
 	e->len = len;
 	if (vq->batch == 0) {
@@ -260,9 +283,125 @@ put_used(struct vhd_vq *vq, uint16_t id, uint32_t len, uint16_t count)
 	vq->stats.bytes_wr += len;
 }
 
+/*
+ * Walk a chain copied by a dead backend (its @cnt descriptors at @d): the
+ * slots are gone, so no wrap check; NEXT must link exactly these.
+ */
+static bool
+walk_copy(struct vhd_vq *vq, struct vhd_req *req, const struct vhd_vring_packed_desc *d,
+	  uint16_t cnt, uint16_t *id)
+{
+	uint64_t total = 0;
+	unsigned int n = 0;
+	uint16_t i;
+	bool ok = true;
+
+	req->n_rd = 0;
+	req->n_wr = 0;
+	req->rd_len = 0;
+	req->wr_len = 0;
+	for (i = 0; i < cnt; i++) {
+		bool last = i + 1 == cnt;
+
+		*id = d[i].id;
+		if (!ok)
+			continue;
+		if (!!(d[i].flags & VHD_DESC_F_NEXT) == last)
+			ok = false;
+		else if (d[i].flags & VHD_DESC_F_INDIRECT)
+			ok = cnt == 1 && walk_indirect(vq, req, &n, &d[i], &total);
+		else
+			ok = add_segment(vq, req, &n, d[i].addr, d[i].len,
+					 !!(d[i].flags & VHD_DESC_F_WRITE), &total);
+	}
+	return ok;
+}
+
+/* The next chain a dead backend left in flight; 0 when none is left. */
+static int
+pop_resubmitted(struct vhd_vq *vq, struct vhd_req *req)
+{
+	while (vq->resubmit_pos < vq->n_resubmit) {
+		uint16_t cnt = vq->resubmit[vq->resubmit_pos], id = 0;
+		bool ok = walk_copy(vq, req, &vq->rs_desc[vq->rs_off], cnt, &id);
+
+		vq->undo_rs_off = vq->rs_off;
+		vq->rs_off += cnt;
+		vq->resubmit_pos++;
+		if (id >= vq->size || vq->chain_count[id] != 0) {
+			/* Not a buffer id we can return it under: dropped. */
+			vq->stats.bad_chains++;
+			continue;
+		}
+		vq->chain_count[id] = cnt;
+		if (ok) {
+			vq->undo_resubmit = true;
+			vq->undo_id = id;
+			req->id = id;
+			vq->stats.requests++;
+			vq->stats.bytes_rd += req->rd_len;
+			return 1;
+		}
+		vq->stats.bad_chains++;
+		vhd_vq_packed_push(vq, id, 0);
+	}
+	return 0;
+}
+
+int
+vhd_vq_track_set_packed(struct vhd_vq *vq, const struct vhd_vq_track *track,
+			uint16_t last_avail, uint16_t used_idx,
+			const struct vhd_vring_packed_desc *descs, const uint16_t *counts, uint16_t n)
+{
+	uint32_t total = 0, i;
+
+	if (!vq->packed)
+		return -ENOTSUP;
+	if ((last_avail & 0x7fff) >= vq->size || (used_idx & 0x7fff) >= vq->size)
+		return -EINVAL;
+	free(vq->resubmit);
+	free(vq->rs_desc);
+	vq->resubmit = NULL;
+	vq->rs_desc = NULL;
+	vq->n_resubmit = 0;
+	vq->resubmit_pos = 0;
+	vq->rs_off = 0;
+	vq->track = NULL;
+	/* More than the ring holds: the rest is bogus anyway. */
+	for (i = 0; i < n; i++) {
+		if (counts[i] == 0 || total + counts[i] > vq->size)
+			break;
+		total += counts[i];
+	}
+	n = (uint16_t)i;
+	if (n > 0) {
+		vq->resubmit = malloc(n * sizeof(*counts));
+		vq->rs_desc = malloc(total * sizeof(*descs));
+		if (vq->resubmit == NULL || vq->rs_desc == NULL) {
+			free(vq->resubmit);
+			free(vq->rs_desc);
+			vq->resubmit = NULL;
+			vq->rs_desc = NULL;
+			return -ENOMEM;
+		}
+		memcpy(vq->resubmit, counts, n * sizeof(*counts));
+		memcpy(vq->rs_desc, descs, total * sizeof(*descs));
+	}
+	vq->n_resubmit = n;
+	vq->last_avail = last_avail & 0x7fff;
+	vq->avail_wrap = !!(last_avail >> VHD_PACKED_WRAP_BIT);
+	vq->used_idx = used_idx & 0x7fff;
+	vq->used_wrap = !!(used_idx >> VHD_PACKED_WRAP_BIT);
+	vq->track = track;
+	return 0;
+}
+
 int
 vhd_vq_packed_pop(struct vhd_vq *vq, struct vhd_req *req)
 {
+	if (pop_resubmitted(vq, req) == 1)
+		return 1;
+	vq->undo_resubmit = false;
 	for (;;) {
 		uint16_t count, id = 0;
 		int st = head_state(vq, load_flags(&vq->pdesc[vq->last_avail]));
@@ -283,6 +422,8 @@ vhd_vq_packed_pop(struct vhd_vq *vq, struct vhd_req *req)
 			req->id = id;
 			vq->stats.requests++;
 			vq->stats.bytes_rd += req->rd_len;
+			if (vq->track != NULL)
+				vq->track->p_taken(vq->track->ctx, id, vq->undo_avail, count);
 			return 1;
 		}
 		/* Out-of-range or in-flight id, or malformed: give the slots
@@ -290,17 +431,24 @@ vhd_vq_packed_pop(struct vhd_vq *vq, struct vhd_req *req)
 		 * chain that legitimately owns that id.
 		 */
 		vq->stats.bad_chains++;
-		put_used(vq, id, 0, count);
+		put_used(vq, id, 0, count, -1);
 	}
 }
 
 void
 vhd_vq_packed_unpop(struct vhd_vq *vq)
 {
-	vq->last_avail = vq->undo_avail;
-	vq->avail_wrap = vq->undo_wrap;
 	vq->chain_count[vq->undo_id] = 0;
 	vq->stats.requests--;
+	if (vq->undo_resubmit) {
+		vq->resubmit_pos--;
+		vq->rs_off = vq->undo_rs_off;
+		return;
+	}
+	vq->last_avail = vq->undo_avail;
+	vq->avail_wrap = vq->undo_wrap;
+	if (vq->track != NULL)
+		vq->track->p_taken(vq->track->ctx, vq->undo_id, vq->undo_avail, 0);
 }
 
 void
@@ -313,7 +461,7 @@ vhd_vq_packed_push(struct vhd_vq *vq, uint16_t id, uint32_t len)
 		return;
 	count = vq->chain_count[id];
 	vq->chain_count[id] = 0;
-	put_used(vq, id, len, count);
+	put_used(vq, id, len, count, id);
 }
 
 bool
@@ -325,8 +473,12 @@ vhd_vq_packed_flush(struct vhd_vq *vq)
 	if (vq->batch == 0)
 		return false;
 	vq->batch = 0;
-	/* Every other used descriptor of the batch is written: publish. */
-	__atomic_store_n(&vq->pdesc[vq->batch_pos].flags, vq->batch_flags, __ATOMIC_RELEASE);
+	/* Every other used descriptor of the batch is written: publish (a
+	 * tracked ring has published each already).
+	 */
+	if (vq->track == NULL)
+		__atomic_store_n(&vq->pdesc[vq->batch_pos].flags, vq->batch_flags,
+				 __ATOMIC_RELEASE);
 	vq->signalled_used = vq->used_idx;
 	vq->signalled_valid = true;
 	/* The used flags must be visible before we read the driver's wishes. */
@@ -351,7 +503,7 @@ vhd_vq_packed_set_kicks(struct vhd_vq *vq, enum vhd_vq_notify_mode mode)
 	vq->kicks = mode;
 	if (mode == VHD_VQ_KICKS_OFF) {
 		__atomic_store_n(&vq->dev_event->flags, VHD_RING_EVENT_DISABLE, __ATOMIC_RELAXED);
-		return vhd_vq_packed_has_work(vq);
+		return vhd_vq_has_work(vq);
 	}
 	if (vq->event_idx) {
 		/* Kick when the next chain we would pop is made available. */
@@ -363,5 +515,5 @@ vhd_vq_packed_set_kicks(struct vhd_vq *vq, enum vhd_vq_notify_mode mode)
 	}
 	/* Our wish must be visible before we look at the ring again. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return vhd_vq_packed_has_work(vq);
+	return vhd_vq_has_work(vq);
 }

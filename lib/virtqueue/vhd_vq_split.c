@@ -18,6 +18,9 @@ drop_track(struct vhd_vq *vq)
 {
 	free(vq->resubmit);
 	vq->resubmit = NULL;
+	free(vq->rs_desc);
+	vq->rs_desc = NULL;
+	vq->rs_off = 0;
 	vq->n_resubmit = 0;
 	vq->resubmit_pos = 0;
 	vq->track = NULL;
@@ -29,8 +32,10 @@ vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg)
 	struct vhd_vq_stats stats = vq->stats;
 	const struct vhd_vq_track *track = vq->track;
 	uint16_t *resubmit = vq->resubmit, n_resubmit = vq->n_resubmit, pos = vq->resubmit_pos;
-
+	struct vhd_vring_packed_desc *rs_desc = vq->rs_desc;
+	uint32_t rs_off = vq->rs_off;
 	bool packed = (cfg->features & VHD_BIT(VHD_F_RING_PACKED)) != 0;
+	int rc;
 
 	if (cfg->desc == NULL || cfg->avail == NULL || cfg->used == NULL || cfg->mem == NULL)
 		return -EINVAL;
@@ -39,10 +44,24 @@ vhd_vq_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg)
 	if (!packed && (cfg->size & (cfg->size - 1)) != 0)
 		return -EINVAL;
 	/* A paused ring that resumes keeps its tracking and what is left to resubmit. */
-	if (!cfg->resume || packed)
+	if (!cfg->resume || packed != vq->packed)
 		drop_track(vq);
-	if (packed)
-		return vhd_vq_packed_setup(vq, cfg);
+	if (packed) {
+		rc = vhd_vq_packed_setup(vq, cfg);
+		if (rc != 0) {
+			drop_track(vq);
+			return rc;
+		}
+		if (cfg->resume && track != NULL) {
+			vq->track = track;
+			vq->resubmit = resubmit;
+			vq->n_resubmit = n_resubmit;
+			vq->resubmit_pos = pos;
+			vq->rs_desc = rs_desc;
+			vq->rs_off = rs_off;
+		}
+		return 0;
+	}
 	vhd_vq_packed_fini(vq);
 	memset(vq, 0, sizeof(*vq));
 	vq->stats = stats;
@@ -110,7 +129,7 @@ bool
 vhd_vq_has_work(const struct vhd_vq *vq)
 {
 	if (vq->packed)
-		return vhd_vq_packed_has_work(vq);
+		return vq->resubmit_pos < vq->n_resubmit || vhd_vq_packed_has_work(vq);
 	return vq->resubmit_pos < vq->n_resubmit || avail_pending(vq) != 0;
 }
 

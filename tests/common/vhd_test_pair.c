@@ -78,7 +78,7 @@ vhd_test_serve(struct vhd_test_pair *p, const struct vhd_device_ops *ops, void *
 	if (req == NULL)
 		return -ENOMEM;
 	while (vhd_vq_pop(&p->vq, req) == 1) {
-		int rc = ops->handle(priv, q, &p->vq, req);
+		int rc = vhd_device_serve(ops, priv, q, &p->vq, req);
 
 		n++;
 		if (rc == VHD_REQ_RETRY) {

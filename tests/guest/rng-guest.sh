@@ -6,6 +6,9 @@
 #   plain      our backend feeds /dev/hwrng: right device, varied data, rate
 #   ratelimit  backend started with -m 1024 -p 1000: 4 KiB takes > 2 s
 #   reconnect  read, ask the host to restart the backend, read again
+#   killloop   a reader loops on /dev/hwrng while the host kills the backend
+#              with SIGKILL and starts it again: it pauses, then goes on,
+#              every read complete and none failing
 . /lib/vhd/guest-lib.sh
 
 case_=${VHD_RNG_CASE:-plain}
@@ -82,6 +85,51 @@ reconnect)
 		# Reported, not failed: whether the frontend reconnects is QEMU's
 		# business; rng.sh records the outcome in its log.
 		vhd_skip "no data after backend restart ($got bytes)"
+	fi
+	;;
+killloop)
+	: >/tmp/run
+	echo 0 >/tmp/loop.n
+	(
+		n=0
+		while [ -e /tmp/run ]; do
+			if head -c 64 /dev/hwrng >/tmp/chunk && [ "$(wc -c </tmp/chunk)" = 64 ]; then
+				n=$((n + 1))
+				echo "$n" >/tmp/loop.n
+			else
+				echo "read $((n + 1)) failed" >>/tmp/loop.err
+			fi
+		done
+	) &
+	reader=$!
+	sleep 2
+	n0=$(cat /tmp/loop.n)
+	vhd_say "reads before the kill: $n0"
+	echo "VHD-RNG-KILL-BACKEND"
+	# The host kills the backend at once and starts it again after a while;
+	# the reader blocks meanwhile. Wait for it to move on.
+	sleep "${VHD_RNG_RESTART_WAIT:-4}"
+	n1=$(cat /tmp/loop.n)
+	i=0
+	while [ "$i" -lt 30 ] && [ "$(cat /tmp/loop.n)" -le $((n1 + 10)) ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	n2=$(cat /tmp/loop.n)
+	rm -f /tmp/run
+	# A dead device would leave the reader blocked: SIGKILL is what ends it.
+	sleep 1
+	kill -KILL "$reader" 2>/dev/null
+	echo "VHD-RNG-AFTER-KILL reads=$n2 before=$n0 at-restart=$n1"
+	if [ "$n2" -gt $((n1 + 10)) ]; then
+		vhd_pass "reader went on after the backend's kill and restart ($n0 -> $n1 -> $n2 reads)"
+	else
+		vhd_fail "reader stuck after the backend's kill and restart ($n0 -> $n1 -> $n2 reads)"
+	fi
+	if [ -s /tmp/loop.err ]; then
+		vhd_fail "reads failed: $(head -n 3 /tmp/loop.err)"
+	else
+		vhd_pass "no read failed across the kill"
 	fi
 	;;
 *)

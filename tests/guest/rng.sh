@@ -15,6 +15,10 @@
 #      QEMU 10: its devices built on vhost-user-base (rng, gpio, i2c, input,
 #      snd, test-device) abort on that reconnect, a QEMU bug (vhost_dev_start:
 #      Assertion 'hdev->vhost_ops' failed)
+#   3b. kill -9 of the backend (--client, QEMU listens) while a guest reader
+#      loops on /dev/hwrng, then a new backend: on QEMU 7.2 the reader pauses
+#      and goes on, no read failing (failed otherwise). Skipped on QEMU 10
+#      for the same QEMU bug as 3.
 #   4. the same with the backend listening: QEMU 7.2 survives but the device
 #      stays dead (with VHD_RNG_RECONNECT=SEC, chardev reconnect=SEC, QEMU 7.2
 #      aborts at realize). Restarts are reported, not failed: they depend on
@@ -170,6 +174,35 @@ if [ "$QEMU_MAJOR" -ge 10 ]; then
 		"(guest-rng-qemu7.2). vhost-user-scsi and -blk do reconnect."
 else
 	restart_case client
+fi
+# kill -9 while the guest reads in a loop, then a new backend connects.
+kill_restart_backend() {
+	local pid
+	pid=$(vhd_backend_pid rng3)
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset 'VHD_BE_PID[rng3]'
+	echo "rng: killed the backend (SIGKILL) while the guest reads" >&2
+	sleep 2
+	vhd_backend_start_client rng3 rng && RESTARTED=1
+}
+echo "== 3b. backend killed (SIGKILL) while the guest reads in a loop, then restarted"
+if [ "$QEMU_MAJOR" -ge 10 ]; then
+	echo "SKIP: QEMU $QEMU_MAJOR aborts when a backend of a vhost-user-base device" \
+		"reconnects (QEMU bug: 'vhost_dev_start: Assertion hdev->vhost_ops failed');" \
+		"QEMU 7.2 runs this case (guest-rng-qemu7.2)"
+else
+	RESTARTED=0
+	vhd_backend_start_client rng3 rng
+	MARKERS[VHD-RNG-KILL-BACKEND]="kill_restart_backend"
+	expect_ok "guest reader survives a kill -9 of the backend" \
+		guest_run "$VHD_WORK/killloop.console" --script "$guest_tests_dir/rng-guest.sh" \
+		--env VHD_RNG_CASE=killloop --env VHD_RNG_RESTART_WAIT=4 \
+		--dev-server rng:"$(vhd_backend_sock rng3)" --timeout 180
+	unset 'MARKERS[VHD-RNG-KILL-BACKEND]'
+	expect "a new backend was started after the kill" 1 "$RESTARTED"
+	grep 'VHD-RNG-AFTER-KILL' "$VHD_WORK/killloop.console" || true
+	if vhd_backend_alive rng3; then stop_clean rng3; fi
 fi
 echo "== 4. backend restart, backend listening (QEMU client, no reconnect)"
 restart_case server

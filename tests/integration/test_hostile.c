@@ -16,6 +16,7 @@
  * VHD_IT_SEED replays a fuzzer run.
  */
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -43,17 +44,25 @@
 #define NEED_REPLY (VHD_FE_MSG_VERSION | VHD_FE_MSG_NEED_REPLY)
 #define PAYLOAD_MAX 632 /* rte_vhost 22.11's largest payload */
 
-/* What a request of the app's probe looks like: a readable part, a writable part. */
+/*
+ * What a request of the app's probe looks like: a readable part, a writable
+ * part (0: none), on queue probe_q (0 unless given). A device whose queue 0
+ * only completes when data flows (vsock, console rx) is probed on its tx
+ * queue instead.
+ */
 struct app_desc {
 	const char *name;
-	const char *const *args; /* "%ctl" is replaced by a control socket path */
+	const char *const *args; /* "%ctl" is replaced by a control socket path,
+				  * "%uds" by another path in the app's directory */
 	uint16_t nq;
 	uint32_t probe_rd, probe_wr;
 	void (*extra)(void);     /* device-specific cases, or NULL */
 	bool plain_sock;         /* -s PATH used as given (vhd_fe_app.plain_sock) */
+	uint16_t probe_q;
 };
 
 static void gpio_cases(void);
+static void vsock_cases(void);
 
 static const char *const rng_args[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
@@ -65,6 +74,8 @@ static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", 
 static const char *const template_args[] = {NULL};
 static const char *const scsi_args[] = {"ram:1M", NULL};
 static const char *const rtc_args[] = {NULL};
+static const char *const vsock_args[] = {"--uds-path", "%uds", NULL};
+static const char *const console_args[] = {"--port", "0=null", NULL};
 
 static const struct app_desc apps[] = {
 	{"rng", rng_args, 1, 0, 64, NULL},
@@ -80,6 +91,11 @@ static const struct app_desc apps[] = {
 	{"scsi", scsi_args, 3, 24, 1, NULL, true},
 	/* A zeroed request (message type 0) on requestq: answered EOPNOTSUPP. */
 	{"rtc", rtc_args, 2, 8, 16, NULL, true},
+	/* rx completes only when data flows: a zeroed packet on tx (CID 0, not the
+	 * guest's) is dropped, counted and returned. */
+	{"vsock", vsock_args, 3, 44, 0, vsock_cases, false, 1},
+	/* Port 0 receiveq completes only on input: output on transmitq to a null port. */
+	{"console", console_args, 4, 8, 0, NULL, false, 1},
 };
 
 static const struct app_desc *app;
@@ -87,6 +103,7 @@ static struct vhd_fe_app the_app;
 static struct vhd_fe_app *A = &the_app;
 static char sock_path[256];
 static char ctl_sock[256];
+static char uds_path[256];
 static int base_fds;
 
 /* ---- the backend's health ---- */
@@ -151,30 +168,42 @@ alive(const char *what)
 		fail_msg("%s: backend died (status 0x%x)", what, A->status);
 }
 
-/* A fresh, well-formed frontend gets a request served on queue 0. */
+/* Post the app's probe request on its probe queue (zeroed buffers). */
+static int
+post_probe(struct vhd_fe *fe, bool kick)
+{
+	struct vhd_fe_buf b[2];
+	unsigned int n = 0;
+
+	if (app->probe_rd != 0) {
+		b[n].ptr = vhd_fe_mem_alloc(vhd_fe_mem(fe), app->probe_rd, 8, NULL);
+		b[n++].len = app->probe_rd;
+	}
+	if (app->probe_wr != 0) {
+		b[n].ptr = vhd_fe_mem_alloc(vhd_fe_mem(fe), app->probe_wr, 8, NULL);
+		b[n++].len = app->probe_wr;
+	}
+	return vhd_fe_post(fe, app->probe_q, b, app->probe_rd != 0 ? 1 : 0,
+			   app->probe_wr != 0 ? 1 : 0, false, NULL, kick);
+}
+
+/* A fresh, well-formed frontend gets a request served on the probe queue. */
 static void
 probe(const char *what)
 {
 	struct vhd_fe *fe = vhd_fe_app_connect(A, 0, ~0ULL, app->nq, QSZ);
-	struct vhd_fe_buf b[2];
-	unsigned int n = 0;
 	uint32_t len;
 	uint16_t id;
 	int head;
 
 	if (fe == NULL)
 		fail_msg("%s: a well-formed frontend cannot connect", what);
-	if (app->probe_rd != 0) {
-		b[n].ptr = vhd_fe_mem_alloc(vhd_fe_mem(fe), app->probe_rd, 8, NULL);
-		b[n++].len = app->probe_rd;
-	}
-	b[n].ptr = vhd_fe_mem_alloc(vhd_fe_mem(fe), app->probe_wr, 8, NULL);
-	b[n++].len = app->probe_wr;
-	head = vhd_fe_post(fe, 0, b, app->probe_rd != 0 ? 1 : 0, 1, false, NULL, true);
+	head = post_probe(fe, true);
 	assert_true(head >= 0);
-	if (vhd_fe_wait_used(fe, 0, WAIT_MS) <= 0)
+	if (vhd_fe_wait_used(fe, app->probe_q, WAIT_MS) <= 0)
 		fail_msg("%s: a well-formed request is not served", what);
-	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 0), &id, &len, NULL), 1);
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, app->probe_q), &id, &len,
+					      NULL), 1);
 	assert_int_equal(id, head);
 	vhd_fe_destroy(fe);
 }
@@ -940,23 +969,14 @@ static void
 test_nofd_kick(void **state)
 {
 	struct vhd_fe *fe = vhd_it_fe_up(A, 0, ~0ULL, app->nq, QSZ);
-	struct vhd_fe_buf b[2];
-	uint64_t u = VHD_BIT(8); /* queue 0, NOFD */
-	unsigned int n = 0;
+	uint64_t u = VHD_BIT(8) | app->probe_q; /* the probe queue, NOFD */
 
 	(void)state;
 	assert_int_equal(ask(vhd_fe_socket(fe), VHD_FE_SET_VRING_KICK, 8, &u, 8, NULL, 0, NULL),
 			 0);
 	vhd_fe_app_sleep_ms(20);
-	if (app->probe_rd != 0) {
-		b[n].ptr = vhd_fe_mem_alloc(vhd_fe_mem(fe), app->probe_rd, 8, NULL);
-		b[n++].len = app->probe_rd;
-	}
-	b[n].ptr = vhd_fe_mem_alloc(vhd_fe_mem(fe), app->probe_wr, 8, NULL);
-	b[n++].len = app->probe_wr;
-	assert_true(vhd_fe_post(fe, 0, b, app->probe_rd != 0 ? 1 : 0, 1, false, NULL, false) >=
-		    0);
-	if (vhd_fe_poll_used(fe, 0, WAIT_MS) <= 0)
+	assert_true(post_probe(fe, false) >= 0);
+	if (vhd_fe_poll_used(fe, app->probe_q, WAIT_MS) <= 0)
 		fail_msg("a NOFD ring is not polled");
 	vhd_it_fe_done(fe);
 	healthy("NOFD kick");
@@ -1325,6 +1345,90 @@ gpio_cases(void)
 	gpio_reset_on_connect();
 }
 
+/* ---- vsock: malformed packets from the guest's own CID each get a RST ---- */
+
+struct vsock_pkt {
+	uint64_t src_cid, dst_cid;
+	uint32_t src_port, dst_port, len;
+	uint16_t type, op;
+	uint32_t flags, buf_alloc, fwd_cnt;
+} __attribute__((packed));
+
+static void
+vsock_bad(struct vhd_fe *fe, uint8_t *txb, uint8_t *rxb, const struct vsock_pkt *p,
+	  uint32_t rd_len, bool want_rst, const char *what)
+{
+	struct vhd_fe_buf b = {txb, rd_len};
+	struct vhd_fe_buf r = {rxb, 4096};
+	struct vsock_pkt got;
+	uint32_t len;
+	uint16_t id;
+
+	memset(txb, 0, 4096);
+	memcpy(txb, p, rd_len < sizeof(*p) ? rd_len : sizeof(*p));
+	assert_true(vhd_fe_post(fe, 1, &b, 1, 0, false, NULL, true) >= 0);
+	if (vhd_fe_wait_used(fe, 1, WAIT_MS) <= 0)
+		fail_msg("vsock %s: tx chain not returned", what);
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 1), &id, &len, NULL), 1);
+	assert_true(vhd_fe_post(fe, 0, &r, 0, 1, false, NULL, true) >= 0);
+	if (!want_rst) {
+		vhd_fe_app_sleep_ms(50);
+		if (vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 0), &id, &len, NULL) == 1)
+			fail_msg("vsock %s: answered, should be dropped", what);
+		return;
+	}
+	if (vhd_fe_wait_used(fe, 0, WAIT_MS) <= 0)
+		fail_msg("vsock %s: no RST", what);
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 0), &id, &len, NULL), 1);
+	assert_int_equal(len, sizeof(got));
+	memcpy(&got, rxb, sizeof(got));
+	if (le16toh(got.op) != 3 || le32toh(got.dst_port) != le32toh(p->src_port) ||
+	    le32toh(got.src_port) != le32toh(p->dst_port))
+		fail_msg("vsock %s: op %u to port %u, want RST to %u", what, le16toh(got.op),
+			 le32toh(got.dst_port), le32toh(p->src_port));
+}
+
+static void
+vsock_cases(void)
+{
+	struct vhd_fe *fe = vhd_it_fe_up(A, 0, ~0ULL, 2, QSZ);
+	uint8_t *txb = vhd_fe_mem_alloc(vhd_fe_mem(fe), 4096, 8, NULL);
+	uint8_t *rxb = vhd_fe_mem_alloc(vhd_fe_mem(fe), 4096, 8, NULL);
+	struct vsock_pkt p = {htole64(3), htole64(2), htole32(5000), htole32(80), 0, htole16(1),
+			      0, 0, htole32(65536), 0};
+	static const uint16_t ops[] = {0, 2, 4, 5, 6, 7, 8, 0xffff};
+	unsigned int i;
+
+	assert_non_null(txb);
+	assert_non_null(rxb);
+	/* Every op but REQUEST and RST on a connection never opened, and junk ops. */
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		p.op = htole16(ops[i]);
+		p.src_port = htole32(5000 + i);
+		vsock_bad(fe, txb, rxb, &p, sizeof(p), true, "op on no connection");
+	}
+	/* A length beyond the chain, beyond any buffer; an unknown type. */
+	p.op = htole16(5);
+	p.len = htole32(3000);
+	vsock_bad(fe, txb, rxb, &p, sizeof(p) + 10, true, "length beyond the chain");
+	p.len = htole32(0xffffffff);
+	vsock_bad(fe, txb, rxb, &p, sizeof(p), true, "length 2^32-1");
+	p.len = 0;
+	p.op = htole16(1);
+	p.type = htole16(77);
+	vsock_bad(fe, txb, rxb, &p, sizeof(p), true, "unknown type");
+	/* Not from the guest's CID, a short header, a RST for nothing: dropped. */
+	p.type = htole16(1);
+	p.src_cid = htole64(9);
+	vsock_bad(fe, txb, rxb, &p, sizeof(p), false, "foreign source CID");
+	p.src_cid = htole64(3);
+	vsock_bad(fe, txb, rxb, &p, 20, false, "short header");
+	p.op = htole16(3);
+	vsock_bad(fe, txb, rxb, &p, sizeof(p), false, "RST on no connection");
+	vhd_it_fe_done(fe);
+	healthy("vsock malformed packets");
+}
+
 static void
 test_device_specific(void **state)
 {
@@ -1350,12 +1454,16 @@ group_setup(void **state)
 		return -1;
 	strcpy(ctl_sock, A->dir);
 	strcat(ctl_sock, "/ctl");
+	strcpy(uds_path, A->dir);
+	strcat(uds_path, "/uds");
 	args[n++] = "-s";
 	args[n++] = A->sock;
 	args[n++] = "--mode";
 	args[n++] = "interrupt";
 	for (i = 0; app->args[i] != NULL && n < 15; i++)
-		args[n++] = strcmp(app->args[i], "%ctl") == 0 ? ctl_sock : app->args[i];
+		args[n++] = strcmp(app->args[i], "%ctl") == 0	? ctl_sock
+			    : strcmp(app->args[i], "%uds") == 0 ? uds_path
+								: app->args[i];
 	args[n] = NULL;
 	if (vhd_fe_app_start(A, args) != 0 || vhd_fe_app_wait_socket(A, 0, VHD_FE_APP_TIMEOUT_MS))
 		return -1;

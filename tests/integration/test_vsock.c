@@ -48,6 +48,8 @@ struct hdr {
 
 struct guest {
 	struct vhd_fe *fe;
+	uint64_t cid;  /* 0: CID */
+	uint64_t from; /* the source rx() expects (0: the host) */
 	uint8_t *rx[NRX];
 	uint8_t *tx;
 	char uds[90];
@@ -62,22 +64,26 @@ rx_post(struct guest *g, unsigned int i)
 		    0);
 }
 
+/* The app with @p extra (one option or NULL), a guest with @p features. */
 static void
-guest_up(struct guest *g, struct vhd_fe_app *a)
+guest_up_with(struct guest *g, struct vhd_fe_app *a, uint64_t features, const char *extra)
 {
-	static const char *const opts[] = {"--guest-cid", "3", "--uds-path", NULL, NULL};
-	const char *o[5];
+	static const char *const opts[] = {"--guest-cid", "3", "--uds-path", NULL, NULL, NULL};
+	const char *o[6];
 	uint64_t cid = 0;
 	unsigned int i;
 
 	memcpy(o, opts, sizeof(o));
+	o[4] = extra;
+	g->cid = CID;
+	g->from = 0;
 	vhd_it_app_init(a, "vsock");
 	assert_true(strlen(a->dir) + 7 < sizeof(g->uds));
 	strcpy(g->uds, a->dir);
 	strcat(g->uds, "/v.uds");
 	o[3] = g->uds;
 	vhd_it_app_start(a, o, NULL, 1);
-	g->fe = vhd_it_fe_up(a, 0, F_RING, 2, QSZ);
+	g->fe = vhd_it_fe_up(a, 0, features, 2, QSZ);
 	assert_int_equal(vhd_fe_get_config(g->fe, 0, &cid, 8), 0);
 	assert_int_equal(le64toh(cid), CID);
 	for (i = 0; i < NRX; i++) {
@@ -87,6 +93,12 @@ guest_up(struct guest *g, struct vhd_fe_app *a)
 	}
 	g->tx = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), HDR + RXSZ, 8, NULL);
 	assert_non_null(g->tx);
+}
+
+static void
+guest_up(struct guest *g, struct vhd_fe_app *a)
+{
+	guest_up_with(g, a, F_RING, NULL);
 }
 
 static void
@@ -139,8 +151,8 @@ rx(struct guest *g, void *data)
 	assert_true(len >= HDR);
 	memcpy(&h, g->rx[i], sizeof(h));
 	assert_int_equal(le32toh(h.len), len - HDR);
-	assert_int_equal(le64toh(h.dst_cid), CID);
-	assert_int_equal(le64toh(h.src_cid), 2);
+	assert_int_equal(le64toh(h.dst_cid), g->cid);
+	assert_int_equal(le64toh(h.src_cid), g->from != 0 ? g->from : 2);
 	if (data != NULL)
 		memcpy(data, g->rx[i] + HDR, len - HDR);
 	rx_post(g, i);
@@ -158,16 +170,22 @@ rx_expect(struct guest *g, uint16_t op, uint32_t src, uint32_t dst)
 }
 
 static int
-unix_listen(const char *base, uint32_t port)
+unix_listen_type(const char *base, uint32_t port, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", base, port);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(fd, 64), 0);
 	return fd;
+}
+
+static int
+unix_listen(const char *base, uint32_t port)
+{
+	return unix_listen_type(base, port, SOCK_STREAM);
 }
 
 static int
@@ -292,6 +310,299 @@ test_host_to_guest(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+/* One record, waiting up to 3 s. */
+static ssize_t
+recv_rec(int fd, void *buf, size_t len)
+{
+	struct timeval tv = {3, 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return recv(fd, buf, len, 0);
+}
+
+static void
+tx_seq(struct guest *g, uint16_t op, uint32_t src, uint32_t dst, const void *data, uint32_t len,
+       uint32_t flags)
+{
+	struct hdr h = {htole64(CID), htole64(2), htole32(src), htole32(dst), htole32(len),
+			htole16(2), htole16(op), htole32(flags), htole32(65536), htole32(0)};
+
+	tx_raw(g, &h, data, len, HDR + len);
+}
+
+/* SEQPACKET (ours; upstream lacks it): records keep their boundaries both ways. */
+static void
+test_seqpacket(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char buf[RXSZ];
+	struct hdr h;
+	int lfd, cfd, i;
+
+	(void)state;
+	guest_up_with(&g, &a, F_RING | VHD_BIT(1), NULL);
+	assert_true(vhd_fe_features(g.fe) & VHD_BIT(1));
+	lfd = unix_listen_type(g.uds, 3000, SOCK_SEQPACKET);
+	tx_seq(&g, OP_REQUEST, 7000, 3000, NULL, 0, 0);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_RESPONSE);
+	assert_int_equal(le16toh(h.type), 2);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	/* A record in three packets, EOM (and EOR) on the last; then a short one. */
+	tx_seq(&g, OP_RW, 7000, 3000, "one ", 4, 0);
+	tx_seq(&g, OP_RW, 7000, 3000, "two ", 4, 0);
+	tx_seq(&g, OP_RW, 7000, 3000, "three", 5, 3);
+	tx_seq(&g, OP_RW, 7000, 3000, "4", 1, 1);
+	assert_int_equal(recv_rec(cfd, buf, sizeof(buf)), 13);
+	assert_memory_equal(buf, "one two three", 13);
+	assert_int_equal(recv_rec(cfd, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], '4');
+	/* Host records, one of them larger than a guest rx buffer. */
+	assert_int_equal(send(cfd, "rec-a", 5, 0), 5);
+	memset(buf, 'z', sizeof(buf));
+	assert_int_equal(send(cfd, buf, RXSZ, 0), RXSZ);
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 5);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(buf, "rec-a", 5);
+	for (i = 0; i < 2; i++) {
+		h = rx(&g, buf);
+		assert_int_equal(le16toh(h.op), OP_RW);
+		assert_int_equal(le32toh(h.flags), i == 0 ? 0 : 3);
+		assert_int_equal(le32toh(h.len), i == 0 ? RXSZ - HDR : HDR);
+		assert_int_equal(buf[0], 'z');
+	}
+	/* Host EOF: SHUTDOWN(SEND), not a record of 0 bytes. */
+	shutdown(cfd, SHUT_WR);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	assert_int_equal(le32toh(h.flags), 2);
+	close(cfd);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* --no-seqpacket: not offered, and a SEQPACKET REQUEST gets a RST. */
+static void
+test_no_seqpacket(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	struct hdr h;
+	int lfd;
+
+	(void)state;
+	guest_up_with(&g, &a, F_RING | VHD_BIT(1), "--no-seqpacket");
+	assert_false(vhd_fe_features(g.fe) & VHD_BIT(1));
+	lfd = unix_listen_type(g.uds, 3000, SOCK_SEQPACKET);
+	tx_seq(&g, OP_REQUEST, 7001, 3000, NULL, 0, 0);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_RST);
+	assert_int_equal(le16toh(h.type), 2);
+	close(lfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* Guest @p g on socket @p idx of a running app, its rx buffers posted. */
+static void
+guest_attach(struct guest *g, struct vhd_fe_app *a, unsigned int idx, uint64_t cid)
+{
+	uint64_t got = 0;
+	unsigned int i;
+
+	memset(g, 0, sizeof(*g));
+	g->cid = cid;
+	g->fe = vhd_it_fe_up(a, idx, F_RING, 2, QSZ);
+	assert_int_equal(vhd_fe_get_config(g->fe, 0, &got, 8), 0);
+	assert_int_equal(le64toh(got), cid);
+	for (i = 0; i < NRX; i++) {
+		g->rx[i] = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), RXSZ, 8, NULL);
+		assert_non_null(g->rx[i]);
+		rx_post(g, i);
+	}
+	g->tx = vhd_fe_mem_alloc(vhd_fe_mem(g->fe), HDR + RXSZ, 8, NULL);
+	assert_non_null(g->tx);
+}
+
+static void
+tx_to(struct guest *g, uint64_t dst_cid, uint16_t op, uint32_t src, uint32_t dst,
+      const void *data, uint32_t len)
+{
+	struct hdr h = {htole64(g->cid), htole64(dst_cid), htole32(src), htole32(dst),
+			htole32(len), htole16(1), htole16(op), 0, htole32(65536), htole32(0)};
+
+	tx_raw(g, &h, data, len, HDR + len);
+}
+
+/*
+ * Three VMs in one process: 3 and 4 share the group "default", 5 is in
+ * "other". 3 and 4 talk as siblings; 3 to 5 and 3 to a CID nobody has: RST.
+ */
+static void
+test_siblings(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g3, g4, g5;
+	char vm[3][300], buf[RXSZ];
+	const char *o[7];
+	struct hdr h;
+
+	(void)state;
+	vhd_it_app_init(&a, "vsock");
+	snprintf(vm[0], sizeof(vm[0]), "guest-cid=3,uds-path=%s/a.uds", a.dir);
+	snprintf(vm[1], sizeof(vm[1]), "guest_cid=4,uds_path=%s/b.uds", a.dir);
+	snprintf(vm[2], sizeof(vm[2]), "guest-cid=5,uds-path=%s/c.uds,groups=other+blue", a.dir);
+	o[0] = "--vm", o[1] = vm[0], o[2] = "--vm", o[3] = vm[1], o[4] = "--vm", o[5] = vm[2];
+	o[6] = NULL;
+	vhd_it_app_start(&a, o, NULL, 3);
+	guest_attach(&g3, &a, 0, 3);
+	guest_attach(&g4, &a, 1, 4);
+	guest_attach(&g5, &a, 2, 5);
+	/* 3 connects to 4's port 80; 4 accepts; data both ways. */
+	tx_to(&g3, 4, OP_REQUEST, 7000, 80, NULL, 0);
+	g4.from = 3;
+	h = rx(&g4, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	assert_int_equal(le32toh(h.src_port), 7000);
+	assert_int_equal(le32toh(h.dst_port), 80);
+	tx_to(&g4, 3, OP_RESPONSE, 80, 7000, NULL, 0);
+	g3.from = 4;
+	h = rx(&g3, NULL);
+	assert_int_equal(le16toh(h.op), OP_RESPONSE);
+	tx_to(&g3, 4, OP_RW, 7000, 80, "sibling hello", 13);
+	h = rx(&g4, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 13);
+	assert_memory_equal(buf, "sibling hello", 13);
+	tx_to(&g4, 3, OP_RW, 80, 7000, "back", 4);
+	h = rx(&g3, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_memory_equal(buf, "back", 4);
+	/* 3 and 5 share no group; nobody has CID 9. */
+	tx_to(&g3, 5, OP_REQUEST, 7001, 80, NULL, 0);
+	g3.from = 5;
+	rx_expect(&g3, OP_RST, 80, 7001);
+	tx_to(&g3, 9, OP_REQUEST, 7002, 80, NULL, 0);
+	g3.from = 9;
+	rx_expect(&g3, OP_RST, 80, 7002);
+	/* The host is still reachable for 4 (its own uds-path). */
+	g4.from = 0;
+	tx_to(&g4, 2, OP_REQUEST, 7003, 99, NULL, 0);
+	rx_expect(&g4, OP_RST, 99, 7003);
+	vhd_it_fe_done(g5.fe);
+	vhd_it_fe_done(g4.fe);
+	vhd_it_fe_done(g3.fe);
+	vhd_it_app_down(&a, 3);
+}
+
+/* An event buffer on a frontend with all three queues: @return its used length, or -1. */
+static int
+event_wait(struct vhd_fe *fe, int ms, uint32_t *id)
+{
+	uint32_t *b = vhd_fe_mem_alloc(vhd_fe_mem(fe), 8, 8, NULL);
+	struct vhd_fe_buf fb = {b, 8};
+	uint32_t len;
+	uint16_t head;
+
+	*b = 0xeeeeeeee;
+	assert_true(vhd_fe_post(fe, 2, &fb, 0, 1, false, NULL, true) >= 0);
+	if (vhd_fe_wait_used(fe, 2, ms) <= 0)
+		return -1;
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 2), &head, &len, NULL), 1);
+	*id = le32toh(*b);
+	return (int)len;
+}
+
+/* A frontend that hands us the event queue (QEMU does not): TRANSPORT_RESET on reconnect. */
+static void
+test_transport_reset(void **state)
+{
+	struct vhd_fe_app a;
+	char uds[200];
+	const char *o[3] = {"--uds-path", uds, NULL};
+	struct vhd_fe *fe;
+	uint32_t id = 1;
+
+	(void)state;
+	vhd_it_app_init(&a, "vsock");
+	snprintf(uds, sizeof(uds), "%s/v.uds", a.dir);
+	vhd_it_app_start(&a, o, NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, F_RING, 3, QSZ);
+	assert_int_equal(event_wait(fe, 300, &id), -1); /* the first frontend: nothing to reset */
+	vhd_it_fe_done(fe);
+	fe = vhd_it_fe_up(&a, 0, F_RING, 3, QSZ);
+	assert_int_equal(event_wait(fe, WAIT_MS, &id), 4);
+	assert_int_equal(id, 0);
+	assert_int_equal(event_wait(fe, 300, &id), -1); /* once */
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/*
+ * vsock-to-vsock mode on the simulated socket layer (--forward-sim): the
+ * host's vsock addresses are Unix sockets in a directory, never AF_VSOCK.
+ */
+static void
+test_forward_sim(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char dir[80], path[100], buf[64];
+	const char *o[] = {"--guest-cid", "3", "--forward-cid", "77", "--forward-listen",
+			   "9001+9002", "--forward-sim", dir, NULL};
+	uint32_t local;
+	struct hdr h;
+	int lfd, cfd, hfd;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	vhd_it_app_init(&a, "vsock");
+	assert_true(strlen(a.dir) < sizeof(dir));
+	memcpy(dir, a.dir, strlen(a.dir) + 1);
+	vhd_it_app_start(&a, o, NULL, 1);
+	guest_attach(&g, &a, 0, 3);
+	/* Guest to (77, 5000): DIR/77_5000. Nothing there yet: RST. */
+	tx_to(&g, 2, OP_REQUEST, 7000, 5000, NULL, 0);
+	rx_expect(&g, OP_RST, 5000, 7000);
+	snprintf(path, sizeof(path), "%s/77", dir);
+	lfd = unix_listen(path, 5000);
+	tx_to(&g, 2, OP_REQUEST, 7001, 5000, NULL, 0);
+	rx_expect(&g, OP_RESPONSE, 5000, 7001);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	tx_to(&g, 2, OP_RW, 7001, 5000, "fwd", 3);
+	assert_int_equal(read_full(cfd, buf, 3), 3);
+	assert_memory_equal(buf, "fwd", 3);
+	close(cfd);
+	close(lfd);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	/* Host to DIR/listen_9001: a REQUEST to guest port 9001, no CONNECT line. */
+	assert_true(strlen(dir) + 13 < sizeof(sa.sun_path));
+	strcpy(sa.sun_path, dir);
+	strcat(sa.sun_path, "/listen_9001");
+	hfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(hfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	assert_int_equal(le32toh(h.dst_port), 9001);
+	local = le32toh(h.src_port);
+	tx_to(&g, 2, OP_RESPONSE, 9001, local, NULL, 0);
+	assert_int_equal(write(hfd, "in", 2), 2);
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_memory_equal(buf, "in", 2);
+	close(hfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -330,6 +641,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		VHD_IT_TEST(test_guest_to_host),
 		VHD_IT_TEST(test_host_to_guest),
+		VHD_IT_TEST(test_seqpacket),
+		VHD_IT_TEST(test_no_seqpacket),
+		VHD_IT_TEST(test_siblings),
+		VHD_IT_TEST(test_transport_reset),
+		VHD_IT_TEST(test_forward_sim),
 		VHD_IT_TEST(test_bad_args),
 	};
 

@@ -204,6 +204,24 @@ irq_post(struct fx *f, uint16_t gpio)
 	return ib;
 }
 
+/* Post an eventq buffer for @p gpio without serving it. */
+static struct irqbuf
+irq_post_raw(struct fx *f, uint16_t gpio)
+{
+	struct irqbuf ib;
+	uint16_t *rq = vhd_test_alloc(&f->eq, 2);
+	struct vhd_fe_buf b[2];
+
+	ib.status = vhd_test_alloc(&f->eq, 1);
+	*rq = htole16(gpio);
+	*ib.status = 0xee;
+	b[0] = (struct vhd_fe_buf){rq, 2};
+	b[1] = (struct vhd_fe_buf){ib.status, 1};
+	ib.id = vhd_test_post(&f->eq, b, 1, 1, false);
+	assert_true(ib.id >= 0);
+	return ib;
+}
+
 /* Expect @p ib back on the eventq with @p status. */
 static void
 irq_expect(struct fx *f, struct irqbuf ib, uint8_t status)
@@ -1401,6 +1419,76 @@ test_device_list(void **state)
 	assert_true(gpio_chip_open_spec(&s[0], NULL, &chip) < 0);
 }
 
+/*
+ * Restart hook: the guest-set line state written to the restart state
+ * comes back in a new device (a restarted backend), the eventq buffer the
+ * old one held is held again by resubmitted() with its interrupt armed, and
+ * an edge completes it VALID. A restored state with values no guest could
+ * set is ignored: the buffer is answered INVALID.
+ */
+static void
+test_restart_state(void **state)
+{
+	struct fx *f = *state, *g;
+	struct gpio_chip *chip;
+	uint8_t *st = calloc(1, gpio_dev_ops.restart_state_size);
+	struct vhd_req *req = malloc(sizeof(*req));
+	struct irqbuf ib;
+	unsigned int i;
+
+	assert_non_null(st);
+	assert_non_null(req);
+	assert_true(gpio_dev_ops.restart_state_size <= VHD_RESTART_STATE_MAX);
+	gpio_dev_ops.restart_state(f->dev, st, false);
+	ok(f, GPIO_MSG_SET_DIRECTION, 2, GPIO_DIRECTION_IN);
+	ok(f, GPIO_MSG_SET_IRQ_TYPE, 2, GPIO_IRQ_TYPE_EDGE_RISING);
+	ok(f, GPIO_MSG_SET_VALUE, 4, 1);
+	ok(f, GPIO_MSG_SET_DIRECTION, 4, GPIO_DIRECTION_OUT);
+	ib = irq_post(f, 2);
+	irq_none_back(f);
+	gpio_dev_ops.restart_state(f->dev, NULL, false);
+	/* no longer written: this change is not kept */
+	ok(f, GPIO_MSG_SET_DIRECTION, 5, GPIO_DIRECTION_IN);
+
+	assert_int_equal(gpio_sim_create(NLINES, NULL, &chip), 0);
+	g = fx_new(chip, true);
+	gpio_dev_ops.restart_state(g->dev, st, true);
+	assert_int_equal(get_dir(g, 2), GPIO_DIRECTION_IN);
+	assert_int_equal(get_dir(g, 4), GPIO_DIRECTION_OUT);
+	assert_int_equal(get_value(g, 4), 1);
+	assert_int_equal(get_dir(g, 5), GPIO_DIRECTION_NONE);
+	/* the old device's buffer, resubmitted */
+	ib = irq_post_raw(g, 2);
+	assert_int_equal(vhd_vq_pop(&g->eq.vq, req), 1);
+	assert_int_equal(gpio_dev_ops.resubmitted(g->dev, GPIO_EVENTQ, &g->eq.vq, req),
+			 VHD_REQ_HELD);
+	assert_int_equal(gpio_dev_held(g->dev), 1);
+	assert_int_equal(gpio_dev_stats(g->dev)->restart_held, 1);
+	irq_none_back(g);
+	drive(g, 2, 1);
+	irq_expect(g, ib, GPIO_IRQ_STATUS_VALID);
+
+	/* garbage restored: nothing armed, nothing driven */
+	for (i = 0; i < gpio_dev_ops.restart_state_size; i++)
+		st[i] = (uint8_t)(0x37 + i * 13);
+	gpio_dev_ops.reset(g->dev);
+	gpio_dev_ops.set_features(g->dev, FEAT | 1ULL << GPIO_F_IRQ);
+	gpio_dev_ops.restart_state(g->dev, st, true);
+	ib = irq_post(g, 2);
+	irq_expect(g, ib, GPIO_IRQ_STATUS_INVALID);
+	for (i = 0; i < NLINES; i++)
+		assert_true(get_dir(g, (uint16_t)i) == GPIO_DIRECTION_NONE ||
+			    get_dir(g, (uint16_t)i) == GPIO_DIRECTION_IN ||
+			    get_dir(g, (uint16_t)i) == GPIO_DIRECTION_OUT);
+	gpio_dev_ops.restart_state(g->dev, NULL, false);
+	gpio_dev_destroy(g->dev);
+	vhd_test_pair_fini(&g->rq);
+	vhd_test_pair_fini(&g->eq);
+	free(g);
+	free(req);
+	free(st);
+}
+
 int
 main(void)
 {
@@ -1426,6 +1514,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_irq_released_line, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_switch, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_many, setup_sim, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_state, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_remap, setup_sim, teardown),
 		cmocka_unit_test_setup_teardown(test_random_traffic, setup_sim, teardown),
 		cmocka_unit_test_teardown(test_names_clean, teardown),

@@ -515,6 +515,75 @@ test_sim_control(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Restart hook: the guest's view (what it received) is kept in the restart
+ * state; a new device given it back (a restarted backend) resyncs the guest
+ * from that view to its source's state: the key the guest saw pressed, not
+ * pressed on the new source, is released in the first buffers, which it
+ * takes through resubmitted() as the dead one held them.
+ */
+static void
+test_restart_state(void **state)
+{
+	struct fx *f = sim(INPUT_SIM_KEYBOARD, 0, FEAT), *g;
+	void *st = calloc(1, input_dev_ops.restart_state_size);
+	struct vhd_req *req = malloc(sizeof(*req));
+	struct vhd_fe_buf b;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(req);
+	assert_true(input_dev_ops.restart_state_size <= VHD_RESTART_STATE_MAX);
+	input_dev_ops.restart_state(f->dev, st, false);
+	fx_post(f, 4);
+	fx_ev(f, EV_KEY, KEY_A, 1);
+	fx_syn(f);
+	assert_int_equal(f->ngot, 2);
+	fx_ev(f, EV_KEY, KEY_B, 1); /* not a whole batch: never received */
+	input_dev_ops.restart_state(f->dev, NULL, false);
+	fx_free(f);
+
+	g = sim(INPUT_SIM_KEYBOARD, 0, FEAT);
+	input_dev_ops.restart_state(g->dev, st, true);
+	/* two buffers the dead one held come back */
+	for (i = 0; i < 2; i++) {
+		int head;
+
+		b = (struct vhd_fe_buf){g->pool[i], sizeof(*g->pool[i])};
+		head = vhd_test_post(&g->eq, &b, 0, 1, false);
+		assert_true(head >= 0);
+		g->slot_of_id[head] = (int)i;
+		g->busy[i] = true;
+		assert_int_equal(vhd_vq_pop(&g->eq.vq, req), 1);
+		vhd_vq_push(&g->eq.vq, req->id,
+			    (uint32_t)input_dev_ops.resubmitted(g->dev, INPUT_EVENTQ, &g->eq.vq,
+								 req));
+	}
+	vhd_vq_flush(&g->eq.vq);
+	fx_collect(g);
+	assert_int_equal(g->ngot, 2);
+	assert_int_equal(g->got[0].type, EV_KEY);
+	assert_int_equal(g->got[0].code, KEY_A);
+	assert_int_equal(g->got[0].value, 0);
+	assert_int_equal(g->got[1].type, EV_SYN);
+	/* held when nothing is pending: counted */
+	b = (struct vhd_fe_buf){g->pool[2], sizeof(*g->pool[2])};
+	assert_true(vhd_test_post(&g->eq, &b, 0, 1, false) >= 0);
+	assert_int_equal(vhd_vq_pop(&g->eq.vq, req), 1);
+	assert_int_equal(input_dev_ops.resubmitted(g->dev, INPUT_EVENTQ, &g->eq.vq, req),
+			 VHD_REQ_HELD);
+	assert_int_equal(input_dev_stats(g->dev)->restart_held, 1);
+	/* a restored slot index out of range is bounded */
+	memset(st, 0xff, input_dev_ops.restart_state_size);
+	input_dev_ops.reset(g->dev);
+	input_dev_ops.restart_state(g->dev, st, true);
+	input_dev_ops.restart_state(g->dev, NULL, false);
+	fx_free(g);
+	free(req);
+	free(st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -528,6 +597,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_batching_event_idx),
 		cmocka_unit_test(test_batch_larger_than_buffers),
 		cmocka_unit_test(test_overflow_resync),
+		cmocka_unit_test(test_restart_state),
 		cmocka_unit_test(test_overlong_batch),
 		cmocka_unit_test(test_mt_resync),
 		cmocka_unit_test(test_statusq_led),

@@ -25,6 +25,10 @@ static struct {
 	bool rdonly;
 	bool grabbed;
 	bool fail_abs;
+	bool mt;                  /* a touchscreen: MT slot axes, 4 slots */
+	int32_t mtval[ABS_MT_TOOL_Y - ABS_MT_SLOT][4]; /* per slot axis and slot */
+	int32_t mt_slot;          /* the kernel's current slot */
+	uint32_t mt_code_in;      /* EVIOCGMTSLOTS: the code asked for */
 	int opens, closes;
 	uint8_t keystate[KEY_CNT / 8];
 	int32_t absval[ABS_CNT];
@@ -81,6 +85,8 @@ fk_ioctl(int fd, unsigned long req, void *arg)
 	}
 	if (_IOC_TYPE(req) != 'E' || _IOC_DIR(req) != _IOC_READ)
 		return -EINVAL;
+	if (nr == _IOC_NR(EVIOCGMTSLOTS(0)) && len >= 4)
+		memcpy(&fk.mt_code_in, arg, 4);
 	memset(arg, 0, len);
 	if (nr == _IOC_NR(EVIOCGNAME(0))) {
 		strncpy(arg, "Logi\xff\xfe Pad\x07", len);
@@ -100,9 +106,30 @@ fk_ioctl(int fd, unsigned long req, void *arg)
 		setbit(arg, INPUT_PROP_DIRECT);
 		return 0;
 	}
+	if (nr == _IOC_NR(EVIOCGMTSLOTS(0))) {
+		uint32_t code;
+		unsigned int i;
+
+		/* The code is an input: read what arg held before the memset. */
+		code = fk.mt_code_in;
+		if (!fk.mt || code <= ABS_MT_SLOT || code > ABS_MT_TOOL_Y || len < 4)
+			return -EINVAL;
+		memcpy(arg, &code, 4);
+		for (i = 0; i < 4 && 4 + (i + 1) * 4 <= len; i++)
+			memcpy((uint8_t *)arg + 4 + i * 4, &fk.mtval[code - ABS_MT_SLOT - 1][i], 4);
+		return 0;
+	}
 	if (nr >= _IOC_NR(EVIOCGABS(0)) && nr < _IOC_NR(EVIOCGABS(0)) + ABS_CNT) {
 		struct input_absinfo a = { .value = 5, .minimum = -10, .maximum = 1000,
 					   .fuzz = 1, .flat = 2, .resolution = 3 };
+
+		if (nr - _IOC_NR(EVIOCGABS(0)) == ABS_MT_SLOT) {
+			a.value = fk.mt_slot;
+			a.minimum = 0;
+			a.maximum = 3;
+			memcpy(arg, &a, sizeof(a));
+			return 0;
+		}
 
 		if (fk.absval[nr - _IOC_NR(EVIOCGABS(0))] != 0)
 			a.value = fk.absval[nr - _IOC_NR(EVIOCGABS(0))];
@@ -128,6 +155,12 @@ fk_ioctl(int fd, unsigned long req, void *arg)
 	case EV_ABS:
 		setbit(arg, ABS_X);
 		setbit(arg, ABS_Y);
+		if (fk.mt) {
+			setbit(arg, ABS_MT_SLOT);
+			setbit(arg, ABS_MT_POSITION_X);
+			setbit(arg, ABS_MT_POSITION_Y);
+			setbit(arg, ABS_MT_TRACKING_ID);
+		}
 		return 0;
 	case EV_LED:
 		setbit(arg, LED_CAPSL);
@@ -179,14 +212,21 @@ fk_push(uint16_t type, uint16_t code, int32_t value)
 }
 
 static struct fx *
-fx_evdev(bool grab)
+fx_evdev_mt(bool grab, bool mt)
 {
 	struct input_src *s;
 
 	memset(&fk, 0, sizeof(fk));
 	fk.present = true;
+	fk.mt = mt;
 	assert_int_equal(input_evdev_create("/dev/input/event9", grab, &fk_sys, &s), 0);
 	return fx_new(s, 0, FEAT);
+}
+
+static struct fx *
+fx_evdev(bool grab)
+{
+	return fx_evdev_mt(grab, false);
 }
 
 /* The fd callback the source registered. */
@@ -363,6 +403,56 @@ test_evdev_syn_dropped(void **state)
 	fx_free(f);
 }
 
+/*
+ * SYN_DROPPED on a touchscreen: the slots are read again (EVIOCGMTSLOTS)
+ * with the rest, so the resync has the contact that began in a lost batch
+ * (slot 1: tracking id 5 at 100,200) and ends on the kernel's current slot;
+ * slots that did not change are not in it.
+ */
+static void
+test_evdev_syn_dropped_mt(void **state)
+{
+	struct fx *f = fx_evdev_mt(false, true);
+	unsigned int i, k;
+
+	(void)state;
+	for (k = 0; k < 4; k++)
+		fk.mtval[ABS_MT_TRACKING_ID - ABS_MT_SLOT - 1][k] = -1;
+	press_a(f);
+	fk_push(EV_SYN, SYN_DROPPED, 0);
+	fk_push(EV_ABS, ABS_MT_SLOT, 1);
+	fk_push(EV_SYN, SYN_REPORT, 0);
+	fk.mtval[ABS_MT_TRACKING_ID - ABS_MT_SLOT - 1][1] = 5;
+	fk.mtval[ABS_MT_POSITION_X - ABS_MT_SLOT - 1][1] = 100;
+	fk.mtval[ABS_MT_POSITION_Y - ABS_MT_SLOT - 1][1] = 200;
+	fk.mt_slot = 1;
+	fk.keystate[KEY_A / 8] |= (uint8_t)(1u << (KEY_A % 8)); /* still held */
+	fx_readable(f);
+	assert_int_equal(input_dev_stats(f->dev)->batches_dropped, 1);
+	assert_int_equal(input_dev_stats(f->dev)->resyncs, 1);
+	/* after A's press and SYN: slot 1 with its three axes, the current slot, SYN */
+	i = 2;
+	assert_true(f->ngot > i);
+	assert_int_equal(f->got[i].code, ABS_MT_SLOT);
+	assert_int_equal(f->got[i].value, 1);
+	for (k = i + 1; k < f->ngot && f->got[k].code != ABS_MT_SLOT && f->got[k].type != EV_SYN;
+	     k++) {
+		if (f->got[k].code == ABS_MT_TRACKING_ID)
+			assert_int_equal(f->got[k].value, 5);
+		else if (f->got[k].code == ABS_MT_POSITION_X)
+			assert_int_equal(f->got[k].value, 100);
+		else if (f->got[k].code == ABS_MT_POSITION_Y)
+			assert_int_equal(f->got[k].value, 200);
+		else
+			fail_msg("unexpected code %u in the slot's resync", f->got[k].code);
+	}
+	assert_int_equal(k - i - 1, 3);
+	assert_int_equal(f->got[f->ngot - 1].type, EV_SYN);
+	for (k = 2; k < f->ngot; k++)
+		assert_false(f->got[k].type == EV_KEY); /* A is still down: no key event */
+	fx_free(f);
+}
+
 /* Unplugged: held keys released, the app keeps serving; replugged: resumes, grabbed again. */
 static void
 test_evdev_unplug_replug(void **state)
@@ -402,6 +492,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_evdev_open_errors),
 		cmocka_unit_test(test_evdev_events_and_leds),
 		cmocka_unit_test(test_evdev_syn_dropped),
+		cmocka_unit_test(test_evdev_syn_dropped_mt),
 		cmocka_unit_test(test_evdev_unplug_replug),
 	};
 

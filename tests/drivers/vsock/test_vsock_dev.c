@@ -38,6 +38,7 @@
 #define CID 3
 #define TXBUF 4096
 #define RXCAP 2048
+#define SEQ_EOM_EOR 3u
 
 struct fx {
 	char dir[64];
@@ -48,6 +49,7 @@ struct fx {
 	uint8_t *rx_buf; /* the one rx buffer on the ring, or NULL */
 	uint8_t *rx_mem, *tx_mem; /* reused: the arena is a bump allocator */
 	int listeners[4];
+	uint64_t src_cid; /* what rx() expects as the source (0: the host) */
 };
 
 static struct fx *
@@ -195,7 +197,7 @@ rx(struct fx *f, struct vsock_hdr *h, uint8_t **payload)
 	assert_true(len >= VSOCK_HDR_LEN);
 	memcpy(h, f->rx_buf, sizeof(*h));
 	assert_int_equal(le32toh(h->len), len - VSOCK_HDR_LEN);
-	assert_int_equal(le64toh(h->src_cid), VSOCK_HOST_CID);
+	assert_int_equal(le64toh(h->src_cid), f->src_cid != 0 ? f->src_cid : VSOCK_HOST_CID);
 	assert_int_equal(le64toh(h->dst_cid), CID);
 	if (payload != NULL)
 		*payload = f->rx_buf + VSOCK_HDR_LEN;
@@ -484,11 +486,13 @@ test_unknown_and_malformed(void **state)
 	h.src_cid = htole64(7);
 	tx_raw(f, &h, NULL, 0, sizeof(h));
 	rx_none(f);
-	/* A sibling CID (not supported): RST. */
+	/* A CID no sibling has: RST from that CID. */
 	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
 	h.dst_cid = htole64(9);
 	tx_raw(f, &h, NULL, 0, sizeof(h));
+	f->src_cid = 9;
 	rx_expect(f, VSOCK_OP_RST, 1024, 6000);
+	f->src_cid = 0;
 	/* SEQPACKET was not offered. */
 	h = mkhdr(VSOCK_OP_REQUEST, 6000, 1024, 0, 0, 0, 0);
 	h.type = htole16(VSOCK_TYPE_SEQPACKET);
@@ -772,6 +776,615 @@ test_reset_closes_all(void **state)
 	close(hfd);
 }
 
+/* ---- SEQPACKET ---- */
+
+static void
+tx_seq(struct fx *f, uint16_t op, uint32_t src, uint32_t dst, const void *payload, uint32_t plen,
+       uint32_t flags, uint32_t fwd_cnt)
+{
+	struct vsock_hdr h = mkhdr(op, src, dst, plen, flags, 65536, fwd_cnt);
+
+	h.type = htole16(VSOCK_TYPE_SEQPACKET);
+	tx_raw(f, &h, payload, plen, (uint32_t)sizeof(h) + plen);
+}
+
+static int
+listen_seq(struct fx *f, unsigned int slot, uint32_t port)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", f->uds, port);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	f->listeners[slot] = fd;
+	return fd;
+}
+
+static int
+seq_open(struct fx *f, uint32_t gport)
+{
+	struct vsock_hdr h;
+	int cfd;
+
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT | VHD_BIT(VSOCK_F_SEQPACKET));
+	tx_seq(f, VSOCK_OP_REQUEST, gport, 2048, NULL, 0, 0, 0);
+	h = rx_expect(f, VSOCK_OP_RESPONSE, 2048, gport);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	cfd = accept(f->listeners[1], NULL, NULL);
+	assert_true(cfd >= 0);
+	return cfd;
+}
+
+/* Offered unless withheld; without it negotiated a SEQPACKET packet is refused. */
+static void
+test_seqpacket_feature(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_dev_config cfg = {.guest_cid = 4, .tx_buffer_size = 4096,
+				       .no_seqpacket = true};
+	char path[100];
+	struct vsock_dev *d2;
+	struct vsock_hdr h;
+
+	assert_true(vsock_dev_get_ops(f->dev)->features & VHD_BIT(VSOCK_F_SEQPACKET));
+	snprintf(path, sizeof(path), "%s/w.sock", f->dir);
+	cfg.uds_path = path;
+	assert_int_equal(vsock_dev_create(&cfg, &d2), 0);
+	assert_false(vsock_dev_get_ops(d2)->features & VHD_BIT(VSOCK_F_SEQPACKET));
+	vsock_dev_destroy(d2);
+	listen_seq(f, 1, 2048);
+	/* Not negotiated: RST, no connection. */
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT);
+	tx_seq(f, VSOCK_OP_REQUEST, 6000, 2048, NULL, 0, 0, 0);
+	h = rx_expect(f, VSOCK_OP_RST, 2048, 6000);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	/* Negotiated, but a stream listener on that port: RST. */
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT | VHD_BIT(VSOCK_F_SEQPACKET));
+	listen_port(f, 0, 1024);
+	tx_seq(f, VSOCK_OP_REQUEST, 6001, 1024, NULL, 0, 0, 0);
+	rx_expect(f, VSOCK_OP_RST, 1024, 6001);
+	/* And a stream REQUEST to the SEQPACKET listener. */
+	tx(f, VSOCK_OP_REQUEST, 6002, 2048, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 2048, 6002);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+}
+
+/* Records keep their boundaries both ways; a big host record goes in pieces. */
+static void
+test_seqpacket_boundaries(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[3000];
+	struct vsock_hdr h;
+	uint8_t *pl;
+	char buf[4096];
+	unsigned int i;
+	int cfd;
+
+	listen_seq(f, 1, 2048);
+	cfd = seq_open(f, 6000);
+	/* One record in two packets, EOM on the second; then a second record. */
+	tx_seq(f, VSOCK_OP_RW, 6000, 2048, "ab", 2, 0, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), -1); /* nothing until EOM */
+	tx_seq(f, VSOCK_OP_RW, 6000, 2048, "c", 1, 1, 0);
+	tx_seq(f, VSOCK_OP_RW, 6000, 2048, "hello", 5, 3, 0);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(read_nb(cfd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	/* Host records: each one RW with EOM|EOR. */
+	assert_int_equal(send(cfd, "0123456789", 10, 0), 10);
+	assert_int_equal(send(cfd, "xy", 2, 0), 2);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 10);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RW);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(pl, "0123456789", 10);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 2);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(pl, "xy", 2);
+	/* Bigger than the rx buffer (2048): two pieces, EOM|EOR on the last only. */
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13);
+	assert_int_equal(send(cfd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + RXCAP);
+	assert_int_equal(le32toh(h.flags), 0);
+	assert_memory_equal(pl, big, RXCAP);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + (int)sizeof(big) - RXCAP);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(pl, big + RXCAP, sizeof(big) - RXCAP);
+	rx_none(f);
+	/* A stream packet on a SEQPACKET connection: RST. */
+	tx(f, VSOCK_OP_RW, 6000, 2048, "s", 1, 0, 65536, 15);
+	rx_expect(f, VSOCK_OP_RST, 2048, 6000);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+/* A host record bigger than the tx buffer size: RST, counted. */
+static void
+test_seqpacket_record_too_big(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[TXBUF + 1];
+	int cfd;
+
+	listen_seq(f, 1, 2048);
+	cfd = seq_open(f, 6003);
+	assert_int_equal(send(cfd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	pump(f);
+	rx_expect(f, VSOCK_OP_RST, 2048, 6003);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	close(cfd);
+}
+
+/*
+ * Host stops reading: records wait in our buffer and still come out whole.
+ * The guest sends as credit allows, a record in as many pieces as it takes
+ * (EOM on its last), as a driver does.
+ */
+static void
+test_seqpacket_backpressure(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t rec[1500];
+	uint32_t sent = 0, peer_fwd = 0, nrec = 0, got = 0, off = 0, last_fwd = 0;
+	unsigned int rounds = 0, stalls = 0, i, still = 0;
+	uint8_t sink[2000];
+	int cfd;
+
+	listen_seq(f, 1, 2048);
+	cfd = seq_open(f, 6004);
+	while (rounds < 5000 && got < 400) {
+		struct vsock_hdr h;
+		uint32_t credit;
+		ssize_t n;
+
+		while ((credit = TXBUF - (sent - peer_fwd)) > 0 && nrec < 400) {
+			uint32_t piece = sizeof(rec) - off < credit ? sizeof(rec) - off : credit;
+
+			if (piece > 700)
+				piece = 700;
+			for (i = 0; off == 0 && i < sizeof(rec); i++)
+				rec[i] = (uint8_t)(nrec * 3 + i);
+			tx_seq(f, VSOCK_OP_RW, 6004, 2048, rec + off, piece,
+			       off + piece == sizeof(rec), 0);
+			sent += piece;
+			off += piece;
+			if (off == sizeof(rec)) {
+				off = 0;
+				nrec++;
+			}
+		}
+		while (rx(f, &h, NULL) >= 0) {
+			assert_int_equal(le16toh(h.op), VSOCK_OP_CREDIT_UPDATE);
+			peer_fwd = le32toh(h.fwd_cnt);
+		}
+		still = peer_fwd == last_fwd ? still + 1 : 0;
+		last_fwd = peer_fwd;
+		/* The host reads only when the guest cannot go on: its socket is
+		 * full and the rest waits in our buffer. */
+		if ((TXBUF == sent - peer_fwd && still >= 2) || nrec == 400) {
+			stalls += nrec < 400;
+			while ((n = read_nb(cfd, sink, sizeof(sink))) > 0) {
+				assert_int_equal(n, sizeof(rec));
+				for (i = 0; i < sizeof(rec); i++)
+					assert_int_equal(sink[i], (uint8_t)(got * 3 + i));
+				got++;
+			}
+			pump(f);
+		}
+		rounds++;
+	}
+	assert_int_equal(got, 400);
+	assert_true(stalls > 0); /* the host socket was full at least once */
+	close(cfd);
+}
+
+/* ---- siblings: a second and a third guest in the same process ---- */
+
+struct sib {
+	struct vhd_test_pair q[2];
+	struct vhd_test_host th;
+	struct vsock_dev *dev;
+	char uds[100];
+	uint8_t *rx_mem, *tx_mem;
+};
+
+static void
+sib_up(struct fx *f, struct sib *b, uint64_t cid, const char *groups)
+{
+	struct vsock_dev_config cfg = {.guest_cid = cid, .tx_buffer_size = TXBUF,
+				       .groups = groups};
+	unsigned int i;
+
+	snprintf(b->uds, sizeof(b->uds), "%s/s%u.sock", f->dir, (unsigned int)cid);
+	cfg.uds_path = b->uds;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(vhd_test_pair_init(&b->q[i], QSZ, FEAT), 0);
+	assert_int_equal(vsock_dev_create(&cfg, &b->dev), 0);
+	b->rx_mem = vhd_test_alloc(&b->q[VSOCK_Q_RX], VSOCK_HDR_LEN + RXCAP);
+	b->tx_mem = vhd_test_alloc(&b->q[VSOCK_Q_TX], VSOCK_HDR_LEN + 4096);
+	vhd_test_host_init(&b->th);
+	vsock_dev_ops.attach(b->dev, &b->th.host);
+	assert_int_equal(vsock_dev_ops.queue_start(b->dev, VSOCK_Q_RX, NULL), 0);
+}
+
+static void
+sib_down(struct sib *b)
+{
+	unsigned int i;
+
+	vsock_dev_destroy(b->dev);
+	for (i = 0; i < 2; i++)
+		vhd_test_pair_fini(&b->q[i]);
+}
+
+/* One rx buffer of @p b's guest: @return the packet length or -1. */
+static int
+sib_rx(struct sib *b, struct vsock_hdr *h, uint8_t **payload)
+{
+	struct vhd_test_pair *p = &b->q[VSOCK_Q_RX];
+	struct vhd_fe_buf fb = {b->rx_mem, VSOCK_HDR_LEN + RXCAP};
+	uint16_t id;
+	uint32_t len;
+
+	assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+	vhd_test_serve(p, vsock_dev_get_ops(b->dev), b->dev, VSOCK_Q_RX);
+	if (vhd_test_used(p, &id, &len) != 1) {
+		/* Take the buffer back: serve it with nothing to send. */
+		return -1;
+	}
+	memcpy(h, b->rx_mem, sizeof(*h));
+	assert_int_equal(le32toh(h->len), len - VSOCK_HDR_LEN);
+	if (payload != NULL)
+		*payload = b->rx_mem + VSOCK_HDR_LEN;
+	return (int)len;
+}
+
+static void
+sib_tx(struct sib *b, const struct vsock_hdr *h, const void *payload, uint32_t plen)
+{
+	struct vhd_test_pair *p = &b->q[VSOCK_Q_TX];
+	struct vhd_fe_buf fb = {b->tx_mem, (uint32_t)sizeof(*h) + plen};
+	uint16_t id;
+	uint32_t len;
+
+	memcpy(b->tx_mem, h, sizeof(*h));
+	if (plen > 0)
+		memcpy(b->tx_mem + sizeof(*h), payload, plen);
+	assert_true(vhd_test_post(p, &fb, 1, 0, false) >= 0);
+	assert_int_equal(vhd_test_serve(p, vsock_dev_get_ops(b->dev), b->dev, VSOCK_Q_TX), 1);
+	assert_int_equal(vhd_test_used(p, &id, &len), 1);
+}
+
+static struct vsock_hdr
+to_cid(uint16_t op, uint64_t src_cid, uint64_t dst_cid, uint32_t sport, uint32_t dport,
+       uint32_t len, uint32_t flags)
+{
+	struct vsock_hdr h = mkhdr(op, sport, dport, len, flags, 65536, 0);
+
+	h.src_cid = htole64(src_cid);
+	h.dst_cid = htole64(dst_cid);
+	return h;
+}
+
+/* Packets to a sibling's CID reach it when a group is shared, else RST. */
+static void
+test_siblings_groups(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[3000];
+	struct sib b4, b5, b6;
+	struct vsock_hdr h;
+	uint8_t *pl;
+	unsigned int i;
+
+	assert_int_equal(vsock_dev_ops.queue_start(f->dev, VSOCK_Q_RX, NULL), 0);
+	sib_up(f, &b4, 4, "blue+default");
+	sib_up(f, &b5, 5, "other");
+	sib_up(f, &b6, 6, NULL);
+	/* 3 to 4 (group default): forwarded as it is. */
+	h = to_cid(VSOCK_OP_REQUEST, CID, 4, 7000, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	assert_int_equal(sib_rx(&b4, &h, NULL), VSOCK_HDR_LEN);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_REQUEST);
+	assert_int_equal(le64toh(h.src_cid), CID);
+	assert_int_equal(le64toh(h.dst_cid), 4);
+	assert_int_equal(le32toh(h.src_port), 7000);
+	assert_int_equal(le32toh(h.dst_port), 80);
+	rx_none(f);
+	/* 4 answers; a RW bigger than 3's rx buffer comes in two pieces. */
+	h = to_cid(VSOCK_OP_RESPONSE, 4, CID, 80, 7000, 0, 0);
+	sib_tx(&b4, &h, NULL, 0);
+	f->src_cid = 4;
+	rx_expect(f, VSOCK_OP_RESPONSE, 80, 7000);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 5);
+	h = to_cid(VSOCK_OP_RW, 4, CID, 80, 7000, sizeof(big), 0);
+	sib_tx(&b4, &h, big, sizeof(big));
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + RXCAP);
+	assert_memory_equal(pl, big, RXCAP);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + (int)sizeof(big) - RXCAP);
+	assert_memory_equal(pl, big + RXCAP, sizeof(big) - RXCAP);
+	/* A SEQPACKET message split the same way keeps EOM|EOR on its last piece. */
+	h = to_cid(VSOCK_OP_RW, 4, CID, 81, 7001, sizeof(big), SEQ_EOM_EOR);
+	h.type = htole16(VSOCK_TYPE_SEQPACKET);
+	sib_tx(&b4, &h, big, sizeof(big));
+	assert_true(rx(f, &h, NULL) > 0);
+	assert_int_equal(le32toh(h.flags), 0);
+	assert_true(rx(f, &h, NULL) > 0);
+	assert_int_equal(le32toh(h.flags), SEQ_EOM_EOR);
+	rx_none(f);
+	/* 3 to 5: no shared group, RST from 5. 3 to 6 ("default"): forwarded. */
+	h = to_cid(VSOCK_OP_REQUEST, CID, 5, 7002, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	f->src_cid = 5;
+	rx_expect(f, VSOCK_OP_RST, 80, 7002);
+	assert_int_equal(sib_rx(&b5, &h, NULL), -1);
+	h = to_cid(VSOCK_OP_REQUEST, CID, 6, 7003, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	assert_int_equal(sib_rx(&b6, &h, NULL), VSOCK_HDR_LEN);
+	/* 6's driver stopped: RST from 6. */
+	vsock_dev_ops.queue_stop(b6.dev, VSOCK_Q_RX, NULL);
+	h = to_cid(VSOCK_OP_REQUEST, CID, 6, 7004, 80, 0, 0);
+	tx_raw(f, &h, NULL, 0, sizeof(h));
+	f->src_cid = 6;
+	rx_expect(f, VSOCK_OP_RST, 80, 7004);
+	f->src_cid = 0;
+	sib_down(&b4);
+	sib_down(&b5);
+	sib_down(&b6);
+}
+
+/* Own connections and sibling packets take turns on the rx queue. */
+static void
+test_siblings_fair(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t chunk[RXCAP];
+	unsigned int i, own = 0, sibs = 0, switches = 0;
+	struct vsock_hdr h;
+	uint16_t last = 0;
+	struct sib b4;
+	int cfd;
+
+	assert_int_equal(vsock_dev_ops.queue_start(f->dev, VSOCK_Q_RX, NULL), 0);
+	sib_up(f, &b4, 4, NULL);
+	listen_port(f, 0, 1024);
+	cfd = guest_open(f, 5000, 1 << 20);
+	/* Plenty of both: the host program and guest 4 each have 8 packets' worth. */
+	assert_int_equal(send(cfd, chunk, sizeof(chunk), 0), (ssize_t)sizeof(chunk));
+	for (i = 0; i < 8; i++) {
+		h = to_cid(VSOCK_OP_RW, 4, CID, 80, 7000, 100, 0);
+		sib_tx(&b4, &h, chunk, 100);
+	}
+	pump(f);
+	for (i = 0; i < 8; i++) {
+		uint64_t src;
+
+		f->src_cid = 0;
+		{
+			struct vhd_test_pair *p = &f->q[VSOCK_Q_RX];
+			struct vhd_fe_buf fb = {f->rx_mem, VSOCK_HDR_LEN + 256};
+			uint16_t id;
+			uint32_t len;
+
+			assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+			vhd_test_serve(p, vsock_dev_get_ops(f->dev), f->dev, VSOCK_Q_RX);
+			assert_int_equal(vhd_test_used(p, &id, &len), 1);
+			memcpy(&h, f->rx_mem, sizeof(h));
+		}
+		src = le64toh(h.src_cid);
+		own += src == VSOCK_HOST_CID;
+		sibs += src == 4;
+		switches += last != 0 && last != (uint16_t)src;
+		last = (uint16_t)src;
+	}
+	assert_int_equal(own, 4);
+	assert_int_equal(sibs, 4);
+	assert_int_equal(switches, 7);
+	close(cfd);
+	sib_down(&b4);
+}
+
+/* ---- event queue: TRANSPORT_RESET ---- */
+
+/* Serve one posted event buffer of @p len bytes: @return its used length or -1 (kept). */
+static int
+event_serve(struct vhd_test_pair *p, struct vsock_dev *d, uint8_t *buf, uint32_t len,
+	    bool post)
+{
+	struct vhd_fe_buf fb = {buf, len};
+	uint32_t used;
+	uint16_t id;
+
+	if (post)
+		assert_true(vhd_test_post(p, &fb, 0, 1, false) >= 0);
+	vhd_test_serve(p, vsock_dev_get_ops(d), d, VSOCK_Q_EVENT);
+	return vhd_test_used(p, &id, &used) == 1 ? (int)used : -1;
+}
+
+/* A frontend after the first gets TRANSPORT_RESET, once; the first does not. */
+static void
+test_transport_reset_reconnect(void **state)
+{
+	struct fx *f = *state;
+	struct vhd_test_pair ev;
+	uint8_t *b;
+
+	assert_int_equal(vhd_test_pair_init(&ev, QSZ, FEAT), 0);
+	b = vhd_test_alloc(&ev, 64);
+	vsock_dev_ops.reset(f->dev);
+	assert_int_equal(vsock_dev_ops.queue_start(f->dev, VSOCK_Q_EVENT, NULL), 0);
+	memset(b, 0xee, 8);
+	assert_int_equal(event_serve(&ev, f->dev, b, 8, true), -1); /* held on the ring */
+	vsock_dev_ops.reset(f->dev);
+	assert_int_equal(event_serve(&ev, f->dev, b, 8, false), 4);
+	assert_int_equal(b[0] | b[1] | b[2] | b[3], 0); /* le32 id 0: TRANSPORT_RESET */
+	assert_int_equal(event_serve(&ev, f->dev, b, 8, true), -1); /* once */
+	/* A buffer too short for the id: returned empty, the event still owed. */
+	vhd_test_pair_fini(&ev);
+	assert_int_equal(vhd_test_pair_init(&ev, QSZ, FEAT), 0);
+	b = vhd_test_alloc(&ev, 64);
+	vsock_dev_ops.reset(f->dev);
+	assert_int_equal(event_serve(&ev, f->dev, b, 2, true), 0);
+	assert_int_equal(event_serve(&ev, f->dev, b, 4, true), 4);
+	vhd_test_pair_fini(&ev);
+}
+
+/* A fresh process whose first rings the guest already used: a restart. */
+static void
+test_transport_reset_restart(void **state)
+{
+	struct fx *f = *state;
+	struct vsock_dev_config cfg = {.guest_cid = 4, .tx_buffer_size = 4096};
+	struct vhd_test_pair ev;
+	struct vsock_dev *d2;
+	struct vhd_vq vq;
+	char path[100];
+	uint8_t *b;
+
+	snprintf(path, sizeof(path), "%s/r.sock", f->dir);
+	cfg.uds_path = path;
+	assert_int_equal(vsock_dev_create(&cfg, &d2), 0);
+	assert_int_equal(vhd_test_pair_init(&ev, QSZ, FEAT), 0);
+	b = vhd_test_alloc(&ev, 64);
+	vsock_dev_ops.reset(d2);
+	memset(&vq, 0, sizeof(vq));
+	assert_int_equal(vsock_dev_ops.queue_start(d2, VSOCK_Q_TX, &vq), 0); /* fresh */
+	assert_int_equal(event_serve(&ev, d2, b, 4, true), -1);
+	vq.last_avail = 17;
+	assert_int_equal(vsock_dev_ops.queue_start(d2, VSOCK_Q_RX, &vq), 0); /* used */
+	assert_int_equal(event_serve(&ev, d2, b, 4, false), 4);
+	/* The same queue restarted later (a VM stop and cont): nothing. */
+	vsock_dev_ops.queue_stop(d2, VSOCK_Q_RX, &vq);
+	assert_int_equal(vsock_dev_ops.queue_start(d2, VSOCK_Q_RX, &vq), 0);
+	assert_int_equal(event_serve(&ev, d2, b, 4, true), -1);
+	vhd_test_pair_fini(&ev);
+	vsock_dev_destroy(d2);
+}
+
+/* ---- vsock-to-vsock mode through a fake socket layer (never AF_VSOCK) ---- */
+
+struct fake_sock {
+	char dir[80];
+	uint32_t cid, port;
+	int type, nconnect, nlisten;
+	uint32_t listened[4];
+	int peer; /* our end of an in-progress connect */
+};
+
+static int
+fake_connect(void *ctx, uint32_t cid, uint32_t port, int type, bool *in_progress)
+{
+	struct fake_sock *fs = ctx;
+	int sv[2];
+
+	fs->cid = cid;
+	fs->port = port;
+	fs->type = type;
+	fs->nconnect++;
+	if (port != 3333 && port != 4444)
+		return -ECONNREFUSED;
+	assert_int_equal(socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	*in_progress = true;
+	if (port == 4444) /* the far end refuses: the socket reports an error/hang-up */
+		close(sv[1]);
+	else
+		fs->peer = sv[1];
+	return sv[0];
+}
+
+static int
+fake_listen(void *ctx, uint32_t port)
+{
+	struct fake_sock *fs = ctx;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fl_%u", fs->dir, port);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	fs->listened[fs->nlisten++] = port;
+	return fd;
+}
+
+static void
+test_forward_mode(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t ports[] = {9001, 9002};
+	struct fake_sock fs = {.peer = -1};
+	struct vsock_sock_ops ops = {fake_connect, fake_listen, &fs};
+	struct vsock_dev_config cfg = {.guest_cid = CID, .tx_buffer_size = TXBUF, .forward = true,
+				       .forward_cid = 77, .listen_ports = ports, .nlisten = 2,
+				       .sock = &ops, .max_conns = 100};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vsock_hdr h;
+	uint8_t *pl;
+	char buf[64];
+	uint32_t local;
+	int hfd;
+
+	snprintf(fs.dir, sizeof(fs.dir), "%s", f->dir);
+	/* The fixture's device becomes a forward-mode one. */
+	vsock_dev_destroy(f->dev);
+	assert_int_equal(vsock_dev_create(&cfg, &f->dev), 0);
+	vhd_test_host_init(&f->th);
+	vsock_dev_ops.attach(f->dev, &f->th.host);
+	assert_int_equal(fs.nlisten, 2);
+	assert_int_equal(fs.listened[0], 9001);
+	assert_int_equal(fs.listened[1], 9002);
+	/* Refused at the far end: RST; the address asked is (forward-cid, port). */
+	tx(f, VSOCK_OP_REQUEST, 5000, 1111, NULL, 0, 0, 65536, 0);
+	rx_expect(f, VSOCK_OP_RST, 1111, 5000);
+	assert_int_equal(fs.cid, 77);
+	assert_int_equal(fs.port, 1111);
+	assert_int_equal(fs.type, SOCK_STREAM);
+	/* In progress: RESPONSE only once the socket is writable. */
+	tx(f, VSOCK_OP_REQUEST, 5001, 3333, NULL, 0, 0, 65536, 0);
+	rx_none(f);
+	pump(f);
+	rx_expect(f, VSOCK_OP_RESPONSE, 3333, 5001);
+	tx(f, VSOCK_OP_RW, 5001, 3333, "to far", 6, 0, 65536, 0);
+	assert_int_equal(read_nb(fs.peer, buf, sizeof(buf)), 6); /* no OK line here */
+	assert_memory_equal(buf, "to far", 6);
+	assert_int_equal(write(fs.peer, "back", 4), 4);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 4);
+	assert_memory_equal(pl, "back", 4);
+	close(fs.peer);
+	pump(f);
+	rx_expect(f, VSOCK_OP_SHUTDOWN, 3333, 5001);
+	/* In progress, then failed: RST. */
+	tx(f, VSOCK_OP_REQUEST, 5002, 4444, NULL, 0, 0, 65536, 0);
+	pump(f);
+	rx_expect(f, VSOCK_OP_RST, 4444, 5002);
+	/* A host connection to listen port 9002 is a REQUEST to guest port 9002. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fl_9002", f->dir);
+	hfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(hfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(hfd, "early", 5), 5);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 9002);
+	local = le32toh(h.src_port);
+	assert_true(local >= 1u << 30);
+	tx(f, VSOCK_OP_RESPONSE, 9002, local, NULL, 0, 0, 65536, 0);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 5);
+	assert_memory_equal(pl, "early", 5);
+	tx(f, VSOCK_OP_RW, 9002, local, "hey", 3, 0, 65536, 0);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 3); /* no OK line */
+	assert_memory_equal(buf, "hey", 3);
+	close(hfd);
+}
+
 int
 main(void)
 {
@@ -791,6 +1404,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many_connections_no_fd_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setup_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_closes_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_feature, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_record_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_siblings_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_siblings_fair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_reset_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_reset_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forward_mode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -694,6 +694,212 @@ odd_size_wraps(void **state)
 	}
 }
 
+
+/* In-flight tracking on packed rings: what the hooks saw. */
+struct pk_log {
+	struct ctx *c;
+	char ev[32];
+	int id[32];
+	uint16_t a[32], b[32];
+	unsigned int n;
+};
+
+static void
+pk_log(struct pk_log *l, char ev, int id, uint16_t a, uint16_t b)
+{
+	assert_true(l->n < 32);
+	l->ev[l->n] = ev;
+	l->id[l->n] = id;
+	l->a[l->n] = a;
+	l->b[l->n++] = b;
+}
+
+static void
+on_p_taken(void *ctx, uint16_t id, uint16_t pos, uint16_t count)
+{
+	pk_log(ctx, 't', id, pos, count);
+}
+
+static void
+on_p_completing(void *ctx, int id, uint16_t next)
+{
+	struct pk_log *l = ctx;
+
+	/* Not visible to the driver yet. */
+	pk_log(l, 'c', id, next, (uint16_t)vhd_fe_ring_used_pending(&l->c->p.drv));
+}
+
+static void
+on_p_completed(void *ctx, int id, uint16_t next)
+{
+	struct pk_log *l = ctx;
+
+	/* Published before it is reported, without waiting for a flush. */
+	pk_log(l, 'd', id, next, (uint16_t)vhd_fe_ring_used_pending(&l->c->p.drv));
+}
+
+#define PK_TRACK(l) \
+	{.ctx = &(l), .p_taken = on_p_taken, .p_completing = on_p_completing, \
+	 .p_completed = on_p_completed}
+
+/*
+ * Taken with the chain's slots; each completion published alone between
+ * completing and completed, which carry the used position it leads to; a
+ * chain given back is reported with count 0; a bad chain is returned with
+ * id -1 through the same two hooks.
+ */
+static void
+track_packed_hooks(void **state)
+{
+	struct ctx *c = *state;
+	struct pk_log l = {.c = c};
+	struct vhd_vq_track t = PK_TRACK(l);
+	struct vhd_vring_packed_desc d;
+	struct vhd_req r2;
+	int a, b;
+
+	assert_int_equal(vhd_vq_track_set_packed(&c->p.vq, &t, vhd_vq_last_avail(&c->p.vq),
+						 vhd_vq_used_idx(&c->p.vq), NULL, NULL, 0), 0);
+	a = post_good(c, false); /* slots 0, 1 */
+	b = post_good(c, true);  /* slot 2 */
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_unpop(&c->p.vq);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &r2), 1);
+	assert_int_equal(l.n, 4);
+	assert_memory_equal(l.ev, "tttt", 4);
+	assert_int_equal(l.id[0], a);
+	assert_int_equal(l.a[0], 0);
+	assert_int_equal(l.b[0], 2);
+	assert_int_equal(l.b[1], 0); /* given back */
+	assert_int_equal(l.id[2], a);
+	assert_int_equal(l.b[2], 2);
+	assert_int_equal(l.id[3], b);
+	assert_int_equal(l.a[3], 2);
+	assert_int_equal(l.b[3], 1);
+	/* out of order: b's used descriptor goes to slot 0 and is skipped by 1 */
+	vhd_vq_push(&c->p.vq, (uint16_t)b, 3);
+	vhd_vq_push(&c->p.vq, (uint16_t)a, 4);
+	assert_int_equal(l.n, 8);
+	assert_memory_equal(l.ev + 4, "cdcd", 4);
+	assert_int_equal(l.id[4], b);
+	assert_int_equal(l.a[4], 1 | 0x8000);
+	assert_int_equal(l.b[4], 0);
+	assert_int_equal(l.b[5], 1);
+	assert_int_equal(l.id[6], a);
+	assert_int_equal(l.a[6], 3 | 0x8000);
+	assert_int_equal(l.b[7], 2);
+	vhd_vq_flush(&c->p.vq);
+	assert_int_equal(vhd_fe_ring_used_pending(&c->p.drv), 2);
+	/* a malformed chain: an id out of range */
+	d = (struct vhd_vring_packed_desc){gpa_of(c, 4), 4, QSZ + 3, F(c, 0, 0)};
+	raw(c, &d, 1);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
+	assert_int_equal(l.n, 10);
+	assert_memory_equal(l.ev + 8, "cd", 2);
+	assert_int_equal(l.id[8], -1);
+	assert_int_equal(l.a[9], 4 | 0x8000);
+}
+
+/*
+ * A restarted backend: chains in flight come as copies (their slots hold
+ * used descriptors now) and are popped first, once each, not reported as
+ * taken, across an unpop and a pause; the ring resumes at the position
+ * given. A copy with a bad shape is returned with length 0, one with an
+ * id in flight twice is dropped.
+ */
+static void
+track_packed_resubmit(void **state)
+{
+	struct ctx *c = *state;
+	struct pk_log l = {.c = c};
+	struct vhd_vq_track t = PK_TRACK(l);
+	struct vhd_vring_packed_desc cp[6];
+	uint16_t counts[4] = {2, 1, 2, 1}, id;
+	struct vhd_vq_config cfg;
+	uint64_t bad0;
+	uint32_t len;
+	int a, b, x, fresh;
+
+	/* The dead backend took three chains: slots 0-1, 2, 3-4. */
+	a = post_good(c, false);
+	b = post_good(c, true);
+	x = post_good(c, false);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	memcpy(cp, (const void *)c->p.vq.pdesc, 5 * sizeof(cp[0]));
+	cp[4].flags |= VHD_DESC_F_NEXT; /* x's copy: NEXT on its last descriptor */
+	cp[5] = cp[2];                  /* b's again: an id in flight twice */
+	/* The new backend, set up from the frontend's stale base. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.desc = c->p.vq.pdesc;
+	cfg.avail = c->p.vq.drv_event;
+	cfg.used = c->p.vq.dev_event;
+	cfg.size = c->p.vq.size;
+	cfg.mem = c->p.vq.mem;
+	cfg.features = PK_F;
+	cfg.last_avail = 0x8000;
+	cfg.used_idx = 0x8000;
+	cfg.call_fd = -1;
+	assert_int_equal(vhd_vq_setup(&c->p.vq, &cfg), 0);
+	bad0 = c->p.vq.stats.bad_chains;
+	assert_int_equal(vhd_vq_track_set_packed(&c->p.vq, &t, QSZ, 0, cp, counts, 4), -EINVAL);
+	assert_int_equal(vhd_vq_track_set_packed(&c->p.vq, &t, 5 | 0x8000, 0x8000, cp, counts,
+						 4), 0);
+	assert_true(vhd_vq_has_work(&c->p.vq));
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.id, a);
+	assert_int_equal(c->req.rd_len, 5);
+	assert_int_equal(c->req.wr_len, 7);
+	vhd_vq_unpop(&c->p.vq);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.id, a);
+	/* pause and resume: what is left to resubmit stays */
+	cfg.last_avail = vhd_vq_last_avail(&c->p.vq);
+	cfg.used_idx = vhd_vq_used_idx(&c->p.vq);
+	cfg.resume = true;
+	assert_int_equal(vhd_vq_setup(&c->p.vq, &cfg), 0);
+	assert_ptr_equal(c->p.vq.track, &t);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.id, b);
+	assert_int_equal(c->req.rd_len, 5);
+	/* x went back with length 0, the duplicate was dropped */
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 0);
+	assert_int_equal(c->p.vq.stats.bad_chains - bad0, 2);
+	assert_int_equal(l.n, 2);
+	assert_memory_equal(l.ev, "cd", 2);
+	assert_int_equal(l.id[0], x);
+	assert_int_equal(l.a[0], 2 | 0x8000);
+	assert_false(vhd_vq_has_work(&c->p.vq));
+	/* the ring resumes where it was told: a new chain at slot 5 */
+	fresh = post_good(c, false);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	assert_int_equal(c->req.id, fresh);
+	assert_int_equal(l.ev[2], 't');
+	assert_int_equal(l.a[2], 5);
+	vhd_vq_push(&c->p.vq, (uint16_t)a, 1);
+	vhd_vq_push(&c->p.vq, (uint16_t)b, 2);
+	vhd_vq_push(&c->p.vq, (uint16_t)fresh, 3);
+	vhd_vq_flush(&c->p.vq);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, x);
+	assert_int_equal(len, 0);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, a);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, b);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, fresh);
+	assert_int_equal(len, 3);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 0);
+	/* a fresh setup forgets the tracking; the split call is refused */
+	cfg.resume = false;
+	assert_int_equal(vhd_vq_setup(&c->p.vq, &cfg), 0);
+	assert_null(c->p.vq.track);
+	assert_int_equal(vhd_vq_track_set(&c->p.vq, &t, NULL, 0), -ENOTSUP);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_plain, vq_test_teardown)
 #define TE(f) cmocka_unit_test_setup_teardown(f, setup_evidx, vq_test_teardown)
 
@@ -702,6 +908,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(pop_direct_and_indirect),
+		T(track_packed_hooks),
+		T(track_packed_resubmit),
 		T(unpop_returns_same_chain),
 		T(batched_out_of_order),
 		T(ring_wraps),
