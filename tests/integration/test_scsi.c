@@ -358,6 +358,13 @@ classes_case(const char *mode, bool poll)
 	make_image(img, IMG_BYTES, 3);
 	vhd_it_app_start(&a, opts, NULL, 1);
 	fe = vhd_it_fe_up(&a, 0, F_ALL, 3, QSZ);
+	/* what QEMU's vhost-user-scsi passes through: HOTPLUG, CHANGE, the ring features */
+	printf("scsi: offered features 0x%llx\n", (unsigned long long)vhd_fe_offered_features(fe));
+	assert_true(vhd_fe_offered_features(fe) & (1ULL << VIRTIO_SCSI_F_HOTPLUG));
+	assert_true(vhd_fe_offered_features(fe) & (1ULL << VIRTIO_SCSI_F_CHANGE));
+	assert_false(vhd_fe_offered_features(fe) & (1ULL << VIRTIO_SCSI_F_T10_PI));
+	assert_true(vhd_fe_offered_features(fe) & (1ULL << 28)); /* INDIRECT_DESC */
+	assert_true(vhd_fe_offered_features(fe) & (1ULL << 29)); /* EVENT_IDX */
 	before = slurp(img, IMG_BYTES);
 	command_classes(fe, poll, 0, IMG_BYTES / BS);
 	command_classes(fe, poll, 1, (2u << 20) / BS);
