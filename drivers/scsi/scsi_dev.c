@@ -947,7 +947,12 @@ lun_bytes(uint8_t *lun, unsigned int idx)
 {
 	memset(lun, 0, 8);
 	lun[0] = 1;
-	lun[2] = (uint8_t)(0x40 | (idx >> 8));
+	/*
+	 * Peripheral addressing below 256, as QEMU's virtio-scsi sends events:
+	 * Linux takes lun[2..3] as the LUN number itself, so a flat-space 0x40
+	 * there would make it add LUN 16384 + idx.
+	 */
+	lun[2] = idx < 256 ? 0 : (uint8_t)(0x40 | (idx >> 8));
 	lun[3] = (uint8_t)idx;
 }
 

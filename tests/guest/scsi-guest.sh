@@ -173,7 +173,7 @@ vhd_check "fstrim /mnt/a ($out)" test $? = 0
 sync
 echo "VHD-SCSI-TRIM-AFTER"
 sleep 2
-vhd_check "f0 still intact" sh -c "cd /mnt/a && grep f0 /tmp/sums | sha256sum -c >/dev/null"
+vhd_check "f0 still intact" sh -c "cd /mnt/a && grep ' f0\$' /tmp/sums | sha256sum -c >/dev/null"
 vhd_check "umount after fstrim" umount /mnt/a
 /sbin/e2fsck -f -n "/dev/$sda" >/tmp/fsck 2>&1
 rc=$?
@@ -201,7 +201,13 @@ if dd if=/dev/zero of="/dev/$sdb" bs=512 count=1 conv=fsync 2>/dev/null; then
 else
 	vhd_pass "dd to /dev/$sdb refused"
 fi
-raw=$(/usr/bin/sg_raw -s 512 -i /dev/zero "/dev/$sdb" 2a 00 00 00 00 00 00 00 01 00 2>&1)
+# Through the sg node: the read-only block device refuses a write-class SG_IO
+# itself (EPERM, or EROFS on a read-write open), the target must refuse it too.
+sg=
+for _d in /sys/bus/scsi/devices/*:0:0:1/scsi_generic/*; do [ -e "$_d" ] && sg=$(basename "$_d"); done
+[ -c "/dev/$sg" ] || mknod "/dev/$sg" c "$(cut -d: -f1 "/sys/class/scsi_generic/$sg/dev")" \
+	"$(cut -d: -f2 "/sys/class/scsi_generic/$sg/dev")"
+raw=$(/usr/bin/sg_raw -s 512 -i /dev/zero "/dev/$sg" 2a 00 00 00 00 00 00 00 01 00 2>&1)
 echo "$raw" | sed 's/^/  sg_raw: /'
 case $raw in
 *[Dd]ata\ [Pp]rotect*) vhd_pass "SG_IO WRITE(10) to LUN 1: DATA PROTECT" ;;

@@ -908,7 +908,7 @@ test_hotplug(void **state)
 	assert_int_equal(w[0].used, sizeof(*ev[0]));
 	assert_int_equal(le32toh(ev[0]->event), VIRTIO_SCSI_T_TRANSPORT_RESET);
 	assert_int_equal(le32toh(ev[0]->reason), VIRTIO_SCSI_EVT_RESET_RESCAN);
-	assert_memory_equal(ev[0]->lun, ((uint8_t[]){1, 0, 0x40, 3, 0, 0, 0, 0}), 8);
+	assert_memory_equal(ev[0]->lun, ((uint8_t[]){1, 0, 0, 3, 0, 0, 0, 0}), 8);
 	run(fe, false, &c, 3, CDB(OP_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0, 8);
 	good(&c, 8);
 	assert_int_equal(be32(c.din), 2047);
@@ -944,6 +944,53 @@ test_hotplug(void **state)
 	sense_is(&c, SK_DATA_PROTECT, 0x27, 0);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(((uint8_t *)ev[i])[sizeof(*ev[i])], 0xee);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/*
+ * Features renegotiated on one connection, as QEMU does (SeaBIOS's driver
+ * first with VERSION_1 only, then Linux with INDIRECT_DESC): the backend
+ * must take indirect chains after the second SET_FEATURES.
+ */
+static void
+test_features_renegotiated(void **state)
+{
+	static const char *const opts[] = {"--mode", "interrupt", "ram:1M", NULL};
+	uint64_t v = (1ULL << 32) | (1ULL << 30) | (1ULL << 28) | (1ULL << 1) | (1ULL << 2);
+	struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct cmd c;
+	uint16_t q;
+
+	(void)state;
+	vhd_it_app_init(&a, "scsi");
+	a.plain_sock = true;
+	vhd_it_app_start(&a, opts, NULL, 1);
+	fe = vhd_it_fe_up(&a, 0, 1ULL << 32, 3, QSZ);
+	assert_false(vhd_fe_features(fe) & (1ULL << 28));
+	cmd_alloc(fe, &c, 0, 96);
+	run(fe, false, &c, 0, CDB(OP_INQUIRY, 0, 0, 0, 96, 0), 0, 96);
+	good(&c, 96);
+	for (q = 0; q < 3; q++)
+		assert_int_equal(vhd_fe_queue_stop(fe, q, NULL), 0);
+	assert_true(vhd_fe_request(fe, VHD_FE_SET_FEATURES, 0, &v, sizeof(v), NULL, 0, NULL,
+				   0) >= 0);
+	for (q = 0; q < 3; q++)
+		assert_int_equal(vhd_fe_queue_start(fe, q), 0);
+	memset(c.din, 0xee, 96 + GUARD);
+	memset(c.resp, 0xee, sizeof(*c.resp) + GUARD);
+	{
+		struct vhd_fe_buf b[3] = {{c.req, sizeof(*c.req)}, {c.resp, sizeof(*c.resp)},
+					  {c.din, 96}};
+
+		c.din_len = 96;
+		c.head = vhd_fe_post(fe, SCSI_Q_REQ0, b, 1, 2, true, NULL, true);
+		assert_true(c.head >= 0);
+	}
+	cmd_wait(fe, SCSI_Q_REQ0, &c, false);
+	good(&c, 96);
+	assert_memory_equal(c.din + 8, "VHOSTDEV", 8);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -1086,6 +1133,7 @@ main(void)
 		T(test_tmf_in_flight),
 		T(test_malformed),
 		T(test_hotplug),
+		T(test_features_renegotiated),
 		T(test_frontend_after_frontend),
 		T(test_bad_options),
 	};

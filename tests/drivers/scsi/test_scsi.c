@@ -896,7 +896,7 @@ test_events(void **state)
 	assert_int_equal(len, sizeof(*e1));
 	assert_int_equal(le32toh(e1->event), VIRTIO_SCSI_T_TRANSPORT_RESET);
 	assert_int_equal(le32toh(e1->reason), VIRTIO_SCSI_EVT_RESET_RESCAN);
-	assert_memory_equal(e1->lun, ((uint8_t[]){1, 0, 0x40, 7, 0, 0, 0, 0}), 8);
+	assert_memory_equal(e1->lun, ((uint8_t[]){1, 0, 0, 7, 0, 0, 0, 0}), 8);
 	guard_ok((uint8_t *)e1, sizeof(*e1));
 	RUN(c, &m, 7, NULL, 0, 0, OP_TEST_UNIT_READY, 0, 0, 0, 0, 0);
 	expect_good(&m, 0);
