@@ -47,6 +47,7 @@ case $dev in
 rtc) sfx= ;;
 template) sfx= ;;
 scsi) sfx= ;;
+scmi) sfx= ;;
 esac
 case $dev in
 rng) gen="-b 64" ;;

@@ -85,6 +85,7 @@ extern const struct vhd_perf_gen vhd_perf_gen_vsock;
 extern const struct vhd_perf_gen vhd_perf_gen_input;
 extern const struct vhd_perf_gen vhd_perf_gen_template;
 extern const struct vhd_perf_gen vhd_perf_gen_scsi;
+extern const struct vhd_perf_gen vhd_perf_gen_scmi;
 
 /** Generator called @p name, or NULL. */
 const struct vhd_perf_gen *vhd_perf_gen_find(const char *name);

@@ -11,7 +11,9 @@ PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-de
 	flex bison bc libelf-dev libssl-dev cpio python3 python3-pyelftools xz-utils
 	procps kmod
 	dpkg-dev libglib2.0-dev libpixman-1-dev libfdt-dev python3-venv util-linux
-	libyaml-dev)
+	libyaml-dev
+	gcc-aarch64-linux-gnu device-tree-compiler
+	systemd man-db debhelper lintian libvirt-clients)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -12,7 +12,8 @@
 #   template has them, tests/guest/NAME.sh + NAME-guest.sh.
 # Edits (one entry each, at the end of the list): drivers/meson.build,
 #   app/meson.build, perf/meson.build, perf/vhd_perf_gen.[ch], perf/smoke.sh,
-#   tests/integration/test_hostile.c, tests/guest/meson.build.
+#   tests/integration/test_hostile.c, tests/guest/meson.build, debian/control,
+#   docs/libvirt.md (a domain XML).
 # Leaves to you: the README section, scripts/deps.sh packages, perf/README
 #   figures (the script prints the list at the end).
 set -euo pipefail
@@ -83,6 +84,7 @@ sed -i -e "s|^/\*\* virtio device id: .*|/** virtio device id. */|" \
 sed -i -e "s/(virtio id 37)/(virtio id $id)/" -e "s/\.virtio_id = 37,/.virtio_id = $id,/" \
 	"perf/vhd_perf_gen_$name.c"
 grep -q "^#define ${upper}_VIRTIO_ID $id$" "drivers/$name/$name.h" || die "device id not set"
+sed -i "s/virtio-id=37,/virtio-id=$id,/" "app/vhost-device-$name/main.c"
 [ ! -f "tests/guest/$name.sh" ] ||
 	sed -i "s/virtio-id=37/virtio-id=$id/g; s/VIRTIO_ID=37/VIRTIO_ID=$id/g" "tests/guest/$name.sh"
 
@@ -114,7 +116,32 @@ if $guest; then
 	sed -i "/^\t'template': \['template'\],\$/a \\\t'$name': ['$name']," tests/guest/meson.build
 fi
 
-for check in "perf/meson.build:vhd_perf_gen_$name.c" "perf/meson.build:'$name': \[\]" \
+# debian/control: its binary package (debian/rules installs its files by name)
+cat >>debian/control <<EOF
+
+Package: vhost-device-$name
+Architecture: any
+Depends: vhost-device-common (= \${source:Version}), \${misc:Depends}, \${shlibs:Depends}
+Description: vhost-user virtio-$name backend on DPDK
+ vhost-device-$name serves a virtio-$name device (virtio id $id) to virtual
+ machines over vhost-user.
+EOF
+
+# docs/libvirt.md: a domain for it, as the rng one but on QEMU 10.2's generic device
+awk -v n="$name" -v id="$id" '
+	/^### rng$/ { inrng = 1; print "### " n "\n"; print "virtio id " id " through QEMU 10.2'"'"'s" \
+		" `vhost-user-test-device-pci` (set num_vqs and config_size to the device'"'"'s)."; next }
+	inrng && /^```xml$/ { copy = 1 }
+	copy { sub("vhost-user-rng-pci,chardev=vrng0", "vhost-user-test-device-pci,chardev=" n \
+			"0,virtio-id=" id ",num_vqs=1,config_size=8")
+		sub("vm1-rng", "vm1-" n); sub("vrng0", n "0")
+		sub("rng-vm1.sock0", n "-vm1.sock") # the template uses -s PATH as given
+		sub("/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86_64"); print }
+	copy && /^```$/ { exit }' docs/libvirt.md >tmp.$$
+{ echo; cat tmp.$$; } >>docs/libvirt.md && rm -f tmp.$$
+
+for check in "debian/control:^Package: vhost-device-$name\$" "docs/libvirt.md:^### $name\$" \
+	"perf/meson.build:vhd_perf_gen_$name.c" "perf/meson.build:'$name': \[\]" \
 	"perf/vhd_perf_gen.c:&vhd_perf_gen_$name," "perf/vhd_perf_gen.h:vhd_perf_gen_$name;" \
 	"perf/smoke.sh:^$name) sfx" "tests/integration/test_hostile.c:{\"$name\", ${name}_args"; do
 	grep -q "${check#*:}" "${check%%:*}" || die "could not add $name to ${check%%:*}"
@@ -129,5 +156,6 @@ new-device: $name (virtio id $id) created from the template. Build and test it:
   ninja -C build && meson test -C build --num-processes 1 test_$name integration-$name \\
       hostile-$name vhd-perf-$name
 Still yours to do (docs/writing-a-device.md, "Checklist"): the protocol itself, a README
-section, scripts/deps.sh packages, perf/README figures, the guest test's checks.
+section, scripts/deps.sh packages, perf/README figures, the guest test's checks, the help
+table's texts, debian/control's description, the QEMU device in docs/libvirt.md (### $name).
 EOF

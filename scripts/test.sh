@@ -59,7 +59,10 @@ run_meson_test() { # dir, meson test arguments...
 }
 
 setup build
-run_suites build unit integration perf-smoke
+run_suites build unit integration perf-smoke dist
+# The Debian packages: built in a copy of the tree, linted, installed into a
+# throwaway root and run (a few minutes, most of it the package build).
+run_suites build package
 # The gpio driver's libgpiod v2 adapter against the real libgpiod 2.1.3
 # (bookworm-backports, unpacked privately: Debian 12's libgpiod-dev is 1.6),
 # in a third tree that builds only what the gpio tests need.
@@ -88,13 +91,15 @@ fi
 # it can: tests needing what is missing skip.
 guest_prep() {
 	local what t0
-	for what in "build-kernel.sh --version 7.3" build-qemu.sh build-initramfs.sh; do
+	# The arm64 kernel and QEMU binary serve the SCMI guest test only.
+	for what in "build-kernel.sh --version 7.3" build-qemu.sh build-initramfs.sh \
+		"build-kernel.sh --version 7.3 --arch arm64" "arm64.sh qemu" "arm64.sh initramfs"; do
 		t0=$(date +%s)
 		# shellcheck disable=SC2086 # a script and its options
 		if scripts/guest/$what >/dev/null; then
-			echo "guest: ${what%% *} ready ($(( $(date +%s) - t0 ))s)"
+			echo "guest: $what ready ($(( $(date +%s) - t0 ))s)"
 		else
-			echo "guest: ${what%% *} FAILED"
+			echo "guest: $what FAILED"
 			failed=$((failed + 1))
 		fi
 	done

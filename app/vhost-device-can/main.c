@@ -35,28 +35,6 @@ struct can_args {
 	struct can_sim *sim;
 };
 
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH -d LIST [options]\n"
-	       "virtio-can vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
-	       "  -c, --socket-count N       number of guests/sockets (1); must match LIST\n"
-	       "  -d, --can-devices LIST     one CAN interface per socket, space separated:\n"
-	       "                             a SocketCAN interface (\"can0\") or sim:NAME, a\n"
-	       "                             node of the simulated bus NAME in this process,\n"
-	       "                             e.g. \"can0 sim:bus0 sim:bus0\"\n"
-	       "      --sim-control PATH     control socket of the simulated buses; text\n"
-	       "                             commands \"send [BUS] 123#DEADBEEF\" (cansend\n"
-	       "                             syntax: 1F334455#R, FD 123##1AABB), \"error busoff\n"
-	       "                             [BUS]\", \"error restart [BUS]\", \"pause [BUS]\",\n"
-	       "                             \"resume [BUS]\", \"monitor\" (bus traffic in\n"
-	       "                             candump log format)\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog);
-}
-
 static int
 can_opt(void *ctx, int c, const char *arg)
 {
@@ -200,16 +178,39 @@ can_cleanup(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"can-devices", required_argument, NULL, 'd'},
-		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1"},
+		{'c', "socket-count", "N", "number of guests/sockets (1); must match LIST"},
+		{'d', "can-devices", "LIST", "one CAN interface per socket, space separated:\n"
+		 "a SocketCAN interface (\"can0\") or sim:NAME, a\n"
+		 "node of the simulated bus NAME in this process,\n"
+		 "e.g. \"can0 sim:bus0 sim:bus0\""},
+		{OPT_SIM_CONTROL, "sim-control", "PATH", "control socket of the simulated buses; text\n"
+		 "commands \"send [BUS] 123#DEADBEEF\" (cansend\n"
+		 "syntax: 1F334455#R, FD 123##1AABB), \"error busoff\n"
+		 "[BUS]\", \"error restart [BUS]\", \"pause [BUS]\",\n"
+		 "\"resume [BUS]\", \"monitor\" (bus traffic in\n"
+		 "candump log format)"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH -d LIST [options]",
+		.summary = "virtio-can vhost-user backend",
+		.opts = opts,
+		.examples = "-s /tmp/can.sock -d can0\n"
+			    "-s /tmp/can.sock -c 2 -d \"sim:bus0 sim:bus0\" --sim-control /tmp/can.ctl",
+		.qemu = "-chardev socket,id=can0,path=/tmp/can.sock0\n"
+			"-device vhost-user-test-device-pci,chardev=can0,virtio-id=36,num_vqs=3,"
+			"config_size=2",
+		.counters = "tx_frames, tx_rejected, tx_stopped, tx_failed, tx_cancelled, "
+			    "tx_late_acks, tx_ack_timeouts, tx_dropped, rx_frames, rx_filtered, "
+			    "rx_stopped, rx_overrun (under can)",
 	};
 	static struct can_args a;
 	/* CAN traffic is bursty and waits on the bus: sleep on kicks and fds by default. */
 	const struct vhd_app app = {
 		.name = "can",
-		.desc = {VHD_MODE_INTERRUPT, "d:", longopts, can_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = can_opt, .ctx = &a, .help = &help},
 		.prepare = can_prepare,
 		.create = can_create,
 		.destroy = can_destroy,

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,36 +40,6 @@ struct console_args {
 	unsigned int count;      /* sockets */
 	int log_fd[VHD_APP_MAX_SOCKETS];
 };
-
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [options]\n"
-	       "virtio-console vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
-	       "  -c, --socket-count N       number of guests/sockets (1)\n"
-	       "  -b, --backend KIND         port 0: nested (this terminal, raw; Ctrl-] quits)\n"
-	       "                             or network (TCP on 127.0.0.1); default nested\n"
-	       "  -p, --tcp-port PORT        network: guest i listens on PORT+i (12345)\n"
-	       "  -q, --max-queue-size N     largest ring accepted (128)\n"
-	       "      --ports N              ports per device, 1..%d (1); MULTIPORT, port 0 is\n"
-	       "                             the console (hvc0)\n"
-	       "      --port I=SPEC          backend of port I (overrides -b for port 0):\n"
-	       "                             tcp:[HOST:]PORT  listen (127.0.0.1), PORT+i\n"
-	       "                             unix:PATH        listening Unix socket\n"
-	       "                             pty              a pseudo-terminal, path printed\n"
-	       "                             file:PATH        append guest output, no input\n"
-	       "                             null             drop output, no input (default\n"
-	       "                                              of ports 1..N-1)\n"
-	       "                             nested           this terminal (port 0, one socket)\n"
-	       "      --port-name I=NAME     the guest's /dev/virtio-ports/NAME for port I\n"
-	       "      --log PATH             copy of port 0's output (suffixed with i when\n"
-	       "                             several sockets)\n"
-	       "      --log-timestamps       prefix each line of the log with the time\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, CONSOLE_MAX_PORTS);
-}
 
 static int
 console_opt(void *ctx, int c, const char *arg)
@@ -260,23 +229,47 @@ console_cleanup(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"backend", required_argument, NULL, 'b'},
-		{"tcp-port", required_argument, NULL, 'p'},
-		{"max-queue-size", required_argument, NULL, 'q'},
-		{"ports", required_argument, NULL, OPT_PORTS},
-		{"port", required_argument, NULL, OPT_PORT},
-		{"port-name", required_argument, NULL, OPT_PORT_NAME},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"log-timestamps", no_argument, NULL, OPT_LOG_TS},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1"},
+		{'c', "socket-count", "N", "number of guests/sockets (1)"},
+		{'b', "backend", "KIND", "port 0: nested (this terminal, raw; Ctrl-] quits)\n"
+		 "or network (TCP on 127.0.0.1); default nested"},
+		{'p', "tcp-port", "PORT", "network: guest i listens on PORT+i (12345)"},
+		{'q', "max-queue-size", "N", "largest ring accepted (128)"},
+		{OPT_PORTS, "ports", "N", "ports per device, 1.." VHD_STR(CONSOLE_MAX_PORTS)
+		 " (1); MULTIPORT, port 0 is\nthe console (hvc0)"},
+		{OPT_PORT, "port", "I=SPEC", "backend of port I (overrides -b for port 0):\n"
+		 " tcp:[HOST:]PORT  listen (127.0.0.1), PORT+i\n"
+		 " unix:PATH        listening Unix socket\n"
+		 " pty              a pseudo-terminal, path printed\n"
+		 " file:PATH        append guest output, no input\n"
+		 " null             drop output, no input (default\n"
+		 "                  of ports 1..N-1)\n"
+		 " nested           this terminal (port 0, one socket)"},
+		{OPT_PORT_NAME, "port-name", "I=NAME", "the guest's /dev/virtio-ports/NAME for port I"},
+		{OPT_LOG, "log", "PATH", "copy of port 0's output (suffixed with i when\n"
+		 "several sockets)"},
+		{OPT_LOG_TS, "log-timestamps", NULL, "prefix each line of the log with the time"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [options]",
+		.summary = "virtio-console vhost-user backend",
+		.opts = opts,
+		.examples = "-s /tmp/con.sock\n"
+			    "-s /tmp/con.sock -b network -p 12345 --ports 2 --port 1=pty",
+		.qemu = "-chardev socket,id=con0,path=/tmp/con.sock0\n"
+			"-device vhost-user-test-device-pci,chardev=con0,virtio-id=3,num_vqs=2,"
+			"config_size=12",
+		.counters = "ctrl_in, ctrl_out, ctrl_bad, ctrl_short_buf, bad_bufs, port_failed, "
+			    "emerg_bytes, config_changed_err (under console)",
 	};
 	static struct console_args a;
 	unsigned int i;
 	/* A console is idle most of the time: sleep on kicks unless told to poll. */
 	const struct vhd_app app = {
 		.name = "console",
-		.desc = {VHD_MODE_INTERRUPT, "b:p:q:", longopts, console_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = console_opt, .ctx = &a, .help = &help},
 		.prepare = console_prepare,
 		.create = console_create,
 		.destroy = console_destroy,

@@ -11,7 +11,6 @@
  */
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,25 +22,6 @@
 enum {
 	OPT_SIM_CONTROL = 0x2000,
 };
-
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH -l LIST [options]\n"
-	       "virtio-gpio vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
-	       "  -c, --socket-count N       number of guests/sockets (1)\n"
-	       "  -l, --device-list LIST     one GPIO chip per socket, ':' separated: a host\n"
-	       "                             /dev/gpiochip number or s<lines> for a simulated\n"
-	       "                             chip, e.g. \"0:4:s8\"\n"
-	       "      --sim-control PATH     control sockets of simulated chips, suffixed\n"
-	       "                             with the socket index; text commands\n"
-	       "                             \"set <line> <0|1>\" and \"get <line>\"\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n"
-	       "host chips need libgpiod: %s\n",
-	       prog, gpio_gpiod_available() ? "built in" : "not in this build");
-}
 
 struct gpio_args {
 	const char *list;
@@ -140,20 +120,39 @@ gpio_destroy(void *ctx, unsigned int idx, void *priv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"device-list", required_argument, NULL, 'l'},
-		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1"},
+		{'c', "socket-count", "N", "number of guests/sockets (1)"},
+		{'l', "device-list", "LIST", "one GPIO chip per socket, ':' separated: a host\n"
+		 "/dev/gpiochip number or s<lines> for a simulated\n"
+		 "chip, e.g. \"0:4:s8\""},
+		{OPT_SIM_CONTROL, "sim-control", "PATH", "control sockets of simulated chips, suffixed\n"
+		 "with the socket index; text commands\n"
+		 "\"set <line> <0|1>\" and \"get <line>\""},
+		{0, NULL, NULL, NULL},
+	};
+	static struct vhd_help help = {
+		.synopsis = "-s PATH -l LIST [options]",
+		.summary = "virtio-gpio vhost-user backend",
+		.opts = opts,
+		.examples = "-s /tmp/gpio.sock -l 0\n"
+			    "-s /tmp/gpio.sock -c 2 -l s8:s16 --sim-control /tmp/gpio.ctl",
+		.qemu = "-chardev socket,id=gpio0,path=/tmp/gpio.sock0\n"
+			"-device vhost-user-gpio-pci,chardev=gpio0",
+		.counters = "requests, errors, dropped, irq_valid, irq_invalid, chip_events "
+			    "(under gpio)",
 	};
 	static struct gpio_args a;
 	/* GPIO is low-rate and waits on the guest: sleep on kicks by default. */
 	static const struct vhd_app app = {
 		.name = "gpio",
-		.desc = {VHD_MODE_INTERRUPT, "l:", longopts, gpio_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = gpio_opt, .ctx = &a, .help = &help},
 		.prepare = gpio_prepare,
 		.create = gpio_create,
 		.destroy = gpio_destroy,
 	};
 
+	help.notes = gpio_gpiod_available() ? "host chips need libgpiod: built in" :
+					      "host chips need libgpiod: not in this build";
 	return vhd_app_main(argc, argv, &app);
 }

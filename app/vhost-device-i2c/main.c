@@ -8,7 +8,6 @@
  * guest sees the same bus, as upstream. Simulated buses and clients are our addition.
  */
 
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,33 +21,6 @@
 enum {
 	OPT_SIM_CLIENT = 0x2000,
 };
-
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH -l LIST [options]\n"
-	       "virtio-i2c vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
-	       "  -c, --socket-count N       number of guests/sockets, 1..%d (1); all see the\n"
-	       "                             same bus\n"
-	       "  -l, --device-list LIST     BUS:ADDR[:ADDR...][,BUS:ADDR[:ADDR...]...]\n"
-	       "                             BUS: host adapter number (2 is /dev/i2c-2), host\n"
-	       "                             adapter name (/sys/bus/i2c/devices/i2c-N/name), or\n"
-	       "                             simN for simulated bus N.\n"
-	       "                             ADDR: 7-bit client address, decimal (32 is 0x20)\n"
-	       "                             or 0x-prefixed hex; each address once in the list.\n"
-	       "      --sim-client ADDR=TYPE[:FILE]\n"
-	       "                             simulated client at ADDR, which must be listed on\n"
-	       "                             a simN bus; repeat for each. TYPE:\n"
-	       "                               24c02  256-byte EEPROM, 8-byte pages; FILE keeps\n"
-	       "                                      its contents (created erased, 256 bytes)\n"
-	       "                               regs   256 8-bit registers, auto-increment\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n"
-	       "Example: %s -s /tmp/i2c.sock -l 1:32,sim0:0x50:0x20 \\\n"
-	       "             --sim-client 0x50=24c02:/tmp/eeprom.bin --sim-client 0x20=regs\n",
-	       prog, VHD_APP_MAX_SOCKETS, prog);
-}
 
 struct i2c_args {
 	const char *list;
@@ -134,16 +106,40 @@ i2c_cleanup(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"device-list", required_argument, NULL, 'l'},
-		{"sim-client", required_argument, NULL, OPT_SIM_CLIENT},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1"},
+		{'c', "socket-count", "N", "number of guests/sockets, 1.." VHD_STR(VHD_APP_MAX_SOCKETS)
+		 " (1); all see the\nsame bus"},
+		{'l', "device-list", "LIST", "BUS:ADDR[:ADDR...][,BUS:ADDR[:ADDR...]...]\n"
+		 "BUS: host adapter number (2 is /dev/i2c-2), host\n"
+		 "adapter name (/sys/bus/i2c/devices/i2c-N/name), or\n"
+		 "simN for simulated bus N.\n"
+		 "ADDR: 7-bit client address, decimal (32 is 0x20)\n"
+		 "or 0x-prefixed hex; each address once in the list."},
+		{OPT_SIM_CLIENT, "sim-client", "ADDR=TYPE[:FILE]",
+		 "simulated client at ADDR, which must be listed on\n"
+		 "a simN bus; repeat for each. TYPE:\n"
+		 "  24c02  256-byte EEPROM, 8-byte pages; FILE keeps\n"
+		 "         its contents (created erased, 256 bytes)\n"
+		 "  regs   256 8-bit registers, auto-increment"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH -l LIST [options]",
+		.summary = "virtio-i2c vhost-user backend",
+		.opts = opts,
+		.examples = "-s /tmp/i2c.sock -l 1:32,sim0:0x50:0x20 \\\n"
+			    "  --sim-client 0x50=24c02:/tmp/eeprom.bin --sim-client 0x20=regs",
+		.qemu = "-chardev socket,id=i2c0,path=/tmp/i2c.sock0\n"
+			"-device vhost-user-i2c-pci,chardev=i2c0",
+		.counters = "requests, xfers, xfer_errors, msg_ok, msg_err, bad_addr, malformed, "
+			    "no_status, skipped, offloaded (under i2c)",
 	};
 	static struct i2c_args a;
 	/* I2C is slow and bursty: sleeping on kicks costs nothing noticeable */
 	static const struct vhd_app app = {
 		.name = "i2c",
-		.desc = {VHD_MODE_INTERRUPT, "l:", longopts, i2c_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = i2c_opt, .ctx = &a, .help = &help},
 		.prepare = i2c_prepare,
 		.create = i2c_create,
 		.destroy = i2c_destroy,

@@ -11,7 +11,6 @@
  */
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,26 +23,6 @@ enum {
 	OPT_SIM_CONTROL = 0x2000,
 	OPT_GRAB,
 };
-
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH -e LIST [options]\n"
-	       "virtio-input vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1 (one per device)\n"
-	       "  -e, --event-list LIST      comma-separated devices, one per socket: host\n"
-	       "                             /dev/input/eventN nodes or simulated sim-keyboard,\n"
-	       "                             sim-mouse, sim-tablet, sim-touch\n"
-	       "      --grab                 take host devices exclusively (EVIOCGRAB): the\n"
-	       "                             host stops seeing their events\n"
-	       "      --sim-control PATH     control sockets of simulated devices, suffixed\n"
-	       "                             with the socket index; lines \"key C V\",\n"
-	       "                             \"rel C V\", \"abs C V\", \"ev T C V\", \"syn\",\n"
-	       "                             \"leds\"\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog);
-}
 
 struct input_args {
 	const char *list;
@@ -182,17 +161,35 @@ input_cleanup(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"event-list", required_argument, NULL, 'e'},
-		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{"grab", no_argument, NULL, OPT_GRAB},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1 (one per device)"},
+		{'e', "event-list", "LIST", "comma-separated devices, one per socket: host\n"
+		 "/dev/input/eventN nodes or simulated sim-keyboard,\n"
+		 "sim-mouse, sim-tablet, sim-touch"},
+		{OPT_GRAB, "grab", NULL, "take host devices exclusively (EVIOCGRAB): the\n"
+		 "host stops seeing their events"},
+		{OPT_SIM_CONTROL, "sim-control", "PATH", "control sockets of simulated devices, suffixed\n"
+		 "with the socket index; lines \"key C V\",\n"
+		 "\"rel C V\", \"abs C V\", \"ev T C V\", \"syn\",\n"
+		 "\"leds\""},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH -e LIST [options]",
+		.summary = "virtio-input vhost-user backend",
+		.opts = opts,
+		.examples = "-s /tmp/input.sock -e /dev/input/event3 --grab\n"
+			    "-s /tmp/input.sock -e sim-keyboard,sim-mouse --sim-control /tmp/input.ctl",
+		.qemu = "-chardev socket,id=in0,path=/tmp/input.sock0\n"
+			"-device vhost-user-input-pci,chardev=in0",
+		.counters = "events_in, events_out, batches, batches_dropped, resyncs, "
+			    "bad_event_bufs, status_events, bad_status_bufs (under input)",
 	};
 	static struct input_args a;
 	/* Input waits on the user: sleep on kicks by default. */
 	static const struct vhd_app app = {
 		.name = "input",
-		.desc = {VHD_MODE_INTERRUPT, "e:", longopts, input_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = input_opt, .ctx = &a, .help = &help},
 		.prepare = input_prepare,
 		.create = input_create,
 		.destroy = input_destroy,

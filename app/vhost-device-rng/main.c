@@ -7,7 +7,6 @@
  * Options match rust-vmm's vhost-device-rng; sockets are PATH0..PATH<N-1>.
  */
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,25 +28,6 @@ struct rng_args {
 	uint64_t max_bytes;
 	bool io_uring;
 };
-
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [options]\n"
-	       "virtio-rng vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
-	       "  -c, --socket-count N       number of guests/sockets (1)\n"
-	       "  -f, --filename FILE        random source (/dev/urandom); alias --rng-source\n"
-	       "  -p, --period MS            rate-limit period in ms, 1..%d (%d)\n"
-	       "  -m, --max-bytes N          bytes per period, shared evenly by the sockets\n"
-	       "                             (unlimited)\n"
-	       "      --io-uring             read requests over 256 B from the source through\n"
-	       "                             the worker's io_uring instead of read() (for a\n"
-	       "                             file on a disk)\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, MAX_PERIOD_MS, MAX_PERIOD_MS);
-}
 
 static int
 rng_opt(void *ctx, int c, const char *arg)
@@ -143,18 +123,33 @@ rng_destroy(void *ctx, unsigned int idx, void *priv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"filename", required_argument, NULL, 'f'},
-		{"rng-source", required_argument, NULL, 'f'},
-		{"period", required_argument, NULL, 'p'},
-		{"max-bytes", required_argument, NULL, 'm'},
-		{"io-uring", no_argument, NULL, OPT_IO_URING},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1"},
+		{'c', "socket-count", "N", "number of guests/sockets (1)"},
+		{'f', "filename", "FILE", "random source (/dev/urandom)"},
+		{'f', "rng-source", "FILE", NULL},
+		{'p', "period", "MS", "rate-limit period in ms, 1.." VHD_STR(MAX_PERIOD_MS) " ("
+		 VHD_STR(MAX_PERIOD_MS) ")"},
+		{'m', "max-bytes", "N", "bytes per period, shared evenly by the sockets\n"
+		 "(unlimited)"},
+		{OPT_IO_URING, "io-uring", NULL, "read requests over 256 B from the source through\n"
+		 "the worker's io_uring instead of read() (for a\nfile on a disk)"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [options]",
+		.summary = "virtio-rng vhost-user backend",
+		.opts = opts,
+		.examples = "-s /tmp/vrng.sock\n"
+			    "-l 0,1 -- -s /tmp/vrng.sock -c 2 -m 4096 -p 1000",
+		.qemu = "-chardev socket,id=vrng0,path=/tmp/vrng.sock0\n"
+			"-device vhost-user-rng-pci,chardev=vrng0",
+		.counters = "bytes, read_errors, throttled, async_reads (under rng)",
 	};
 	static struct rng_args a = {"/dev/urandom", MAX_PERIOD_MS, UINT64_MAX, false};
 	static const struct vhd_app app = {
 		.name = "rng",
-		.desc = {VHD_MODE_POLL, "f:p:m:", longopts, rng_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_POLL, .opt = rng_opt, .ctx = &a, .help = &help},
 		.prepare = rng_prepare,
 		.create = rng_create,
 		.destroy = rng_destroy,

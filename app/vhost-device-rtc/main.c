@@ -35,31 +35,6 @@ struct rtc_args {
 	struct rtc_dev *dev;
 };
 
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [options]\n"
-	       "virtio-rtc vhost-user backend: host clocks and alarms for a guest.\n"
-	       "  -s, --socket-path PATH     vhost-user socket (used as given, no index)\n"
-	       "      --socket-fd FD         serve this inherited listening unix socket instead\n"
-	       "                             (systemd socket activation); excludes -s\n"
-	       "      --no-offer-alarm       do not offer VIRTIO_RTC_F_ALARM\n"
-	       "      --no-utc               no UTC clock (default clock 0: CLOCK_REALTIME,\n"
-	       "                             reported as UTC_SMEARED so Linux makes /dev/rtc)\n"
-	       "      --no-tai               no TAI clock (CLOCK_TAI)\n"
-	       "      --no-monotonic         no monotonic clock (CLOCK_MONOTONIC)\n"
-	       "      --clock TYPE=SOURCE    instead of the defaults, one clock per option, in\n"
-	       "                             clock id order. TYPE: utc, utc-smeared,\n"
-	       "                             utc-maybe-smeared, tai, monotonic. SOURCE: realtime,\n"
-	       "                             tai, monotonic, boottime, /dev/ptpN, or sim (stands\n"
-	       "                             still until moved through --sim-control)\n"
-	       "      --sim-control PATH     FIFO (created when missing) taking \"set ID NS\" and\n"
-	       "                             \"step ID [+|-]NS\" lines for simulated clocks\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog);
-}
-
 static int
 rtc_opt(void *ctx, int c, const char *arg)
 {
@@ -175,20 +150,43 @@ rtc_cleanup(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"no-offer-alarm", no_argument, NULL, OPT_NO_ALARM},
-		{"no-utc", no_argument, NULL, OPT_NO_UTC},
-		{"no-tai", no_argument, NULL, OPT_NO_TAI},
-		{"no-monotonic", no_argument, NULL, OPT_NO_MONO},
-		{"clock", required_argument, NULL, OPT_CLOCK},
-		{"sim-control", required_argument, NULL, OPT_SIM_CONTROL},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket (used as given, no index)"},
+		{VHD_OPT_SOCKET_FD, "socket-fd", "FD", "serve this inherited listening unix socket instead\n"
+		 "(systemd socket activation); excludes -s"},
+		{OPT_NO_ALARM, "no-offer-alarm", NULL, "do not offer VIRTIO_RTC_F_ALARM"},
+		{OPT_NO_UTC, "no-utc", NULL, "no UTC clock (default clock 0: CLOCK_REALTIME,\n"
+		 "reported as UTC_SMEARED so Linux makes /dev/rtc)"},
+		{OPT_NO_TAI, "no-tai", NULL, "no TAI clock (CLOCK_TAI)"},
+		{OPT_NO_MONO, "no-monotonic", NULL, "no monotonic clock (CLOCK_MONOTONIC)"},
+		{OPT_CLOCK, "clock", "TYPE=SOURCE", "instead of the defaults, one clock per option, in\n"
+		 "clock id order. TYPE: utc, utc-smeared,\n"
+		 "utc-maybe-smeared, tai, monotonic. SOURCE: realtime,\n"
+		 "tai, monotonic, boottime, /dev/ptpN, or sim (stands\n"
+		 "still until moved through --sim-control)"},
+		{OPT_SIM_CONTROL, "sim-control", "PATH", "FIFO (created when missing) taking \"set ID NS\" and\n"
+		 "\"step ID [+|-]NS\" lines for simulated clocks"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [options]\n--socket-fd FD [options]",
+		.summary = "virtio-rtc vhost-user backend: host clocks and alarms for a guest",
+		.opts = opts,
+		.examples = "-s /tmp/rtc.sock\n"
+			    "-s /tmp/rtc.sock --no-tai --clock utc=realtime --clock monotonic=boottime",
+		.qemu = "-chardev socket,id=rtc0,path=/tmp/rtc.sock\n"
+			"-device vhost-user-test-device-pci,chardev=rtc0,virtio-id=17,num_vqs=2,"
+			"vq_size=1024",
+		.counters = "requests, errors, dropped, reads, read_errors, alarm_sets, "
+			    "expirations, notifications, obsoleted, alarmq_short, clock_steps "
+			    "(under rtc)",
 	};
 	static struct rtc_args a;
 	/* A clock read is one short request at a time: sleep on kicks by default. */
 	const struct vhd_app app = {
 		.name = "rtc",
-		.desc = {VHD_MODE_INTERRUPT, "", longopts, rtc_opt, usage, &a, true},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = rtc_opt, .ctx = &a, .socket_fd = true,
+			 .help = &help},
 		.prepare = rtc_prepare,
 		.create = rtc_create,
 		.cleanup = rtc_cleanup,

@@ -44,30 +44,6 @@ struct scsi_args {
 	const char *images[SCSI_MAX_LUNS + 1];
 };
 
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [options] [IMAGE...]\n"
-	       "virtio-scsi (device id %d): IMAGE i is LUN i of target 0 (at most %d).\n"
-	       "IMAGE is FILE|BLOCKDEV|ram:SIZE[K|M|G], optionally followed by\n"
-	       ",block-size=512|4096 and ,read-only (ours; ram: is a RAM image, the\n"
-	       "simulated backend).\n"
-	       "  -s, --socket-path PATH     vhost-user socket\n"
-	       "  -r, --read-only            every LUN write-protected (opened O_RDONLY)\n"
-	       "      --solid-state          report non-rotating media (VPD B1)\n"
-	       "      --num-queues N         request queues, 1..%d (1); ours\n"
-	       "      --queue-size N         largest ring accepted, 1..32768 (1024); ours\n"
-	       "      --block-size N         512 or 4096, default for every image (512); ours\n"
-	       "      --cache MODE           writeback (page cache) or none (O_DIRECT)\n"
-	       "                             (writeback); ours\n"
-	       "      --control PATH         control socket: attach LUN IMAGE, detach LUN,\n"
-	       "                             list (LUN hot-add/remove); PATH0.. with -c; ours\n"
-	       "  -c, --socket-count N       N devices on PATH0..PATH<N-1> (1: PATH); ours\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, SCSI_VIRTIO_ID, SCSI_MAX_LUNS, SCSI_MAX_REQ_QUEUES);
-}
-
 static int
 scsi_opt(void *ctx, int c, const char *arg)
 {
@@ -213,15 +189,36 @@ scsi_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *pat
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"read-only", no_argument, NULL, 'r'},
-		{"solid-state", no_argument, NULL, OPT_SOLID},
-		{"num-queues", required_argument, NULL, OPT_NUM_QUEUES},
-		{"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
-		{"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
-		{"cache", required_argument, NULL, OPT_CACHE},
-		{"control", required_argument, NULL, OPT_CONTROL},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket"},
+		{'r', "read-only", NULL, "every LUN write-protected (opened O_RDONLY)"},
+		{OPT_SOLID, "solid-state", NULL, "report non-rotating media (VPD B1)"},
+		{OPT_NUM_QUEUES, "num-queues", "N", "request queues, 1..16 (1); ours"},
+		{OPT_QUEUE_SIZE, "queue-size", "N", "largest ring accepted, 1..32768 (1024); ours"},
+		{OPT_BLOCK_SIZE, "block-size", "N", "512 or 4096, default of every image (512); ours"},
+		{OPT_CACHE, "cache", "MODE", "writeback (page cache) or none (O_DIRECT)\n"
+		 "(writeback); ours"},
+		{OPT_CONTROL, "control", "PATH", "control socket: attach LUN IMAGE, detach LUN,\n"
+		 "list (LUN hot-add/remove); PATH0.. with -c; ours"},
+		{'c', "socket-count", "N", "N devices on PATH0..PATH<N-1> (1: PATH); ours"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [options] [IMAGE...]",
+		.summary = "virtio-scsi (device id " VHD_STR(SCSI_VIRTIO_ID)
+			   ") vhost-user backend: an emulated SCSI target",
+		.opts = opts,
+		.notes = "IMAGE i is LUN i of target 0 (at most 256): FILE, BLOCKDEV or\n"
+			 "ram:SIZE[K|M|G] (a RAM image, the simulated backend), optionally\n"
+			 "followed by ,block-size=512|4096 and ,read-only (ours).",
+		.examples = "-s /tmp/vus.sock disk0.raw\n"
+			    "-s /tmp/vus.sock -r disk0.raw disk1.raw\n"
+			    "-s /tmp/vus.sock --num-queues 2 --control /tmp/vus.ctl disk0.raw",
+		.qemu = "-chardev socket,id=vus,path=/tmp/vus.sock\n"
+			"-device vhost-user-scsi-pci,chardev=vus,num_queues=1",
+		.counters = "commands reads writes read_bytes write_bytes write_sames unmaps syncs "
+			    "emulated check_conditions overruns io_errors bad_requests dropped "
+			    "retries tmfs aborted an_queries events events_missed",
 	};
 	static struct scsi_args a = {
 		.num_queues = 1,
@@ -230,7 +227,8 @@ main(int argc, char **argv)
 	};
 	static const struct vhd_app app = {
 		.name = "scsi",
-		.desc = {VHD_MODE_POLL, "r", longopts, scsi_opt, usage, &a, .arg = scsi_arg},
+		.desc = {.mode = VHD_MODE_POLL, .opt = scsi_opt, .ctx = &a, .help = &help,
+			 .arg = scsi_arg},
 		.create = scsi_create,
 		.destroy = scsi_destroy,
 	};

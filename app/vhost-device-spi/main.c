@@ -16,30 +16,6 @@
 #include "spi_dev.h"
 #include "vhd_vhost.h"
 
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH -l LIST [options]\n"
-	       "virtio-spi vhost-user backend.\n"
-	       "  -s, --socket-path PATH     vhost-user socket, suffixed 0..N-1\n"
-	       "  -c, --socket-count N       number of guests/sockets, 1..%d (1); all see the\n"
-	       "                             same chip selects\n"
-	       "  -l, --device LIST          chip selects 0, 1, ... separated by ',' (at most %d):\n"
-	       "                               /dev/spidevB.C  a host spidev node\n"
-	       "                               sim:flash[:FILE] simulated 1 MiB JEDEC SPI NOR\n"
-	       "                                              flash (id ef 40 14); FILE keeps\n"
-	       "                                              it (created erased)\n"
-	       "                               sim:loopback   rx = tx\n"
-	       "                               sim:regs       128 registers; first byte: bit 7\n"
-	       "                                              read, bits 6..0 register\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n"
-	       "cs_change has virtio's meaning: 1 deasserts the chip select after the transfer,\n"
-	       "0 keeps it asserted into the next transfer.\n"
-	       "Example: %s -s /tmp/spi.sock -l /dev/spidev0.0,sim:flash:/var/tmp/flash.bin\n",
-	       prog, VHD_APP_MAX_SOCKETS, SPI_MAX_CS, prog);
-}
-
 struct spi_app {
 	const char *list;
 	struct spi_cfg cfg;
@@ -116,15 +92,39 @@ spi_cleanup(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"device", required_argument, NULL, 'l'},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket, suffixed 0..N-1"},
+		{'c', "socket-count", "N", "number of guests/sockets, 1.." VHD_STR(VHD_APP_MAX_SOCKETS)
+		 " (1); all see the\nsame chip selects"},
+		{'l', "device", "LIST", "chip selects 0, 1, ... separated by ',' (at most "
+		 VHD_STR(SPI_MAX_CS) "):\n"
+		 "  /dev/spidevB.C   a host spidev node\n"
+		 "  sim:flash[:FILE] simulated 1 MiB JEDEC SPI NOR\n"
+		 "                   flash (id ef 40 14); FILE keeps\n"
+		 "                   it (created erased)\n"
+		 "  sim:loopback     rx = tx\n"
+		 "  sim:regs         128 registers; first byte: bit 7\n"
+		 "                   read, bits 6..0 register"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH -l LIST [options]",
+		.summary = "virtio-spi vhost-user backend",
+		.opts = opts,
+		.notes = "cs_change has virtio's meaning: 1 deasserts the chip select after the "
+			 "transfer,\n0 keeps it asserted into the next transfer.",
+		.examples = "-s /tmp/spi.sock -l /dev/spidev0.0,sim:flash:/var/tmp/flash.bin",
+		.qemu = "-chardev socket,id=spi0,path=/tmp/spi.sock0\n"
+			"-device vhost-user-test-device-pci,chardev=spi0,virtio-id=45,num_vqs=1,"
+			"config_size=32",
+		.counters = "requests, trans_ok, param_err, trans_err, busy, no_status, bytes, "
+			    "cs_held, cs_forced, offloaded (under spi)",
 	};
 	static struct spi_app a;
 	/* SPI is slow and bursty for guests: sleeping on kicks costs nothing noticeable */
 	static const struct vhd_app app = {
 		.name = "spi",
-		.desc = {VHD_MODE_INTERRUPT, "l:", longopts, spi_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = spi_opt, .ctx = &a, .help = &help},
 		.prepare = spi_prepare,
 		.create = spi_create,
 		.destroy = spi_destroy,

@@ -8,7 +8,6 @@
  * path as given; so do we with one socket. -c N (ours) suffixes 0..N-1.
  */
 
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +23,6 @@ enum {
 struct template_args {
 	uint64_t notify_every;
 };
-
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] -s PATH [options]\n"
-	       "The template device (virtio id %d): echo, count, fail, delay; see\n"
-	       "docs/writing-a-device.md.\n"
-	       "  -s, --socket-path PATH     vhost-user socket\n"
-	       "  -c, --socket-count N       N devices on sockets PATH0..PATH<N-1> (1: PATH)\n"
-	       "      --notify-every N       publish the request count in config space and\n"
-	       "                             notify the frontend every N requests (%u)\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, TEMPLATE_VIRTIO_ID, TEMPLATE_NOTIFY_EVERY);
-}
 
 static int
 template_opt(void *ctx, int c, const char *arg)
@@ -92,14 +76,30 @@ template_destroy(void *ctx, unsigned int idx, void *priv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"notify-every", required_argument, NULL, OPT_NOTIFY_EVERY},
-		{NULL, 0, NULL, 0},
+	/* the help text says the default */
+	_Static_assert(TEMPLATE_NOTIFY_EVERY == 16, "--notify-every default in the help");
+	static const struct vhd_opt_doc opts[] = {
+		{'s', "socket-path", "PATH", "vhost-user socket"},
+		{'c', "socket-count", "N", "N devices on sockets PATH0..PATH<N-1> (1: PATH)"},
+		{OPT_NOTIFY_EVERY, "notify-every", "N", "publish the request count in config space and\n"
+		 "notify the frontend every N requests (16)"},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "-s PATH [options]",
+		.summary = "The template device (virtio id " VHD_STR(TEMPLATE_VIRTIO_ID)
+			   "): echo, count, fail, delay",
+		.opts = opts,
+		.notes = "See docs/writing-a-device.md.",
+		.examples = "-s /tmp/t.sock\n-s /tmp/t.sock -c 2 --notify-every 100",
+		.qemu = "-chardev socket,id=t0,path=/tmp/t.sock\n"
+			"-device vhost-user-test-device-pci,chardev=t0,virtio-id=37,num_vqs=1,"
+			"config_size=8",
 	};
 	static struct template_args a = {TEMPLATE_NOTIFY_EVERY};
 	static const struct vhd_app app = {
 		.name = "template",
-		.desc = {VHD_MODE_POLL, "", longopts, template_opt, usage, &a},
+		.desc = {.mode = VHD_MODE_POLL, .opt = template_opt, .ctx = &a, .help = &help},
 		.create = template_create,
 		.destroy = template_destroy,
 	};

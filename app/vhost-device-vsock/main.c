@@ -49,44 +49,6 @@ struct vsock_app {
 	unsigned int nports[VHD_APP_MAX_SOCKETS];
 };
 
-static void
-usage(const char *prog)
-{
-	printf("Usage: %s [EAL options --] --socket PATH --uds-path PATH [options]\n"
-	       "       %s [EAL options --] --vm guest-cid=C,socket=PATH,uds-path=PATH [--vm ...]\n"
-	       "virtio-vsock vhost-user backend (hybrid vsock over Unix sockets).\n"
-	       "      --guest-cid CID        the guest's CID, 3..4294967294 (3)\n"
-	       "      --socket PATH          vhost-user socket (used as given)\n"
-	       "      --uds-path PATH        host side: programs connect here and write\n"
-	       "                             \"CONNECT <port>\\n\"; guest connections to port P\n"
-	       "                             go to PATH_P\n"
-	       "      --tx-buffer-size N     per-connection buffer, the guest's credit (65536)\n"
-	       "      --queue-size N         largest virtqueue accepted (1024)\n"
-	       "      --groups G1+G2         sibling groups (default): a guest reaches the\n"
-	       "                             other guests of this process that share a group\n"
-	       "                             by their CIDs\n"
-	       "      --forward-cid CID      vsock-to-vsock mode instead of --uds-path: a guest\n"
-	       "                             connect to port P reaches the host's AF_VSOCK\n"
-	       "                             address (CID, P)\n"
-	       "      --forward-listen P1+P2 with --forward-cid: host AF_VSOCK connections to\n"
-	       "                             port P (any local CID) reach the guest's port P\n"
-	       "      --forward-sim DIR      (ours) the vsock-to-vsock mode on Unix sockets in\n"
-	       "                             DIR instead of AF_VSOCK: (CID, P) is DIR/CID_P,\n"
-	       "                             a listener on P is DIR/listen_P (tests, demos)\n"
-	       "      --vm KEY=VALUE,...     one VM (repeatable); keys as the options above,\n"
-	       "                             '-' or '_': guest-cid socket uds-path tx-buffer-size\n"
-	       "                             queue-size groups forward-cid forward-listen\n"
-	       "      --config FILE          YAML file with a vms: list of the --vm keys\n"
-	       "      --no-seqpacket         (ours) do not offer SEQPACKET sockets to the\n"
-	       "                             guests (offered by default: a guest SEQPACKET\n"
-	       "                             connect to port P reaches a SOCK_SEQPACKET\n"
-	       "                             listener at PATH_P)\n"
-	       "  -s, --socket-path PATH     (ours) instead of --socket: sockets PATH0, PATH1..\n"
-	       VHD_COMMON_USAGE
-	       "  -h, --help                 this text\n",
-	       prog, prog);
-}
-
 static int
 vsock_opt(void *ctx, int c, const char *arg)
 {
@@ -263,27 +225,59 @@ vsock_destroy(void *ctx, unsigned int idx, void *priv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"guest-cid", required_argument, NULL, OPT_GUEST_CID},
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"uds-path", required_argument, NULL, OPT_UDS_PATH},
-		{"tx-buffer-size", required_argument, NULL, OPT_TX_BUFFER_SIZE},
-		{"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
-		{"groups", required_argument, NULL, OPT_GROUPS},
-		{"forward-cid", required_argument, NULL, OPT_FORWARD_CID},
-		{"forward-listen", required_argument, NULL, OPT_FORWARD_LISTEN},
-		{"vm", required_argument, NULL, OPT_VM},
-		{"config", required_argument, NULL, OPT_CONFIG},
-		{"no-seqpacket", no_argument, NULL, OPT_NO_SEQPACKET},
-		{"forward-sim", required_argument, NULL, OPT_FORWARD_SIM},
-		{NULL, 0, NULL, 0},
+	static const struct vhd_opt_doc opts[] = {
+		{OPT_GUEST_CID, "guest-cid", "CID", "the guest's CID, 3..4294967294 (3)"},
+		{OPT_SOCKET, "socket", "PATH", "vhost-user socket (used as given)"},
+		{OPT_UDS_PATH, "uds-path", "PATH", "host side: programs connect here and write\n"
+		 "\"CONNECT <port>\\n\"; guest connections to port P\n"
+		 "go to PATH_P"},
+		{OPT_TX_BUFFER_SIZE, "tx-buffer-size", "N",
+		 "per-connection buffer, the guest's credit (65536)"},
+		{OPT_QUEUE_SIZE, "queue-size", "N", "largest virtqueue accepted (1024)"},
+		{OPT_GROUPS, "groups", "G1+G2", "sibling groups (default): a guest reaches the\n"
+		 "other guests of this process that share a group\n"
+		 "by their CIDs"},
+		{OPT_FORWARD_CID, "forward-cid", "CID", "vsock-to-vsock mode instead of --uds-path: a guest\n"
+		 "connect to port P reaches the host's AF_VSOCK\n"
+		 "address (CID, P)"},
+		{OPT_FORWARD_LISTEN, "forward-listen", "P1+P2",
+		 "with --forward-cid: host AF_VSOCK connections to\n"
+		 "port P (any local CID) reach the guest's port P"},
+		{OPT_FORWARD_SIM, "forward-sim", "DIR", "(ours) the vsock-to-vsock mode on Unix sockets in\n"
+		 "DIR instead of AF_VSOCK: (CID, P) is DIR/CID_P,\n"
+		 "a listener on P is DIR/listen_P (tests, demos)"},
+		{OPT_VM, "vm", "KEY=VALUE,...", "one VM (repeatable); keys as the options above,\n"
+		 "'-' or '_': guest-cid socket uds-path tx-buffer-size\n"
+		 "queue-size groups forward-cid forward-listen"},
+		{OPT_CONFIG, "config", "FILE", "YAML file with a vms: list of the --vm keys"},
+		{OPT_NO_SEQPACKET, "no-seqpacket", NULL, "(ours) do not offer SEQPACKET sockets to the\n"
+		 "guests (offered by default: a guest SEQPACKET\n"
+		 "connect to port P reaches a SOCK_SEQPACKET\n"
+		 "listener at PATH_P)"},
+		{'s', "socket-path", "PATH", "(ours) instead of --socket: sockets PATH0, PATH1.."},
+		{0, NULL, NULL, NULL},
+	};
+	static const struct vhd_help help = {
+		.synopsis = "--socket PATH --uds-path PATH [options]\n"
+			    "--vm guest-cid=C,socket=PATH,uds-path=PATH [--vm ...]",
+		.summary = "virtio-vsock vhost-user backend (hybrid vsock over Unix sockets)",
+		.opts = opts,
+		.examples = "--guest-cid 3 --socket /tmp/vsock.sock --uds-path /tmp/vm3.vsock\n"
+			    "--vm guest-cid=4,socket=/tmp/vs4.sock,uds-path=/tmp/vm4.vsock",
+		.qemu = "-chardev socket,id=vs0,path=/tmp/vsock.sock\n"
+			"-device vhost-user-vsock-pci,chardev=vs0",
+		.counters = "conns_opened, conns_closed, host_connects, guest_connects, refused, "
+			    "rst_sent, rst_dropped, bad_pkts, bad_cid, credit_violations, bad_lines, "
+			    "to_guest_bytes, to_host_bytes, rx_short, setup_timeouts, seq_records_in, "
+			    "seq_records_out, seq_too_big, sib_forwarded, sib_refused, sib_dropped, "
+			    "sib_delivered, transport_resets, event_short (under vsock)",
 	};
 	static struct vsock_app a;
 	/* Connections are bursty and wait on host programs: sleep on kicks and fds. */
 	const struct vhd_app app = {
 		.name = "vsock",
-		.desc = {.mode = VHD_MODE_INTERRUPT, .shortopts = "", .longopts = longopts,
-			 .opt = vsock_opt, .usage = usage, .ctx = &a, .own_sockets = true},
+		.desc = {.mode = VHD_MODE_INTERRUPT, .opt = vsock_opt, .ctx = &a, .own_sockets = true,
+			 .help = &help},
 		.prepare = vsock_prepare,
 		.create = vsock_create,
 		.destroy = vsock_destroy,

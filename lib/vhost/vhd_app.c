@@ -4,6 +4,7 @@
 
 /* The command line every device app shares (see vhd_app_parse()). */
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@ static const struct option base_longopts[] = {
 	{"socket-count", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
 	{"socket-fd", required_argument, NULL, VHD_OPT_SOCKET_FD},
+	{"version", no_argument, NULL, VHD_OPT_VERSION},
+	{"print-man", no_argument, NULL, VHD_OPT_PRINT_MAN},
+	{"print-completion", no_argument, NULL, VHD_OPT_PRINT_COMPLETION},
 	VHD_COMMON_LONGOPTS,
 };
 
@@ -49,12 +53,125 @@ check_socket_dir(const char *path)
 	return 0;
 }
 
+/*
+ * The getopt tables of @p desc: the framework's options, then the app's
+ * (from its help table when it has one, else its own tables).
+ */
+static int
+make_opts(const struct vhd_app_desc *desc, struct option *longopts, char *shortopts,
+	  size_t slen)
+{
+	unsigned int n = 0, i;
+	size_t sl;
+
+	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++)
+		longopts[n++] = base_longopts[i];
+	snprintf(shortopts, slen, ":s:c:h%s",
+		 desc->help == NULL && desc->shortopts != NULL ? desc->shortopts : "");
+	if (desc->help != NULL) {
+		const struct vhd_opt_doc *d;
+
+		for (d = desc->help->opts; d->name != NULL; d++) {
+			if (d->val == 's' || d->val == 'c' || d->val == VHD_OPT_SOCKET_FD)
+				continue; /* in base_longopts */
+			if (n == MAX_LONGOPTS)
+				return -1;
+			longopts[n].name = d->name;
+			longopts[n].has_arg = d->arg != NULL ? required_argument : no_argument;
+			longopts[n].flag = NULL;
+			longopts[n].val = d->val;
+			n++;
+			sl = strlen(shortopts);
+			if (d->val > 0 && d->val < 128 && isalnum(d->val) &&
+			    strchr(shortopts + 1, d->val) == NULL && sl + 3 < slen) {
+				shortopts[sl++] = (char)d->val;
+				if (d->arg != NULL)
+					shortopts[sl++] = ':';
+				shortopts[sl] = '\0';
+			}
+		}
+	}
+	for (i = 0; desc->help == NULL && desc->longopts != NULL &&
+		    desc->longopts[i].name != NULL && n < MAX_LONGOPTS; i++)
+		longopts[n++] = desc->longopts[i];
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	return 0;
+}
+
+static void
+print_help(const char *prog, const struct vhd_app_desc *desc)
+{
+	if (desc->help != NULL)
+		vhd_help_print(stdout, prog, desc->help);
+	else
+		desc->usage(prog);
+}
+
+int
+vhd_app_info(int argc, char **argv, const char *name, const struct vhd_app_desc *desc)
+{
+	struct option longopts[MAX_LONGOPTS + 1];
+	char shortopts[128];
+	char **args;
+	int i, first = 1, n, c, rc = 0;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			first = i + 1;
+			break;
+		}
+	if (make_opts(desc, longopts, shortopts, sizeof(shortopts)) != 0)
+		return -1;
+	/* getopt_long() permutes what it scans: scan a copy, program name first. */
+	n = argc - first + 1;
+	args = calloc((size_t)n + 1, sizeof(*args));
+	if (args == NULL)
+		return -1;
+	args[0] = argv[0];
+	for (i = first; i < argc; i++)
+		args[i - first + 1] = argv[i];
+	opterr = 0;
+	optind = 0;
+	while (rc == 0 && (c = getopt_long(n, args, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(argv[0], desc);
+			rc = 1;
+			break;
+		case VHD_OPT_VERSION:
+			vhd_version_print(stdout, argv[0]);
+			rc = 1;
+			break;
+		case VHD_OPT_PRINT_MAN:
+		case VHD_OPT_PRINT_COMPLETION:
+			if (desc->help == NULL) {
+				fprintf(stderr, "error: this app has no help table for %s\n",
+					c == VHD_OPT_PRINT_MAN ? "--print-man" :
+					"--print-completion");
+				rc = -1;
+			} else if (c == VHD_OPT_PRINT_MAN) {
+				rc = vhd_help_man(stdout, name, desc->help) == 0 ? 1 : -1;
+			} else {
+				vhd_help_completion(stdout, name, desc->help);
+				rc = 1;
+			}
+			break;
+		default: /* the real parse reports errors, after EAL */
+			break;
+		}
+	}
+	free(args);
+	optind = 0;
+	if (rc > 0 && fflush(stdout) != 0)
+		rc = -1;
+	return rc;
+}
+
 int
 vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd_app_opts *out)
 {
 	struct option longopts[MAX_LONGOPTS + 1];
 	char shortopts[128];
-	unsigned int n = 0, i;
 	uint64_t v;
 	int c, shift;
 
@@ -64,16 +181,12 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 	argv += shift;
 	vhd_common_opts_init(&out->common, desc->mode);
 	out->socket_count = 1;
-	for (i = 0; i < sizeof(base_longopts) / sizeof(base_longopts[0]); i++)
-		longopts[n++] = base_longopts[i];
-	for (i = 0; desc->longopts != NULL && desc->longopts[i].name != NULL &&
-		    n < MAX_LONGOPTS; i++)
-		longopts[n++] = desc->longopts[i];
-	memset(&longopts[n], 0, sizeof(longopts[n]));
-	snprintf(shortopts, sizeof(shortopts), ":s:c:h%s",
-		 desc->shortopts != NULL ? desc->shortopts : "");
+	if (make_opts(desc, longopts, shortopts, sizeof(shortopts)) != 0) {
+		fprintf(stderr, "error: too many options\n");
+		return -1;
+	}
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: start over, even after an earlier scan */
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -88,8 +201,15 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 			out->socket_count = (unsigned int)v;
 			break;
 		case 'h':
-			desc->usage(argv[0]);
+			print_help(argv[0], desc);
 			return 1;
+		case VHD_OPT_VERSION:
+			vhd_version_print(stdout, argv[0]);
+			return 1;
+		case VHD_OPT_PRINT_MAN:
+		case VHD_OPT_PRINT_COMPLETION:
+			fprintf(stderr, "error: %s needs the app's help table\n", argv[optind - 1]);
+			return -1;
 		case VHD_OPT_SOCKET_FD: {
 			char err[160];
 
@@ -161,6 +281,9 @@ vhd_app_main(int argc, char **argv, const struct vhd_app *app)
 	struct vhd_app_opts o;
 	int rc, n, i, made = 0;
 
+	rc = vhd_app_info(argc, argv, app->name, &app->desc);
+	if (rc != 0)
+		return rc > 0 ? 0 : 1;
 	rc = vhd_app_parse(argc, argv, &app->desc, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : 1;

@@ -208,4 +208,7 @@ int vhd_sockfd_check(int fd, char *err, size_t len);
 int vhd_sockfd_private_path(char *path, size_t len);
 int vhd_sockfd_adopt(const char *path, int fd);
 
+/* vhd_help.c: the common options' help entries, {0} terminated. */
+extern const struct vhd_opt_doc vhd_common_docs[];
+
 #endif /* VHD_INTERNAL_H */

@@ -26,6 +26,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vhd_device.h"
 
@@ -64,6 +65,9 @@ enum {
 	VHD_OPT_HYBRID_US,
 	VHD_OPT_LCORE,
 	VHD_OPT_SOCKET_FD,
+	VHD_OPT_VERSION,
+	VHD_OPT_PRINT_MAN,
+	VHD_OPT_PRINT_COMPLETION,
 };
 
 /** Entries to put in an app's struct option table. */
@@ -115,6 +119,10 @@ int vhd_socket_name(char *out, size_t len, const char *base, unsigned int idx);
 /** Parse an unsigned decimal number in [min, max]; -1 on error. */
 int vhd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/** A macro's value as a string literal, for help texts: VHD_STR(VHD_APP_MAX_SOCKETS). */
+#define VHD_STR(x) VHD_STR_(x)
+#define VHD_STR_(x) #x
+
 /** Most sockets (device instances) one app serves. */
 #define VHD_APP_MAX_SOCKETS 64
 
@@ -123,6 +131,55 @@ struct vhd_app_opts {
 	const char *socket_path;     /**< -s/--socket-path, required */
 	unsigned int socket_count;   /**< -c/--socket-count, 1..VHD_APP_MAX_SOCKETS */
 	struct vhd_common_opts common;
+};
+
+/**
+ * One option in an app's help table (struct vhd_help): the table is the one
+ * source of the option parser (getopt_long() entries), --help, the manual
+ * page and the bash completion.
+ */
+struct vhd_opt_doc {
+	/**
+	 * getopt_long() value handed to the app's opt(): a letter also makes
+	 * the short option -<letter>; 's', 'c' and VHD_OPT_SOCKET_FD are
+	 * parsed by the framework (listed here only for their text).
+	 */
+	int val;
+	const char *name;   /**< long option name, without "--" */
+	const char *arg;    /**< argument name ("PATH", "N"); NULL: takes none */
+	/**
+	 * Description, lines separated by '\n', wrapped by the author to fit
+	 * column 80 of --help (text starts at column 30). A line starting with
+	 * a space is kept as it is (a list, a table); the others are filled as
+	 * one paragraph in the manual page. NULL: an alias of the entry above.
+	 */
+	const char *text;
+};
+
+/**
+ * An app's documentation: --help, --print-man and --print-completion come
+ * from it, and so do its getopt_long() tables (see docs/writing-a-device.md,
+ * "Help text and manual page").
+ */
+struct vhd_help {
+	/** After "PROGRAM [EAL options --] ": "-s PATH [options]"; '\n' between forms. */
+	const char *synopsis;
+	/** One line, no final period: "virtio-rng vhost-user backend". */
+	const char *summary;
+	/** Device options, {0} terminated (-h and the common options are added). */
+	const struct vhd_opt_doc *opts;
+	/** Paragraphs after the options in --help, in DESCRIPTION of the man page. Optional. */
+	const char *notes;
+	/** Command lines starting the backend, one per line, no program name prefix. */
+	const char *examples;
+	/**
+	 * The QEMU options that attach socket 0 of the first example to a
+	 * guest (chardev and device), one per line; the memory backend vhost-user
+	 * needs is added around them.
+	 */
+	const char *qemu;
+	/** Driver counters under /vhost_device/stats, one line. Optional. */
+	const char *counters;
 };
 
 /** A device app's own command-line options. */
@@ -152,7 +209,32 @@ struct vhd_app_desc {
 	 * positional argument is an error.
 	 */
 	int (*arg)(void *ctx, const char *arg);
+	/**
+	 * The app's help table. With it, shortopts, longopts and usage stay
+	 * NULL: they are made from the table.
+	 */
+	const struct vhd_help *help;
 };
+
+/**
+ * Options that print and exit, looked for before EAL starts (so they work
+ * where EAL could not): -h/--help, --version, --print-man,
+ * --print-completion. @p argv is not changed.
+ * @return 1 when one was handled (exit 0), -1 on an error, 0 for none.
+ */
+int vhd_app_info(int argc, char **argv, const char *name, const struct vhd_app_desc *desc);
+
+/** Print "PROG VERSION (git DESCRIBE)" and the DPDK versions to @p fp. */
+void vhd_version_print(FILE *fp, const char *prog);
+
+/** --help of @p help for program @p prog. */
+void vhd_help_print(FILE *fp, const char *prog, const struct vhd_help *help);
+
+/** The manual page (roff, man(7)) of app @p name ("rng"). @return 0 or -1. */
+int vhd_help_man(FILE *fp, const char *name, const struct vhd_help *help);
+
+/** A bash completion script for vhost-device-@p name. */
+void vhd_help_completion(FILE *fp, const char *name, const struct vhd_help *help);
 
 /**
  * The whole command line of a device app: vhd_eal_init(), then -s, -c,

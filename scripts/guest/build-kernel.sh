@@ -19,6 +19,10 @@
 #   --bzimage      print bzImage's path
 #   --check        print the path if built, else exit 1 (never builds)
 #   --version V    7.3 (default, or $VHD_GUEST_KERNEL) or 6.1
+#   --arch A       x86_64 (default) or arm64 (7.3 only: the SCMI guest; a
+#                  cross build with Debian's gcc-aarch64-linux-gnu from
+#                  tinyconfig + kernel-arm64.config alone, its own cache key,
+#                  object tree and lock; prints the path of its Image)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +32,7 @@ want=auto
 force=0
 check=0
 kver=${VHD_GUEST_KERNEL:-7.3}
+arch=x86_64
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bzimage) want=bzImage ;;
@@ -35,7 +40,8 @@ while [ $# -gt 0 ]; do
 	--force) force=1 ;;
 	--check) check=1 ;;
 	--version) kver=${2:?--version takes 7.3 or 6.1}; shift ;;
-	-h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--arch) arch=${2:?--arch takes x86_64 or arm64}; shift ;;
+	-h|--help) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) vhd_die "unknown option '$1' (see --help)" ;;
 	esac
 	shift
@@ -57,16 +63,31 @@ case $kver in
 	;;
 *) vhd_die "--version takes 7.3 or 6.1, not '$kver'" ;;
 esac
+# kp: the cache name prefix of this architecture's kernels; mk: make's
+# architecture arguments; img: the image the build makes besides vmlinux.
+case $arch in
+x86_64) kp=kernel mk="ARCH=x86_64" img=arch/x86/boot/bzImage ;;
+arm64)
+	[ "$kver" = 7.3 ] || vhd_die "--arch arm64 builds only Linux 7.3"
+	command -v aarch64-linux-gnu-gcc >/dev/null ||
+		vhd_die "aarch64-linux-gnu-gcc missing: apt-get install gcc-aarch64-linux-gnu"
+	frags=$here/kernel-arm64.config
+	kp=kernel-arm64 mk="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+	img=arch/arm64/boot/Image want=Image
+	;;
+*) vhd_die "--arch takes x86_64 or arm64, not '$arch'" ;;
+esac
 # shellcheck disable=SC2086 # frags is a list of paths without spaces
 fraghash=$(cat $frags | sha256sum | cut -c1-12)
 if [ -z "$pkgver" ]; then
 	# shellcheck disable=SC2012 # our own directory names
-	last=$(ls -d "$VHD_GUEST_CACHE/kernel-$kver".*"-$fraghash" 2>/dev/null | sort -V | tail -n1 || true)
+	last=$(ls -d "$VHD_GUEST_CACHE/$kp-$kver".*"-$fraghash" 2>/dev/null | sort -V | tail -n1 || true)
 	if [ "$force" = 0 ] && [ -n "$last" ] && [ -e "$last/done" ]; then
 		out=$last
 		case $want in
 		bzImage) echo "$out/bzImage" ;;
 		vmlinux) echo "$out/vmlinux" ;;
+		Image) echo "$out/Image" ;;
 		*) if [ -e "$out/pvh" ]; then echo "$out/vmlinux"; else echo "$out/bzImage"; fi ;;
 		esac
 		exit 0
@@ -89,17 +110,21 @@ if [ -z "$pkgver" ]; then
 fi
 key=$kver.$pkgver-$fraghash
 [ "$kver" != 6.1 ] || key=$pkgver-$fraghash
-out=$VHD_GUEST_CACHE/kernel-$key
+out=$VHD_GUEST_CACHE/$kp-$key
 srcdir=$VHD_GUEST_CACHE/src-$pkgver
-# One object tree per source version, whatever the fragments (see below).
+# One object tree per source version and architecture, whatever the
+# fragments (see below).
 objdir=$VHD_GUEST_CACHE/build-$kver.$pkgver
+[ "$arch" = x86_64 ] || objdir=$VHD_GUEST_CACHE/build-$arch-$kver.$pkgver
 [ "$kver" != 6.1 ] || objdir=$VHD_GUEST_CACHE/build-$pkgver
 log=$VHD_GUEST_CACHE/build-$key.log
+[ "$arch" = x86_64 ] || log=$VHD_GUEST_CACHE/build-$arch-$key.log
 
 pick() {
 	case $want in
 	bzImage) echo "$out/bzImage" ;;
 	vmlinux) echo "$out/vmlinux" ;;
+	Image) echo "$out/Image" ;;
 	*)
 		if [ -e "$out/pvh" ]; then echo "$out/vmlinux"; else echo "$out/bzImage"; fi ;;
 	esac
@@ -111,19 +136,26 @@ if [ "$force" = 0 ] && [ -e "$out/done" ]; then
 fi
 [ "$check" = 0 ] || exit 1
 
-vhd_lock "$VHD_GUEST_CACHE/kernel-$kver.lock" "kernel $kver"
+lockname=kernel-$kver
+[ "$arch" = x86_64 ] || lockname=kernel-$arch-$kver
+vhd_lock "$VHD_GUEST_CACHE/$lockname.lock" "kernel $kver ($arch)"
 if [ "$force" = 0 ] && [ -e "$out/done" ]; then
 	pick
 	exit 0
 fi
 
-if [ ! -e "$srcdir/.extracted" ]; then
-	vhd_log "extracting $tarball (version $pkgver)"
-	rm -rf "$srcdir"
-	mkdir -p "$srcdir"
-	tar -xJf "$tarball" -C "$srcdir" --strip-components=1
-	touch "$srcdir/.extracted"
-fi
+# The source tree is shared by the architectures, whose builds may run at
+# once: its extraction has a lock of its own.
+(
+	flock 8
+	if [ ! -e "$srcdir/.extracted" ]; then
+		vhd_log "extracting $tarball (version $pkgver)"
+		rm -rf "$srcdir"
+		mkdir -p "$srcdir"
+		tar -xJf "$tarball" -C "$srcdir" --strip-components=1
+		touch "$srcdir/.extracted"
+	fi
+) 8>"$VHD_GUEST_CACHE/src-$pkgver.lock"
 
 # The configuration is made in a scratch tree and copied over the object
 # tree's only when it differs: the object tree is kept across fragment
@@ -133,10 +165,12 @@ rm -rf "$cfgdir" "$out"
 mkdir -p "$objdir" "$cfgdir"
 vhd_log "configuring kernel $key (log: $log)"
 {
-	make -C "$srcdir" O="$cfgdir" ARCH=x86_64 tinyconfig
+	# shellcheck disable=SC2086 # mk is a list of make arguments
+	make -C "$srcdir" O="$cfgdir" $mk tinyconfig
 	# shellcheck disable=SC2086
 	"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$cfgdir" "$cfgdir/.config" $frags
-	make -C "$srcdir" O="$cfgdir" ARCH=x86_64 olddefconfig
+	# shellcheck disable=SC2086
+	make -C "$srcdir" O="$cfgdir" $mk olddefconfig
 } >"$log" 2>&1 || {
 	tail -n 30 "$log" >&2
 	rm -rf "$cfgdir"
@@ -160,13 +194,14 @@ rm -rf "$cfgdir"
 
 vhd_log "building kernel $key in $objdir (log: $log), takes long on the first run"
 t0=$(date +%s)
-nice -n 19 make -C "$srcdir" O="$objdir" ARCH=x86_64 -j"$(nproc)" vmlinux bzImage >>"$log" 2>&1 ||
+# shellcheck disable=SC2086
+nice -n 19 make -C "$srcdir" O="$objdir" $mk -j"$(nproc)" vmlinux "${img##*/}" >>"$log" 2>&1 ||
 	{ tail -n 40 "$log" >&2; vhd_die "kernel build failed, see $log"; }
 check_config "$objdir/.config"
 
 mkdir -p "$out.tmp"
 cp "$objdir/vmlinux" "$out.tmp/vmlinux"
-cp "$objdir/arch/x86/boot/bzImage" "$out.tmp/bzImage"
+cp "$objdir/$img" "$out.tmp/${img##*/}"
 cp "$objdir/.config" "$out.tmp/config"
 echo "$(( $(date +%s) - t0 ))" >"$out.tmp/build-seconds"
 # QEMU's x86 -kernel accepts an ELF image only if it has the PVH entry note

@@ -36,6 +36,12 @@ usage: ${0##*/} [options]
                      build-qemu.sh), auto (10.2 when built, else 7.2), or a
                      binary (default: \$VHD_QEMU, else 7.2). Exit 77 when 10.2
                      is asked for and not built.
+  --arch A          x86_64 (default, \$VHD_GUEST_ARCH) or arm64: the SCMI guest
+                     on bookworm-backports' qemu-system-aarch64 10.0 (virt
+                     machine, TCG), the kernel of build-kernel.sh --arch arm64,
+                     the initramfs of arm64.sh and a device tree with an
+                     arm,scmi-virtio node; devices are vhost-user-TYPE on
+                     virtio-mmio (--dev scmi:SOCK); exit 77 when not built
   --kernel-version V 7.3 (default, \$VHD_GUEST_KERNEL) or 6.1: the guest kernel
                      build-kernel.sh built; exit 77 when it is not built
   --log FILE         serial console log (default: a temporary file, removed)
@@ -54,6 +60,7 @@ USAGE
 
 reconnect='' script='' log='' kernel='' initrd='' append='' shell=0 verbose=0
 timeout=180 mem=256 smp=1 qemu_sel=${VHD_QEMU:-7.2} kver=${VHD_GUEST_KERNEL:-7.3}
+arch=${VHD_GUEST_ARCH:-x86_64}
 files=() envs=() devs=() qargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -66,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--reconnect) reconnect=$2; shift ;;
 	--qemu) qemu_sel=$2; shift ;;
 	--kernel-version) kver=$2; shift ;;
+	--arch) arch=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
@@ -84,15 +92,29 @@ case $timeout$mem$smp$reconnect in *[!0-9]*) vhd_die "--timeout, --mem, --smp ta
 [ -z "$script" ] || [ -r "$script" ] || vhd_die "cannot read script '$script'"
 # Exit 77 (a skip, for meson) when what the test asks for is not built here.
 vhd_skip() { printf '%s: SKIP: %s\n' "${0##*/}" "$*" >&2; exit 77; }
-qemu_bin=$(vhd_qemu_path "$qemu_sel") || case $? in
-	77) vhd_skip "QEMU 10.2 is not built on this machine (scripts/guest/build-qemu.sh builds it)" ;;
-	*) vhd_die "--qemu: no QEMU '$qemu_sel' (7.2, 10, auto or a path; 7.2 needs qemu-system-x86)" ;;
+case $arch in
+x86_64)
+	qemu_bin=$(vhd_qemu_path "$qemu_sel") || case $? in
+		77) vhd_skip "QEMU 10.2 is not built on this machine (scripts/guest/build-qemu.sh builds it)" ;;
+		*) vhd_die "--qemu: no QEMU '$qemu_sel' (7.2, 10, auto or a path; 7.2 needs qemu-system-x86)" ;;
+	esac
+	;;
+arm64)
+	qemu_bin=$("$here/arm64.sh" qemu --check) ||
+		vhd_skip "qemu-system-arm is not unpacked on this machine (scripts/guest/arm64.sh qemu)"
+	# Its own modules only: Debian 12's in the built-in module path abort it.
+	export QEMU_MODULE_DIR=${qemu_bin%/usr/bin/*}/modules
+	;;
+*) vhd_die "--arch takes x86_64 or arm64, not '$arch'" ;;
 esac
 qemu_major=$(vhd_qemu_major "$qemu_bin")
 
 if [ -z "$kernel" ]; then
-	kernel=$("$here/build-kernel.sh" --check --version "$kver") ||
-		vhd_skip "guest kernel $kver is not built on this machine (scripts/guest/build-kernel.sh --version $kver builds it)"
+	kernel=$("$here/build-kernel.sh" --check --version "$kver" --arch "$arch") ||
+		vhd_skip "guest kernel $kver ($arch) is not built on this machine (scripts/guest/build-kernel.sh --version $kver --arch $arch builds it)"
+fi
+if [ -z "$initrd" ] && [ "$arch" = arm64 ]; then
+	initrd=$("$here/arm64.sh" initramfs)
 fi
 [ -n "$initrd" ] || initrd=$("$here/build-initramfs.sh")
 [ -r "$kernel" ] || vhd_die "cannot read kernel '$kernel'"
@@ -184,17 +206,31 @@ for d in "${devs[@]}"; do
 		fi
 		chr="socket,path=$sock,id=vhd$i$rc_opt"
 	fi
-	devargs+=(-chardev "$chr" -device "vhost-user-$type-pci,chardev=vhd$i$props")
+	# arm64: the virt machine's virtio-mmio transports (vhost-user-scmi has no
+	# PCI form in Linux's binding: the device tree names no PCI device)
+	dtype=vhost-user-$type-pci
+	[ "$arch" = x86_64 ] || dtype=vhost-user-$type
+	devargs+=(-chardev "$chr" -device "$dtype,chardev=vhd$i$props")
 	i=$((i + 1))
 done
 
 cmdline="console=ttyS0 panic=-1 reboot=t $append"
+machargs=(-M pc)
+if [ "$arch" = arm64 ]; then
+	cmdline="console=ttyAMA0 panic=-1 $append"
+	read -r arm_machine arm_cpu < <("$here/arm64.sh" machine)
+	"$here/arm64.sh" dtb "$work/guest.dtb" "$mem" "$smp"
+	# virtio-mmio transports are legacy (version 1, no VIRTIO_F_VERSION_1) by
+	# default; Linux's scmi-virtio refuses a device without VERSION_1.
+	machargs=(-M "$arm_machine" -cpu "$arm_cpu" -dtb "$work/guest.dtb" -audio none
+		-global virtio-mmio.force-legacy=false)
+fi
 [ "$shell" = 0 ] || cmdline="$cmdline vhd.shell=1"
 
 run_qemu() { # $1: kernel image
 	# vhost-user backends map guest RAM: it must be a shareable memfd.
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
-	qemu=("$qemu_bin" -accel tcg -M pc -nodefaults -no-reboot
+	qemu=("$qemu_bin" -accel tcg "${machargs[@]}" -nodefaults -no-reboot
 		-display none -smp "$smp" -m "${mem}M"
 		-object "memory-backend-memfd,id=mem,size=${mem}M,share=on"
 		-numa node,memdev=mem
@@ -257,7 +293,8 @@ while :; do
 	sleep 0.1
 done
 # An ELF vmlinux without the PVH note is refused at once: use the bzImage.
-if [ "$status" = 1 ] && [ -z "$booted" ] && grep -qi 'pvh' "$work/qemu.err" &&
+if [ "$arch" = x86_64 ] && [ "$status" = 1 ] && [ -z "$booted" ] &&
+	grep -qi 'pvh' "$work/qemu.err" &&
 	[ -r "$(dirname "$kernel")/bzImage" ]; then
 	vhd_log "QEMU refused $kernel, retrying with bzImage"
 	t0=$(date +%s%N)

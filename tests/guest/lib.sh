@@ -30,8 +30,19 @@ guest_require_qemu() {
 	[ "$QEMU_MAJOR" -ge "$1" ] ||
 		skip "needs QEMU >= $1, $VHD_QEMU is $QEMU_MAJOR (VHD_QEMU=10.2 after scripts/guest/build-qemu.sh)"
 }
+# VHD_GUEST_ARCH=arm64 (set before sourcing: the SCMI test) selects the arm64
+# guest: bookworm-backports' qemu-system-aarch64 and the arm64 kernel.
+export VHD_GUEST_ARCH=${VHD_GUEST_ARCH:-x86_64}
 guest_select_qemu() {
 	local rc=0
+	if [ "$VHD_GUEST_ARCH" = arm64 ]; then
+		QEMU_BIN=$("$root/scripts/guest/arm64.sh" qemu --check) ||
+			skip "qemu-system-arm is not unpacked (scripts/guest/arm64.sh qemu, run by scripts/test.sh)"
+		QEMU_MAJOR=$(vhd_qemu_major "$QEMU_BIN")
+		echo "guest: QEMU $("$QEMU_BIN" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" \
+			"($QEMU_BIN), arm64 kernel $VHD_GUEST_KERNEL"
+		return
+	fi
 	QEMU_BIN=$(vhd_qemu_path "$VHD_QEMU") || rc=$?
 	case $rc in
 	0) ;;
@@ -48,9 +59,11 @@ guest_select_qemu
 # say which. scripts/test.sh builds kernel and QEMU before the guest suite;
 # a meson test never does (a cold kernel build outlasts any test timeout).
 [ -x /bin/busybox ] || skip "/bin/busybox missing (scripts/deps.sh installs it)"
-"$root/scripts/guest/build-kernel.sh" --check --version "$VHD_GUEST_KERNEL" >/dev/null ||
-	skip "guest kernel $VHD_GUEST_KERNEL is not built on this machine" \
-		"(scripts/guest/build-kernel.sh --version $VHD_GUEST_KERNEL, run by scripts/test.sh)"
+"$root/scripts/guest/build-kernel.sh" --check --version "$VHD_GUEST_KERNEL" \
+	--arch "$VHD_GUEST_ARCH" >/dev/null ||
+	skip "guest kernel $VHD_GUEST_KERNEL ($VHD_GUEST_ARCH) is not built on this machine" \
+		"(scripts/guest/build-kernel.sh --version $VHD_GUEST_KERNEL --arch $VHD_GUEST_ARCH," \
+		"run by scripts/test.sh)"
 
 . "$root/scripts/guest/backends.sh"
 run_guest=$root/scripts/guest/run-guest.sh
@@ -58,7 +71,11 @@ vhd_backends_init
 
 # The initramfs first (a tool download or repack on the first run), so it is
 # not counted against a guest's own timeout.
-"$root/scripts/guest/build-initramfs.sh" >/dev/null
+if [ "$VHD_GUEST_ARCH" = arm64 ]; then
+	"$root/scripts/guest/arm64.sh" initramfs >/dev/null
+else
+	"$root/scripts/guest/build-initramfs.sh" >/dev/null
+fi
 
 # test_dev SOCK VIRTIO_ID NUM_VQS [CONFIG_SIZE [VQ_SIZE]]: the --dev value
 # for QEMU 10's generic vhost-user device on SOCK (after guest_require_qemu

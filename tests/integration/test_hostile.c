@@ -73,6 +73,8 @@ static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", 
 
 static const char *const template_args[] = {NULL};
 static const char *const scsi_args[] = {"ram:1M", NULL};
+static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
+					 NULL};
 static const char *const rtc_args[] = {NULL};
 static const char *const vsock_args[] = {"--uds-path", "%uds", NULL};
 static const char *const console_args[] = {"--port", "0=null", NULL};
@@ -89,6 +91,8 @@ static const struct app_desc apps[] = {
 	{"input", input_args, 2, 8, 1, NULL},
 	{"template", template_args, 1, 8, 1, NULL, true},
 	{"scsi", scsi_args, 3, 24, 1, NULL, true},
+	/* A zeroed header (protocol 0): answered NOT_SUPPORTED, header and status. */
+	{"scmi", scmi_args, 2, 4, 8, NULL, true},
 	/* A zeroed request (message type 0) on requestq: answered EOPNOTSUPP. */
 	{"rtc", rtc_args, 2, 8, 16, NULL, true},
 	/* rx completes only when data flows: a zeroed packet on tx (CID 0, not the

@@ -252,12 +252,29 @@ input_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	return 4;
 }
 
+/* scmi: Base VERSION messages on the cmdq, answered at once; the kill lands
+ * right after the kicks (the eventq's held buffers come back through
+ * handle(), the guest's settings through the restart state: unit-tested).
+ */
+static unsigned int
+scmi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t hdr[4] = {0, 0x40, 0, 0}; /* message 0 of protocol 0x10 */
+
+	(void)seen;
+	(void)got;
+	post_n(fe, 0, 0, NREQ, hdr, sizeof(hdr), 136);
+	return NREQ;
+}
+
 static const char *const rng_args[] = {"-p", "10000", "-m", "64", NULL};
 static const char *const scsi_args[] = {"ram:4M", NULL};
 static const char *const rng_restart[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
 static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs", NULL};
+static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
+					NULL};
 
 static const struct app_desc apps[] = {
 	{"rng", rng_args, rng_restart, 1, 0, rng_load, 64, -1},
@@ -265,6 +282,7 @@ static const struct app_desc apps[] = {
 	{"i2c", i2c_args, i2c_args, 1, 0, i2c_load, 1, -1},
 	{"input", input_args, input_args, 2, 0, input_load, 8, 4, input_after, true},
 	{"scsi", scsi_args, scsi_args, 3, 2, scsi_load, 108 + 4096, -1, NULL, false, true},
+	{"scmi", scmi_args, scmi_args, 2, 0, scmi_load, 136, -1, NULL, true, true},
 };
 
 
