@@ -47,6 +47,7 @@ case $dev in
 rtc) sfx= ;;
 template) sfx= ;;
 gpu) sfx= ;;
+scsi) sfx= ;;
 scmi) sfx= ;;
 sound) sfx= ;;
 esac

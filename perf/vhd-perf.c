@@ -65,6 +65,8 @@ usage(FILE *fp)
 		"                           48 kHz S16 stereo playback timed to the sample clock)\n"
 		"      --target N           gpio line / i2c 7-bit address / rtc clock id,\n"
 		"                           decimal or 0x hex (0)\n"
+		"      --file PATH          scsi: LUN 0's image; the same I/O is done on it\n"
+		"                           directly with io_uring at the same qd, as the floor\n"
 		"      --irq LINE           gpio: interrupt latency of LINE instead: edges driven\n"
 		"                           via --sim-control, timed to the eventq used buffer;\n"
 		"                           input: latency of key LINE typed on --sim-control\n"
@@ -127,6 +129,7 @@ enum {
 	OPT_IRQ_GAP,
 	OPT_PACKED,
 	OPT_PEER,
+	OPT_FILE,
 };
 
 static const struct option longopts[] = {
@@ -136,6 +139,7 @@ static const struct option longopts[] = {
 	{"size", required_argument, NULL, 'b'},
 	{"op", required_argument, NULL, OPT_OP},
 	{"target", required_argument, NULL, OPT_TARGET},
+	{"file", required_argument, NULL, OPT_FILE},
 	{"count", required_argument, NULL, 'n'},
 	{"duration", required_argument, NULL, 't'},
 	{"warmup", required_argument, NULL, 'w'},
@@ -254,6 +258,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_OP:
 			o->run.gen_cfg.op = optarg;
+			break;
+		case OPT_FILE:
+			o->run.gen_cfg.file = optarg;
 			break;
 		case OPT_TARGET:
 			if (parse_u64("target", optarg, 0, UINT16_MAX, &v) != 0)
@@ -384,6 +391,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (!o->size_set)
 		o->run.gen_cfg.size = o->run.gen->default_size;
+	o->run.gen_cfg.qd = o->run.qd;
 	if (o->run.gen->check(&o->run.gen_cfg) != 0)
 		return -1;
 	if (o->irq_mode && (o->irq.sim_control == NULL || o->run.qd != 1 ||

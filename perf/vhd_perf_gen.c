@@ -19,6 +19,7 @@ static const struct vhd_perf_gen *const gens[] = {
 	&vhd_perf_gen_input,
 	&vhd_perf_gen_template,
 	&vhd_perf_gen_gpu,
+	&vhd_perf_gen_scsi,
 	&vhd_perf_gen_scmi,
 	&vhd_perf_gen_sound,
 };

@@ -27,6 +27,8 @@ struct vhd_perf_gen_cfg {
 	uint32_t size;     /**< request size in bytes (rng: bytes asked for) */
 	uint32_t target;   /**< gpio: line; i2c: 7-bit client address */
 	const char *op;    /**< gpio: "get" or "set"; NULL for the default */
+	const char *file;  /**< scsi: the LUN's image, for the direct io_uring floor; or NULL */
+	uint32_t qd;       /**< requests kept in flight (--qd), for a floor that needs it */
 };
 
 /** One device's request generator. */
@@ -83,6 +85,7 @@ extern const struct vhd_perf_gen vhd_perf_gen_vsock;
 extern const struct vhd_perf_gen vhd_perf_gen_input;
 extern const struct vhd_perf_gen vhd_perf_gen_template;
 extern const struct vhd_perf_gen vhd_perf_gen_gpu;
+extern const struct vhd_perf_gen vhd_perf_gen_scsi;
 extern const struct vhd_perf_gen vhd_perf_gen_scmi;
 extern const struct vhd_perf_gen vhd_perf_gen_sound;
 

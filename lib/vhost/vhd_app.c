@@ -261,6 +261,9 @@ vhd_app_parse(int argc, char **argv, const struct vhd_app_desc *desc, struct vhd
 			}
 		}
 	}
+	for (; optind < argc && desc->arg != NULL; optind++)
+		if (desc->arg(desc->ctx, argv[optind]) != 0)
+			return -1;
 	if (optind < argc) {
 		fprintf(stderr, "error: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -1;

@@ -510,6 +510,13 @@ check(struct vhd_dev *dev, struct vhu_ctx *ctx)
 		return 0;
 	case VHU_SET_FEATURES: /* rte_vhost refuses bits it did not offer */
 		dev->msg.packed = (m->payload.u64 & VHD_BIT(VHD_F_RING_PACKED)) != 0;
+		/*
+		 * Features may change on one connection (QEMU starts virtio-scsi
+		 * for SeaBIOS with VERSION_1 only, then again for Linux with
+		 * INDIRECT_DESC, EVENT_IDX...): the next queue start reads them
+		 * again and tells the driver.
+		 */
+		dev->features_told = false;
 		return 0;
 	case VHU_SET_OWNER:
 		dev->msg.owner = true;

@@ -215,6 +215,12 @@ struct vhd_app_desc {
 	 */
 	bool own_short_c;
 	/**
+	 * Positional arguments (upstream scsi's image paths), in command-line
+	 * order; return 0, or -1 after printing one error line. NULL: a
+	 * positional argument is an error.
+	 */
+	int (*arg)(void *ctx, const char *arg);
+	/**
 	 * The app's help table. With it, shortopts, longopts and usage stay
 	 * NULL: they are made from the table.
 	 */

@@ -73,6 +73,7 @@ static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", 
 
 static const char *const template_args[] = {NULL};
 static const char *const gpu_args[] = {NULL};
+static const char *const scsi_args[] = {"ram:1M", NULL};
 static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
 					 NULL};
 static const char *const sound_args[] = {"--backend", "null", "--jacks", "--controls", NULL};
@@ -93,6 +94,7 @@ static const struct app_desc apps[] = {
 	{"template", template_args, 1, 8, 1, NULL, true},
 	/* A zeroed command header (type 0) on the controlq: answered ERR_UNSPEC. */
 	{"gpu", gpu_args, 2, 24, 24, NULL, true},
+	{"scsi", scsi_args, 3, 24, 1, NULL, true},
 	/* A zeroed header (protocol 0): answered NOT_SUPPORTED, header and status. */
 	{"scmi", scmi_args, 2, 4, 8, NULL, true},
 	/* A zeroed control request (code 0) on controlq: answered BAD_MSG. */

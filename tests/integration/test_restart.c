@@ -176,6 +176,22 @@ gpio_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	return 4;
 }
 
+/* scsi: READ(10) of 8 blocks of a RAM LUN on the first request queue; the
+ * kill lands right after the kicks.
+ */
+static unsigned int
+scsi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t cmd[51] = {1, 0, 0x40};
+
+	(void)seen;
+	(void)got;
+	cmd[19] = 0x28;
+	cmd[27] = 8;
+	post_n(fe, 2, 0, NREQ, cmd, sizeof(cmd), 108 + 4096);
+	return NREQ;
+}
+
 /*
  * gpio after the restart: the three buffers the dead backend held are held
  * again with their lines still armed for rising edges (restart state kept
@@ -252,6 +268,7 @@ scmi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 }
 
 static const char *const rng_args[] = {"-p", "10000", "-m", "64", NULL};
+static const char *const scsi_args[] = {"ram:4M", NULL};
 static const char *const rng_restart[] = {NULL};
 static const char *const gpio_args[] = {"-l", "s4", "--sim-control", "%ctl", NULL};
 static const char *const input_args[] = {"-e", "sim-keyboard", "--sim-control", "%ctl", NULL};
@@ -264,6 +281,7 @@ static const struct app_desc apps[] = {
 	{"gpio", gpio_args, gpio_args, 2, 1, gpio_load, 1, 3, gpio_after, true},
 	{"i2c", i2c_args, i2c_args, 1, 0, i2c_load, 1, -1},
 	{"input", input_args, input_args, 2, 0, input_load, 8, 4, input_after, true},
+	{"scsi", scsi_args, scsi_args, 3, 2, scsi_load, 108 + 4096, -1, NULL, false, true},
 	{"scmi", scmi_args, scmi_args, 2, 0, scmi_load, 136, -1, NULL, true, true},
 };
 
