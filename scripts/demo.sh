@@ -120,6 +120,41 @@ sys.stdout.buffer.write(t + b"\xff" * (256 - len(t)))' >"$eeprom"
 i2c_opts="-l sim0:0x50:0x20 --sim-client 0x50=24c02:$eeprom --sim-client 0x20=regs"
 # shellcheck disable=SC2086
 start i2c0 i2c ${VHD_DEMO_I2C_OPTS:-$i2c_opts}
+# The devices only QEMU 10's frontends carry (its generic vhost-user test
+# device for can and rtc, vhost-user-input-pci; vsock runs on both).
+qemu_major=$(vhd_qemu_major "$qemu")
+adddev() { # NAME DEVICE-SPEC: one more QEMU device for backend NAME
+	names+=("$1")
+	devs+=(--dev "$2")
+}
+if [ "$qemu_major" -ge 10 ]; then
+	if vhd_app_exists can; then
+		vhd_backend_start can0 can -c 2 -d "sim:bus0 sim:bus0"
+		cbase=$(vhd_backend_sock can0)
+		cbase=${cbase%0}
+		adddev can0 "test-device:${cbase}0,virtio-id=36,num_vqs=3,config_size=2"
+		devs+=(--dev "test-device:${cbase}1,virtio-id=36,num_vqs=3,config_size=2")
+	fi
+	if vhd_app_exists rtc; then
+		vhd_backend_start rtc0 rtc
+		adddev rtc0 "test-device:$(vhd_backend_sock rtc0),virtio-id=17,num_vqs=2,vq_size=1024"
+	fi
+	if vhd_app_exists input; then
+		vhd_backend_start in0 input -e sim-keyboard --sim-control "$VHD_WORK/input.ctl"
+		adddev in0 "input:$(vhd_backend_sock in0)"
+	fi
+else
+	echo "(can, rtc and input need QEMU 10.2: scripts/guest/build-qemu.sh)"
+fi
+vsock_uds=$VHD_WORK/vsock.uds
+if vhd_app_exists vsock; then
+	vhd_backend_start vs0 vsock --guest-cid 3 --uds-path "$vsock_uds"
+	adddev vs0 "vsock:$(vhd_backend_sock vs0)"
+	# A host program on the guest's port 1234: what the guest sends lands here.
+	timeout "$timeout" socat -u UNIX-LISTEN:"${vsock_uds}_1234" \
+		CREATE:"$VHD_WORK/vsock-from-guest.txt" &
+	vsock_pid=$!
+fi
 [ ${#names[@]} -gt 0 ] || { echo "no backend built" >&2; exit 1; }
 
 show_telemetry() {
@@ -154,6 +189,16 @@ gpio_edges() { # LOG
 	done
 }
 
+# The guest says when evtest waits on the simulated keyboard; the host types
+# "hi" on it through the control socket.
+input_keys() { # LOG
+	local k
+	until grep -q '^VHD-DEMO-INPUT-READY' "$1" 2>/dev/null; do sleep 0.2; done
+	for k in 35 23; do # KEY_H, KEY_I
+		vhd_sim_ctl "$VHD_WORK/input.ctl0" "key $k 1" syn "key $k 0" syn >/dev/null
+	done
+}
+
 step "Guest"
 log=$VHD_WORK/console.log
 : >"$log"
@@ -163,6 +208,11 @@ edges_pid=
 if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
 	gpio_edges "$log" &
 	edges_pid=$!
+fi
+keys_pid=
+if [ -S "$VHD_WORK/input.ctl0" ]; then
+	input_keys "$log" &
+	keys_pid=$!
 fi
 rc=0
 if [ "$shell" = 1 ]; then
@@ -181,6 +231,11 @@ if [ -n "$edges_pid" ]; then
 	kill "$edges_pid" 2>/dev/null || true
 	wait "$edges_pid" 2>/dev/null || true
 fi
+for p in "$keys_pid" "${vsock_pid:-}"; do
+	[ -n "$p" ] || continue
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+done
 show_telemetry
 if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
 	step "Host view of the simulated devices"
@@ -189,6 +244,11 @@ fi
 if [ -e "$eeprom" ] && [[ " ${names[*]} " == *" i2c0 "* ]]; then
 	echo "EEPROM image $eeprom, first 48 bytes:"
 	od -A x -t x1z -N 48 "$eeprom" | sed 's/^/  /'
+fi
+
+if [ -s "$VHD_WORK/vsock-from-guest.txt" ]; then
+	echo "the guest's vsock message, as the host program on ${vsock_uds}_1234 got it:"
+	sed 's/^/  /' "$VHD_WORK/vsock-from-guest.txt"
 fi
 
 step "Shutdown"

@@ -80,4 +80,59 @@ for a in /sys/bus/i2c/devices/i2c-*; do
 		show /usr/sbin/i2cget -y "$n" 0x20 0x05
 	fi
 done
+if [ -e /sys/class/net/can0 ] && [ -e /sys/class/net/can1 ]; then
+	section "can (virtio-can -> vhost-device-can, two nodes of one simulated bus)"
+	PATH=/usr/bin:/usr/sbin:/bin:/sbin:$PATH
+	show ip link set can0 up
+	show ip link set can1 up
+	candump -L -T 5000 -n 2 can1 >/tmp/can1 2>&1 &
+	d=$!
+	sleep 1
+	show cansend can0 123#DEADBEEF
+	show cansend can0 "456##1$(printf '%02X' 1 2 3 4 5 6 7 8 9 10 11 12)"
+	wait $d
+	echo "guest# candump can1 (what the other node received over the bus)"
+	cat /tmp/can1
+fi
+
+for r in /sys/class/rtc/rtc*; do
+	[ -e "$r/name" ] || continue
+	case $(readlink -f "$r/device" 2>/dev/null) in *virtio*) ;; *) continue ;; esac
+	section "rtc (virtio-rtc -> vhost-device-rtc)"
+	show cat "$r/name"
+	show hwclock -r -u -f "/dev/${r##*/}"
+	echo "(the host's UTC: the backend reads its own clock)"
+	break
+done
+
+kbd=
+for e in /sys/class/input/event*; do
+	[ -e "$e/device/name" ] || continue
+	case $(cat "$e/device/name") in *[Kk]eyboard*) kbd=/dev/input/${e##*/}; break ;; esac
+done
+if [ -n "$kbd" ]; then
+	section "input (virtio-input -> vhost-device-input, simulated keyboard)"
+	echo "guest# evtest $kbd"
+	evtest "$kbd" >/tmp/ev 2>&1 &
+	p=$!
+	sleep 1
+	echo "VHD-DEMO-INPUT-READY"
+	i=0
+	while [ "$i" -lt 50 ] && [ "$(grep -c 'EV_KEY.*value 0' /tmp/ev)" -lt 2 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill "$p" 2>/dev/null
+	grep '^Input device' /tmp/ev
+	echo "(the host typed 'hi' on the simulated keyboard's control socket)"
+	grep '^Event:' /tmp/ev | grep -v 'SYN_REPORT\|EV_MSC'
+fi
+
+if [ -e /sys/bus/virtio/drivers/vmw_vsock_virtio_transport ] &&
+	ls /sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio* >/dev/null 2>&1; then
+	section "vsock (virtio-vsock -> vhost-device-vsock -> a Unix socket on the host)"
+	echo "guest# echo 'hello from the guest over vsock' | socat - VSOCK-CONNECT:2:1234"
+	echo "hello from the guest over vsock" | socat -t 5 - VSOCK-CONNECT:2:1234 2>&1
+	echo "(the host prints what its program on the Unix socket got, after the guest)"
+fi
 exit 0
