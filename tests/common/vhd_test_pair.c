@@ -98,3 +98,24 @@ vhd_test_used(struct vhd_test_pair *p, uint16_t *id, uint32_t *len)
 {
 	return vhd_fe_ring_get_used(&p->drv, id, len, NULL);
 }
+
+uint8_t *
+vhd_test_alloc_guarded(struct vhd_test_pair *p, uint32_t len)
+{
+	uint8_t *b = vhd_test_alloc(p, len + VHD_TEST_GUARD);
+
+	if (b != NULL)
+		memset(b, 0xee, len + VHD_TEST_GUARD);
+	return b;
+}
+
+bool
+vhd_test_guard_intact(const uint8_t *b, uint32_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < VHD_TEST_GUARD; i++)
+		if (b[len + i] != 0xee)
+			return false;
+	return true;
+}

@@ -44,6 +44,18 @@ void vhd_test_pair_fini(struct vhd_test_pair *p);
 /** Allocate a zeroed buffer in guest memory. */
 void *vhd_test_alloc(struct vhd_test_pair *p, uint32_t len);
 
+/** Bytes past a guarded buffer that must stay as vhd_test_alloc_guarded() left them. */
+#define VHD_TEST_GUARD 16
+
+/**
+ * A writable buffer of @p len bytes for a device to fill, followed by
+ * VHD_TEST_GUARD guard bytes; all of it set to 0xee.
+ */
+uint8_t *vhd_test_alloc_guarded(struct vhd_test_pair *p, uint32_t len);
+
+/** True when the guard after @p len bytes of a guarded buffer is untouched. */
+bool vhd_test_guard_intact(const uint8_t *b, uint32_t len);
+
 /**
  * Post one chain (readable buffers then writable buffers) and publish it.
  * @return head id, or a negative errno.

@@ -29,7 +29,6 @@
 #include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
-#define GUARD 16
 
 struct ctx {
 	struct vhd_test_pair p;
@@ -149,19 +148,13 @@ display_up(struct ctx *c, uint64_t features, uint32_t w, uint32_t h)
 static uint8_t *
 wbuf(struct ctx *c, uint32_t len)
 {
-	uint8_t *b = vhd_test_alloc(&c->p, len + GUARD);
-
-	memset(b, 0xee, len + GUARD);
-	return b;
+	return vhd_test_alloc_guarded(&c->p, len);
 }
 
 static void
 guard_ok(const uint8_t *b, uint32_t len)
 {
-	unsigned int i;
-
-	for (i = 0; i < GUARD; i++)
-		assert_int_equal(b[len + i], 0xee);
+	assert_true(vhd_test_guard_intact(b, len));
 }
 
 static void

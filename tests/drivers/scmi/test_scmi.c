@@ -29,7 +29,6 @@
 #include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
-#define GUARD 16
 #define LINUX_WR (8 + SCMI_LINUX_MSG_SIZE) /* Linux's reply buffer */
 #define MS 1000000ull
 
@@ -118,19 +117,13 @@ teardown(void **state)
 static uint8_t *
 wbuf(struct vhd_test_pair *p, uint32_t len)
 {
-	uint8_t *b = vhd_test_alloc(p, len + GUARD);
-
-	memset(b, 0xee, len + GUARD);
-	return b;
+	return vhd_test_alloc_guarded(p, len);
 }
 
 static void
 guard_ok(const uint8_t *b, uint32_t len)
 {
-	unsigned int i;
-
-	for (i = 0; i < GUARD; i++)
-		assert_int_equal(b[len + i], 0xee);
+	assert_true(vhd_test_guard_intact(b, len));
 }
 
 static uint32_t

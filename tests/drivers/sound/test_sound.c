@@ -31,7 +31,6 @@
 #include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
-#define GUARD 16
 #define MS 1000000ull
 
 /* A backend that records what it plays and captures a counting byte ramp. */
@@ -149,19 +148,13 @@ teardown(void **state)
 static uint8_t *
 wbuf(struct ctx *c, unsigned int q, uint32_t len)
 {
-	uint8_t *b = vhd_test_alloc(&c->p[q], len + GUARD);
-
-	memset(b, 0xee, len + GUARD);
-	return b;
+	return vhd_test_alloc_guarded(&c->p[q], len);
 }
 
 static void
 guard_ok(const uint8_t *b, uint32_t len)
 {
-	unsigned int i;
-
-	for (i = 0; i < GUARD; i++)
-		assert_int_equal(b[len + i], 0xee);
+	assert_true(vhd_test_guard_intact(b, len));
 }
 
 static uint32_t
