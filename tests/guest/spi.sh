@@ -68,6 +68,11 @@ for mode in default poll; do
 	echo "== spi, mode $mode"
 	opts=()
 	[ "$mode" = default ] || opts=(--mode "$mode")
+	# Split rings in poll mode: QEMU's generic device hands the guest packed
+	# rings whatever packed= says, and Linux 7.3 publishes a packed indirect
+	# buffer before recording it, a race a poll-mode backend wins ("spi-rq:id
+	# 0 is not a head!"; README, vhost-device-i2c).
+	[ "$mode" != poll ] || opts+=(--no-packed)
 	spi_start spi0 "${opts[@]}"
 	req0=$(requests_of spi0)
 	held0=$(spi_stat spi0 cs_held)
