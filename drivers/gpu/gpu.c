@@ -10,8 +10,11 @@
 
 #include "gpu.h"
 #include "gpu_edid.h"
+#include "gpu_priv.h"
+#include "gpu_virgl.h"
 
 static void show_scanout(struct gpu_dev *dev, uint32_t sid);
+static void gpu_ops_virgl_poll(void *priv);
 
 /* The display's handshake ended (or was given up): a display that replaced
  * another is shown the live scanouts; commands waiting for it go on.
@@ -29,7 +32,7 @@ disp_ready(void *arg)
 		dev->host->wake(dev->host);
 }
 
-void
+int
 gpu_dev_init(struct gpu_dev *dev, const struct gpu_opts *opts)
 {
 	memset(dev, 0, sizeof(*dev));
@@ -46,6 +49,16 @@ gpu_dev_init(struct gpu_dev *dev, const struct gpu_opts *opts)
 	if (dev->opts.edid)
 		dev->ops.features |= 1ull << GPU_F_EDID;
 	gpu_disp_init(&dev->disp, NULL, dev->opts.max_outputs, dev->opts.edid, disp_ready, dev);
+	if (opts->virgl == NULL)
+		return 0;
+	dev->virgl = gpu_virgl_new(dev, opts->virgl);
+	if (dev->virgl == NULL)
+		return -1;
+	dev->opts.null_mode = false;
+	dev->config.num_capsets = htole32(gpu_virgl_num_capsets(opts->virgl));
+	dev->ops.features |= (1ull << GPU_F_VIRGL) | (1ull << GPU_F_CONTEXT_INIT);
+	dev->ops.poll = gpu_ops_virgl_poll;
+	return 0;
 }
 
 static void
@@ -57,14 +70,21 @@ res_free(struct gpu_dev *dev, struct gpu_res *r)
 	free(r);
 }
 
-/* Forget every resource and scanout: what a fresh device has. */
+/* Forget every resource and scanout: what a fresh device has. May run on
+ * the control thread: in virgl mode the renderer's side is reset before the
+ * next command, and the backings lent to it are freed then.
+ */
 static void
 clear_state(struct gpu_dev *dev)
 {
 	uint32_t i;
 
-	for (i = 0; i < dev->nres; i++)
+	if (dev->virgl != NULL)
+		gpu_virgl_reset(dev);
+	for (i = 0; i < dev->nres; i++) {
+		dev->res[i]->iov = NULL; /* gpu_virgl owns what it lent */
 		res_free(dev, dev->res[i]);
+	}
 	free(dev->res);
 	dev->res = NULL;
 	dev->nres = 0;
@@ -77,6 +97,8 @@ gpu_dev_fini(struct gpu_dev *dev)
 {
 	clear_state(dev);
 	gpu_disp_fini(&dev->disp);
+	gpu_virgl_free(dev->virgl);
+	dev->virgl = NULL;
 }
 
 int
@@ -96,8 +118,8 @@ gpu_set_display(struct gpu_dev *dev, int fd)
 	return rc;
 }
 
-static struct gpu_res *
-res_find(struct gpu_dev *dev, uint32_t id)
+struct gpu_res *
+gpu_res_find(struct gpu_dev *dev, uint32_t id)
 {
 	uint32_t i;
 
@@ -107,13 +129,6 @@ res_find(struct gpu_dev *dev, uint32_t id)
 		if (dev->res[i]->id == id)
 			return dev->res[i];
 	return NULL;
-}
-
-/* A rectangle inside a w x h area, in 64 bits: no wrap-around. */
-static bool
-rect_in(const struct gpu_rect *r, uint32_t w, uint32_t h)
-{
-	return (uint64_t)r->x + r->width <= w && (uint64_t)r->y + r->height <= h;
 }
 
 static void
@@ -128,8 +143,8 @@ rect_le(struct gpu_rect *r)
 /* Write the response (its header's type already set); fence and context
  * copied from the request. @return the used length.
  */
-static int
-reply(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, void *resp,
+int
+gpu_reply(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, void *resp,
       size_t len)
 {
 	struct gpu_ctrl_hdr *h = resp, bare = {.type = htole32(GPU_RESP_ERR_UNSPEC)};
@@ -168,7 +183,21 @@ status(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, 
 {
 	struct gpu_ctrl_hdr h = {.type = htole32(type)};
 
-	return reply(dev, req, in, &h, sizeof(h));
+	return gpu_reply(dev, req, in, &h, sizeof(h));
+}
+
+/* Answer with @p st; in virgl mode a fenced command that succeeded waits
+ * for its fence (its answer is written now, published then).
+ */
+static int
+answer(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, uint32_t st)
+{
+	int used = status(dev, req, in, st);
+
+	if (dev->virgl != NULL && st == GPU_RESP_OK_NODATA && used > 0 &&
+	    (le32toh(in->flags) & GPU_FLAG_FENCE))
+		return gpu_virgl_fence(dev, req->id, (uint32_t)used, in);
+	return used;
 }
 
 /* Read the whole command (header included); false when it is short. */
@@ -181,7 +210,7 @@ get(struct vhd_req *req, void *cmd, size_t len)
 static void
 scanout_off(struct gpu_dev *dev, uint32_t sid)
 {
-	struct gpu_res *old = res_find(dev, dev->scanout[sid].res_id);
+	struct gpu_res *old = gpu_res_find(dev, dev->scanout[sid].res_id);
 
 	if (old != NULL)
 		old->scanouts &= ~(1u << sid);
@@ -189,12 +218,56 @@ scanout_off(struct gpu_dev *dev, uint32_t sid)
 	dev->scanout[sid].res_id = 0;
 }
 
+uint32_t
+gpu_res_add(struct gpu_dev *dev, uint32_t id, uint32_t format, uint32_t w, uint32_t h,
+	    uint64_t size, struct gpu_res **out)
+{
+	struct gpu_res *r, **grown;
+
+	if (id == 0 || gpu_res_find(dev, id) != NULL)
+		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	if (dev->nres >= GPU_MAX_RESOURCES || size > dev->opts.max_hostmem - dev->hostmem) {
+		dev->stats.oom++;
+		return GPU_RESP_ERR_OUT_OF_MEMORY;
+	}
+	r = calloc(1, sizeof(*r));
+	grown = realloc(dev->res, (dev->nres + 1) * sizeof(*grown));
+	if (grown != NULL)
+		dev->res = grown;
+	if (r == NULL || grown == NULL) {
+		free(r);
+		return GPU_RESP_ERR_OUT_OF_MEMORY;
+	}
+	r->id = id;
+	r->format = format;
+	r->width = w;
+	r->height = h;
+	r->size = size;
+	dev->hostmem += size;
+	dev->res[dev->nres++] = r;
+	*out = r;
+	return GPU_RESP_OK_NODATA;
+}
+
+/* Take @p r out of the table and free it (the renderer let go of it). */
+void
+gpu_res_remove(struct gpu_dev *dev, struct gpu_res *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < dev->nres; i++)
+		if (dev->res[i] == r)
+			dev->res[i] = dev->res[--dev->nres];
+	res_free(dev, r);
+}
+
 static uint32_t
 do_create_2d(struct gpu_dev *dev, struct vhd_req *req)
 {
 	struct gpu_resource_create_2d c;
-	struct gpu_res *r, **grown;
+	struct gpu_res *r;
 	uint64_t size;
+	uint32_t st;
 
 	if (!get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
@@ -202,42 +275,25 @@ do_create_2d(struct gpu_dev *dev, struct vhd_req *req)
 	c.format = le32toh(c.format);
 	c.width = le32toh(c.width);
 	c.height = le32toh(c.height);
-	if (c.resource_id == 0 || res_find(dev, c.resource_id) != NULL)
+	if (c.resource_id == 0 || gpu_res_find(dev, c.resource_id) != NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	if (!gpu_format_ok(c.format) || c.width == 0 || c.height == 0 || c.width > GPU_MAX_DIM ||
 	    c.height > GPU_MAX_DIM)
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	size = (uint64_t)c.width * c.height * 4u;
-	if (dev->nres >= GPU_MAX_RESOURCES || size > dev->opts.max_hostmem - dev->hostmem) {
-		dev->stats.oom++;
-		return GPU_RESP_ERR_OUT_OF_MEMORY;
-	}
-	r = calloc(1, sizeof(*r));
-	grown = realloc(dev->res, (dev->nres + 1) * sizeof(*grown));
-	if (r == NULL || grown == NULL) {
-		free(r);
-		if (grown != NULL)
-			dev->res = grown;
-		return GPU_RESP_ERR_OUT_OF_MEMORY;
-	}
-	dev->res = grown;
-	if (!dev->opts.null_mode) {
-		/* zeroed: a resource shows black until the guest transfers */
-		r->pixels = calloc(1, size);
-		if (r->pixels == NULL) {
-			free(r);
+	st = gpu_res_add(dev, c.resource_id, c.format, c.width, c.height, size, &r);
+	if (st != GPU_RESP_OK_NODATA)
+		return st;
+	if (dev->virgl != NULL)
+		st = gpu_virgl_create_2d(dev, r);
+	else if (!dev->opts.null_mode && (r->pixels = calloc(1, size)) == NULL)
+		st = GPU_RESP_ERR_OUT_OF_MEMORY; /* zeroed: black until the guest transfers */
+	if (st != GPU_RESP_OK_NODATA) {
+		if (st == GPU_RESP_ERR_OUT_OF_MEMORY)
 			dev->stats.oom++;
-			return GPU_RESP_ERR_OUT_OF_MEMORY;
-		}
+		gpu_res_remove(dev, r);
 	}
-	r->id = c.resource_id;
-	r->format = c.format;
-	r->width = c.width;
-	r->height = c.height;
-	r->size = size;
-	dev->hostmem += size;
-	dev->res[dev->nres++] = r;
-	return GPU_RESP_OK_NODATA;
+	return st;
 }
 
 static uint32_t
@@ -249,7 +305,7 @@ do_unref(struct gpu_dev *dev, struct vhd_req *req)
 
 	if (!get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	for (i = 0; i < dev->opts.max_outputs; i++) {
@@ -258,12 +314,13 @@ do_unref(struct gpu_dev *dev, struct vhd_req *req)
 			gpu_disp_scanout(&dev->disp, i, 0, 0);
 		}
 	}
-	for (i = 0; i < dev->nres; i++)
-		if (dev->res[i] == r)
-			dev->res[i] = dev->res[--dev->nres];
-	res_free(dev, r);
+	if (dev->virgl != NULL)
+		gpu_virgl_unref(dev, r);
+	gpu_res_remove(dev, r);
 	return GPU_RESP_OK_NODATA;
 }
+
+static void detach(struct gpu_dev *dev, struct gpu_res *r);
 
 static uint32_t
 do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
@@ -277,7 +334,7 @@ do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 
 	if (!get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	n = le32toh(c.nr_entries);
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
@@ -311,12 +368,21 @@ do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	r->nents = n;
 	r->backing_len = total;
 	dev->hostmem += bytes;
+	if (dev->virgl != NULL) {
+		uint32_t st = gpu_virgl_attach(dev, r, vq->mem);
+
+		if (st != GPU_RESP_OK_NODATA)
+			detach(dev, r);
+		return st;
+	}
 	return GPU_RESP_OK_NODATA;
 }
 
 static void
 detach(struct gpu_dev *dev, struct gpu_res *r)
 {
+	if (dev->virgl != NULL)
+		gpu_virgl_detach(dev, r);
 	dev->hostmem -= (uint64_t)r->nents * sizeof(struct gpu_ent);
 	free(r->ents);
 	r->ents = NULL;
@@ -332,7 +398,7 @@ do_detach(struct gpu_dev *dev, struct vhd_req *req)
 
 	if (!get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	if (r->ents == NULL)
@@ -388,12 +454,12 @@ do_transfer(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
 	off = le64toh(c.offset);
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	if (r->ents == NULL)
 		return GPU_RESP_ERR_UNSPEC;
-	if (!rect_in(&c.r, r->width, r->height))
+	if (!gpu_rect_in(&c.r, r->width, r->height))
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	if (c.r.width == 0 || c.r.height == 0)
 		return GPU_RESP_OK_NODATA;
@@ -404,6 +470,8 @@ do_transfer(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	dev->stats.transfers++;
 	dev->stats.transfer_bytes += (uint64_t)c.r.width * c.r.height * 4u;
+	if (dev->virgl != NULL)
+		return gpu_virgl_transfer_2d(dev, r, &c.r, off);
 	if (r->pixels == NULL)
 		return GPU_RESP_OK_NODATA;
 	if (c.r.width == r->width) /* whole rows: one run on both sides */
@@ -437,10 +505,10 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 		gpu_disp_scanout(&dev->disp, sid, 0, 0);
 		return GPU_RESP_OK_NODATA;
 	}
-	r = res_find(dev, rid);
+	r = gpu_res_find(dev, rid);
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
-	if (c.r.width == 0 || c.r.height == 0 || !rect_in(&c.r, r->width, r->height))
+	if (c.r.width == 0 || c.r.height == 0 || !gpu_rect_in(&c.r, r->width, r->height))
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	scanout_off(dev, sid);
 	dev->scanout[sid].res_id = rid;
@@ -473,6 +541,13 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 
 		if (dst == NULL)
 			return;
+		if (dev->virgl != NULL) {
+			/* the pixels are the renderer's: read the band back */
+			if (gpu_virgl_read_band(dev, r, fr, y, h, dst) != 0)
+				memset(dst, 0, (size_t)h * fr->width * 4u);
+			gpu_disp_commit(&dev->disp);
+			continue;
+		}
 		for (k = 0; k < h; k++)
 			gpu_to_argb(r->format,
 				    r->pixels + (uint64_t)(fr->y + y + k) * stride + fr->x * 4u,
@@ -485,9 +560,9 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 static void
 show_scanout(struct gpu_dev *dev, uint32_t sid)
 {
-	const struct gpu_res *r = res_find(dev, dev->scanout[sid].res_id);
+	const struct gpu_res *r = gpu_res_find(dev, dev->scanout[sid].res_id);
 
-	if (r == NULL || r->pixels == NULL)
+	if (r == NULL || (r->pixels == NULL && dev->virgl == NULL))
 		return;
 	show(dev, r, sid, &dev->scanout[sid].r);
 }
@@ -502,13 +577,13 @@ do_flush(struct gpu_dev *dev, struct vhd_req *req)
 	if (!get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
-	if (!rect_in(&c.r, r->width, r->height))
+	if (!gpu_rect_in(&c.r, r->width, r->height))
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	dev->stats.flushes++;
-	if (r->pixels == NULL || !gpu_disp_up(&dev->disp))
+	if ((r->pixels == NULL && dev->virgl == NULL) || !gpu_disp_up(&dev->disp))
 		return GPU_RESP_OK_NODATA;
 	for (i = 0; i < dev->opts.max_outputs; i++) {
 		const struct gpu_rect *sr = &dev->scanout[i].r;
@@ -558,7 +633,7 @@ do_display_info(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_
 	info.hdr.type = htole32(GPU_RESP_OK_DISPLAY_INFO);
 	for (i = 0; i < dev->opts.max_outputs; i++)
 		preferred(dev, i, &info.pmodes[i]);
-	return reply(dev, req, in, &info, sizeof(info));
+	return gpu_reply(dev, req, in, &info, sizeof(info));
 }
 
 static int
@@ -586,7 +661,7 @@ do_edid(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in)
 		e.size = htole32(gpu_edid_make(e.edid, sid, le32toh(p.r.width),
 					       le32toh(p.r.height)));
 	}
-	return reply(dev, req, in, &e, sizeof(e));
+	return gpu_reply(dev, req, in, &e, sizeof(e));
 }
 
 static bool
@@ -614,6 +689,17 @@ ctrl(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	    gpu_disp_pending(&dev->disp)) {
 		dev->stats.retries++;
 		return VHD_REQ_RETRY; /* the display's answer comes first */
+	}
+	if (dev->virgl != NULL) {
+		int used;
+
+		if (gpu_virgl_enter(dev, vq->mem) != 0)
+			return status(dev, req, &in, GPU_RESP_ERR_UNSPEC);
+		used = gpu_virgl_ctrl(dev, req, &in, type, &st);
+		if (used == GPU_VIRGL_STATUS)
+			return answer(dev, req, &in, st);
+		if (used >= 0)
+			return used;
 	}
 	switch (type) {
 	case GPU_CMD_GET_DISPLAY_INFO:
@@ -651,7 +737,7 @@ ctrl(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		st = GPU_RESP_ERR_UNSPEC; /* 3D without virgl, blobs, UUIDs, unknown */
 		break;
 	}
-	return status(dev, req, &in, st);
+	return answer(dev, req, &in, st);
 }
 
 static int
@@ -669,7 +755,7 @@ cursor_cmd(struct gpu_dev *dev, struct vhd_req *req)
 
 		used = (int)vhd_req_write(req, 0, &h, sizeof(h));
 	}
-	if (!get(req, &c, sizeof(c))) {
+	if (!get(req, &c, sizeof(c)) || (dev->virgl != NULL && gpu_virgl_enter(dev, NULL) != 0)) {
 		dev->stats.cursor_bad++;
 		return used;
 	}
@@ -690,12 +776,19 @@ cursor_cmd(struct gpu_dev *dev, struct vhd_req *req)
 	} else if (rid == 0) {
 		gpu_disp_cursor_pos(&dev->disp, sid, x, y, true);
 	} else {
-		r = res_find(dev, rid);
+		r = gpu_res_find(dev, rid);
 		if (r == NULL || r->width != GPU_CURSOR_DIM || r->height != GPU_CURSOR_DIM) {
 			dev->stats.cursor_bad++;
 			return used;
 		}
-		if (r->pixels != NULL) {
+		if (dev->virgl != NULL) {
+			if (gpu_virgl_cursor(dev, r, img) != 0) {
+				dev->stats.cursor_bad++;
+				return used;
+			}
+			gpu_disp_cursor_update(&dev->disp, sid, x, y, le32toh(c.hot_x),
+					       le32toh(c.hot_y), img);
+		} else if (r->pixels != NULL) {
 			for (i = 0; i < GPU_CURSOR_DIM; i++)
 				gpu_to_argb(r->format, r->pixels + i * GPU_CURSOR_DIM * 4u,
 					    (uint8_t *)&img[i * GPU_CURSOR_DIM], GPU_CURSOR_DIM);
@@ -768,7 +861,27 @@ gpu_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
 
 	if (q == 0 && vhd_vq_last_avail(vq) == 0 && vhd_vq_used_idx(vq) == 0)
 		clear_state(dev);
+	if (q == 0)
+		dev->ctrl_vq = vq;
 	return 0;
+}
+
+static void
+gpu_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct gpu_dev *dev = priv;
+
+	if (q != 0)
+		return;
+	if (dev->virgl != NULL)
+		gpu_virgl_queue_stop(dev, vq); /* fenced commands held: answered now */
+	dev->ctrl_vq = NULL;
+}
+
+static void
+gpu_ops_virgl_poll(void *priv)
+{
+	gpu_virgl_poll(priv);
 }
 
 static int
@@ -782,8 +895,8 @@ gpu_next_wake(void *priv)
 {
 	struct gpu_dev *dev = priv;
 
-	/* a command waits for the display handshake: look again soon */
-	return gpu_disp_pending(&dev->disp) ? 1000000u : 0;
+	/* a command waits for the display handshake, or fences have no fd: look again soon */
+	return gpu_disp_pending(&dev->disp) || gpu_virgl_wants_poll(dev) ? 1000000u : 0;
 }
 
 static void
@@ -814,6 +927,20 @@ gpu_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 	put(ctx, "display_dropped", d->dropped);
 	put(ctx, "display_timeouts", d->timeouts);
 	put(ctx, "display_write_waits", d->write_waits);
+	if (dev->virgl != NULL) {
+		const struct gpu_virgl_stats *v = gpu_virgl_stats(dev->virgl);
+
+		put(ctx, "virgl_contexts", v->contexts);
+		put(ctx, "virgl_submits", v->submits);
+		put(ctx, "virgl_submit_bytes", v->submit_bytes);
+		put(ctx, "virgl_submit_errors", v->submit_errors);
+		put(ctx, "virgl_fences_held", v->fences_held);
+		put(ctx, "virgl_ctx_fences", v->ctx_fences);
+		put(ctx, "virgl_readbacks", v->readbacks);
+		put(ctx, "virgl_dmabuf_scanouts", v->dmabuf_scanouts);
+		put(ctx, "virgl_remaps", v->remaps);
+		put(ctx, "virgl_renderer_errors", v->renderer_errors);
+	}
 }
 
 const struct vhd_device_ops gpu_ops = {
@@ -831,6 +958,7 @@ const struct vhd_device_ops gpu_ops = {
 	.reset = gpu_reset,
 	.set_features = gpu_set_features,
 	.queue_start = gpu_queue_start,
+	.queue_stop = gpu_queue_stop,
 	.handle = gpu_handle,
 	.next_wake = gpu_next_wake,
 	.get_stats = gpu_get_stats,
