@@ -208,7 +208,7 @@ display_up(struct vhd_fe *fe, struct vhd_fe_disp *d, uint64_t features, uint32_t
 	assert_int_equal(m.request, VHD_FE_DISP_SET_PROTOCOL_FEATURES);
 	assert_int_equal(m.size, 8);
 	memcpy(&set, m.body, 8);
-	assert_int_equal(set, features & 1); /* EDID at most */
+	assert_int_equal(set, features & (VHD_FE_DISP_PF_EDID | VHD_FE_DISP_PF_DMABUF2));
 	assert_int_equal(d->gets, 1);
 }
 

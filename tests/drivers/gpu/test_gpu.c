@@ -132,7 +132,7 @@ display_up(struct ctx *c, uint64_t features, uint32_t w, uint32_t h)
 	disp_send(c, GPU_DISP_GET_PROTOCOL_FEATURES, GPU_DISP_FLAG_REPLY, &features, 8);
 	vhd_test_host_run(&c->h);
 	assert_int_equal(disp_expect(c, GPU_DISP_SET_PROTOCOL_FEATURES, &set, 8), 8);
-	assert_int_equal(set, features & (1ull << GPU_DISP_PF_EDID));
+	assert_int_equal(set, features & (1ull << GPU_DISP_PF_EDID | 1ull << GPU_DISP_PF_DMABUF2));
 	assert_int_equal(disp_expect(c, GPU_DISP_GET_DISPLAY_INFO, buf, sizeof(buf)), 0);
 	memset(&info, 0, sizeof(info));
 	info.hdr.type = GPU_RESP_OK_DISPLAY_INFO;
@@ -845,7 +845,7 @@ test_display_handshake(void **state)
 	disp_send(c, GPU_DISP_GET_PROTOCOL_FEATURES, GPU_DISP_FLAG_REPLY, &f, 8);
 	vhd_test_host_run(&c->h);
 	disp_expect(c, GPU_DISP_SET_PROTOCOL_FEATURES, &set, 8);
-	assert_int_equal(set, 1); /* EDID only: DMABUF2 is not ours to use in 2D */
+	assert_int_equal(set, 3); /* EDID and DMABUF2, both offered (the rest: test_gpu_disp) */
 	disp_expect(c, GPU_DISP_GET_DISPLAY_INFO, buf, sizeof(buf));
 	memset(&info, 0, sizeof(info));
 	info.pmodes[0] = (struct gpu_display_one){{0, 0, 1024, 768}, 1, 0};
