@@ -14,6 +14,8 @@
 #include "gpu_virgl.h"
 
 static void show_scanout(struct gpu_dev *dev, uint32_t sid);
+static bool tell_scanout(struct gpu_dev *dev, uint32_t sid, const struct gpu_res *r);
+static void scanout_disable(struct gpu_dev *dev, uint32_t sid);
 static void gpu_ops_virgl_poll(void *priv);
 
 /* The display's handshake ended (or was given up): a display that replaced
@@ -112,8 +114,10 @@ gpu_set_display(struct gpu_dev *dev, int fd)
 		return 0;
 	}
 	/* the new display knows no scanout: disp_ready() shows them */
-	for (i = 0; i < GPU_MAX_SCANOUTS; i++)
+	for (i = 0; i < GPU_MAX_SCANOUTS; i++) {
 		dev->scanout[i].told = false;
+		dev->scanout[i].dmabuf = false;
+	}
 	rc = gpu_disp_attach(&dev->disp, fd);
 	return rc;
 }
@@ -186,6 +190,54 @@ status(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, 
 	return gpu_reply(dev, req, in, &h, sizeof(h));
 }
 
+/* Publish the flush that waited for the display. */
+static void
+upd_publish(struct gpu_dev *dev)
+{
+	if (!dev->upd_held)
+		return;
+	dev->upd_held = false;
+	if (dev->ctrl_vq != NULL) {
+		vhd_vq_push(dev->ctrl_vq, dev->upd_id, dev->upd_len);
+		vhd_vq_notify(dev->ctrl_vq);
+	}
+	if (dev->host != NULL && dev->host->wake != NULL)
+		dev->host->wake(dev->host); /* commands retried behind it go on */
+}
+
+static void dmabuf_done(void *arg, bool ok);
+
+/* DMABUF_UPDATE of the next scanout of the held flush; the flush is
+ * published when none is left (or the display cannot take one).
+ */
+static void
+dmabuf_next(struct gpu_dev *dev)
+{
+	while (dev->upd_mask != 0) {
+		uint32_t sid = (uint32_t)__builtin_ctz(dev->upd_mask);
+		const struct gpu_rect *x = &dev->upd_rect[sid];
+
+		dev->upd_mask &= ~(1u << sid);
+		if (gpu_disp_dmabuf_update(&dev->disp, sid, x->x, x->y, x->width, x->height,
+					   dmabuf_done, dev) == 0)
+			return;
+	}
+	upd_publish(dev);
+}
+
+static void
+dmabuf_done(void *arg, bool ok)
+{
+	struct gpu_dev *dev = arg;
+
+	(void)ok; /* no answer in time is counted by gpu_disp; the guest goes on */
+	if (!dev->upd_held) {
+		dev->upd_mask = 0;
+		return;
+	}
+	dmabuf_next(dev);
+}
+
 /* Answer with @p st; in virgl mode a fenced command that succeeded waits
  * for its fence (its answer is written now, published then).
  */
@@ -193,6 +245,18 @@ static int
 answer(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, uint32_t st)
 {
 	int used = status(dev, req, in, st);
+
+	if (dev->upd_mask != 0 && used > 0) {
+		/* a flush of dmabuf scanouts: answered once the display has shown
+		 * them (its fence, if any, is implied: the display read the buffer)
+		 */
+		dev->upd_held = true;
+		dev->upd_id = req->id;
+		dev->upd_len = (uint32_t)used;
+		dmabuf_next(dev);
+		return dev->upd_held ? VHD_REQ_HELD : used;
+	}
+	dev->upd_mask = 0;
 
 	if (dev->virgl != NULL && st == GPU_RESP_OK_NODATA && used > 0 &&
 	    (le32toh(in->flags) & GPU_FLAG_FENCE))
@@ -311,7 +375,7 @@ do_unref(struct gpu_dev *dev, struct vhd_req *req)
 	for (i = 0; i < dev->opts.max_outputs; i++) {
 		if (dev->scanout[i].res_id == r->id) {
 			scanout_off(dev, i);
-			gpu_disp_scanout(&dev->disp, i, 0, 0);
+			scanout_disable(dev, i);
 		}
 	}
 	if (dev->virgl != NULL)
@@ -502,7 +566,7 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 		return GPU_RESP_ERR_INVALID_SCANOUT_ID;
 	if (rid == 0) {
 		scanout_off(dev, sid);
-		gpu_disp_scanout(&dev->disp, sid, 0, 0);
+		scanout_disable(dev, sid);
 		return GPU_RESP_OK_NODATA;
 	}
 	r = gpu_res_find(dev, rid);
@@ -514,8 +578,39 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 	dev->scanout[sid].res_id = rid;
 	dev->scanout[sid].r = c.r;
 	r->scanouts |= 1u << sid;
-	dev->scanout[sid].told = gpu_disp_scanout(&dev->disp, sid, c.r.width, c.r.height);
+	dev->scanout[sid].told = tell_scanout(dev, sid, r);
 	return GPU_RESP_OK_NODATA;
+}
+
+/* Tell the display what scanout @p sid shows: in virgl mode a dmabuf of
+ * @p r when the renderer can export it, else the size of the surface that
+ * UPDATEs fill. @return true when queued.
+ */
+static bool
+tell_scanout(struct gpu_dev *dev, uint32_t sid, const struct gpu_res *r)
+{
+	struct gpu_scanout *s = &dev->scanout[sid];
+	struct gpu_dmabuf b;
+
+	if (dev->virgl != NULL && gpu_disp_up(&dev->disp) && gpu_virgl_export(dev, r, &b) == 0) {
+		s->dmabuf = gpu_disp_dmabuf_scanout(&dev->disp, sid, &s->r, &b);
+		close(b.fd); /* the display got a dup */
+		if (s->dmabuf)
+			return true;
+	} else {
+		s->dmabuf = false;
+	}
+	return gpu_disp_scanout(&dev->disp, sid, s->r.width, s->r.height);
+}
+
+static void
+scanout_disable(struct gpu_dev *dev, uint32_t sid)
+{
+	if (dev->scanout[sid].dmabuf)
+		gpu_disp_dmabuf_scanout(&dev->disp, sid, NULL, NULL);
+	else
+		gpu_disp_scanout(&dev->disp, sid, 0, 0);
+	dev->scanout[sid].dmabuf = false;
 }
 
 /* Send rectangle @p fr (resource coordinates, inside scanout @p sid's) as
@@ -531,9 +626,10 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 	if (band == 0)
 		band = 1;
 	/* a SCANOUT the queue could not take goes first (QEMU has no surface without it) */
-	if (!s->told && !(dev->scanout[sid].told = gpu_disp_scanout(&dev->disp, sid, s->r.width,
-								     s->r.height)))
+	if (!s->told && !(dev->scanout[sid].told = tell_scanout(dev, sid, r)))
 		return;
+	if (s->dmabuf)
+		return; /* the display reads the buffer itself: DMABUF_UPDATE at flush */
 	for (y = 0; y < fr->height; y += band) {
 		uint32_t h = fr->height - y < band ? fr->height - y : band;
 		uint8_t *dst = gpu_disp_update(&dev->disp, sid, fr->x - s->r.x,
@@ -602,6 +698,13 @@ do_flush(struct gpu_dev *dev, struct vhd_req *req)
 			continue;
 		x.width = x1 - x.x;
 		x.height = y1 - x.y;
+		if (dev->scanout[i].dmabuf && dev->scanout[i].told) {
+			/* the display copies from the dmabuf when told, and answers */
+			dev->upd_mask |= 1u << i;
+			dev->upd_rect[i] = (struct gpu_rect){x.x - sr->x, x.y - sr->y, x.width,
+							     x.height};
+			continue;
+		}
 		show(dev, r, i, &x);
 	}
 	return GPU_RESP_OK_NODATA;
@@ -690,6 +793,8 @@ ctrl(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		dev->stats.retries++;
 		return VHD_REQ_RETRY; /* the display's answer comes first */
 	}
+	if (dev->upd_held)
+		return VHD_REQ_RETRY; /* the display still reads the last flushed buffer */
 	if (dev->virgl != NULL) {
 		int used;
 
@@ -875,6 +980,12 @@ gpu_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 		return;
 	if (dev->virgl != NULL)
 		gpu_virgl_queue_stop(dev, vq); /* fenced commands held: answered now */
+	if (dev->upd_held) {
+		vhd_vq_push(vq, dev->upd_id, dev->upd_len);
+		vhd_vq_notify(vq);
+		dev->upd_held = false;
+	}
+	dev->upd_mask = 0;
 	dev->ctrl_vq = NULL;
 }
 
@@ -896,7 +1007,8 @@ gpu_next_wake(void *priv)
 	struct gpu_dev *dev = priv;
 
 	/* a command waits for the display handshake, or fences have no fd: look again soon */
-	return gpu_disp_pending(&dev->disp) || gpu_virgl_wants_poll(dev) ? 1000000u : 0;
+	return gpu_disp_pending(&dev->disp) || gpu_virgl_wants_poll(dev) || dev->upd_held ?
+		       1000000u : 0;
 }
 
 static void
@@ -927,6 +1039,9 @@ gpu_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 	put(ctx, "display_dropped", d->dropped);
 	put(ctx, "display_timeouts", d->timeouts);
 	put(ctx, "display_write_waits", d->write_waits);
+	put(ctx, "display_dmabuf_scanouts", d->dmabuf_scanouts);
+	put(ctx, "display_dmabuf_updates", d->dmabuf_updates);
+	put(ctx, "display_dmabuf_timeouts", d->dmabuf_timeouts);
 	if (dev->virgl != NULL) {
 		const struct gpu_virgl_stats *v = gpu_virgl_stats(dev->virgl);
 
@@ -937,7 +1052,8 @@ gpu_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 		put(ctx, "virgl_fences_held", v->fences_held);
 		put(ctx, "virgl_ctx_fences", v->ctx_fences);
 		put(ctx, "virgl_readbacks", v->readbacks);
-		put(ctx, "virgl_dmabuf_scanouts", v->dmabuf_scanouts);
+		put(ctx, "virgl_exports", v->exports);
+		put(ctx, "virgl_export_failures", v->export_failures);
 		put(ctx, "virgl_remaps", v->remaps);
 		put(ctx, "virgl_renderer_errors", v->renderer_errors);
 	}

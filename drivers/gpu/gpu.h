@@ -107,6 +107,8 @@ struct gpu_scanout {
 	uint32_t cursor_x, cursor_y;
 	/** The display was sent its SCANOUT: QEMU must have one before an UPDATE. */
 	bool told;
+	/** virgl: shown as a dmabuf (DMABUF_SCANOUT), updated with DMABUF_UPDATE */
+	bool dmabuf;
 };
 
 /** Driver counters (telemetry). */
@@ -142,6 +144,12 @@ struct gpu_dev {
 	struct gpu_config config; /**< immutable while serving */
 	struct gpu_virgl *virgl;  /**< virgl mode's state; NULL in 2D */
 	struct vhd_vq *ctrl_vq;   /**< the live controlq (held fenced commands), or NULL */
+	/* a flush of dmabuf scanouts waits for the display's DMABUF_UPDATE replies */
+	uint32_t upd_mask;        /**< scanouts still to update */
+	struct gpu_rect upd_rect[GPU_MAX_SCANOUTS]; /**< scanout coordinates */
+	bool upd_held;            /**< the flush is held: upd_id, upd_len */
+	uint16_t upd_id;
+	uint32_t upd_len;
 };
 
 /** The common description; a device is hosted with its own copy, gpu_dev.ops. */

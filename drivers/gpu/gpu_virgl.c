@@ -661,6 +661,77 @@ gpu_virgl_read_band(struct gpu_dev *dev, const struct gpu_res *r, const struct g
 	return gpu_to_argb(r->format, dst, dst, fr->width * h);
 }
 
+/* The renderer's own export: its export query (fourcc, stride, modifier),
+ * else the GL texture's fd. One plane at offset 0 only (what the display
+ * protocol carries).
+ */
+static int
+renderer_export(uint32_t res_id, struct gpu_dmabuf *b)
+{
+	struct virgl_renderer_export_query q;
+	struct virgl_renderer_resource_info info;
+	int fd = -1, stride = 0, offset = 0;
+	uint32_t i;
+
+	if (virgl_renderer_resource_get_info((int)res_id, &info) != 0)
+		return -1;
+	b->width = info.width;
+	b->height = info.height;
+	b->y0_top = (info.flags & VIRGL_RESOURCE_Y_0_TOP) != 0;
+	memset(&q, 0, sizeof(q));
+	q.hdr.stype = VIRGL_RENDERER_STRUCTURE_TYPE_EXPORT_QUERY;
+	q.hdr.size = sizeof(q);
+	q.in_resource_id = res_id;
+	q.in_export_fds = 1;
+	if (virgl_renderer_execute(&q, sizeof(q)) == 0 && q.out_num_fds >= 1) {
+		bool one = q.out_num_fds == 1 && q.out_offsets[0] == 0;
+
+		if (one) {
+			b->fd = q.out_fds[0];
+			b->stride = q.out_strides[0];
+			b->fourcc = q.out_fourcc;
+			b->modifier = q.out_modifier;
+		}
+		for (i = one ? 1 : 0; i < q.out_num_fds && i < 4; i++)
+			close(q.out_fds[i]);
+		return one ? 0 : -1;
+	}
+	if (virgl_renderer_get_fd_for_texture2(info.tex_id, &fd, &stride, &offset) != 0 || fd < 0)
+		return -1;
+	if (offset != 0) {
+		close(fd);
+		return -1;
+	}
+	b->fd = fd;
+	b->stride = (uint32_t)stride;
+	b->fourcc = (uint32_t)info.drm_fourcc;
+	b->modifier = GPU_DISP_MOD_INVALID;
+	return 0;
+}
+
+static gpu_virgl_export_fn exporter = renderer_export;
+
+void
+gpu_virgl_set_exporter(gpu_virgl_export_fn fn)
+{
+	exporter = fn != NULL ? fn : renderer_export;
+}
+
+int
+gpu_virgl_export(struct gpu_dev *dev, const struct gpu_res *r, struct gpu_dmabuf *b)
+{
+	struct gpu_virgl *v = dev->virgl;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	if (v->state != 1 || exporter(r->id, b) != 0 || b->fd < 0) {
+		v->stats.export_failures++;
+		return -1;
+	}
+	v->stats.exports++;
+	return 0;
+}
+
 int
 gpu_virgl_cursor(struct gpu_dev *dev, const struct gpu_res *r, uint32_t *img)
 {

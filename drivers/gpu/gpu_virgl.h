@@ -62,7 +62,8 @@ struct gpu_virgl_stats {
 	uint64_t fences_held;   /**< fenced commands answered at their fence */
 	uint64_t ctx_fences;    /**< of them, on a context's ring */
 	uint64_t readbacks;     /**< scanout rectangles read back for the display */
-	uint64_t dmabuf_scanouts; /**< scanouts shown as a dmabuf */
+	uint64_t exports;       /**< resources exported as a dmabuf for a scanout */
+	uint64_t export_failures; /**< could not be (shown by read-back instead) */
 	uint64_t remaps;        /**< backings lent again after a memory table change */
 	uint64_t renderer_errors; /**< renderer calls that failed */
 };
@@ -131,6 +132,21 @@ uint32_t gpu_virgl_transfer_2d(struct gpu_dev *dev, struct gpu_res *r,
  */
 int gpu_virgl_read_band(struct gpu_dev *dev, const struct gpu_res *r,
 			const struct gpu_rect *fr, uint32_t y, uint32_t h, uint8_t *dst);
+
+/** Exports a resource's storage as a dmabuf (@p b->fd the caller's). @return 0, -1. */
+typedef int (*gpu_virgl_export_fn)(uint32_t res_id, struct gpu_dmabuf *b);
+
+/**
+ * Export @p r for a dmabuf scanout (single plane, offset 0).
+ * @return 0 (@p b->fd is the caller's to close), -1: not exportable.
+ */
+int gpu_virgl_export(struct gpu_dev *dev, const struct gpu_res *r, struct gpu_dmabuf *b);
+
+/**
+ * Replace the renderer's export (NULL: back to it). For tests: a machine
+ * without a GPU has no dmabuf to export.
+ */
+void gpu_virgl_set_exporter(gpu_virgl_export_fn fn);
 
 /** The 64x64 cursor image of @p r as ARGB8888 into @p img. @return 0, -1. */
 int gpu_virgl_cursor(struct gpu_dev *dev, const struct gpu_res *r, uint32_t *img);

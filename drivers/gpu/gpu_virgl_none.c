@@ -131,6 +131,21 @@ gpu_virgl_read_band(struct gpu_dev *dev, const struct gpu_res *r, const struct g
 }
 
 int
+gpu_virgl_export(struct gpu_dev *dev, const struct gpu_res *r, struct gpu_dmabuf *b)
+{
+	(void)dev;
+	(void)r;
+	(void)b;
+	return -1;
+}
+
+void
+gpu_virgl_set_exporter(gpu_virgl_export_fn fn)
+{
+	(void)fn;
+}
+
+int
 gpu_virgl_cursor(struct gpu_dev *dev, const struct gpu_res *r, uint32_t *img)
 {
 	(void)dev;

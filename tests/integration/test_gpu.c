@@ -559,7 +559,9 @@ static void
 test_bad_options(void **state)
 {
 	static const char *const gfx[] = {"-g", "gfxstream", NULL};
-	static const char *const virgl[] = {"-g", "virglrenderer", NULL};
+	static const char *const virgl2[] = {"-g", "virglrenderer", "--socket-count", "2", NULL};
+	static const char *const nogl[] = {"-g", "virglrenderer", "--use-egl", "false", NULL};
+	static const char *const cap3[] = {"-g", "virglrenderer", "-c", "venus", NULL};
 	static const char *const junk[] = {"-g", "vulkan", NULL};
 	static const char *const cap2d[] = {"-c", "virgl", NULL};
 	static const char *const capbad[] = {"-g", "null", "--capset", "venus", NULL};
@@ -576,7 +578,9 @@ test_bad_options(void **state)
 
 	(void)state;
 	vhd_it_bad_cmdline(&t, "gfxstream", gfx, true, "gfxstream");
-	vhd_it_bad_cmdline(&t, "virglrenderer", virgl, true, "virglrenderer");
+	vhd_it_bad_cmdline(&t, "virgl, two devices", virgl2, true, "one device per process");
+	vhd_it_bad_cmdline(&t, "virgl without EGL or GLX", nogl, true, "--use-glx");
+	vhd_it_bad_cmdline(&t, "virgl, unknown capset", cap3, true, "venus");
 	vhd_it_bad_cmdline(&t, "bad mode", junk, true, "vulkan");
 	vhd_it_bad_cmdline(&t, "capset in 2D", cap2d, true, "--capset");
 	vhd_it_bad_cmdline(&t, "unknown capset", capbad, true, "venus");

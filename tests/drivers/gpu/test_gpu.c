@@ -1139,7 +1139,7 @@ test_config_and_stats(void **state)
 	assert_int_equal(c->dev.ops.features & (1ull << GPU_F_RESOURCE_BLOB), 0);
 	assert_int_equal(c->dev.ops.num_queues, 2);
 	c->dev.ops.get_stats(&c->dev, count_put, &n);
-	assert_int_equal(n, 21);
+	assert_int_equal(n, 24);
 }
 
 int

@@ -20,11 +20,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "gpu.h"
+#include "gpu_fake_disp.h"
 #include "gpu_virgl.h"
 #include "vhd_test_host.h"
 #include "vhd_test_pair.h"
@@ -45,6 +49,7 @@ struct t {
 	struct vhd_test_host h;
 	struct gpu_dev dev;
 	struct gpu_virgl_opts vo;
+	struct gpu_fake_disp d;
 };
 
 static int
@@ -54,6 +59,7 @@ setup_with(void **state, uint64_t hostmem)
 	struct gpu_opts o = {.max_outputs = 1, .max_hostmem = hostmem};
 
 	assert_non_null(c);
+	c->d.fd = -1;
 	c->vo = (struct gpu_virgl_opts){.egl = true, .surfaceless = true, .gles = true,
 					.capsets = (1u << GPU_CAPSET_VIRGL) |
 						   (1u << GPU_CAPSET_VIRGL2)};
@@ -80,6 +86,8 @@ teardown(void **state)
 	struct t *c = *state;
 
 	gpu_dev_fini(&c->dev);
+	gpu_fake_disp_close(&c->d);
+	gpu_virgl_set_exporter(NULL);
 	vhd_test_pair_fini(&c->p);
 	free(c);
 	return 0;
@@ -619,10 +627,11 @@ test_fences(void **state)
 	n = clear_stream(dw, 5, 0.0f, 1.0f, 0.0f, 1.0f);
 	/* global timeline: held at first, then answered in order with their ids */
 	h1 = post_submit(c, 1, dw, n, GPU_FLAG_FENCE, 100, 0, &r1);
-	h2 = post_submit(c, 1, dw + 10, 9, GPU_FLAG_FENCE, 101, 0, &r2);
+	/* (a serve runs the host first: a fence is looked for before the next one only) */
 	assert_int_equal(vhd_test_used(&c->p, &id, &len), 0);
 	assert_int_equal(c->dev.ops.next_wake(&c->dev) != 0,
 			 gpu_virgl_wants_poll(&c->dev)); /* an fd, or poll() */
+	h2 = post_submit(c, 1, dw + 10, 9, GPU_FLAG_FENCE, 101, 0, &r2);
 	assert_true(used_soon(c, &id, &len));
 	assert_int_equal(id, h1);
 	assert_true(used_soon(c, &id, &len));
@@ -714,6 +723,165 @@ test_stop_and_reset(void **state)
 			 GPU_RESP_OK_NODATA);
 }
 
+
+static uint32_t
+rect_cmd(struct t *c, uint32_t type, uint32_t sid, uint32_t res, uint32_t w, uint32_t h)
+{
+	struct gpu_set_scanout m = {hd(type, 0), {0, 0, htole32(w), htole32(h)}, 0, 0};
+
+	if (type == GPU_CMD_SET_SCANOUT) {
+		m.scanout_id = htole32(sid);
+		m.resource_id = htole32(res);
+	} else { /* RESOURCE_FLUSH: resource_id, padding after the rectangle */
+		m.scanout_id = htole32(res);
+	}
+	return st(c, &m, sizeof(m));
+}
+
+/* A render target cleared to (r, g, b, 1) by context 1. */
+static void
+cleared(struct t *c, uint32_t res, float r, float g, float b)
+{
+	uint32_t dw[32], n = clear_stream(dw, res, r, g, b, 1.0f);
+	uint8_t *resp;
+	uint16_t id;
+	uint32_t len;
+
+	assert_int_equal(ctx_create(c, 1, 4, 0), GPU_RESP_OK_NODATA);
+	assert_int_equal(create_3d(c, res, 2, GPU_FORMAT_B8G8R8A8_UNORM, W, H, 1),
+			 GPU_RESP_OK_NODATA);
+	assert_int_equal(ctx_cmd(c, GPU_CMD_CTX_ATTACH_RESOURCE, 1, res), GPU_RESP_OK_NODATA);
+	post_submit(c, 1, dw, n, 0, 0, 0, &resp);
+	assert_true(used_soon(c, &id, &len));
+}
+
+/* No dmabuf to be had: the flushed rectangle is read back into UPDATEs. */
+static void
+test_scanout_read_back(void **state)
+{
+	struct t *c = *state;
+	static uint8_t m[GPU_DISP_UPDATE_HDR + W * H * 4];
+	uint32_t sz[2], i;
+
+	gpu_fake_disp_up(&c->d, &c->dev, &c->h, 1ull << GPU_DISP_PF_DMABUF2, 1024, 768);
+	cleared(c, 5, 1.0f, 0.0f, 0.0f);
+	assert_int_equal(rect_cmd(c, GPU_CMD_SET_SCANOUT, 0, 5, W, H), GPU_RESP_OK_NODATA);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_SCANOUT, m, sizeof(m), NULL), 12);
+	memcpy(sz, m + 4, 8);
+	assert_int_equal(sz[0], W);
+	assert_int_equal(sz[1], H);
+	assert_int_equal(rect_cmd(c, GPU_CMD_RESOURCE_FLUSH, 0, 5, W, H), GPU_RESP_OK_NODATA);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_UPDATE, m, sizeof(m), NULL),
+			 GPU_DISP_UPDATE_HDR + W * H * 4);
+	for (i = 0; i < W * H; i++) {
+		const uint8_t *px = m + GPU_DISP_UPDATE_HDR + i * 4;
+
+		assert_int_equal(px[0], 0x00);
+		assert_int_equal(px[1], 0x00);
+		assert_int_equal(px[2], 0xff);
+	}
+	assert_true(gpu_virgl_stats(c->dev.virgl)->readbacks >= 1);
+	assert_int_equal(gpu_virgl_stats(c->dev.virgl)->exports, 0);
+	assert_true(gpu_virgl_stats(c->dev.virgl)->export_failures >= 1);
+}
+
+static int memfd_exports;
+
+/* A memfd stands in for the dmabuf a GPU would give. */
+static int
+memfd_export(uint32_t res_id, struct gpu_dmabuf *b)
+{
+	int fd = memfd_create("dmabuf", MFD_CLOEXEC);
+
+	(void)res_id;
+	if (fd < 0 || ftruncate(fd, W * H * 4) != 0)
+		return -1;
+	b->fd = fd;
+	b->width = W;
+	b->height = H;
+	b->stride = W * 4;
+	b->fourcc = 0x34325241; /* AR24 */
+	b->modifier = 0;
+	b->y0_top = true;
+	memfd_exports++;
+	return 0;
+}
+
+/* A flush waits for the display to have shown the dmabuf; so do the commands after it. */
+static void
+test_scanout_dmabuf(void **state)
+{
+	struct t *c = *state;
+	uint8_t m[64], *r1, *r2;
+	uint32_t v[12];
+	uint16_t head, head2, id;
+	uint32_t len;
+	int fd = -1;
+	struct stat sb;
+	struct gpu_set_scanout fl = {hd(GPU_CMD_RESOURCE_FLUSH, 0), {0, 0, htole32(W),
+								     htole32(H)}, htole32(5), 0};
+	struct gpu_ctrl_hdr info = hd(GPU_CMD_GET_DISPLAY_INFO, 0);
+
+	gpu_virgl_set_exporter(memfd_export);
+	gpu_fake_disp_up(&c->d, &c->dev, &c->h, 1ull << GPU_DISP_PF_DMABUF2, 1024, 768);
+	cleared(c, 5, 0.0f, 1.0f, 0.0f);
+	assert_int_equal(rect_cmd(c, GPU_CMD_SET_SCANOUT, 0, 5, W, H), GPU_RESP_OK_NODATA);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_DMABUF_SCANOUT2, m, sizeof(m), &fd),
+			 GPU_DISP_DMABUF_SCANOUT2_SIZE);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_size, W * H * 4);
+	close(fd);
+	memcpy(v, m, 40);
+	assert_int_equal(v[0], 0);      /* scanout */
+	assert_int_equal(v[3], W);      /* width */
+	assert_int_equal(v[4], H);
+	assert_int_equal(v[7], W * 4);  /* stride */
+	assert_int_equal(v[8] & GPU_DISP_DMABUF_Y0_TOP, GPU_DISP_DMABUF_Y0_TOP);
+	assert_int_equal(v[9], 0x34325241);
+	/* the flush is answered after the display's reply; what follows waits too */
+	head = submit(c, &fl, sizeof(fl), sizeof(struct gpu_ctrl_hdr), &r1);
+	head2 = submit(c, &info, sizeof(info), sizeof(struct gpu_resp_display_info), &r2);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_DMABUF_UPDATE, m, sizeof(m), NULL),
+			 20);
+	memcpy(v, m, 20);
+	assert_int_equal(v[3], W);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 0);
+	assert_true(c->dev.ops.next_wake(&c->dev) != 0);
+	gpu_fake_disp_send(&c->d, GPU_DISP_DMABUF_UPDATE, GPU_DISP_FLAG_REPLY, NULL, 0);
+	assert_true(used_soon(c, &id, &len));
+	assert_int_equal(id, head);
+	assert_int_equal(vhd_test_host_serve(&c->h, &c->p, &c->dev.ops, &c->dev, 0), 1);
+	assert_true(used_soon(c, &id, &len));
+	assert_int_equal(id, head2);
+	assert_int_equal(le32toh(((struct gpu_ctrl_hdr *)r2)->type), GPU_RESP_OK_DISPLAY_INFO);
+	/* a display that never answers: the flush goes after GPU_DISP_DMABUF_WAIT_NS */
+	head = submit(c, &fl, sizeof(fl), sizeof(struct gpu_ctrl_hdr), &r1);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_DMABUF_UPDATE, m, sizeof(m), NULL),
+			 20);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 0);
+	vhd_test_host_advance(&c->h, GPU_DISP_DMABUF_WAIT_NS);
+	assert_true(used_soon(c, &id, &len));
+	assert_int_equal(id, head);
+	assert_int_equal(c->dev.disp.stats.dmabuf_timeouts, 1);
+	/* a queue stop answers a held flush */
+	head = submit(c, &fl, sizeof(fl), sizeof(struct gpu_ctrl_hdr), &r1);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 0);
+	c->dev.ops.queue_stop(&c->dev, 0, &c->p.vq);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	assert_int_equal(id, head);
+	assert_false(c->dev.upd_held);
+	assert_int_equal(c->dev.ops.queue_start(&c->dev, 0, &c->p.vq), 0);
+	/* disabling the scanout: a DMABUF_SCANOUT without an fd */
+	while (gpu_fake_disp_recv(&c->d, (uint32_t *)v, m, sizeof(m), &fd) >= 0)
+		assert_int_equal(fd, -1);
+	assert_int_equal(rect_cmd(c, GPU_CMD_SET_SCANOUT, 0, 0, 0, 0), GPU_RESP_OK_NODATA);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_DMABUF_SCANOUT, m, sizeof(m), NULL),
+			 GPU_DISP_DMABUF_SCANOUT_SIZE);
+	assert_int_equal(memfd_exports, 1);
+	assert_int_equal(gpu_virgl_stats(c->dev.virgl)->exports, 1);
+}
+
 int
 main(void)
 {
@@ -727,6 +895,8 @@ main(void)
 		T(test_short_commands),
 		T(test_fences),
 		T(test_stop_and_reset),
+		T(test_scanout_read_back),
+		T(test_scanout_dmabuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
