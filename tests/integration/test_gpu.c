@@ -7,7 +7,10 @@
  * display end (VHOST_USER_GPU_SET_SOCKET with a socketpair): the display
  * handshake, a 2D scanout whose UPDATE pixels match what the guest wrote,
  * the cursor, EDID, a driver restart with a new display socket, malformed
- * commands, hostile SET_SOCKET messages, bad command lines.
+ * commands, hostile SET_SOCKET messages, bad command lines; virgl mode:
+ * capsets, a context whose command stream clears a render target on Mesa's
+ * software renderer, the fenced submit answered after its fence, the
+ * cleared pixels in the display's UPDATE and back in guest memory.
  */
 
 #include <endian.h>
@@ -28,6 +31,7 @@
 #include "gpu.h"
 #include "vhd_fe_disp.h"
 #include "vhd_it.h"
+#include "vhd_test_virgl.h"
 
 #define QSZ 64
 #define WAIT_MS 5000
@@ -555,6 +559,142 @@ test_null_mode(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+
+/* ---- virgl mode ---- */
+
+static const char *const virgl_interrupt[] = {"-g", "virglrenderer", "--mode", "interrupt",
+					      NULL};
+static const char *const virgl_poll[] = {"-g", "virglrenderer", "--mode", "poll", NULL};
+
+static uint32_t
+ctx_res(struct vhd_fe *fe, bool poll, uint32_t type, uint32_t ctx, uint32_t res)
+{
+	struct {
+		struct gpu_ctrl_hdr h;
+		uint32_t res, pad;
+	} __attribute__((packed)) m;
+
+	hdr(&m.h, type);
+	m.h.ctx_id = htole32(ctx);
+	m.res = htole32(res);
+	m.pad = 0;
+	return cmd(fe, poll, &m, sizeof(m));
+}
+
+static void
+virgl_test(bool poll)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe_disp d;
+	struct vhd_fe_disp_msg m;
+	struct vhd_fe *fe = up(&a, poll ? virgl_poll : virgl_interrupt);
+	struct {
+		struct gpu_ctrl_hdr h;
+		uint32_t nlen, init;
+		char name[64];
+	} __attribute__((packed)) cc;
+	struct {
+		struct gpu_ctrl_hdr h;
+		uint32_t index, pad;
+	} __attribute__((packed)) ci;
+	uint32_t c3[18], sub[8 + VHD_VIRGL_CLEAR_DWORDS], v[5], i, n;
+	struct gpu_ctrl_hdr r;
+	uint8_t *w, *fb;
+
+	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_VIRGL));
+	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_CONTEXT_INIT));
+	display_up(fe, &d, 0, 1024, 768);
+	display_info(fe, poll, &d, 1024, 768);
+	/* capsets: virgl and virgl2 */
+	hdr(&ci.h, GPU_CMD_GET_CAPSET_INFO);
+	ci.index = htole32(1);
+	ci.pad = 0;
+	assert_int_equal(call(fe, poll, 0, &ci, sizeof(ci), 40, &w), 40);
+	memcpy(v, w + 24, 12);
+	assert_int_equal(le32toh(((struct gpu_ctrl_hdr *)w)->type), GPU_RESP_OK_CAPSET_INFO);
+	assert_int_equal(le32toh(v[0]), 2);
+	assert_int_equal(le32toh(v[1]), 2);
+	/* a context and a render target with guest backing */
+	memset(&cc, 0, sizeof(cc));
+	hdr(&cc.h, GPU_CMD_CTX_CREATE);
+	cc.h.ctx_id = htole32(1);
+	cc.nlen = htole32(2);
+	memcpy(cc.name, "it", 2);
+	assert_int_equal(cmd(fe, poll, &cc, sizeof(cc)), GPU_RESP_OK_NODATA);
+	memset(c3, 0, sizeof(c3));
+	hdr((struct gpu_ctrl_hdr *)c3, GPU_CMD_RESOURCE_CREATE_3D);
+	c3[6] = htole32(9);                          /* resource */
+	c3[7] = htole32(2);                          /* PIPE_TEXTURE_2D */
+	c3[8] = htole32(GPU_FORMAT_B8G8R8A8_UNORM);
+	c3[9] = htole32(1u << 1);                    /* bind: render target */
+	c3[10] = htole32(W);
+	c3[11] = htole32(H);
+	c3[12] = htole32(1);
+	c3[13] = htole32(1);
+	assert_int_equal(cmd(fe, poll, c3, sizeof(c3)), GPU_RESP_OK_NODATA);
+	fb = backing(fe, poll, 9, W, H, 1);
+	assert_int_equal(ctx_res(fe, poll, GPU_CMD_CTX_ATTACH_RESOURCE, 1, 9), GPU_RESP_OK_NODATA);
+	/* the guest's stream clears it; fenced: answered once the renderer is done */
+	memset(sub, 0, sizeof(sub));
+	n = vhd_virgl_clear(sub + 8, 9, GPU_FORMAT_B8G8R8A8_UNORM, 0.0f, 0.0f, 1.0f, 1.0f);
+	hdr((struct gpu_ctrl_hdr *)sub, GPU_CMD_SUBMIT_3D);
+	((struct gpu_ctrl_hdr *)sub)->ctx_id = htole32(1);
+	((struct gpu_ctrl_hdr *)sub)->flags = htole32(GPU_FLAG_FENCE);
+	((struct gpu_ctrl_hdr *)sub)->fence_id = htole64(42);
+	sub[6] = htole32(n * 4);
+	for (i = 8; i < 8 + n; i++)
+		sub[i] = htole32(sub[i]);
+	assert_int_equal(call(fe, poll, 0, sub, sizeof(sub), sizeof(r), &w), sizeof(r));
+	memcpy(&r, w, sizeof(r));
+	assert_int_equal(le32toh(r.type), GPU_RESP_OK_NODATA);
+	assert_int_equal(le32toh(r.flags), GPU_FLAG_FENCE);
+	assert_int_equal(le64toh(r.fence_id), 42);
+	/* shown: no dmabuf on this machine, the rectangle is read back */
+	assert_int_equal(rect_cmd(fe, poll, GPU_CMD_SET_SCANOUT, 9, 0, W, H), GPU_RESP_OK_NODATA);
+	assert_int_equal(disp_next(&d, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_SCANOUT);
+	assert_int_equal(rect_cmd(fe, poll, GPU_CMD_RESOURCE_FLUSH, 9, 0, W, H),
+			 GPU_RESP_OK_NODATA);
+	assert_int_equal(disp_next(&d, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_UPDATE);
+	assert_int_equal(m.size, 20 + W * H * 4);
+	for (i = 0; i < W * H; i++) {
+		static const uint8_t blue[4] = {0xff, 0x00, 0x00, 0xff};
+
+		assert_memory_equal(m.body + 20 + i * 4, blue, 4);
+	}
+	/* and back in guest memory */
+	memset(c3, 0, sizeof(c3));
+	hdr((struct gpu_ctrl_hdr *)c3, GPU_CMD_TRANSFER_FROM_HOST_3D);
+	((struct gpu_ctrl_hdr *)c3)->ctx_id = htole32(1);
+	c3[9] = htole32(W);
+	c3[10] = htole32(H);
+	c3[11] = htole32(1);
+	c3[14] = htole32(9);
+	c3[16] = htole32(W * 4);
+	memset(fb, 0, W * H * 4);
+	assert_int_equal(cmd(fe, poll, c3, sizeof(c3)), GPU_RESP_OK_NODATA);
+	for (i = 0; i < W * H; i++)
+		assert_int_equal(fb[i * 4], 0xff);
+	close(d.fd);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+static void
+test_virgl_interrupt(void **state)
+{
+	(void)state;
+	virgl_test(false);
+}
+
+static void
+test_virgl_poll(void **state)
+{
+	(void)state;
+	virgl_test(true);
+}
+
 static void
 test_bad_options(void **state)
 {
@@ -606,6 +746,8 @@ main(void)
 		T(test_malformed),
 		T(test_set_socket_hostile),
 		T(test_null_mode),
+		T(test_virgl_interrupt),
+		T(test_virgl_poll),
 		T(test_bad_options),
 	};
 

@@ -32,17 +32,10 @@
 #include "gpu_virgl.h"
 #include "vhd_test_host.h"
 #include "vhd_test_pair.h"
+#include "vhd_test_virgl.h"
 
 #define W 64u
 #define H 32u
-
-/* virgl protocol (virglrenderer's virgl_protocol.h): the commands the test sends */
-#define CMD0(cmd, obj, len) ((uint32_t)(cmd) | ((uint32_t)(obj) << 8) | ((uint32_t)(len) << 16))
-#define CCMD_CREATE_OBJECT 1u
-#define CCMD_SET_FRAMEBUFFER_STATE 5u
-#define CCMD_CLEAR 7u
-#define OBJECT_SURFACE 8u
-#define PIPE_CLEAR_COLOR0 (1u << 2)
 
 struct t {
 	struct vhd_test_pair p;
@@ -291,28 +284,7 @@ post_submit(struct t *c, uint32_t ctx, const uint32_t *dw, uint32_t n, uint32_t 
 static uint32_t
 clear_stream(uint32_t *dw, uint32_t res, float r, float g, float b, float a)
 {
-	uint32_t n = 0;
-
-	dw[n++] = CMD0(CCMD_CREATE_OBJECT, OBJECT_SURFACE, 5);
-	dw[n++] = 1;   /* surface handle */
-	dw[n++] = res;
-	dw[n++] = GPU_FORMAT_B8G8R8A8_UNORM;
-	dw[n++] = 0;   /* level */
-	dw[n++] = 0;   /* layers */
-	dw[n++] = CMD0(CCMD_SET_FRAMEBUFFER_STATE, 0, 3);
-	dw[n++] = 1;   /* color buffers */
-	dw[n++] = 0;   /* no depth */
-	dw[n++] = 1;   /* surface 1 */
-	dw[n++] = CMD0(CCMD_CLEAR, 0, 8);
-	dw[n++] = PIPE_CLEAR_COLOR0;
-	memcpy(&dw[n++], &r, 4);
-	memcpy(&dw[n++], &g, 4);
-	memcpy(&dw[n++], &b, 4);
-	memcpy(&dw[n++], &a, 4);
-	dw[n++] = 0;   /* depth, a double */
-	dw[n++] = 0;
-	dw[n++] = 0;   /* stencil */
-	return n;
+	return vhd_virgl_clear(dw, res, GPU_FORMAT_B8G8R8A8_UNORM, r, g, b, a);
 }
 
 /* ---- tests ---- */
@@ -470,7 +442,7 @@ test_render_and_read_back(void **state)
 	assert_int_equal(gpu_virgl_stats(c->dev.virgl)->submits, 1);
 	assert_int_equal(gpu_virgl_stats(c->dev.virgl)->submit_errors, 0);
 	/* garbage in a stream: refused by the renderer, counted, the device goes on */
-	dw[0] = CMD0(200, 0, 3);
+	dw[0] = VHD_VIRGL_CMD0(200, 0, 3);
 	post_submit(c, 1, dw, 4, 0, 0, 0, &r);
 	assert_true(used_soon(c, &id, &len));
 	assert_int_equal(ctx_create(c, 2, 1, 0), GPU_RESP_OK_NODATA);
