@@ -274,7 +274,7 @@ main(int argc, char **argv)
 	};
 	static const struct vhd_help help = {
 		.synopsis = "-s PATH [-g null] [options]",
-		.summary = "virtio-gpu (virtio id " VHD_STR(GPU_VIRTIO_ID) ") with our 2D renderer "
+		.summary = "virtio-gpu (virtio id " VHD_STR(GPU_VIRTIO_ID) ") with our 2D renderer or virgl 3D "
 			   "and QEMU's vhost-user-gpu display protocol",
 		.opts = opts,
 		.notes = "See the README's GPU device section.",
