@@ -18,6 +18,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <virgl/virglrenderer.h>
@@ -126,13 +127,18 @@ struct gpu_virgl {
 	uint32_t seq;            /* global fence sequence */
 	uint8_t *cmd;            /* SUBMIT_3D copy */
 	size_t cmd_cap;
-	struct virgl_renderer_callbacks cb;
-	pthread_t thread;        /* the renderer's (the worker's) */
 	struct gpu_virgl_stats stats;
 };
 
-/* virglrenderer has one renderer per process. */
+/*
+ * virglrenderer has one renderer per process. It is started once and kept
+ * to the process's end: stopping it unloads Mesa's driver, and a device
+ * after it (a unit test's next one) takes the running renderer, reset.
+ */
 static struct gpu_virgl *the_one;
+static bool renderer_up;
+static pthread_t renderer_thread;
+static struct virgl_renderer_callbacks renderer_cb;
 
 static int
 init_flags(const struct gpu_virgl_opts *o)
@@ -166,11 +172,17 @@ probe_fence(void *cookie, uint32_t fence)
 	(void)fence;
 }
 
+/*
+ * The start-up check runs in a child process: a renderer started and
+ * stopped here would unload Mesa's driver, and the app's own renderer must
+ * start on the worker, the thread it will stay current on.
+ */
 int
 gpu_virgl_probe(const struct gpu_virgl_opts *o)
 {
 	struct virgl_renderer_callbacks cb = {.version = 2, .write_fence = probe_fence};
-	int rc, cookie = 0;
+	int rc, cookie = 0, status = 0;
+	pid_t pid;
 
 	if (o->render_node != NULL) {
 		int fd = open(o->render_node, O_RDWR | O_CLOEXEC);
@@ -184,14 +196,24 @@ gpu_virgl_probe(const struct gpu_virgl_opts *o)
 		render_node = o->render_node;
 		cb.get_drm_fd = get_drm_fd;
 	}
-	rc = virgl_renderer_init(&cookie, init_flags(o), &cb);
-	if (rc != 0) {
-		fprintf(stderr, "error: virglrenderer cannot start (%s): check --use-egl, "
-			"--use-surfaceless, --use-gles and Mesa's EGL (libegl-mesa0, "
-			"libgl1-mesa-dri)\n", strerror(rc < 0 ? -rc : rc));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "error: virglrenderer check: fork: %s\n", strerror(errno));
 		return -1;
 	}
-	virgl_renderer_cleanup(&cookie);
+	if (pid == 0) {
+		rc = virgl_renderer_init(&cookie, init_flags(o), &cb);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "error: virglrenderer cannot start: check --use-egl, "
+			"--use-surfaceless, --use-gles and Mesa's EGL (libegl-mesa0, "
+			"libgl1-mesa-dri)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -224,13 +246,8 @@ gpu_virgl_new(struct gpu_dev *dev, const struct gpu_virgl_opts *o)
 	v->dev = dev;
 	v->o = *o;
 	v->poll_fd = -1;
-	v->cb.version = 3; /* write_context_fence; 4 would hand EGL to us */
-	v->cb.write_fence = write_fence;
-	v->cb.write_context_fence = write_context_fence;
-	if (o->render_node != NULL) {
+	if (o->render_node != NULL)
 		render_node = o->render_node;
-		v->cb.get_drm_fd = get_drm_fd;
-	}
 	the_one = v;
 	return v;
 }
@@ -250,14 +267,14 @@ gpu_virgl_free(struct gpu_virgl *v)
 {
 	if (v == NULL)
 		return;
-	/* Stopped on its own thread only (a unit test's): the app's worker
-	 * is gone by now with the GL context current on it, so the renderer
-	 * stays to the process's end with the backings it may point at.
+	/* On the renderer's thread (a unit test's) everything is let go now;
+	 * the app's worker is gone by now, with the GL context current on it:
+	 * the backings the renderer may point at stay to the process's end.
 	 */
-	if (v->state == 1 && pthread_equal(v->thread, pthread_self())) {
+	if (v->state == 1 && pthread_equal(renderer_thread, pthread_self())) {
 		if (v->poll_fd >= 0 && v->dev->host != NULL && v->dev->host->unwatch_fd != NULL)
 			v->dev->host->unwatch_fd(v->dev->host, v->poll_fd);
-		virgl_renderer_cleanup(v);
+		virgl_renderer_reset();
 		v->state = 0;
 	}
 	if (v->state != 1)
@@ -292,9 +309,12 @@ publish(struct gpu_virgl *v, uint32_t i)
 static void
 write_fence(void *cookie, uint32_t fence)
 {
-	struct gpu_virgl *v = cookie;
+	struct gpu_virgl *v = the_one;
 	uint32_t i = 0;
 
+	(void)cookie;
+	if (v == NULL)
+		return;
 	/* the global timeline signals in order: everything up to @p fence */
 	while (i < v->nheld) {
 		if (!v->held[i].on_ring && (int32_t)((uint32_t)v->held[i].fence - fence) <= 0)
@@ -307,9 +327,12 @@ write_fence(void *cookie, uint32_t fence)
 static void
 write_context_fence(void *cookie, uint32_t ctx, uint32_t ring, uint64_t fence)
 {
-	struct gpu_virgl *v = cookie;
+	struct gpu_virgl *v = the_one;
 	uint32_t i = 0;
 
+	(void)cookie;
+	if (v == NULL)
+		return;
 	/* merged fences: one signal stands for every earlier fence of the ring */
 	while (i < v->nheld) {
 		const struct held *h = &v->held[i];
@@ -536,15 +559,32 @@ static int
 start(struct gpu_virgl *v)
 {
 	struct vhd_host *host = v->dev->host;
-	int rc = virgl_renderer_init(v, init_flags(&v->o), &v->cb);
+	int rc;
 
-	if (rc != 0) {
-		fprintf(stderr, "gpu: virglrenderer cannot start on the worker (%d)\n", rc);
+	if (renderer_up && !pthread_equal(renderer_thread, pthread_self())) {
+		fprintf(stderr, "gpu: virglrenderer runs on another thread\n");
 		v->state = -1;
 		return -1;
 	}
+	if (renderer_up) {
+		virgl_renderer_reset(); /* what an earlier device left */
+	} else {
+		renderer_cb.version = 3; /* write_context_fence; 4 would hand EGL to us */
+		renderer_cb.write_fence = write_fence;
+		renderer_cb.write_context_fence = write_context_fence;
+		if (render_node != NULL)
+			renderer_cb.get_drm_fd = get_drm_fd;
+		/* the cookie must not be NULL; the callbacks find the device in the_one */
+		rc = virgl_renderer_init(&renderer_cb, init_flags(&v->o), &renderer_cb);
+		if (rc != 0) {
+			fprintf(stderr, "gpu: virglrenderer cannot start on the worker (%d)\n", rc);
+			v->state = -1;
+			return -1;
+		}
+		renderer_up = true;
+		renderer_thread = pthread_self();
+	}
 	v->state = 1;
-	v->thread = pthread_self();
 	v->poll_fd = virgl_renderer_get_poll_fd();
 	if (v->poll_fd >= 0 && (host == NULL || host->watch_fd == NULL ||
 				host->watch_fd(host, v->poll_fd, EPOLLIN, on_poll_fd, v) != 0))
