@@ -581,13 +581,11 @@ ctx_res(struct vhd_fe *fe, bool poll, uint32_t type, uint32_t ctx, uint32_t res)
 	return cmd(fe, poll, &m, sizeof(m));
 }
 
+/* Context 1's stream clears resource 9; it is shown and read back. */
 static void
-virgl_test(bool poll)
+virgl_frame(struct vhd_fe *fe, bool poll, struct vhd_fe_disp *d)
 {
-	struct vhd_fe_app a;
-	struct vhd_fe_disp d;
 	struct vhd_fe_disp_msg m;
-	struct vhd_fe *fe = up(&a, poll ? virgl_poll : virgl_interrupt);
 	struct {
 		struct gpu_ctrl_hdr h;
 		uint32_t nlen, init;
@@ -601,10 +599,6 @@ virgl_test(bool poll)
 	struct gpu_ctrl_hdr r;
 	uint8_t *w, *fb;
 
-	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_VIRGL));
-	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_CONTEXT_INIT));
-	display_up(fe, &d, 0, 1024, 768);
-	display_info(fe, poll, &d, 1024, 768);
 	/* capsets: virgl and virgl2 */
 	hdr(&ci.h, GPU_CMD_GET_CAPSET_INFO);
 	ci.index = htole32(1);
@@ -651,11 +645,11 @@ virgl_test(bool poll)
 	assert_int_equal(le64toh(r.fence_id), 42);
 	/* shown: no dmabuf on this machine, the rectangle is read back */
 	assert_int_equal(rect_cmd(fe, poll, GPU_CMD_SET_SCANOUT, 9, 0, W, H), GPU_RESP_OK_NODATA);
-	assert_int_equal(disp_next(&d, &m, WAIT_MS), 0);
+	assert_int_equal(disp_next(d, &m, WAIT_MS), 0);
 	assert_int_equal(m.request, VHD_FE_DISP_SCANOUT);
 	assert_int_equal(rect_cmd(fe, poll, GPU_CMD_RESOURCE_FLUSH, 9, 0, W, H),
 			 GPU_RESP_OK_NODATA);
-	assert_int_equal(disp_next(&d, &m, WAIT_MS), 0);
+	assert_int_equal(disp_next(d, &m, WAIT_MS), 0);
 	assert_int_equal(m.request, VHD_FE_DISP_UPDATE);
 	assert_int_equal(m.size, 20 + W * H * 4);
 	for (i = 0; i < W * H; i++) {
@@ -676,6 +670,43 @@ virgl_test(bool poll)
 	assert_int_equal(cmd(fe, poll, c3, sizeof(c3)), GPU_RESP_OK_NODATA);
 	for (i = 0; i < W * H; i++)
 		assert_int_equal(fb[i * 4], 0xff);
+}
+
+static void
+virgl_test(bool poll)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe_disp d;
+	struct vhd_fe *fe = up(&a, poll ? virgl_poll : virgl_interrupt);
+
+	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_VIRGL));
+	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_CONTEXT_INIT));
+	display_up(fe, &d, 0, 1024, 768);
+	display_info(fe, poll, &d, 1024, 768);
+	virgl_frame(fe, poll, &d);
+	close(d.fd);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* A new frontend gets a fresh renderer: context 1 and resource 9 again. */
+static void
+test_virgl_next_frontend(void **state)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe_disp d;
+	struct vhd_fe *fe = up(&a, virgl_interrupt);
+
+	(void)state;
+	display_up(fe, &d, 0, 1024, 768);
+	display_info(fe, false, &d, 1024, 768);
+	virgl_frame(fe, false, &d);
+	vhd_it_fe_done(fe);
+	close(d.fd);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
+	display_up(fe, &d, 0, 800, 600);
+	display_info(fe, false, &d, 800, 600);
+	virgl_frame(fe, false, &d);
 	close(d.fd);
 	vhd_it_fe_done(fe);
 	vhd_it_app_down(&a, 1);
@@ -748,6 +779,7 @@ main(void)
 		T(test_null_mode),
 		T(test_virgl_interrupt),
 		T(test_virgl_poll),
+		T(test_virgl_next_frontend),
 		T(test_bad_options),
 	};
 
