@@ -264,12 +264,6 @@ answer(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, 
 	return used;
 }
 
-/* Read the whole command (header included); false when it is short. */
-static bool
-get(struct vhd_req *req, void *cmd, size_t len)
-{
-	return vhd_req_read(req, 0, cmd, len) == len;
-}
 
 static void
 scanout_off(struct gpu_dev *dev, uint32_t sid)
@@ -333,7 +327,7 @@ do_create_2d(struct gpu_dev *dev, struct vhd_req *req)
 	uint64_t size;
 	uint32_t st;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	c.resource_id = le32toh(c.resource_id);
 	c.format = le32toh(c.format);
@@ -367,7 +361,7 @@ do_unref(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t i;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
@@ -396,7 +390,7 @@ do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	uint64_t total = 0, bytes;
 	uint32_t i, n;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	r = gpu_res_find(dev, le32toh(c.resource_id));
 	n = le32toh(c.nr_entries);
@@ -460,7 +454,7 @@ do_detach(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_resource_id c;
 	struct gpu_res *r;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
@@ -514,7 +508,7 @@ do_transfer(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	uint64_t off, stride, need;
 	uint32_t k;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
 	off = le64toh(c.offset);
@@ -557,7 +551,7 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t sid, rid;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
 	sid = le32toh(c.scanout_id);
@@ -670,7 +664,7 @@ do_flush(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t i;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
 	r = gpu_res_find(dev, le32toh(c.resource_id));
@@ -749,7 +743,7 @@ do_edid(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in)
 
 	if (!(dev->features & (1ull << GPU_F_EDID)))
 		return status(dev, req, in, GPU_RESP_ERR_UNSPEC);
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return status(dev, req, in, GPU_RESP_ERR_UNSPEC);
 	sid = le32toh(c.scanout);
 	if (sid >= dev->opts.max_outputs)
@@ -860,7 +854,7 @@ cursor_cmd(struct gpu_dev *dev, struct vhd_req *req)
 
 		used = (int)vhd_req_write(req, 0, &h, sizeof(h));
 	}
-	if (!get(req, &c, sizeof(c)) || (dev->virgl != NULL && gpu_virgl_enter(dev, NULL) != 0)) {
+	if (!gpu_get(req, &c, sizeof(c)) || (dev->virgl != NULL && gpu_virgl_enter(dev, NULL) != 0)) {
 		dev->stats.cursor_bad++;
 		return used;
 	}

@@ -30,6 +30,13 @@ void gpu_res_remove(struct gpu_dev *dev, struct gpu_res *r);
 int gpu_reply(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in,
 	      void *resp, size_t len);
 
+/** Read the whole command (header included); false when it is short. */
+static inline bool
+gpu_get(struct vhd_req *req, void *cmd, size_t len)
+{
+	return vhd_req_read(req, 0, cmd, len) == len;
+}
+
 /** A rectangle inside a w x h area, in 64 bits: no wrap-around. */
 static inline bool
 gpu_rect_in(const struct gpu_rect *r, uint32_t w, uint32_t h)

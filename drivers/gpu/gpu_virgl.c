@@ -306,18 +306,34 @@ publish(struct gpu_virgl *v, uint32_t i)
 	v->nheld--;
 }
 
+/* Which held entries a signal stands for. */
+struct signal {
+	bool on_ring;
+	uint32_t ctx, ring;
+	uint64_t fence;
+};
+
+static bool
+covers(const struct signal *sg, const struct held *h)
+{
+	if (h->on_ring != sg->on_ring)
+		return false;
+	if (!h->on_ring) /* the global timeline: our 32-bit sequence, in order */
+		return (int32_t)((uint32_t)h->fence - (uint32_t)sg->fence) <= 0;
+	/* merged fences: one signal stands for every earlier fence of the ring */
+	return h->ctx == sg->ctx && h->ring == sg->ring && h->fence <= sg->fence;
+}
+
 static void
-write_fence(void *cookie, uint32_t fence)
+retire(const struct signal *sg)
 {
 	struct gpu_virgl *v = the_one;
 	uint32_t i = 0;
 
-	(void)cookie;
 	if (v == NULL)
 		return;
-	/* the global timeline signals in order: everything up to @p fence */
 	while (i < v->nheld) {
-		if (!v->held[i].on_ring && (int32_t)((uint32_t)v->held[i].fence - fence) <= 0)
+		if (covers(sg, &v->held[i]))
 			publish(v, i);
 		else
 			i++;
@@ -325,23 +341,21 @@ write_fence(void *cookie, uint32_t fence)
 }
 
 static void
-write_context_fence(void *cookie, uint32_t ctx, uint32_t ring, uint64_t fence)
+write_fence(void *cookie, uint32_t fence)
 {
-	struct gpu_virgl *v = the_one;
-	uint32_t i = 0;
+	struct signal sg = {.on_ring = false, .fence = fence};
 
 	(void)cookie;
-	if (v == NULL)
-		return;
-	/* merged fences: one signal stands for every earlier fence of the ring */
-	while (i < v->nheld) {
-		const struct held *h = &v->held[i];
+	retire(&sg);
+}
 
-		if (h->on_ring && h->ctx == ctx && h->ring == ring && h->fence <= fence)
-			publish(v, i);
-		else
-			i++;
-	}
+static void
+write_context_fence(void *cookie, uint32_t ctx, uint32_t ring, uint64_t fence)
+{
+	struct signal sg = {.on_ring = true, .ctx = ctx, .ring = ring, .fence = fence};
+
+	(void)cookie;
+	retire(&sg);
 }
 
 static void
@@ -772,31 +786,22 @@ gpu_virgl_export(struct gpu_dev *dev, const struct gpu_res *r, struct gpu_dmabuf
 	return 0;
 }
 
+/*
+ * The cursor image read back like a scanout band: the renderer's own cursor
+ * read-out gives the GL storage's byte order, which under GLES is not the
+ * resource's format.
+ */
 int
 gpu_virgl_cursor(struct gpu_dev *dev, const struct gpu_res *r, uint32_t *img)
 {
-	uint32_t w = 0, h = 0;
-	void *data = virgl_renderer_get_cursor_data(r->id, &w, &h);
+	const struct gpu_rect all = {0, 0, GPU_CURSOR_DIM, GPU_CURSOR_DIM};
 
-	(void)dev;
-	if (data == NULL)
+	if (r->width != GPU_CURSOR_DIM || r->height != GPU_CURSOR_DIM)
 		return -1;
-	if (w != GPU_CURSOR_DIM || h != GPU_CURSOR_DIM) {
-		free(data);
-		return -1;
-	}
-	memcpy(img, data, GPU_CURSOR_DIM * GPU_CURSOR_DIM * 4u);
-	free(data);
-	return 0;
+	return gpu_virgl_read_band(dev, r, &all, 0, GPU_CURSOR_DIM, (uint8_t *)img);
 }
 
 /* ---- commands of virgl mode ---- */
-
-static bool
-get(struct vhd_req *req, void *cmd, size_t len)
-{
-	return vhd_req_read(req, 0, cmd, len) == len;
-}
 
 static int
 ctx_index(const struct gpu_virgl *v, uint32_t ctx)
@@ -835,7 +840,7 @@ do_capset_info(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_h
 	struct gpu_resp_capset_info r;
 	uint32_t id, maxv = 0, maxs = 0;
 
-	if (!get(req, &c, sizeof(c))) {
+	if (!gpu_get(req, &c, sizeof(c))) {
 		*st = GPU_RESP_ERR_UNSPEC;
 		return GPU_VIRGL_STATUS;
 	}
@@ -862,7 +867,7 @@ do_capset(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *i
 	int used;
 
 	*st = GPU_RESP_ERR_INVALID_PARAMETER;
-	if (!get(req, &c, sizeof(c))) {
+	if (!gpu_get(req, &c, sizeof(c))) {
 		*st = GPU_RESP_ERR_UNSPEC;
 		return GPU_VIRGL_STATUS;
 	}
@@ -893,7 +898,7 @@ do_ctx_create(struct gpu_dev *dev, struct vhd_req *req, uint32_t ctx)
 	uint32_t nlen, init;
 	int rc;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	nlen = le32toh(c.nlen);
 	init = le32toh(c.context_init);
@@ -947,7 +952,7 @@ do_ctx_resource(struct gpu_dev *dev, struct vhd_req *req, uint32_t ctx, bool att
 	struct gpu_ctx_resource c;
 	uint32_t rid;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rid = le32toh(c.resource_id);
 	if (ctx_index(dev->virgl, ctx) < 0)
@@ -987,7 +992,7 @@ do_create_3d(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t st;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	c.resource_id = le32toh(c.resource_id);
 	c.target = le32toh(c.target);
@@ -1029,7 +1034,7 @@ do_transfer_3d(struct gpu_dev *dev, struct vhd_req *req, uint32_t ctx, bool to_h
 	uint64_t off;
 	int rc;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
@@ -1066,7 +1071,7 @@ do_submit(struct gpu_dev *dev, struct vhd_req *req, uint32_t ctx)
 	struct gpu_submit_3d c;
 	uint32_t size;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	size = le32toh(c.size);
 	if (ctx_index(v, ctx) < 0)

@@ -854,6 +854,57 @@ test_scanout_dmabuf(void **state)
 	assert_int_equal(gpu_virgl_stats(c->dev.virgl)->exports, 1);
 }
 
+/* UPDATE_CURSOR of a renderer resource: its pixels go to the display. */
+static void
+test_cursor(void **state)
+{
+	struct t *c = *state;
+	static uint8_t m[GPU_DISP_CURSOR_UPDATE_SIZE];
+	struct gpu_update_cursor cu;
+	struct vhd_req req;
+	uint32_t dw[32], n, i;
+	uint8_t *resp;
+	uint16_t id;
+	uint32_t len;
+
+	gpu_fake_disp_up(&c->d, &c->dev, &c->h, 0, 1024, 768);
+	assert_int_equal(ctx_create(c, 1, 4, 0), GPU_RESP_OK_NODATA);
+	assert_int_equal(create_3d(c, 8, 2, GPU_FORMAT_B8G8R8A8_UNORM, GPU_CURSOR_DIM,
+				   GPU_CURSOR_DIM, 1), GPU_RESP_OK_NODATA);
+	assert_int_equal(ctx_cmd(c, GPU_CMD_CTX_ATTACH_RESOURCE, 1, 8), GPU_RESP_OK_NODATA);
+	n = clear_stream(dw, 8, 1.0f, 0.0f, 0.0f, 1.0f);
+	post_submit(c, 1, dw, n, 0, 0, 0, &resp);
+	assert_true(used_soon(c, &id, &len));
+	memset(&cu, 0, sizeof(cu));
+	cu.hdr = hd(GPU_CMD_UPDATE_CURSOR, 0);
+	cu.pos.x = htole32(10);
+	cu.pos.y = htole32(20);
+	cu.resource_id = htole32(8);
+	cu.hot_x = htole32(1);
+	cu.hot_y = htole32(2);
+	memset(&req, 0, sizeof(req));
+	req.n_rd = 1;
+	req.rd_len = sizeof(cu);
+	req.iov[0] = (struct iovec){&cu, sizeof(cu)};
+	assert_int_equal(c->dev.ops.handle(&c->dev, 1, &c->p.vq, &req), 0);
+	assert_int_equal(gpu_fake_disp_expect(&c->d, GPU_DISP_CURSOR_UPDATE, m, sizeof(m), NULL),
+			 GPU_DISP_CURSOR_UPDATE_SIZE);
+	for (i = 0; i < GPU_CURSOR_DIM * GPU_CURSOR_DIM; i++) {
+		const uint8_t *px = m + 20 + i * 4;
+
+		assert_int_equal(px[0], 0x00);
+		assert_int_equal(px[2], 0xff);
+		assert_int_equal(px[3], 0xff);
+	}
+	assert_int_equal(c->dev.stats.cursor, 1);
+	/* a resource that is not 64x64: refused, counted */
+	assert_int_equal(create_3d(c, 9, 2, GPU_FORMAT_B8G8R8A8_UNORM, W, H, 1),
+			 GPU_RESP_OK_NODATA);
+	cu.resource_id = htole32(9);
+	assert_int_equal(c->dev.ops.handle(&c->dev, 1, &c->p.vq, &req), 0);
+	assert_int_equal(c->dev.stats.cursor_bad, 1);
+}
+
 int
 main(void)
 {
@@ -869,6 +920,7 @@ main(void)
 		T(test_stop_and_reset),
 		T(test_scanout_read_back),
 		T(test_scanout_dmabuf),
+		T(test_cursor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
