@@ -26,6 +26,7 @@
 
 #include "gpu.h"
 #include "gpu_edid.h"
+#include "gpu_fake_disp.h"
 #include "vhd_test_host.h"
 #include "vhd_test_pair.h"
 
@@ -78,41 +79,26 @@ teardown(void **state)
 static void
 disp_send(struct ctx *c, uint32_t req, uint32_t flags, const void *p, uint32_t size)
 {
-	uint8_t m[12 + 2048];
+	struct gpu_fake_disp d = {c->disp, &c->h};
 
-	memcpy(m, &req, 4);
-	memcpy(m + 4, &flags, 4);
-	memcpy(m + 8, &size, 4);
-	memcpy(m + 12, p, size);
-	assert_int_equal(send(c->disp, m, 12 + size, 0), 12 + size);
+	gpu_fake_disp_send(&d, req, flags, p, size);
 }
 
 /* One message from the device; @return its payload size, -1: none pending. */
 static int
 disp_recv(struct ctx *c, uint32_t *req, void *p, uint32_t max)
 {
-	struct pollfd pfd = {c->disp, POLLIN, 0};
-	uint32_t hdr[3];
+	struct gpu_fake_disp d = {c->disp, &c->h};
 
-	if (poll(&pfd, 1, 0) != 1)
-		return -1;
-	assert_int_equal(recv(c->disp, hdr, 12, MSG_WAITALL), 12);
-	*req = hdr[0];
-	assert_true(hdr[2] <= max);
-	if (hdr[2] != 0)
-		assert_int_equal(recv(c->disp, p, hdr[2], MSG_WAITALL), (ssize_t)hdr[2]);
-	return (int)hdr[2];
+	return gpu_fake_disp_recv(&d, req, p, max, NULL);
 }
 
 static int
 disp_expect(struct ctx *c, uint32_t want, void *p, uint32_t max)
 {
-	uint32_t req = 0;
-	int n = disp_recv(c, &req, p, max);
+	struct gpu_fake_disp d = {c->disp, &c->h};
 
-	assert_true(n >= 0);
-	assert_int_equal(req, want);
-	return n;
+	return gpu_fake_disp_expect(&d, want, p, max, NULL);
 }
 
 /* Attach a display that answers the handshake with @p features. */
