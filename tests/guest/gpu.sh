@@ -65,10 +65,13 @@ run_mode() {
 	if [ "$mode" = virgl ]; then
 		if grep -q 'features: +virgl' "$con"; then pass "virgl: the guest driver has 3D"
 		else fail "virgl: the guest driver did not take VIRTIO_GPU_F_VIRGL"; fi
-		for k in virgl_contexts virgl_fences_held virgl_readbacks; do
+		for k in virgl_contexts virgl_readbacks; do
 			v=$(gpu_stat "$k")
 			if [ "$v" -gt 0 ]; then pass "virgl: $k $v"; else fail "virgl: $k is 0"; fi
 		done
+		# every fenced command the guest sent waited on a renderer fence
+		expect "virgl: fenced commands held on the renderer's fences" \
+			"$(gpu_stat fences)" "$(gpu_stat virgl_fences_held)"
 		expect "virgl: no renderer error" 0 "$(gpu_stat virgl_renderer_errors)"
 	fi
 	stop_clean gpu0
