@@ -15,7 +15,8 @@ PKGS=(build-essential meson ninja-build pkg-config libdpdk-dev dpdk libcmocka-de
 	gcc-aarch64-linux-gnu device-tree-compiler
 	systemd man-db debhelper lintian libvirt-clients
 	socat
-	libasound2-dev)
+	libasound2-dev
+	libvirglrenderer-dev libegl-mesa0 libgl1-mesa-dri)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "gpu.h"
+#include "gpu_virgl.h"
 #include "vhd_vhost.h"
 
 enum {
@@ -42,6 +43,7 @@ struct gpu_args {
 	bool use_egl, use_glx, use_gles, use_surfaceless;
 	uint64_t max_outputs;
 	bool edid;
+	struct gpu_virgl_opts virgl; /**< virgl mode: filled by gpu_prepare() */
 };
 
 static int
@@ -59,14 +61,18 @@ parse_bool(const char *opt, const char *arg, bool *out)
 	return -1;
 }
 
-/* Upstream's capset names; which mode each belongs to. */
+/* Upstream's capset names; which mode each belongs to. The virgl ones
+ * chosen go to @p a->virgl.capsets (none named: both).
+ */
 static int
-check_capsets(const struct gpu_args *a)
+check_capsets(struct gpu_args *a)
 {
 	char buf[256], *tok, *save = NULL;
 
+	a->virgl.capsets = (1u << GPU_CAPSET_VIRGL) | (1u << GPU_CAPSET_VIRGL2);
 	if (a->capset == NULL)
 		return 0;
+	a->virgl.capsets = 0;
 	if (strlen(a->capset) >= sizeof(buf) || a->capset[0] == '\0') {
 		fprintf(stderr, "error: --capset: bad list '%s'\n", a->capset);
 		return -1;
@@ -86,6 +92,8 @@ check_capsets(const struct gpu_args *a)
 			fprintf(stderr, "error: --capset %s is not valid for this --gpu-mode\n", tok);
 			return -1;
 		}
+		a->virgl.capsets |= 1u << (strcmp(tok, "virgl") == 0 ? GPU_CAPSET_VIRGL :
+								      GPU_CAPSET_VIRGL2);
 	}
 	return 0;
 }
@@ -174,9 +182,23 @@ gpu_prepare(void *ctx, const struct vhd_app_opts *o)
 	if (check_capsets(a) != 0)
 		return -1;
 	if (a->mode == MODE_VIRGL) {
-		fprintf(stderr, "error: --gpu-mode virglrenderer is not available in this build "
-			"yet (virgl 3D is not implemented); use --mode-2d or --gpu-mode null\n");
-		return -1;
+		if (o->socket_count > 1) {
+			fprintf(stderr, "error: --gpu-mode virglrenderer serves one device per "
+				"process (virglrenderer has one renderer): --socket-count 1\n");
+			return -1;
+		}
+		if (!a->use_egl && !a->use_glx) {
+			fprintf(stderr, "error: --gpu-mode virglrenderer needs --use-egl true or "
+				"--use-glx true\n");
+			return -1;
+		}
+		a->virgl.egl = a->use_egl;
+		a->virgl.glx = a->use_glx;
+		a->virgl.gles = a->use_gles;
+		a->virgl.surfaceless = a->use_surfaceless;
+		a->virgl.render_node = a->gpu_device;
+		if (gpu_virgl_probe(&a->virgl) != 0)
+			return -1;
 	}
 	return (int)o->socket_count;
 }
@@ -191,6 +213,7 @@ gpu_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path
 		.edid = a->edid && !a->headless,
 		.null_mode = a->mode == MODE_NULL,
 		.headless = a->headless,
+		.virgl = a->mode == MODE_VIRGL ? &a->virgl : NULL,
 	};
 	struct gpu_dev *d;
 
@@ -206,7 +229,10 @@ gpu_create(void *ctx, unsigned int idx, const struct vhd_app_opts *o, char *path
 		fprintf(stderr, "error: out of memory\n");
 		return -1;
 	}
-	gpu_dev_init(d, &go);
+	if (gpu_dev_init(d, &go) != 0) {
+		free(d);
+		return -1;
+	}
 	*ops = &d->ops;
 	*priv = d;
 	return 0;
@@ -226,10 +252,11 @@ main(int argc, char **argv)
 {
 	static const struct vhd_opt_doc opts[] = {
 		{'s', "socket-path", "PATH", "vhost-user socket"},
-		{'g', "gpu-mode", "MODE", "null: every check, no pixels; virglrenderer,\n"
-		 "gfxstream: refused (not in this build);\ndefault: our 2D renderer"},
+		{'g', "gpu-mode", "MODE", "virglrenderer: virgl 3D (EGL surfaceless,\n"
+		 "Mesa; one device per process); null: every\ncheck, no pixels; gfxstream: refused "
+		 "(not\nin Debian); default: our 2D renderer"},
 		{'c', "capset", "LIST", "virgl,virgl2,gfxstream-vulkan,gfxstream-gles:\n"
-		 "3D modes only"},
+		 "3D modes only (virgl: both by default)"},
 		{OPT_USE_EGL, "use-egl", "BOOL", "virgl: EGL (true)"},
 		{OPT_USE_GLX, "use-glx", "BOOL", "virgl: GLX (false)"},
 		{OPT_USE_GLES, "use-gles", "BOOL", "virgl: GLES (true)"},
@@ -247,11 +274,12 @@ main(int argc, char **argv)
 	};
 	static const struct vhd_help help = {
 		.synopsis = "-s PATH [-g null] [options]",
-		.summary = "virtio-gpu (virtio id " VHD_STR(GPU_VIRTIO_ID) ") with our 2D renderer "
+		.summary = "virtio-gpu (virtio id " VHD_STR(GPU_VIRTIO_ID) ") with our 2D renderer or virgl 3D "
 			   "and QEMU's vhost-user-gpu display protocol",
 		.opts = opts,
 		.notes = "See the README's GPU device section.",
-		.examples = "-s /tmp/gpu.sock\n-s /tmp/gpu.sock -g null",
+		.examples = "-s /tmp/gpu.sock\n-s /tmp/gpu.sock -g null\n"
+			    "-s /tmp/gpu.sock -g virglrenderer",
 		.qemu = "-chardev socket,id=gpu0,path=/tmp/gpu.sock\n"
 			"-device vhost-user-gpu-pci,chardev=gpu0",
 	};

@@ -10,8 +10,13 @@
 
 #include "gpu.h"
 #include "gpu_edid.h"
+#include "gpu_priv.h"
+#include "gpu_virgl.h"
 
 static void show_scanout(struct gpu_dev *dev, uint32_t sid);
+static bool tell_scanout(struct gpu_dev *dev, uint32_t sid, const struct gpu_res *r);
+static void scanout_disable(struct gpu_dev *dev, uint32_t sid);
+static void gpu_ops_virgl_poll(void *priv);
 
 /* The display's handshake ended (or was given up): a display that replaced
  * another is shown the live scanouts; commands waiting for it go on.
@@ -29,7 +34,7 @@ disp_ready(void *arg)
 		dev->host->wake(dev->host);
 }
 
-void
+int
 gpu_dev_init(struct gpu_dev *dev, const struct gpu_opts *opts)
 {
 	memset(dev, 0, sizeof(*dev));
@@ -46,6 +51,16 @@ gpu_dev_init(struct gpu_dev *dev, const struct gpu_opts *opts)
 	if (dev->opts.edid)
 		dev->ops.features |= 1ull << GPU_F_EDID;
 	gpu_disp_init(&dev->disp, NULL, dev->opts.max_outputs, dev->opts.edid, disp_ready, dev);
+	if (opts->virgl == NULL)
+		return 0;
+	dev->virgl = gpu_virgl_new(dev, opts->virgl);
+	if (dev->virgl == NULL)
+		return -1;
+	dev->opts.null_mode = false;
+	dev->config.num_capsets = htole32(gpu_virgl_num_capsets(opts->virgl));
+	dev->ops.features |= (1ull << GPU_F_VIRGL) | (1ull << GPU_F_CONTEXT_INIT);
+	dev->ops.poll = gpu_ops_virgl_poll;
+	return 0;
 }
 
 static void
@@ -57,14 +72,21 @@ res_free(struct gpu_dev *dev, struct gpu_res *r)
 	free(r);
 }
 
-/* Forget every resource and scanout: what a fresh device has. */
+/* Forget every resource and scanout: what a fresh device has. May run on
+ * the control thread: in virgl mode the renderer's side is reset before the
+ * next command, and the backings lent to it are freed then.
+ */
 static void
 clear_state(struct gpu_dev *dev)
 {
 	uint32_t i;
 
-	for (i = 0; i < dev->nres; i++)
+	if (dev->virgl != NULL)
+		gpu_virgl_reset(dev);
+	for (i = 0; i < dev->nres; i++) {
+		dev->res[i]->iov = NULL; /* gpu_virgl owns what it lent */
 		res_free(dev, dev->res[i]);
+	}
 	free(dev->res);
 	dev->res = NULL;
 	dev->nres = 0;
@@ -77,6 +99,8 @@ gpu_dev_fini(struct gpu_dev *dev)
 {
 	clear_state(dev);
 	gpu_disp_fini(&dev->disp);
+	gpu_virgl_free(dev->virgl);
+	dev->virgl = NULL;
 }
 
 int
@@ -90,14 +114,16 @@ gpu_set_display(struct gpu_dev *dev, int fd)
 		return 0;
 	}
 	/* the new display knows no scanout: disp_ready() shows them */
-	for (i = 0; i < GPU_MAX_SCANOUTS; i++)
+	for (i = 0; i < GPU_MAX_SCANOUTS; i++) {
 		dev->scanout[i].told = false;
+		dev->scanout[i].dmabuf = false;
+	}
 	rc = gpu_disp_attach(&dev->disp, fd);
 	return rc;
 }
 
-static struct gpu_res *
-res_find(struct gpu_dev *dev, uint32_t id)
+struct gpu_res *
+gpu_res_find(struct gpu_dev *dev, uint32_t id)
 {
 	uint32_t i;
 
@@ -107,13 +133,6 @@ res_find(struct gpu_dev *dev, uint32_t id)
 		if (dev->res[i]->id == id)
 			return dev->res[i];
 	return NULL;
-}
-
-/* A rectangle inside a w x h area, in 64 bits: no wrap-around. */
-static bool
-rect_in(const struct gpu_rect *r, uint32_t w, uint32_t h)
-{
-	return (uint64_t)r->x + r->width <= w && (uint64_t)r->y + r->height <= h;
 }
 
 static void
@@ -128,8 +147,8 @@ rect_le(struct gpu_rect *r)
 /* Write the response (its header's type already set); fence and context
  * copied from the request. @return the used length.
  */
-static int
-reply(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, void *resp,
+int
+gpu_reply(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, void *resp,
       size_t len)
 {
 	struct gpu_ctrl_hdr *h = resp, bare = {.type = htole32(GPU_RESP_ERR_UNSPEC)};
@@ -168,20 +187,88 @@ status(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, 
 {
 	struct gpu_ctrl_hdr h = {.type = htole32(type)};
 
-	return reply(dev, req, in, &h, sizeof(h));
+	return gpu_reply(dev, req, in, &h, sizeof(h));
 }
 
-/* Read the whole command (header included); false when it is short. */
-static bool
-get(struct vhd_req *req, void *cmd, size_t len)
+/* Publish the flush that waited for the display. */
+static void
+upd_publish(struct gpu_dev *dev)
 {
-	return vhd_req_read(req, 0, cmd, len) == len;
+	if (!dev->upd_held)
+		return;
+	dev->upd_held = false;
+	if (dev->ctrl_vq != NULL) {
+		vhd_vq_push(dev->ctrl_vq, dev->upd_id, dev->upd_len);
+		vhd_vq_notify(dev->ctrl_vq);
+	}
+	if (dev->host != NULL && dev->host->wake != NULL)
+		dev->host->wake(dev->host); /* commands retried behind it go on */
 }
+
+static void dmabuf_done(void *arg, bool ok);
+
+/* DMABUF_UPDATE of the next scanout of the held flush; the flush is
+ * published when none is left (or the display cannot take one).
+ */
+static void
+dmabuf_next(struct gpu_dev *dev)
+{
+	while (dev->upd_mask != 0) {
+		uint32_t sid = (uint32_t)__builtin_ctz(dev->upd_mask);
+		const struct gpu_rect *x = &dev->upd_rect[sid];
+
+		dev->upd_mask &= ~(1u << sid);
+		if (gpu_disp_dmabuf_update(&dev->disp, sid, x->x, x->y, x->width, x->height,
+					   dmabuf_done, dev) == 0)
+			return;
+	}
+	upd_publish(dev);
+}
+
+static void
+dmabuf_done(void *arg, bool ok)
+{
+	struct gpu_dev *dev = arg;
+
+	(void)ok; /* no answer in time is counted by gpu_disp; the guest goes on */
+	if (!dev->upd_held) {
+		dev->upd_mask = 0;
+		return;
+	}
+	dmabuf_next(dev);
+}
+
+/* Answer with @p st; in virgl mode a fenced command that succeeded waits
+ * for its fence (its answer is written now, published then).
+ */
+static int
+answer(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, uint32_t st)
+{
+	int used = status(dev, req, in, st);
+
+	if (dev->upd_mask != 0 && used > 0) {
+		/* a flush of dmabuf scanouts: answered once the display has shown
+		 * them (its fence, if any, is implied: the display read the buffer)
+		 */
+		dev->upd_held = true;
+		dev->upd_id = req->id;
+		dev->upd_len = (uint32_t)used;
+		dmabuf_next(dev);
+		return dev->upd_held ? VHD_REQ_HELD : used;
+	}
+	dev->upd_mask = 0;
+
+	if (dev->virgl != NULL && st == GPU_RESP_OK_NODATA && used > 0 &&
+	    (le32toh(in->flags) & GPU_FLAG_FENCE))
+		return gpu_virgl_fence(dev, req->id, (uint32_t)used, in);
+	return used;
+}
+
 
 static void
 scanout_off(struct gpu_dev *dev, uint32_t sid)
 {
-	struct gpu_res *old = res_find(dev, dev->scanout[sid].res_id);
+	struct gpu_res *old = gpu_res_find(dev, dev->scanout[sid].res_id);
 
 	if (old != NULL)
 		old->scanouts &= ~(1u << sid);
@@ -189,55 +276,82 @@ scanout_off(struct gpu_dev *dev, uint32_t sid)
 	dev->scanout[sid].res_id = 0;
 }
 
-static uint32_t
-do_create_2d(struct gpu_dev *dev, struct vhd_req *req)
+uint32_t
+gpu_res_add(struct gpu_dev *dev, uint32_t id, uint32_t format, uint32_t w, uint32_t h,
+	    uint64_t size, struct gpu_res **out)
 {
-	struct gpu_resource_create_2d c;
 	struct gpu_res *r, **grown;
-	uint64_t size;
 
-	if (!get(req, &c, sizeof(c)))
-		return GPU_RESP_ERR_UNSPEC;
-	c.resource_id = le32toh(c.resource_id);
-	c.format = le32toh(c.format);
-	c.width = le32toh(c.width);
-	c.height = le32toh(c.height);
-	if (c.resource_id == 0 || res_find(dev, c.resource_id) != NULL)
+	if (id == 0 || gpu_res_find(dev, id) != NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
-	if (!gpu_format_ok(c.format) || c.width == 0 || c.height == 0 || c.width > GPU_MAX_DIM ||
-	    c.height > GPU_MAX_DIM)
-		return GPU_RESP_ERR_INVALID_PARAMETER;
-	size = (uint64_t)c.width * c.height * 4u;
 	if (dev->nres >= GPU_MAX_RESOURCES || size > dev->opts.max_hostmem - dev->hostmem) {
 		dev->stats.oom++;
 		return GPU_RESP_ERR_OUT_OF_MEMORY;
 	}
 	r = calloc(1, sizeof(*r));
 	grown = realloc(dev->res, (dev->nres + 1) * sizeof(*grown));
+	if (grown != NULL)
+		dev->res = grown;
 	if (r == NULL || grown == NULL) {
 		free(r);
-		if (grown != NULL)
-			dev->res = grown;
 		return GPU_RESP_ERR_OUT_OF_MEMORY;
 	}
-	dev->res = grown;
-	if (!dev->opts.null_mode) {
-		/* zeroed: a resource shows black until the guest transfers */
-		r->pixels = calloc(1, size);
-		if (r->pixels == NULL) {
-			free(r);
-			dev->stats.oom++;
-			return GPU_RESP_ERR_OUT_OF_MEMORY;
-		}
-	}
-	r->id = c.resource_id;
-	r->format = c.format;
-	r->width = c.width;
-	r->height = c.height;
+	r->id = id;
+	r->format = format;
+	r->width = w;
+	r->height = h;
 	r->size = size;
 	dev->hostmem += size;
 	dev->res[dev->nres++] = r;
+	*out = r;
 	return GPU_RESP_OK_NODATA;
+}
+
+/* Take @p r out of the table and free it (the renderer let go of it). */
+void
+gpu_res_remove(struct gpu_dev *dev, struct gpu_res *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < dev->nres; i++)
+		if (dev->res[i] == r)
+			dev->res[i] = dev->res[--dev->nres];
+	res_free(dev, r);
+}
+
+static uint32_t
+do_create_2d(struct gpu_dev *dev, struct vhd_req *req)
+{
+	struct gpu_resource_create_2d c;
+	struct gpu_res *r;
+	uint64_t size;
+	uint32_t st;
+
+	if (!gpu_get(req, &c, sizeof(c)))
+		return GPU_RESP_ERR_UNSPEC;
+	c.resource_id = le32toh(c.resource_id);
+	c.format = le32toh(c.format);
+	c.width = le32toh(c.width);
+	c.height = le32toh(c.height);
+	if (c.resource_id == 0 || gpu_res_find(dev, c.resource_id) != NULL)
+		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
+	if (!gpu_format_ok(c.format) || c.width == 0 || c.height == 0 || c.width > GPU_MAX_DIM ||
+	    c.height > GPU_MAX_DIM)
+		return GPU_RESP_ERR_INVALID_PARAMETER;
+	size = (uint64_t)c.width * c.height * 4u;
+	st = gpu_res_add(dev, c.resource_id, c.format, c.width, c.height, size, &r);
+	if (st != GPU_RESP_OK_NODATA)
+		return st;
+	if (dev->virgl != NULL)
+		st = gpu_virgl_create_2d(dev, r);
+	else if (!dev->opts.null_mode && (r->pixels = calloc(1, size)) == NULL)
+		st = GPU_RESP_ERR_OUT_OF_MEMORY; /* zeroed: black until the guest transfers */
+	if (st != GPU_RESP_OK_NODATA) {
+		if (st == GPU_RESP_ERR_OUT_OF_MEMORY)
+			dev->stats.oom++;
+		gpu_res_remove(dev, r);
+	}
+	return st;
 }
 
 static uint32_t
@@ -247,23 +361,24 @@ do_unref(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t i;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	for (i = 0; i < dev->opts.max_outputs; i++) {
 		if (dev->scanout[i].res_id == r->id) {
 			scanout_off(dev, i);
-			gpu_disp_scanout(&dev->disp, i, 0, 0);
+			scanout_disable(dev, i);
 		}
 	}
-	for (i = 0; i < dev->nres; i++)
-		if (dev->res[i] == r)
-			dev->res[i] = dev->res[--dev->nres];
-	res_free(dev, r);
+	if (dev->virgl != NULL)
+		gpu_virgl_unref(dev, r);
+	gpu_res_remove(dev, r);
 	return GPU_RESP_OK_NODATA;
 }
+
+static void detach(struct gpu_dev *dev, struct gpu_res *r);
 
 static uint32_t
 do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
@@ -275,9 +390,9 @@ do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	uint64_t total = 0, bytes;
 	uint32_t i, n;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	n = le32toh(c.nr_entries);
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
@@ -311,12 +426,21 @@ do_attach(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	r->nents = n;
 	r->backing_len = total;
 	dev->hostmem += bytes;
+	if (dev->virgl != NULL) {
+		uint32_t st = gpu_virgl_attach(dev, r, vq->mem);
+
+		if (st != GPU_RESP_OK_NODATA)
+			detach(dev, r);
+		return st;
+	}
 	return GPU_RESP_OK_NODATA;
 }
 
 static void
 detach(struct gpu_dev *dev, struct gpu_res *r)
 {
+	if (dev->virgl != NULL)
+		gpu_virgl_detach(dev, r);
 	dev->hostmem -= (uint64_t)r->nents * sizeof(struct gpu_ent);
 	free(r->ents);
 	r->ents = NULL;
@@ -330,9 +454,9 @@ do_detach(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_resource_id c;
 	struct gpu_res *r;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	if (r->ents == NULL)
@@ -384,16 +508,16 @@ do_transfer(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	uint64_t off, stride, need;
 	uint32_t k;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
 	off = le64toh(c.offset);
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
 	if (r->ents == NULL)
 		return GPU_RESP_ERR_UNSPEC;
-	if (!rect_in(&c.r, r->width, r->height))
+	if (!gpu_rect_in(&c.r, r->width, r->height))
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	if (c.r.width == 0 || c.r.height == 0)
 		return GPU_RESP_OK_NODATA;
@@ -404,6 +528,8 @@ do_transfer(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	dev->stats.transfers++;
 	dev->stats.transfer_bytes += (uint64_t)c.r.width * c.r.height * 4u;
+	if (dev->virgl != NULL)
+		return gpu_virgl_transfer_2d(dev, r, &c.r, off);
 	if (r->pixels == NULL)
 		return GPU_RESP_OK_NODATA;
 	if (c.r.width == r->width) /* whole rows: one run on both sides */
@@ -425,7 +551,7 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t sid, rid;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
 	sid = le32toh(c.scanout_id);
@@ -434,20 +560,51 @@ do_set_scanout(struct gpu_dev *dev, struct vhd_req *req)
 		return GPU_RESP_ERR_INVALID_SCANOUT_ID;
 	if (rid == 0) {
 		scanout_off(dev, sid);
-		gpu_disp_scanout(&dev->disp, sid, 0, 0);
+		scanout_disable(dev, sid);
 		return GPU_RESP_OK_NODATA;
 	}
-	r = res_find(dev, rid);
+	r = gpu_res_find(dev, rid);
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
-	if (c.r.width == 0 || c.r.height == 0 || !rect_in(&c.r, r->width, r->height))
+	if (c.r.width == 0 || c.r.height == 0 || !gpu_rect_in(&c.r, r->width, r->height))
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	scanout_off(dev, sid);
 	dev->scanout[sid].res_id = rid;
 	dev->scanout[sid].r = c.r;
 	r->scanouts |= 1u << sid;
-	dev->scanout[sid].told = gpu_disp_scanout(&dev->disp, sid, c.r.width, c.r.height);
+	dev->scanout[sid].told = tell_scanout(dev, sid, r);
 	return GPU_RESP_OK_NODATA;
+}
+
+/* Tell the display what scanout @p sid shows: in virgl mode a dmabuf of
+ * @p r when the renderer can export it, else the size of the surface that
+ * UPDATEs fill. @return true when queued.
+ */
+static bool
+tell_scanout(struct gpu_dev *dev, uint32_t sid, const struct gpu_res *r)
+{
+	struct gpu_scanout *s = &dev->scanout[sid];
+	struct gpu_dmabuf b;
+
+	if (dev->virgl != NULL && gpu_disp_up(&dev->disp) && gpu_virgl_export(dev, r, &b) == 0) {
+		s->dmabuf = gpu_disp_dmabuf_scanout(&dev->disp, sid, &s->r, &b);
+		close(b.fd); /* the display got a dup */
+		if (s->dmabuf)
+			return true;
+	} else {
+		s->dmabuf = false;
+	}
+	return gpu_disp_scanout(&dev->disp, sid, s->r.width, s->r.height);
+}
+
+static void
+scanout_disable(struct gpu_dev *dev, uint32_t sid)
+{
+	if (dev->scanout[sid].dmabuf)
+		gpu_disp_dmabuf_scanout(&dev->disp, sid, NULL, NULL);
+	else
+		gpu_disp_scanout(&dev->disp, sid, 0, 0);
+	dev->scanout[sid].dmabuf = false;
 }
 
 /* Send rectangle @p fr (resource coordinates, inside scanout @p sid's) as
@@ -463,9 +620,10 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 	if (band == 0)
 		band = 1;
 	/* a SCANOUT the queue could not take goes first (QEMU has no surface without it) */
-	if (!s->told && !(dev->scanout[sid].told = gpu_disp_scanout(&dev->disp, sid, s->r.width,
-								     s->r.height)))
+	if (!s->told && !(dev->scanout[sid].told = tell_scanout(dev, sid, r)))
 		return;
+	if (s->dmabuf)
+		return; /* the display reads the buffer itself: DMABUF_UPDATE at flush */
 	for (y = 0; y < fr->height; y += band) {
 		uint32_t h = fr->height - y < band ? fr->height - y : band;
 		uint8_t *dst = gpu_disp_update(&dev->disp, sid, fr->x - s->r.x,
@@ -473,6 +631,13 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 
 		if (dst == NULL)
 			return;
+		if (dev->virgl != NULL) {
+			/* the pixels are the renderer's: read the band back */
+			if (gpu_virgl_read_band(dev, r, fr, y, h, dst) != 0)
+				memset(dst, 0, (size_t)h * fr->width * 4u);
+			gpu_disp_commit(&dev->disp);
+			continue;
+		}
 		for (k = 0; k < h; k++)
 			gpu_to_argb(r->format,
 				    r->pixels + (uint64_t)(fr->y + y + k) * stride + fr->x * 4u,
@@ -485,9 +650,9 @@ show(struct gpu_dev *dev, const struct gpu_res *r, uint32_t sid, const struct gp
 static void
 show_scanout(struct gpu_dev *dev, uint32_t sid)
 {
-	const struct gpu_res *r = res_find(dev, dev->scanout[sid].res_id);
+	const struct gpu_res *r = gpu_res_find(dev, dev->scanout[sid].res_id);
 
-	if (r == NULL || r->pixels == NULL)
+	if (r == NULL || (r->pixels == NULL && dev->virgl == NULL))
 		return;
 	show(dev, r, sid, &dev->scanout[sid].r);
 }
@@ -499,16 +664,16 @@ do_flush(struct gpu_dev *dev, struct vhd_req *req)
 	struct gpu_res *r;
 	uint32_t i;
 
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return GPU_RESP_ERR_UNSPEC;
 	rect_le(&c.r);
-	r = res_find(dev, le32toh(c.resource_id));
+	r = gpu_res_find(dev, le32toh(c.resource_id));
 	if (r == NULL)
 		return GPU_RESP_ERR_INVALID_RESOURCE_ID;
-	if (!rect_in(&c.r, r->width, r->height))
+	if (!gpu_rect_in(&c.r, r->width, r->height))
 		return GPU_RESP_ERR_INVALID_PARAMETER;
 	dev->stats.flushes++;
-	if (r->pixels == NULL || !gpu_disp_up(&dev->disp))
+	if ((r->pixels == NULL && dev->virgl == NULL) || !gpu_disp_up(&dev->disp))
 		return GPU_RESP_OK_NODATA;
 	for (i = 0; i < dev->opts.max_outputs; i++) {
 		const struct gpu_rect *sr = &dev->scanout[i].r;
@@ -527,6 +692,13 @@ do_flush(struct gpu_dev *dev, struct vhd_req *req)
 			continue;
 		x.width = x1 - x.x;
 		x.height = y1 - x.y;
+		if (dev->scanout[i].dmabuf && dev->scanout[i].told) {
+			/* the display copies from the dmabuf when told, and answers */
+			dev->upd_mask |= 1u << i;
+			dev->upd_rect[i] = (struct gpu_rect){x.x - sr->x, x.y - sr->y, x.width,
+							     x.height};
+			continue;
+		}
 		show(dev, r, i, &x);
 	}
 	return GPU_RESP_OK_NODATA;
@@ -558,7 +730,7 @@ do_display_info(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_
 	info.hdr.type = htole32(GPU_RESP_OK_DISPLAY_INFO);
 	for (i = 0; i < dev->opts.max_outputs; i++)
 		preferred(dev, i, &info.pmodes[i]);
-	return reply(dev, req, in, &info, sizeof(info));
+	return gpu_reply(dev, req, in, &info, sizeof(info));
 }
 
 static int
@@ -571,7 +743,7 @@ do_edid(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in)
 
 	if (!(dev->features & (1ull << GPU_F_EDID)))
 		return status(dev, req, in, GPU_RESP_ERR_UNSPEC);
-	if (!get(req, &c, sizeof(c)))
+	if (!gpu_get(req, &c, sizeof(c)))
 		return status(dev, req, in, GPU_RESP_ERR_UNSPEC);
 	sid = le32toh(c.scanout);
 	if (sid >= dev->opts.max_outputs)
@@ -586,7 +758,7 @@ do_edid(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in)
 		e.size = htole32(gpu_edid_make(e.edid, sid, le32toh(p.r.width),
 					       le32toh(p.r.height)));
 	}
-	return reply(dev, req, in, &e, sizeof(e));
+	return gpu_reply(dev, req, in, &e, sizeof(e));
 }
 
 static bool
@@ -614,6 +786,19 @@ ctrl(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	    gpu_disp_pending(&dev->disp)) {
 		dev->stats.retries++;
 		return VHD_REQ_RETRY; /* the display's answer comes first */
+	}
+	if (dev->upd_held)
+		return VHD_REQ_RETRY; /* the display still reads the last flushed buffer */
+	if (dev->virgl != NULL) {
+		int used;
+
+		if (gpu_virgl_enter(dev, vq->mem) != 0)
+			return status(dev, req, &in, GPU_RESP_ERR_UNSPEC);
+		used = gpu_virgl_ctrl(dev, req, &in, type, &st);
+		if (used == GPU_VIRGL_STATUS)
+			return answer(dev, req, &in, st);
+		if (used >= 0)
+			return used;
 	}
 	switch (type) {
 	case GPU_CMD_GET_DISPLAY_INFO:
@@ -651,7 +836,7 @@ ctrl(struct gpu_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		st = GPU_RESP_ERR_UNSPEC; /* 3D without virgl, blobs, UUIDs, unknown */
 		break;
 	}
-	return status(dev, req, &in, st);
+	return answer(dev, req, &in, st);
 }
 
 static int
@@ -669,7 +854,7 @@ cursor_cmd(struct gpu_dev *dev, struct vhd_req *req)
 
 		used = (int)vhd_req_write(req, 0, &h, sizeof(h));
 	}
-	if (!get(req, &c, sizeof(c))) {
+	if (!gpu_get(req, &c, sizeof(c)) || (dev->virgl != NULL && gpu_virgl_enter(dev, NULL) != 0)) {
 		dev->stats.cursor_bad++;
 		return used;
 	}
@@ -690,12 +875,19 @@ cursor_cmd(struct gpu_dev *dev, struct vhd_req *req)
 	} else if (rid == 0) {
 		gpu_disp_cursor_pos(&dev->disp, sid, x, y, true);
 	} else {
-		r = res_find(dev, rid);
+		r = gpu_res_find(dev, rid);
 		if (r == NULL || r->width != GPU_CURSOR_DIM || r->height != GPU_CURSOR_DIM) {
 			dev->stats.cursor_bad++;
 			return used;
 		}
-		if (r->pixels != NULL) {
+		if (dev->virgl != NULL) {
+			if (gpu_virgl_cursor(dev, r, img) != 0) {
+				dev->stats.cursor_bad++;
+				return used;
+			}
+			gpu_disp_cursor_update(&dev->disp, sid, x, y, le32toh(c.hot_x),
+					       le32toh(c.hot_y), img);
+		} else if (r->pixels != NULL) {
 			for (i = 0; i < GPU_CURSOR_DIM; i++)
 				gpu_to_argb(r->format, r->pixels + i * GPU_CURSOR_DIM * 4u,
 					    (uint8_t *)&img[i * GPU_CURSOR_DIM], GPU_CURSOR_DIM);
@@ -768,7 +960,33 @@ gpu_queue_start(void *priv, uint16_t q, struct vhd_vq *vq)
 
 	if (q == 0 && vhd_vq_last_avail(vq) == 0 && vhd_vq_used_idx(vq) == 0)
 		clear_state(dev);
+	if (q == 0)
+		dev->ctrl_vq = vq;
 	return 0;
+}
+
+static void
+gpu_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
+{
+	struct gpu_dev *dev = priv;
+
+	if (q != 0)
+		return;
+	if (dev->virgl != NULL)
+		gpu_virgl_queue_stop(dev, vq); /* fenced commands held: answered now */
+	if (dev->upd_held) {
+		vhd_vq_push(vq, dev->upd_id, dev->upd_len);
+		vhd_vq_notify(vq);
+		dev->upd_held = false;
+	}
+	dev->upd_mask = 0;
+	dev->ctrl_vq = NULL;
+}
+
+static void
+gpu_ops_virgl_poll(void *priv)
+{
+	gpu_virgl_poll(priv);
 }
 
 static int
@@ -782,8 +1000,9 @@ gpu_next_wake(void *priv)
 {
 	struct gpu_dev *dev = priv;
 
-	/* a command waits for the display handshake: look again soon */
-	return gpu_disp_pending(&dev->disp) ? 1000000u : 0;
+	/* a command waits for the display handshake, or fences have no fd: look again soon */
+	return gpu_disp_pending(&dev->disp) || gpu_virgl_wants_poll(dev) || dev->upd_held ?
+		       1000000u : 0;
 }
 
 static void
@@ -814,6 +1033,24 @@ gpu_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 	put(ctx, "display_dropped", d->dropped);
 	put(ctx, "display_timeouts", d->timeouts);
 	put(ctx, "display_write_waits", d->write_waits);
+	put(ctx, "display_dmabuf_scanouts", d->dmabuf_scanouts);
+	put(ctx, "display_dmabuf_updates", d->dmabuf_updates);
+	put(ctx, "display_dmabuf_timeouts", d->dmabuf_timeouts);
+	if (dev->virgl != NULL) {
+		const struct gpu_virgl_stats *v = gpu_virgl_stats(dev->virgl);
+
+		put(ctx, "virgl_contexts", v->contexts);
+		put(ctx, "virgl_submits", v->submits);
+		put(ctx, "virgl_submit_bytes", v->submit_bytes);
+		put(ctx, "virgl_submit_errors", v->submit_errors);
+		put(ctx, "virgl_fences_held", v->fences_held);
+		put(ctx, "virgl_ctx_fences", v->ctx_fences);
+		put(ctx, "virgl_readbacks", v->readbacks);
+		put(ctx, "virgl_exports", v->exports);
+		put(ctx, "virgl_export_failures", v->export_failures);
+		put(ctx, "virgl_remaps", v->remaps);
+		put(ctx, "virgl_renderer_errors", v->renderer_errors);
+	}
 }
 
 const struct vhd_device_ops gpu_ops = {
@@ -831,6 +1068,7 @@ const struct vhd_device_ops gpu_ops = {
 	.reset = gpu_reset,
 	.set_features = gpu_set_features,
 	.queue_start = gpu_queue_start,
+	.queue_stop = gpu_queue_stop,
 	.handle = gpu_handle,
 	.next_wake = gpu_next_wake,
 	.get_stats = gpu_get_stats,

@@ -30,6 +30,11 @@
  *
  * Null mode keeps every check but stores and shows no pixels; headless
  * renders but has no display.
+ *
+ * virgl mode (gpu_opts.virgl): resources, transfers and 3D commands go to
+ * virglrenderer (gpu_virgl.c); the bookkeeping, every check and the
+ * display stay here. A fenced command is answered once its fence
+ * signalled.
  */
 
 #ifndef GPU_H
@@ -37,10 +42,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "gpu_disp.h"
 #include "gpu_proto.h"
 #include "vhd_device.h"
+
+struct gpu_virgl;
+struct gpu_virgl_opts;
 
 /** virtio device id. */
 #define GPU_VIRTIO_ID 16
@@ -66,6 +75,8 @@ struct gpu_opts {
 	bool null_mode;       /**< check everything, render nothing */
 	bool headless;        /**< no display: its socket is closed when handed over */
 	uint64_t max_hostmem; /**< resource bytes per guest */
+	/** virgl 3D through virglrenderer; NULL: our 2D renderer. */
+	const struct gpu_virgl_opts *virgl;
 };
 
 /** One backing entry: guest address and length (translated at use). */
@@ -86,6 +97,8 @@ struct gpu_res {
 	uint32_t nents;
 	uint64_t backing_len;
 	uint32_t scanouts;      /**< bit per scanout showing it */
+	/** virgl: the backing as host iovecs, lent to virglrenderer until detached */
+	struct iovec *iov;
 };
 
 struct gpu_scanout {
@@ -94,6 +107,8 @@ struct gpu_scanout {
 	uint32_t cursor_x, cursor_y;
 	/** The display was sent its SCANOUT: QEMU must have one before an UPDATE. */
 	bool told;
+	/** virgl: shown as a dmabuf (DMABUF_SCANOUT), updated with DMABUF_UPDATE */
+	bool dmabuf;
 };
 
 /** Driver counters (telemetry). */
@@ -127,13 +142,25 @@ struct gpu_dev {
 	uint64_t retry_until;   /**< now_ns() bound of the display wait, 0: none */
 	struct gpu_stats stats;
 	struct gpu_config config; /**< immutable while serving */
+	struct gpu_virgl *virgl;  /**< virgl mode's state; NULL in 2D */
+	struct vhd_vq *ctrl_vq;   /**< the live controlq (held fenced commands), or NULL */
+	/* a flush of dmabuf scanouts waits for the display's DMABUF_UPDATE replies */
+	uint32_t upd_mask;        /**< scanouts still to update */
+	struct gpu_rect upd_rect[GPU_MAX_SCANOUTS]; /**< scanout coordinates */
+	bool upd_held;            /**< the flush is held: upd_id, upd_len */
+	uint16_t upd_id;
+	uint32_t upd_len;
 };
 
 /** The common description; a device is hosted with its own copy, gpu_dev.ops. */
 extern const struct vhd_device_ops gpu_ops;
 
-/** Set up @p dev with @p opts (max_outputs clamped to 1..16). */
-void gpu_dev_init(struct gpu_dev *dev, const struct gpu_opts *opts);
+/**
+ * Set up @p dev with @p opts (max_outputs clamped to 1..16).
+ * @return 0, -1 when virgl mode was asked for and cannot be had (message
+ * on stderr).
+ */
+int gpu_dev_init(struct gpu_dev *dev, const struct gpu_opts *opts);
 
 /** Free what @p dev holds (resources, display). */
 void gpu_dev_fini(struct gpu_dev *dev);
@@ -148,7 +175,7 @@ int gpu_set_display(struct gpu_dev *dev, int fd);
 /**
  * Convert @p n pixels of @p format at @p src to ARGB8888 words in little
  * endian (bytes B, G, R, A; A is 0xff for X formats) at @p dst, which
- * need not be aligned.
+ * need not be aligned and may be @p src.
  * @return 0, -1 for an unknown format.
  */
 int gpu_to_argb(uint32_t format, const uint8_t *src, uint8_t *dst, uint32_t n);

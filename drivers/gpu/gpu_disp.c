@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "gpu_disp.h"
@@ -40,16 +41,40 @@ set_watch(struct gpu_disp *d, uint32_t events)
 }
 
 static void
-forget(struct gpu_disp *d)
+cancel(struct gpu_disp *d, struct vhd_timer *t)
 {
 	if (d->host != NULL && d->host->timer_cancel != NULL)
-		d->host->timer_cancel(d->host, &d->timer);
+		d->host->timer_cancel(d->host, t);
+}
+
+/* The waiting DMABUF_UPDATE ends: its caller learns how, once. */
+static void
+update_end(struct gpu_disp *d, bool ok)
+{
+	gpu_disp_done_fn done = d->upd_done;
+
+	cancel(d, &d->upd_timer);
+	if (!d->upd_wait)
+		return;
+	d->upd_wait = false;
+	d->upd_done = NULL;
+	done(d->upd_arg, ok); /* last: it may queue the next update */
+}
+
+static void
+forget(struct gpu_disp *d)
+{
+	cancel(d, &d->timer);
+	while (d->nqfd > 0)
+		close(d->qfd[--d->nqfd].fd);
 	d->head = d->len = 0;
 	d->in_len = 0;
 	d->state = GPU_DISP_IDLE;
 	d->features = 0;
 	d->have_info = false;
 	memset(d->edid_size, 0, sizeof(d->edid_size));
+	d->upd_owed = 0;
+	update_end(d, false);
 }
 
 void
@@ -117,15 +142,55 @@ handshake_timeout(void *arg)
 		d->ready(d->ready_arg);
 }
 
-/* Write what the socket takes now; wait for EPOLLOUT for the rest. */
+/* sendmsg() of @p n bytes at @p p, with @p fd (>= 0) as SCM_RIGHTS. */
+static ssize_t
+send_with_fd(int sock, const uint8_t *p, size_t n, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * Write what the socket takes now; wait for EPOLLOUT for the rest. A message
+ * with an fd starts a sendmsg() of its own that carries the fd, and the one
+ * before it ends short of it: the kernel attaches the fd to the first byte
+ * of that send, so the display gets it with the message's header, however
+ * the bytes are split.
+ */
 static void
 try_write(struct gpu_disp *d)
 {
 	while (d->fd >= 0 && d->head < d->len) {
-		ssize_t n = send(d->fd, d->buf + d->head, d->len - d->head,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		bool with_fd = d->nqfd > 0 && d->qfd[0].off == d->head;
+		unsigned int next = with_fd ? 1 : 0;
+		size_t end = next < d->nqfd ? d->qfd[next].off : d->len;
+		ssize_t n = send_with_fd(d->fd, d->buf + d->head, end - d->head,
+					 with_fd ? d->qfd[0].fd : -1);
 
 		if (n > 0) {
+			if (with_fd) { /* the display has its own now */
+				close(d->qfd[0].fd);
+				d->nqfd--;
+				memmove(d->qfd, d->qfd + 1, d->nqfd * sizeof(d->qfd[0]));
+			}
 			d->head += (size_t)n;
 			continue;
 		}
@@ -154,6 +219,10 @@ reserve(struct gpu_disp *d, size_t n, bool pixels)
 	if (pixels ? queued + n > GPU_DISP_QUEUE_MAX : queued + n > d->cap)
 		return NULL;
 	if (d->len + n > d->cap) {
+		unsigned int i;
+
+		for (i = 0; i < d->nqfd; i++)
+			d->qfd[i].off -= d->head;
 		memmove(d->buf, d->buf + d->head, queued);
 		d->head = 0;
 		d->len = queued;
@@ -169,21 +238,37 @@ put_hdr(uint8_t *p, uint32_t req, uint32_t flags, uint32_t size)
 	memcpy(p + 8, &size, 4);
 }
 
+/*
+ * Queue a message of @p size payload bytes, with @p fd (>= 0: owned from now
+ * on, closed when not queued) to go with it, and send it.
+ * @return false when it could not be queued or the display is gone.
+ */
+static bool
+send_msg(struct gpu_disp *d, uint32_t req, const void *body, uint32_t size, int fd)
+{
+	uint8_t *p = reserve(d, GPU_DISP_HDR + size, false);
+
+	if (p == NULL || (fd >= 0 && d->nqfd == GPU_DISP_FDS_MAX)) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	put_hdr(p, req, 0, size);
+	if (size != 0)
+		memcpy(p + GPU_DISP_HDR, body, size);
+	if (fd >= 0)
+		d->qfd[d->nqfd++] = (struct gpu_disp_qfd){.off = d->len, .fd = fd};
+	d->len += GPU_DISP_HDR + size;
+	d->stats.msgs++;
+	try_write(d);
+	return d->fd >= 0;
+}
+
 /* Queue a message of u32 words and send it. @return false when it could not be queued. */
 static bool
 send_words(struct gpu_disp *d, uint32_t req, const uint32_t *w, unsigned int n)
 {
-	uint8_t *p = reserve(d, GPU_DISP_HDR + 4u * n, false);
-
-	if (p == NULL)
-		return false;
-	put_hdr(p, req, 0, 4u * n);
-	if (n != 0)
-		memcpy(p + GPU_DISP_HDR, w, 4u * n);
-	d->len += GPU_DISP_HDR + 4u * n;
-	d->stats.msgs++;
-	try_write(d);
-	return d->fd >= 0;
+	return send_msg(d, req, w, 4u * n, -1);
 }
 
 int
@@ -243,12 +328,14 @@ on_reply(struct gpu_disp *d, uint32_t req, uint32_t flags, const uint8_t *p, uin
 		return -1; /* the display only ever replies */
 	switch (req) {
 	case GPU_DISP_GET_PROTOCOL_FEATURES: {
-		uint64_t theirs, want = d->want_edid ? 1ull << GPU_DISP_PF_EDID : 0;
+		uint64_t theirs, want = 1ull << GPU_DISP_PF_DMABUF2;
 		uint32_t w[2];
 
 		if (d->state != GPU_DISP_W_FEATURES || size != 8)
 			return -1;
 		memcpy(&theirs, p, 8);
+		if (d->want_edid)
+			want |= 1ull << GPU_DISP_PF_EDID;
 		d->features = theirs & want;
 		memcpy(w, &d->features, 8);
 		d->state = GPU_DISP_W_INFO;
@@ -287,7 +374,12 @@ on_reply(struct gpu_disp *d, uint32_t req, uint32_t flags, const uint8_t *p, uin
 		return 0;
 	}
 	case GPU_DISP_DMABUF_UPDATE:
-		return size == 0 ? 0 : -1;
+		/* one per DMABUF_UPDATE sent, in order: the last one is the waiting one's */
+		if (size != 0 || d->upd_owed == 0)
+			return -1;
+		if (--d->upd_owed == 0)
+			update_end(d, true);
+		return 0;
 	default:
 		return -1;
 	}
@@ -416,4 +508,85 @@ gpu_disp_cursor_update(struct gpu_disp *d, uint32_t id, uint32_t x, uint32_t y, 
 	d->len += GPU_DISP_HDR + GPU_DISP_CURSOR_UPDATE_SIZE;
 	d->stats.msgs++;
 	try_write(d);
+}
+
+bool
+gpu_disp_has_dmabuf2(const struct gpu_disp *d)
+{
+	return d->fd >= 0 && (d->features & (1ull << GPU_DISP_PF_DMABUF2));
+}
+
+bool
+gpu_disp_dmabuf_scanout(struct gpu_disp *d, uint32_t id, const struct gpu_rect *r,
+			const struct gpu_dmabuf *b)
+{
+	uint8_t m[GPU_DISP_DMABUF_SCANOUT2_SIZE];
+	uint32_t v[10] = {id};
+	uint32_t req = GPU_DISP_DMABUF_SCANOUT, size = GPU_DISP_DMABUF_SCANOUT_SIZE;
+	int fd = -1;
+
+	if (d->fd < 0 || (b != NULL && (r == NULL || b->fd < 0)))
+		return false;
+	if (b != NULL) { /* NULL: zeros and no fd, QEMU's "disabled" */
+		v[1] = r->x;
+		v[2] = r->y;
+		v[3] = r->width;
+		v[4] = r->height;
+		v[5] = b->width;
+		v[6] = b->height;
+		v[7] = b->stride;
+		v[8] = b->y0_top ? GPU_DISP_DMABUF_Y0_TOP : 0;
+		v[9] = b->fourcc;
+		fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return false;
+	}
+	memcpy(m, v, sizeof(v));
+	if (b != NULL && gpu_disp_has_dmabuf2(d)) {
+		req = GPU_DISP_DMABUF_SCANOUT2;
+		size = GPU_DISP_DMABUF_SCANOUT2_SIZE;
+		memcpy(m + sizeof(v), &b->modifier, 8);
+	}
+	if (!send_msg(d, req, m, size, fd))
+		return false;
+	d->stats.dmabuf_scanouts++;
+	return true;
+}
+
+static void
+update_timeout(void *arg)
+{
+	struct gpu_disp *d = arg;
+
+	if (!d->upd_wait)
+		return;
+	d->stats.dmabuf_timeouts++;
+	update_end(d, false); /* a late reply is still taken (upd_owed) */
+}
+
+int
+gpu_disp_dmabuf_update(struct gpu_disp *d, uint32_t id, uint32_t x, uint32_t y, uint32_t w,
+		       uint32_t h, gpu_disp_done_fn done, void *arg)
+{
+	uint32_t v[5] = {id, x, y, w, h};
+	struct vhd_host *host = d->host;
+
+	if (d->fd < 0 || d->upd_wait || done == NULL || host == NULL || host->timer_arm == NULL)
+		return -1;
+	/* the timer first: once the message is out there is no going back */
+	d->upd_timer.cb = update_timeout;
+	d->upd_timer.arg = d;
+	if (host->timer_arm(host, &d->upd_timer, host->now_ns(host) + GPU_DISP_DMABUF_WAIT_NS) != 0)
+		return -1;
+	/* a display lost while sending fails this call: done is not armed yet */
+	if (!send_words(d, GPU_DISP_DMABUF_UPDATE, v, 5)) {
+		cancel(d, &d->upd_timer);
+		return -1;
+	}
+	d->stats.dmabuf_updates++;
+	d->upd_owed++;
+	d->upd_wait = true;
+	d->upd_done = done;
+	d->upd_arg = arg;
+	return 0;
 }

@@ -17,9 +17,17 @@
  * old one (QEMU makes a new one at every driver start).
  *
  * Handshake after attach: GET_PROTOCOL_FEATURES; SET_PROTOCOL_FEATURES with
- * what both sides have (EDID only when the display offered it);
- * GET_DISPLAY_INFO; GET_EDID per scanout when EDID was negotiated. Until it
- * ends (or GPU_DISP_HANDSHAKE_NS passed) gpu_disp_pending() is true.
+ * what both sides have of EDID and DMABUF2; GET_DISPLAY_INFO; GET_EDID per
+ * scanout when EDID was negotiated. Until it ends (or GPU_DISP_HANDSHAKE_NS
+ * passed) gpu_disp_pending() is true.
+ *
+ * DMABUF scanouts (3D): DMABUF_SCANOUT(2) carries a dup of the buffer's fd as
+ * SCM_RIGHTS on the first byte of its message, also when the message waits in
+ * the queue and goes out in pieces (the display takes the fd when it reads
+ * the message's header). DMABUF_UPDATE is answered by the display once it
+ * has shown the buffer; until then the buffer must not be drawn into again,
+ * so gpu_disp_dmabuf_update() reports the answer (or its absence) through a
+ * callback.
  */
 
 #ifndef GPU_DISP_H
@@ -60,6 +68,17 @@ enum gpu_disp_req {
 #define GPU_DISP_CURSOR_UPDATE_SIZE (5u * 4u + GPU_CURSOR_DIM * GPU_CURSOR_DIM * 4u)
 /** Payload of UPDATE before the pixels: scanout, x, y, width, height. */
 #define GPU_DISP_UPDATE_HDR 20u
+/**
+ * Payload of DMABUF_SCANOUT: scanout, x, y, width, height, fd_width,
+ * fd_height, fd_stride, fd_flags, fd_drm_fourcc (u32 each).
+ */
+#define GPU_DISP_DMABUF_SCANOUT_SIZE 40u
+/** Payload of DMABUF_SCANOUT2: DMABUF_SCANOUT's, then the u64 modifier (unaligned). */
+#define GPU_DISP_DMABUF_SCANOUT2_SIZE 48u
+/** fd_flags bit: row 0 is the top one (VIRTIO_GPU_RESOURCE_FLAG_Y_0_TOP). */
+#define GPU_DISP_DMABUF_Y0_TOP 0x1u
+/** DRM_FORMAT_MOD_INVALID: the buffer's modifier is not known. */
+#define GPU_DISP_MOD_INVALID 0x00ffffffffffffffull
 
 /** UPDATE pixel bytes the queue holds at most (4 frames of 1280x800). */
 #define GPU_DISP_QUEUE_MAX (16u << 20)
@@ -67,6 +86,10 @@ enum gpu_disp_req {
 #define GPU_DISP_QUEUE_CTRL (256u << 10)
 /** Longest wait for the display's handshake replies. */
 #define GPU_DISP_HANDSHAKE_NS 1000000000ull
+/** Longest wait for the display's reply to DMABUF_UPDATE. */
+#define GPU_DISP_DMABUF_WAIT_NS 1000000000ull
+/** Queued messages carrying an fd at most (the fds are dups, owned by the queue). */
+#define GPU_DISP_FDS_MAX 16u
 
 /** Counters (telemetry). */
 struct gpu_disp_stats {
@@ -79,7 +102,29 @@ struct gpu_disp_stats {
 	uint64_t dropped;        /**< UPDATEs dropped: queue full */
 	uint64_t timeouts;       /**< handshakes given up */
 	uint64_t write_waits;    /**< times the socket was full */
+	uint64_t dmabuf_scanouts; /**< DMABUF_SCANOUT(2) messages queued (disables too) */
+	uint64_t dmabuf_updates; /**< DMABUF_UPDATE messages queued */
+	uint64_t dmabuf_timeouts; /**< DMABUF_UPDATEs given up: no reply in time */
 };
+
+/** A buffer to scan out by file descriptor (a dmabuf). */
+struct gpu_dmabuf {
+	int fd;            /**< the caller's; gpu_disp sends a dup of it, the caller keeps its own */
+	uint32_t width, height; /**< of the buffer (fd_width, fd_height) */
+	uint32_t stride;   /**< bytes per row */
+	uint32_t fourcc;   /**< DRM fourcc */
+	uint64_t modifier; /**< DRM format modifier; GPU_DISP_MOD_INVALID when unknown */
+	bool y0_top;       /**< row 0 is the top one */
+};
+
+/** A queued fd: it goes with the message that starts at buf + off. */
+struct gpu_disp_qfd {
+	size_t off;
+	int fd;
+};
+
+/** Called once per gpu_disp_dmabuf_update(): @p ok true when the display replied. */
+typedef void (*gpu_disp_done_fn)(void *arg, bool ok);
 
 /** Called when the handshake ended (the device may answer held commands). */
 typedef void (*gpu_disp_ready_fn)(void *arg);
@@ -94,6 +139,14 @@ struct gpu_disp {
 	uint8_t *buf;
 	size_t head, len, cap;
 	size_t upd;              /**< bytes gpu_disp_update() reserved */
+	struct gpu_disp_qfd qfd[GPU_DISP_FDS_MAX]; /**< oldest first */
+	unsigned int nqfd;
+	/* DMABUF_UPDATE */
+	uint32_t upd_owed;       /**< replies the display owes (late ones included) */
+	bool upd_wait;           /**< upd_done is waiting for the last of them */
+	gpu_disp_done_fn upd_done;
+	void *upd_arg;
+	struct vhd_timer upd_timer;
 	/* input: one message at a time */
 	uint8_t in[GPU_DISP_HDR + sizeof(struct gpu_resp_edid)];
 	size_t in_len;
@@ -164,6 +217,34 @@ void gpu_disp_cursor_pos(struct gpu_disp *d, uint32_t id, uint32_t x, uint32_t y
 /** CURSOR_UPDATE with a 64x64 ARGB8888 image. */
 void gpu_disp_cursor_update(struct gpu_disp *d, uint32_t id, uint32_t x, uint32_t y,
 			    uint32_t hot_x, uint32_t hot_y, const uint32_t *argb);
+
+/** True when the display negotiated DMABUF2 (modifiers can be sent). */
+bool gpu_disp_has_dmabuf2(const struct gpu_disp *d);
+
+/**
+ * Scanout @p id shows rectangle @p r (host byte order) of @p b: DMABUF_SCANOUT2 when DMABUF2
+ * was negotiated, else DMABUF_SCANOUT (no modifier: QEMU then imports the
+ * buffer with an implicit one). @p b NULL disables the scanout: a
+ * DMABUF_SCANOUT of zeros without an fd, which QEMU takes for "disable"
+ * (@p r may be NULL then).
+ * @return true when queued (false: no display, no room, @p b->fd not
+ * dup-able).
+ */
+bool gpu_disp_dmabuf_scanout(struct gpu_disp *d, uint32_t id, const struct gpu_rect *r,
+			     const struct gpu_dmabuf *b);
+
+/**
+ * DMABUF_UPDATE of (@p x, @p y, @p w, @p h) of scanout @p id. @p done(@p arg,
+ * ok) runs exactly once on the worker: ok true when the display replied,
+ * false when no reply came within GPU_DISP_DMABUF_WAIT_NS, or the display
+ * closed or was replaced, or gpu_disp_close()/gpu_disp_fini() ran (then from
+ * inside those).
+ * @return 0 when queued (@p done runs later, never from inside this call),
+ * -1 when not (no display, no room, no timer, one already waiting: @p done
+ * will not run).
+ */
+int gpu_disp_dmabuf_update(struct gpu_disp *d, uint32_t id, uint32_t x, uint32_t y, uint32_t w,
+			   uint32_t h, gpu_disp_done_fn done, void *arg);
 
 /** Bytes queued and not yet written. */
 static inline size_t

@@ -56,14 +56,19 @@ gpu_to_argb(uint32_t format, const uint8_t *src, uint8_t *dst, uint32_t n)
 	if (l == NULL)
 		return -1;
 	if (format == GPU_FORMAT_B8G8R8A8_UNORM) {
-		memcpy(dst, src, (size_t)n * 4u);
+		if (dst != src)
+			memcpy(dst, src, (size_t)n * 4u);
 		return 0;
 	}
+	/* one pixel read whole before it is written: src may be dst (virgl readback) */
 	for (i = 0; i < n; i++, src += 4, dst += 4) {
-		dst[0] = src[l->b];
-		dst[1] = src[l->g];
-		dst[2] = src[l->r];
-		dst[3] = l->a < 0 ? 0xffu : src[l->a];
+		uint8_t px[4];
+
+		memcpy(px, src, 4);
+		dst[0] = px[l->b];
+		dst[1] = px[l->g];
+		dst[2] = px[l->r];
+		dst[3] = l->a < 0 ? 0xffu : px[l->a];
 	}
 	return 0;
 }

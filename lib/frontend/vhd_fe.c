@@ -488,9 +488,8 @@ send_msg(struct vhd_fe *fe, uint32_t req, uint32_t flags, const void *payload, u
 	return 0;
 }
 
-/* Move the first fd of @p m into *@p sink when it holds none yet. */
-static void
-keep_first_fd(struct msghdr *m, int *sink)
+void
+vhd_fe_keep_first_fd(struct msghdr *m, int *sink)
 {
 	struct cmsghdr *c;
 
@@ -546,7 +545,7 @@ recv_full(struct vhd_fe *fe, void *buf, size_t len, int64_t deadline, uint32_t r
 			return fail(fe, -ECONNRESET, "backend closed the connection instead of "
 				    "replying to %s", vhd_fe_request_name(req));
 		if (fe->fd_sink != NULL)
-			keep_first_fd(&m, fe->fd_sink);
+			vhd_fe_keep_first_fd(&m, fe->fd_sink);
 		vhd_fe_close_fds(&m);
 		p += n;
 		len -= (size_t)n;

@@ -7,12 +7,16 @@
  * The display end of vhost-user-gpu's display socket (QEMU's side of
  * docs/interop/vhost-user-gpu.rst), for tests and perf tools: it answers
  * the backend's GET_* requests as a display would and hands over the other
- * messages (SET_PROTOCOL_FEATURES, SCANOUT, UPDATE, CURSOR_*) one by one.
+ * messages (SET_PROTOCOL_FEATURES, SCANOUT, UPDATE, CURSOR_*, DMABUF_*) one
+ * by one. DMABUF_UPDATE is replied to as QEMU does (at once, or when the
+ * test says so with hold_dmabuf_update); the fd of DMABUF_SCANOUT(2) is
+ * handed over with the message.
  */
 
 #ifndef VHD_FE_DISP_H
 #define VHD_FE_DISP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -37,6 +41,10 @@ enum {
 
 #define VHD_FE_DISP_FLAG_REPLY 0x4u
 
+/** Protocol feature bits a display offers in vhd_fe_disp.features. */
+#define VHD_FE_DISP_PF_EDID (1ull << 0)
+#define VHD_FE_DISP_PF_DMABUF2 (1ull << 1) /**< DMABUF_SCANOUT2 (with modifier) */
+
 /** What the display answers. */
 struct vhd_fe_disp {
 	int fd;
@@ -46,6 +54,10 @@ struct vhd_fe_disp {
 	/** GET_EDID reply: virtio_gpu_resp_edid (1056 bytes); answered for any scanout. */
 	uint8_t edid[1056];
 	uint32_t gets;              /**< GET_* requests answered */
+	/** Do not reply to DMABUF_UPDATE; vhd_fe_disp_reply_update() does, later. */
+	bool hold_dmabuf_update;
+	uint32_t held;              /**< DMABUF_UPDATE replies held back */
+	uint32_t stray_fds;         /**< fds beyond one per message, or with a GET_* (closed) */
 };
 
 /** One message from the backend. */
@@ -55,6 +67,9 @@ struct vhd_fe_disp_msg {
 	uint32_t size;
 	uint8_t *body;              /**< caller's buffer */
 	uint32_t cap;               /**< its size: a larger body is an error */
+	/** The first fd that came with the message (DMABUF_SCANOUT(2)), the caller's to
+	 * close; -1: none. */
+	int fd;
 };
 
 /**
@@ -64,6 +79,12 @@ struct vhd_fe_disp_msg {
  * body does not fit, another negative errno.
  */
 int vhd_fe_disp_next(struct vhd_fe_disp *d, struct vhd_fe_disp_msg *m, int timeout_ms);
+
+/**
+ * Send one held DMABUF_UPDATE reply (see hold_dmabuf_update).
+ * @return 0, -ENOENT when none is held, -EIO.
+ */
+int vhd_fe_disp_reply_update(struct vhd_fe_disp *d);
 
 #ifdef __cplusplus
 }

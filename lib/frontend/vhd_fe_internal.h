@@ -19,4 +19,10 @@ int vhd_fe_remaining(int64_t deadline);
 /** Close every fd a received message carried. @return how many. */
 unsigned int vhd_fe_close_fds(struct msghdr *m);
 
+/**
+ * Move the first fd @p m carries into *@p sink when that holds none yet (< 0),
+ * leaving the others for vhd_fe_close_fds().
+ */
+void vhd_fe_keep_first_fd(struct msghdr *m, int *sink);
+
 #endif /* VHD_FE_INTERNAL_H */

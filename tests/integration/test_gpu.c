@@ -7,7 +7,10 @@
  * display end (VHOST_USER_GPU_SET_SOCKET with a socketpair): the display
  * handshake, a 2D scanout whose UPDATE pixels match what the guest wrote,
  * the cursor, EDID, a driver restart with a new display socket, malformed
- * commands, hostile SET_SOCKET messages, bad command lines.
+ * commands, hostile SET_SOCKET messages, bad command lines; virgl mode:
+ * capsets, a context whose command stream clears a render target on Mesa's
+ * software renderer, the fenced submit answered after its fence, the
+ * cleared pixels in the display's UPDATE and back in guest memory.
  */
 
 #include <endian.h>
@@ -28,6 +31,7 @@
 #include "gpu.h"
 #include "vhd_fe_disp.h"
 #include "vhd_it.h"
+#include "vhd_test_virgl.h"
 
 #define QSZ 64
 #define WAIT_MS 5000
@@ -208,7 +212,7 @@ display_up(struct vhd_fe *fe, struct vhd_fe_disp *d, uint64_t features, uint32_t
 	assert_int_equal(m.request, VHD_FE_DISP_SET_PROTOCOL_FEATURES);
 	assert_int_equal(m.size, 8);
 	memcpy(&set, m.body, 8);
-	assert_int_equal(set, features & 1); /* EDID at most */
+	assert_int_equal(set, features & (VHD_FE_DISP_PF_EDID | VHD_FE_DISP_PF_DMABUF2));
 	assert_int_equal(d->gets, 1);
 }
 
@@ -555,11 +559,180 @@ test_null_mode(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+
+/* ---- virgl mode ---- */
+
+static const char *const virgl_interrupt[] = {"-g", "virglrenderer", "--mode", "interrupt",
+					      NULL};
+static const char *const virgl_poll[] = {"-g", "virglrenderer", "--mode", "poll", NULL};
+
+static uint32_t
+ctx_res(struct vhd_fe *fe, bool poll, uint32_t type, uint32_t ctx, uint32_t res)
+{
+	struct {
+		struct gpu_ctrl_hdr h;
+		uint32_t res, pad;
+	} __attribute__((packed)) m;
+
+	hdr(&m.h, type);
+	m.h.ctx_id = htole32(ctx);
+	m.res = htole32(res);
+	m.pad = 0;
+	return cmd(fe, poll, &m, sizeof(m));
+}
+
+/* Context 1's stream clears resource 9; it is shown and read back. */
+static void
+virgl_frame(struct vhd_fe *fe, bool poll, struct vhd_fe_disp *d)
+{
+	struct vhd_fe_disp_msg m;
+	struct {
+		struct gpu_ctrl_hdr h;
+		uint32_t nlen, init;
+		char name[64];
+	} __attribute__((packed)) cc;
+	struct {
+		struct gpu_ctrl_hdr h;
+		uint32_t index, pad;
+	} __attribute__((packed)) ci;
+	uint32_t c3[18], sub[8 + VHD_VIRGL_CLEAR_DWORDS], v[5], i, n;
+	struct gpu_ctrl_hdr r;
+	uint8_t *w, *fb;
+
+	/* capsets: virgl and virgl2 */
+	hdr(&ci.h, GPU_CMD_GET_CAPSET_INFO);
+	ci.index = htole32(1);
+	ci.pad = 0;
+	assert_int_equal(call(fe, poll, 0, &ci, sizeof(ci), 40, &w), 40);
+	memcpy(v, w + 24, 12);
+	assert_int_equal(le32toh(((struct gpu_ctrl_hdr *)w)->type), GPU_RESP_OK_CAPSET_INFO);
+	assert_int_equal(le32toh(v[0]), 2);
+	assert_int_equal(le32toh(v[1]), 2);
+	/* a context and a render target with guest backing */
+	memset(&cc, 0, sizeof(cc));
+	hdr(&cc.h, GPU_CMD_CTX_CREATE);
+	cc.h.ctx_id = htole32(1);
+	cc.nlen = htole32(2);
+	memcpy(cc.name, "it", 2);
+	assert_int_equal(cmd(fe, poll, &cc, sizeof(cc)), GPU_RESP_OK_NODATA);
+	memset(c3, 0, sizeof(c3));
+	hdr((struct gpu_ctrl_hdr *)c3, GPU_CMD_RESOURCE_CREATE_3D);
+	c3[6] = htole32(9);                          /* resource */
+	c3[7] = htole32(2);                          /* PIPE_TEXTURE_2D */
+	c3[8] = htole32(GPU_FORMAT_B8G8R8A8_UNORM);
+	c3[9] = htole32(1u << 1);                    /* bind: render target */
+	c3[10] = htole32(W);
+	c3[11] = htole32(H);
+	c3[12] = htole32(1);
+	c3[13] = htole32(1);
+	assert_int_equal(cmd(fe, poll, c3, sizeof(c3)), GPU_RESP_OK_NODATA);
+	fb = backing(fe, poll, 9, W, H, 1);
+	assert_int_equal(ctx_res(fe, poll, GPU_CMD_CTX_ATTACH_RESOURCE, 1, 9), GPU_RESP_OK_NODATA);
+	/* the guest's stream clears it; fenced: answered once the renderer is done */
+	memset(sub, 0, sizeof(sub));
+	n = vhd_virgl_clear(sub + 8, 9, GPU_FORMAT_B8G8R8A8_UNORM, 0.0f, 0.0f, 1.0f, 1.0f);
+	hdr((struct gpu_ctrl_hdr *)sub, GPU_CMD_SUBMIT_3D);
+	((struct gpu_ctrl_hdr *)sub)->ctx_id = htole32(1);
+	((struct gpu_ctrl_hdr *)sub)->flags = htole32(GPU_FLAG_FENCE);
+	((struct gpu_ctrl_hdr *)sub)->fence_id = htole64(42);
+	sub[6] = htole32(n * 4);
+	for (i = 8; i < 8 + n; i++)
+		sub[i] = htole32(sub[i]);
+	assert_int_equal(call(fe, poll, 0, sub, sizeof(sub), sizeof(r), &w), sizeof(r));
+	memcpy(&r, w, sizeof(r));
+	assert_int_equal(le32toh(r.type), GPU_RESP_OK_NODATA);
+	assert_int_equal(le32toh(r.flags), GPU_FLAG_FENCE);
+	assert_int_equal(le64toh(r.fence_id), 42);
+	/* shown: no dmabuf on this machine, the rectangle is read back */
+	assert_int_equal(rect_cmd(fe, poll, GPU_CMD_SET_SCANOUT, 9, 0, W, H), GPU_RESP_OK_NODATA);
+	assert_int_equal(disp_next(d, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_SCANOUT);
+	assert_int_equal(rect_cmd(fe, poll, GPU_CMD_RESOURCE_FLUSH, 9, 0, W, H),
+			 GPU_RESP_OK_NODATA);
+	assert_int_equal(disp_next(d, &m, WAIT_MS), 0);
+	assert_int_equal(m.request, VHD_FE_DISP_UPDATE);
+	assert_int_equal(m.size, 20 + W * H * 4);
+	for (i = 0; i < W * H; i++) {
+		static const uint8_t blue[4] = {0xff, 0x00, 0x00, 0xff};
+
+		assert_memory_equal(m.body + 20 + i * 4, blue, 4);
+	}
+	/* and back in guest memory */
+	memset(c3, 0, sizeof(c3));
+	hdr((struct gpu_ctrl_hdr *)c3, GPU_CMD_TRANSFER_FROM_HOST_3D);
+	((struct gpu_ctrl_hdr *)c3)->ctx_id = htole32(1);
+	c3[9] = htole32(W);
+	c3[10] = htole32(H);
+	c3[11] = htole32(1);
+	c3[14] = htole32(9);
+	c3[16] = htole32(W * 4);
+	memset(fb, 0, W * H * 4);
+	assert_int_equal(cmd(fe, poll, c3, sizeof(c3)), GPU_RESP_OK_NODATA);
+	for (i = 0; i < W * H; i++)
+		assert_int_equal(fb[i * 4], 0xff);
+}
+
+static void
+virgl_test(bool poll)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe_disp d;
+	struct vhd_fe *fe = up(&a, poll ? virgl_poll : virgl_interrupt);
+
+	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_VIRGL));
+	assert_true(vhd_fe_features(fe) & (1ull << GPU_F_CONTEXT_INIT));
+	display_up(fe, &d, 0, 1024, 768);
+	display_info(fe, poll, &d, 1024, 768);
+	virgl_frame(fe, poll, &d);
+	close(d.fd);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+/* A new frontend gets a fresh renderer: context 1 and resource 9 again. */
+static void
+test_virgl_next_frontend(void **state)
+{
+	struct vhd_fe_app a;
+	struct vhd_fe_disp d;
+	struct vhd_fe *fe = up(&a, virgl_interrupt);
+
+	(void)state;
+	display_up(fe, &d, 0, 1024, 768);
+	display_info(fe, false, &d, 1024, 768);
+	virgl_frame(fe, false, &d);
+	vhd_it_fe_done(fe);
+	close(d.fd);
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 2, QSZ);
+	display_up(fe, &d, 0, 800, 600);
+	display_info(fe, false, &d, 800, 600);
+	virgl_frame(fe, false, &d);
+	close(d.fd);
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
+static void
+test_virgl_interrupt(void **state)
+{
+	(void)state;
+	virgl_test(false);
+}
+
+static void
+test_virgl_poll(void **state)
+{
+	(void)state;
+	virgl_test(true);
+}
+
 static void
 test_bad_options(void **state)
 {
 	static const char *const gfx[] = {"-g", "gfxstream", NULL};
-	static const char *const virgl[] = {"-g", "virglrenderer", NULL};
+	static const char *const virgl2[] = {"-g", "virglrenderer", "--socket-count", "2", NULL};
+	static const char *const nogl[] = {"-g", "virglrenderer", "--use-egl", "false", NULL};
+	static const char *const cap3[] = {"-g", "virglrenderer", "-c", "venus", NULL};
 	static const char *const junk[] = {"-g", "vulkan", NULL};
 	static const char *const cap2d[] = {"-c", "virgl", NULL};
 	static const char *const capbad[] = {"-g", "null", "--capset", "venus", NULL};
@@ -576,7 +749,9 @@ test_bad_options(void **state)
 
 	(void)state;
 	vhd_it_bad_cmdline(&t, "gfxstream", gfx, true, "gfxstream");
-	vhd_it_bad_cmdline(&t, "virglrenderer", virgl, true, "virglrenderer");
+	vhd_it_bad_cmdline(&t, "virgl, two devices", virgl2, true, "one device per process");
+	vhd_it_bad_cmdline(&t, "virgl without EGL or GLX", nogl, true, "--use-glx");
+	vhd_it_bad_cmdline(&t, "virgl, unknown capset", cap3, true, "venus");
 	vhd_it_bad_cmdline(&t, "bad mode", junk, true, "vulkan");
 	vhd_it_bad_cmdline(&t, "capset in 2D", cap2d, true, "--capset");
 	vhd_it_bad_cmdline(&t, "unknown capset", capbad, true, "venus");
@@ -602,6 +777,9 @@ main(void)
 		T(test_malformed),
 		T(test_set_socket_hostile),
 		T(test_null_mode),
+		T(test_virgl_interrupt),
+		T(test_virgl_poll),
+		T(test_virgl_next_frontend),
 		T(test_bad_options),
 	};
 
