@@ -98,6 +98,7 @@ step "Backends"
 vhd_backends_init
 names=()
 devs=()
+gpu_args=()
 start() { # NAME DEVICE OPTIONS...
 	if ! vhd_app_exists "$2"; then
 		echo "vhost-device-$2 not built yet, skipping it"
@@ -143,8 +144,18 @@ if [ "$qemu_major" -ge 10 ]; then
 		vhd_backend_start in0 input -e sim-keyboard --sim-control "$VHD_WORK/input.ctl"
 		adddev in0 "input:$(vhd_backend_sock in0)"
 	fi
+	# gpu in virgl mode (virglrenderer on Mesa's llvmpipe): the guest draws a
+	# frame through KMS (tests/guest/gpu-kms.c, static), QEMU's screendump of it
+	# is saved and compared with what the guest drew.
+	if vhd_app_exists gpu && "$qemu" -device help 2>/dev/null | grep -q '"vhost-user-gpu-pci"' &&
+		gcc -static -O2 -o "$VHD_WORK/gpu-kms" "$root/tests/guest/gpu-kms.c" 2>/dev/null; then
+		vhd_backend_start gpu0 gpu -g virglrenderer
+		adddev gpu0 "gpu:$(vhd_backend_sock gpu0)"
+		gpu_args=(--file "$VHD_WORK/gpu-kms:gpu-kms"
+			--qemu-arg -qmp --qemu-arg "unix:$VHD_WORK/qmp.sock,server=on,wait=off")
+	fi
 else
-	echo "(can, rtc and input need QEMU 10.2: scripts/guest/build-qemu.sh)"
+	echo "(can, rtc, input and gpu need QEMU 10.2: scripts/guest/build-qemu.sh)"
 fi
 vsock_uds=$VHD_WORK/vsock.uds
 if vhd_app_exists vsock; then
@@ -199,11 +210,23 @@ input_keys() { # LOG
 	done
 }
 
+# The guest says when its frame is on the display; the host takes QEMU's
+# screendump of it and compares it with what the guest drew.
+gpu_shot() { # LOG
+	until grep -q '^VHD-GPU-DRAWN0' "$1" 2>/dev/null; do sleep 0.2; done
+	if python3 "$root/tests/guest/gpu-shot.py" "$VHD_WORK/qmp.sock" "$VHD_WORK/screen.ppm" 0 \
+		>"$VHD_WORK/screen.txt" 2>&1; then
+		echo yes >"$VHD_WORK/screen.match"
+	else
+		echo no >"$VHD_WORK/screen.match"
+	fi
+}
+
 step "Guest"
 log=$VHD_WORK/console.log
 : >"$log"
 args=(--qemu "$VHD_QEMU" --kernel "$kernel" --initrd "$initrd" --log "$log"
-	--script "$guestdir/demo-guest.sh" "${devs[@]}")
+	--script "$guestdir/demo-guest.sh" "${devs[@]}" "${gpu_args[@]}")
 edges_pid=
 if [ -S "$VHD_WORK/gpio0.ctl0" ]; then
 	gpio_edges "$log" &
@@ -213,6 +236,11 @@ keys_pid=
 if [ -S "$VHD_WORK/input.ctl0" ]; then
 	input_keys "$log" &
 	keys_pid=$!
+fi
+shot_pid=
+if [ ${#gpu_args[@]} -gt 0 ]; then
+	gpu_shot "$log" &
+	shot_pid=$!
 fi
 rc=0
 if [ "$shell" = 1 ]; then
@@ -231,7 +259,7 @@ if [ -n "$edges_pid" ]; then
 	kill "$edges_pid" 2>/dev/null || true
 	wait "$edges_pid" 2>/dev/null || true
 fi
-for p in "$keys_pid" "${vsock_pid:-}"; do
+for p in "$keys_pid" "$shot_pid" "${vsock_pid:-}"; do
 	[ -n "$p" ] || continue
 	kill "$p" 2>/dev/null || true
 	wait "$p" 2>/dev/null || true
@@ -244,6 +272,11 @@ fi
 if [ -e "$eeprom" ] && [[ " ${names[*]} " == *" i2c0 "* ]]; then
 	echo "EEPROM image $eeprom, first 48 bytes:"
 	od -A x -t x1z -N 48 "$eeprom" | sed 's/^/  /'
+fi
+
+if [ -s "$VHD_WORK/screen.match" ]; then
+	echo "QEMU's screendump of the guest's virgl frame: $VHD_WORK/screen.ppm;" \
+		"every pixel as the guest drew it: $(cat "$VHD_WORK/screen.match")"
 fi
 
 if [ -s "$VHD_WORK/vsock-from-guest.txt" ]; then

@@ -128,6 +128,20 @@ if [ -n "$kbd" ]; then
 	grep '^Event:' /tmp/ev | grep -v 'SYN_REPORT\|EV_MSC'
 fi
 
+if [ -x /vhd-test/gpu-kms ] && ls /dev/dri/card* >/dev/null 2>&1; then
+	section "gpu (virtio-gpu -> vhost-device-gpu, virgl 3D on the host's llvmpipe)"
+	echo "guest# dmesg | grep 'drm.*features'"
+	# without the timestamp: the host hides kernel messages from the demo's output
+	dmesg | grep 'drm.*features' | sed 's/^\[[^]]*\] //'
+	for c in /sys/class/drm/card*-Virtual-1; do
+		[ -e "$c/modes" ] && echo "$(basename "$c"): $(head -n 1 "$c/modes") preferred," \
+			"$(wc -l <"$c/modes") modes"
+	done
+	echo "guest# gpu-kms 0 6   (a KMS client: a test pattern on the display)"
+	/vhd-test/gpu-kms 0 6 2>&1
+	echo "(the host compares QEMU's screendump with the pattern, after the guest)"
+fi
+
 if [ -e /sys/bus/virtio/drivers/vmw_vsock_virtio_transport ] &&
 	ls /sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio* >/dev/null 2>&1; then
 	section "vsock (virtio-vsock -> vhost-device-vsock -> a Unix socket on the host)"
