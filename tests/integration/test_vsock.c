@@ -189,16 +189,23 @@ unix_listen(const char *base, uint32_t port)
 	return unix_listen_type(base, port, SOCK_STREAM);
 }
 
+/* A socket of @p type connected to @p path with @p suffix appended. */
 static int
-unix_connect(const char *path)
+unix_connect_type(const char *path, const char *suffix, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", path, suffix);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
+}
+
+static int
+unix_connect(const char *path)
+{
+	return unix_connect_type(path, "", SOCK_STREAM);
 }
 
 static ssize_t
@@ -390,13 +397,7 @@ test_seqpacket(void **state)
 static int
 unix_connect_seq(const char *uds)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.seqpacket", uds);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
+	return unix_connect_type(uds, ".seqpacket", SOCK_SEQPACKET);
 }
 
 /*

@@ -242,16 +242,23 @@ listen_port(struct fx *f, unsigned int slot, uint32_t port)
 	return fd;
 }
 
+/* A host program of socket @p type on the CONNECT listener uds + @p suffix. */
 static int
-host_connect(struct fx *f)
+host_connect_type(struct fx *f, const char *suffix, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->uds);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", f->uds, suffix);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
+}
+
+static int
+host_connect(struct fx *f)
+{
+	return host_connect_type(f, "", SOCK_STREAM);
 }
 
 static ssize_t
@@ -990,13 +997,7 @@ test_seqpacket_backpressure(void **state)
 static int
 host_connect_seq(struct fx *f)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", f->uds, VSOCK_SEQPACKET_SUFFIX);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
+	return host_connect_type(f, VSOCK_SEQPACKET_SUFFIX, SOCK_SEQPACKET);
 }
 
 struct stat_want {
