@@ -331,7 +331,7 @@ main(int argc, char **argv)
 			"-device vhost-user-scmi,chardev=scmi0",
 		.counters = "requests, errors, bad_msgs, dropped, readings, read_errors, "
 			    "notifications, notify_dropped, trip_events, updates, bad_event_bufs, "
-			    "ctl_sets, stream_scans, restored (under scmi)",
+			    "ctl_sets, stream_scans, restored, error_reports (under scmi)",
 	};
 	static struct scmi_args a;
 	static const struct vhd_app app = {

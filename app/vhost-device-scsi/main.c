@@ -218,7 +218,7 @@ main(int argc, char **argv)
 			"-device vhost-user-scsi-pci,chardev=vus,num_queues=1",
 		.counters = "commands reads writes read_bytes write_bytes write_sames unmaps syncs "
 			    "emulated check_conditions overruns io_errors bad_requests dropped "
-			    "retries tmfs aborted an_queries events events_missed",
+			    "retries tmfs aborted an_queries events events_missed unit_attentions",
 	};
 	static struct scsi_args a = {
 		.num_queues = 1,

@@ -230,7 +230,9 @@ main(int argc, char **argv)
 		{OPT_SOCKET, "socket", "PATH", "vhost-user socket (used as given)"},
 		{OPT_UDS_PATH, "uds-path", "PATH", "host side: programs connect here and write\n"
 		 "\"CONNECT <port>\\n\"; guest connections to port P\n"
-		 "go to PATH_P"},
+		 "go to PATH_P; (ours) SEQPACKET programs connect\n"
+		 "to PATH.seqpacket, the CONNECT line their first\n"
+		 "record"},
 		{OPT_TX_BUFFER_SIZE, "tx-buffer-size", "N",
 		 "per-connection buffer, the guest's credit (65536)"},
 		{OPT_QUEUE_SIZE, "queue-size", "N", "largest virtqueue accepted (1024)"},
@@ -253,7 +255,7 @@ main(int argc, char **argv)
 		{OPT_NO_SEQPACKET, "no-seqpacket", NULL, "(ours) do not offer SEQPACKET sockets to the\n"
 		 "guests (offered by default: a guest SEQPACKET\n"
 		 "connect to port P reaches a SOCK_SEQPACKET\n"
-		 "listener at PATH_P)"},
+		 "listener at PATH_P), no PATH.seqpacket listener"},
 		{'s', "socket-path", "PATH", "(ours) instead of --socket: sockets PATH0, PATH1.."},
 		{0, NULL, NULL, NULL},
 	};

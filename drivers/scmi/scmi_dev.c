@@ -329,6 +329,47 @@ notify(struct scmi_dev *dev, uint8_t proto, uint8_t msg, const uint8_t *p, uint3
 	deliver(dev);
 }
 
+/*
+ * BASE_ERROR_EVENT, when the agent asked with BASE_NOTIFY_ERRORS, for a
+ * message of its the device found malformed or could not answer at all:
+ * agent_id, error_status (never fatal: serving goes on; bits 9:0 the
+ * reports that follow), one 64-bit report per message, its header in bits
+ * 31:0 (the upper half 0: no timestamp kept). A message too short to have a
+ * header adds no report. While the last queued notification is such an
+ * event still waiting for an eventq buffer, errors join it, as many as the
+ * smallest buffer accepted takes; one without a header then adds nothing.
+ */
+static void
+report_error(struct scmi_dev *dev, bool have_hdr, uint32_t hdr)
+{
+	const uint32_t evt_hdr = SCMI_HDR(SCMI_BASE_EVT_ERROR, SCMI_TYPE_NOTIFICATION,
+					  SCMI_PROTO_BASE, 0);
+	uint32_t max = (dev->evt_min - 12) / 8;
+	uint8_t p[16];
+
+	if (!dev->notify_errors || !dev->p2a)
+		return;
+	if (have_hdr)
+		dev->stats.error_reports++;
+	if (dev->npend > 0) {
+		struct scmi_evt *e = &dev->pend[(dev->pend_head + dev->npend - 1) % dev->pend_cap];
+		uint32_t n = get32(e->b + 8) & SCMI_ERR_COUNT_MASK;
+
+		if (get32(e->b) == evt_hdr && (!have_hdr || n < max)) {
+			if (have_hdr) {
+				put64(e->b + e->len, hdr);
+				put32(e->b + 8, n + 1);
+				e->len += 8;
+			}
+			return;
+		}
+	}
+	put32(p, AGENT_GUEST);
+	put32(p + 4, have_hdr ? 1 : 0);
+	put64(p + 8, hdr);
+	notify(dev, SCMI_PROTO_BASE, SCMI_BASE_EVT_ERROR, p, have_hdr ? 16 : 8);
+}
+
 static void
 notify_update(struct scmi_dev *dev, struct scmi_state *st, const int64_t *v)
 {
@@ -1212,6 +1253,9 @@ handle_cmd(struct scmi_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 
 	if (req->wr_len < 8) {
 		dev->stats.dropped++; /* no room for a header and a status */
+		if (req->rd_len >= 4)
+			vhd_req_read(req, 0, &hdr, 4);
+		report_error(dev, req->rd_len >= 4, le32toh(hdr));
 		return 0;
 	}
 	memset(&m, 0, sizeof(m));
@@ -1256,8 +1300,10 @@ reply:
 	if (st != SCMI_SUCCESS) {
 		m.len = 0;
 		dev->stats.errors++;
-		if (st == SCMI_PROTOCOL_ERROR || st == SCMI_COMMS_ERROR)
+		if (st == SCMI_PROTOCOL_ERROR || st == SCMI_COMMS_ERROR) {
 			dev->stats.bad_msgs++;
+			report_error(dev, req->rd_len >= 4, hdr);
+		}
 	}
 	dev->stats.requests++;
 	return (int)vhd_req_write(req, 0, out, 8 + m.len);
@@ -1563,6 +1609,7 @@ scmi_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
 	put(ctx, "ctl_sets", st->ctl_sets);
 	put(ctx, "stream_scans", st->stream_scans);
 	put(ctx, "restored", st->restored);
+	put(ctx, "error_reports", st->error_reports);
 }
 
 const struct vhd_device_ops scmi_ops = {

@@ -22,7 +22,9 @@
  * notifications (at each sensor's update interval, on the host's timers)
  * go into a bounded queue of pending notifications and from there into the
  * guest's eventq buffers, which are held while nothing is pending; when
- * the queue is full the new notification is dropped and counted.
+ * the queue is full the new notification is dropped and counted. With
+ * BASE_NOTIFY_ERRORS on, malformed (PROTOCOL_ERROR, COMMS_ERROR) and
+ * unanswerable cmdq messages are reported there in BASE_ERROR_EVENTs.
  *
  * Control socket (optional): "set SENSOR AXIS VALUE", "get SENSOR",
  * "list", "ping"; SENSOR is an index or a name, AXIS an index or x/y/z,
@@ -81,6 +83,7 @@ struct scmi_dev_stats {
 	uint64_t ctl_sets;       /**< values set through the control socket */
 	uint64_t stream_scans;   /**< IIO buffer scans read from the character device */
 	uint64_t restored;       /**< guest settings taken back after a backend restart */
+	uint64_t error_reports;  /**< malformed messages reported in BASE_ERROR_EVENTs */
 };
 
 struct scmi_dev;

@@ -76,6 +76,11 @@
 #define SCMI_BASE_DISCOVER_LIST_PROTOCOLS 0x6
 #define SCMI_BASE_DISCOVER_AGENT 0x7
 #define SCMI_BASE_NOTIFY_ERRORS 0x8
+/** Base notification BASE_ERROR_EVENT (message id of SCMI_TYPE_NOTIFICATION). */
+#define SCMI_BASE_EVT_ERROR 0x0
+/** BASE_ERROR_EVENT error_status: fatal (bit 31), reports in msg_reports (bits 9:0). */
+#define SCMI_ERR_FATAL (1u << 31)
+#define SCMI_ERR_COUNT_MASK 0x3ffu
 /** DISCOVER_AGENT's id for "the agent asking". */
 #define SCMI_AGENT_SELF 0xffffffffu
 

@@ -22,6 +22,12 @@
  *    they have; AN query/subscribe answered with no events supported.
  *  - event: buffers are held and filled with TRANSPORT_RESET events
  *    (RESCAN / REMOVED) when a LUN is attached or detached at run time.
+ * Unit attention: a LUN attached while a driver is up reports POWER ON,
+ * RESET (29h/00h) on its next command, the others REPORTED LUNS DATA HAS
+ * CHANGED (3Fh/0Eh); LOGICAL UNIT RESET leaves 29h/00h, I_T NEXUS RESET
+ * I_T NEXUS LOSS (29h/07h). INQUIRY, REPORT LUNS and REQUEST SENSE are
+ * not failed by them; REQUEST SENSE returns and clears one, REPORT LUNS
+ * clears 3Fh/0Eh.
  * Malformed chains: a response header that does not fit gets used length
  * 0 (counted as dropped); a short command header VIRTIO_SCSI_S_FAILURE;
  * a bad LUN encoding VIRTIO_SCSI_S_BAD_TARGET.
@@ -58,6 +64,7 @@ struct scsi_stats {
 	uint64_t retries;       /**< out of task slots or host I/O depth: left on the ring */
 	uint64_t tmfs, aborted, an_queries;
 	uint64_t events, events_missed;
+	uint64_t unit_attentions; /**< CHECK CONDITIONs reporting a unit attention */
 };
 
 struct scsi_task;
@@ -87,6 +94,8 @@ struct scsi_dev {
 	struct vhd_host *host;
 	uint16_t nreq;
 	uint64_t features;
+	/** a driver is up (features set, no reset since): it hears of changes by unit attention */
+	bool nexus;
 	/** LUN i of target 0, or NULL; owned by the device. */
 	struct scsi_lun *luns[SCSI_MAX_LUNS];
 	struct scsi_task *tasks;

@@ -736,6 +736,12 @@ handle_cmd(struct scsi_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 		l = dev->luns[idx];
 	dev->cur_tag = le64toh(h.tag);
 	dev->cur_lun = (uint16_t)idx;
+	/* a pending unit attention ends the next command but these three (SPC-4 5.14) */
+	if (l != NULL && l->ua != 0 && h.cdb[0] != OP_INQUIRY && h.cdb[0] != OP_REPORT_LUNS &&
+	    h.cdb[0] != OP_REQUEST_SENSE && scsi_ua_take(l, &s)) {
+		dev->stats.unit_attentions++;
+		return check(dev, req, l, s, din + dout);
+	}
 	if (scsi_cdb_parse(h.cdb, &c, &s) != 0)
 		return check(dev, req, l, s, din + dout);
 	if (c.kind == SCSI_K_IN)
@@ -867,12 +873,19 @@ handle_tmf(struct scsi_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	}
 	for (i = 0; i < SCSI_MAX_TASKS; i++)
 		hits += tmf_match(&dev->tasks[i], sub, idx, tag);
-	if (sub == VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET)
-		dev->luns[idx]->d_sense = false; /* mode parameters back to their defaults */
-	if (sub == VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET)
-		for (i = 0; i < SCSI_MAX_LUNS; i++)
-			if (dev->luns[i] != NULL)
+	/* mode parameters back to their defaults; the next command learns of the reset */
+	if (sub == VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET) {
+		dev->luns[idx]->d_sense = false;
+		dev->luns[idx]->ua |= SCSI_UA_RESET;
+	}
+	if (sub == VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET) {
+		for (i = 0; i < SCSI_MAX_LUNS; i++) {
+			if (dev->luns[i] != NULL) {
 				dev->luns[i]->d_sense = false;
+				dev->luns[i]->ua |= SCSI_UA_NEXUS_LOSS;
+			}
+		}
+	}
 	if (hits == 0)
 		return tmf_answer(req, VIRTIO_SCSI_S_FUNCTION_COMPLETE);
 	for (si = 0; si < SCSI_MAX_TMF && slot == NULL; si++)
@@ -1090,7 +1103,10 @@ scsi_queue_stop(void *priv, uint16_t q, struct vhd_vq *vq)
 static void
 scsi_set_features(void *priv, uint64_t features)
 {
-	((struct scsi_dev *)priv)->features = features;
+	struct scsi_dev *dev = priv;
+
+	dev->features = features;
+	dev->nexus = true;
 }
 
 static void
@@ -1099,9 +1115,14 @@ scsi_reset(void *priv)
 	struct scsi_dev *dev = priv;
 	unsigned int i;
 
-	for (i = 0; i < SCSI_MAX_LUNS; i++)
-		if (dev->luns[i] != NULL)
+	/* a new driver starts from a full scan: nothing from the old nexus to report */
+	for (i = 0; i < SCSI_MAX_LUNS; i++) {
+		if (dev->luns[i] != NULL) {
 			dev->luns[i]->d_sense = false;
+			dev->luns[i]->ua = 0;
+		}
+	}
+	dev->nexus = false;
 	dev->npending = 0;
 	dev->missed = false;
 	dev->ev_count = 0;
@@ -1185,6 +1206,7 @@ scsi_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v),
 	put(ctx, "an_queries", s->an_queries);
 	put(ctx, "events", s->events);
 	put(ctx, "events_missed", s->events_missed);
+	put(ctx, "unit_attentions", s->unit_attentions);
 }
 
 const struct vhd_device_ops scsi_ops_base = {
@@ -1243,6 +1265,23 @@ scsi_dev_fini(struct scsi_dev *dev)
 	dev->tasks = NULL;
 }
 
+/*
+ * The LUN inventory changed at @p idx while a driver is up: every other LUN
+ * holds REPORTED LUNS DATA HAS CHANGED for it (SPC-4 REPORT LUNS); a LUN
+ * that has just come into being reports its power on.
+ */
+static void
+inventory_changed(struct scsi_dev *dev, unsigned int idx)
+{
+	unsigned int i;
+
+	if (!dev->nexus)
+		return; /* the driver to come scans what there is */
+	for (i = 0; i < SCSI_MAX_LUNS; i++)
+		if (dev->luns[i] != NULL)
+			dev->luns[i]->ua |= i == idx ? SCSI_UA_RESET : SCSI_UA_LUNS_CHANGED;
+}
+
 int
 scsi_dev_attach(struct scsi_dev *dev, unsigned int idx, struct scsi_lun *l)
 {
@@ -1251,6 +1290,7 @@ scsi_dev_attach(struct scsi_dev *dev, unsigned int idx, struct scsi_lun *l)
 	if (dev->luns[idx] != NULL)
 		return -EEXIST;
 	dev->luns[idx] = l;
+	inventory_changed(dev, idx);
 	event_post(dev, idx, VIRTIO_SCSI_EVT_RESET_RESCAN);
 	return 0;
 }
@@ -1266,6 +1306,7 @@ scsi_dev_detach(struct scsi_dev *dev, unsigned int idx)
 	if (l == NULL)
 		return -ENOENT;
 	dev->luns[idx] = NULL;
+	inventory_changed(dev, idx);
 	event_post(dev, idx, VIRTIO_SCSI_EVT_RESET_REMOVED);
 	if (l->inflight == 0)
 		scsi_lun_close(l);

@@ -25,6 +25,32 @@ reads_zero(const struct scsi_lun *l)
 }
 
 bool
+scsi_ua_take(struct scsi_lun *l, struct scsi_sense *s)
+{
+	/* SAM-5 5.14: the highest priority first; resets outrank the inventory change */
+	static const struct {
+		uint8_t bit;
+		struct scsi_sense sense;
+	} order[] = {
+		{SCSI_UA_RESET, SENSE_POWER_ON_RESET},
+		{SCSI_UA_NEXUS_LOSS, SENSE_NEXUS_LOSS},
+		{SCSI_UA_LUNS_CHANGED, SENSE_LUNS_CHANGED},
+	};
+	unsigned int i;
+
+	if (l == NULL)
+		return false;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (l->ua & order[i].bit) {
+			l->ua &= (uint8_t)~order[i].bit;
+			*s = order[i].sense;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
 scsi_lunmap_empty(const struct scsi_lunmap *map)
 {
 	unsigned int i;
@@ -334,21 +360,34 @@ int
 scsi_emulate(const struct scsi_lunmap *map, struct scsi_lun *l, bool wlun, const uint8_t *cdb,
 	     const struct scsi_cmd *c, uint8_t *out, struct scsi_sense *err)
 {
+	struct scsi_sense ua = SENSE_NONE;
 	uint8_t desc;
+	int n;
 
 	switch (c->op) {
 	case OP_INQUIRY:
+		/* never reports nor clears a unit attention (SPC-4 5.14) */
 		return inquiry(l, wlun, cdb, out, err);
 	case OP_REPORT_LUNS:
-		return report_luns(map, cdb, out, err);
+		n = report_luns(map, cdb, out, err);
+		/* the guest has seen the new inventory: that condition is gone, others stay */
+		if (n >= 0 && l != NULL)
+			l->ua &= (uint8_t)~SCSI_UA_LUNS_CHANGED;
+		return n;
 	case OP_REQUEST_SENSE:
-		/* no deferred errors: sense goes with each CHECK CONDITION (autosense) */
+		/*
+		 * No deferred errors: sense goes with each CHECK CONDITION
+		 * (autosense). A pending unit attention is reported here with
+		 * GOOD status and cleared (SPC-4 REQUEST SENSE, option b).
+		 */
 		if (cdb[1] & 0xfe)
 			return fail(err, SENSE_INVALID_FIELD_CDB);
 		desc = cdb[1] & 0x01;
-		return (int)scsi_sense_encode(out, 252, desc,
-					      l == NULL && !wlun ? SENSE_LUN_NOT_SUPPORTED :
-					      SENSE_NONE);
+		if (l == NULL && !wlun)
+			ua = SENSE_LUN_NOT_SUPPORTED;
+		else
+			scsi_ua_take(l, &ua);
+		return (int)scsi_sense_encode(out, 252, desc, ua);
 	case OP_MAINTENANCE_IN:
 		return report_opcodes(cdb, out, err);
 	default:

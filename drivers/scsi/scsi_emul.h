@@ -56,6 +56,13 @@ int scsi_emulate(const struct scsi_lunmap *map, struct scsi_lun *l, bool wlun,
 int scsi_mode_select(struct scsi_lun *l, const uint8_t *cdb, const uint8_t *p, uint32_t len,
 		     struct scsi_sense *err);
 
+/**
+ * Take the highest-priority unit attention condition pending on @p l
+ * (NULL-safe) into @p s and clear it.
+ * @return false when there is none.
+ */
+bool scsi_ua_take(struct scsi_lun *l, struct scsi_sense *s);
+
 /** True when every LUN slot of @p map is empty. */
 bool scsi_lunmap_empty(const struct scsi_lunmap *map);
 

@@ -22,6 +22,17 @@
 /** LUNs of target 0, as upstream. */
 #define SCSI_MAX_LUNS 256
 
+/*
+ * Unit attention conditions a LUN holds for the guest (the one I_T nexus),
+ * one bit each; reported highest first (scsi_ua_take()).
+ */
+/** POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h): attached, LOGICAL UNIT RESET */
+#define SCSI_UA_RESET 0x01u
+/** I_T NEXUS LOSS OCCURRED (29h/07h): I_T NEXUS RESET */
+#define SCSI_UA_NEXUS_LOSS 0x02u
+/** REPORTED LUNS DATA HAS CHANGED (3Fh/0Eh): another LUN attached or detached */
+#define SCSI_UA_LUNS_CHANGED 0x04u
+
 /** How an image is opened: from the command line or a control command. */
 struct scsi_lun_spec {
 	char path[4096];     /**< file, block device, or "ram:SIZE" */
@@ -42,6 +53,7 @@ struct scsi_lun {
 	uint32_t bs;
 	bool blkdev;
 	bool d_sense;        /**< control mode page D_SENSE: descriptor sense data */
+	uint8_t ua;          /**< pending unit attention conditions, SCSI_UA_* */
 	uint64_t naa;        /**< stable identifier (VPD 83h), from the image's real path */
 	char serial[17];     /**< VPD 80h: the identifier in hex */
 	uint32_t inflight;   /**< tasks holding this LUN */

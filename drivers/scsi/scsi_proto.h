@@ -175,6 +175,7 @@ struct scsi_sense {
 #define SENSE_INTERNAL_FAILURE ((struct scsi_sense){SK_HARDWARE_ERROR, 0x44, 0x00})
 #define SENSE_LUNS_CHANGED ((struct scsi_sense){SK_UNIT_ATTENTION, 0x3f, 0x0e})
 #define SENSE_POWER_ON_RESET ((struct scsi_sense){SK_UNIT_ATTENTION, 0x29, 0x00})
+#define SENSE_NEXUS_LOSS ((struct scsi_sense){SK_UNIT_ATTENTION, 0x29, 0x07})
 
 /* opcodes */
 #define OP_TEST_UNIT_READY 0x00

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,15 @@ vsock_vm_parse(struct vsock_vm_args *vm, const char *list, char *err, size_t err
 	return rc;
 }
 
+/* Is @p path the SEQPACKET listener of a VM whose uds-path is @p base? */
+static bool
+is_seq_listener(const char *base, const char *path)
+{
+	size_t n = strlen(base);
+
+	return strncmp(base, path, n) == 0 && strcmp(path + n, VSOCK_SEQPACKET_SUFFIX) == 0;
+}
+
 int
 vsock_vms_check(const struct vsock_vm_args *vms, unsigned int n, char *err, size_t err_len)
 {
@@ -215,6 +225,14 @@ vsock_vms_check(const struct vsock_vm_args *vms, unsigned int n, char *err, size
 			}
 			if (a->uds_path[0] != '\0' && strcmp(vms[j].uds_path, a->uds_path) == 0) {
 				snprintf(err, err_len, "uds-path %s is used by two VMs", a->uds_path);
+				return -1;
+			}
+			/* one VM's SEQPACKET listener would be the other's uds-path */
+			if (a->uds_path[0] != '\0' && vms[j].uds_path[0] != '\0' &&
+			    (is_seq_listener(vms[j].uds_path, a->uds_path) ||
+			     is_seq_listener(a->uds_path, vms[j].uds_path))) {
+				snprintf(err, err_len, "uds-path %s and %s: one is the other's "
+					 "SEQPACKET listener", vms[j].uds_path, a->uds_path);
 				return -1;
 			}
 		}

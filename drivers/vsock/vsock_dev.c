@@ -599,6 +599,37 @@ alloc_local_port(struct vsock_dev *d, uint32_t peer)
 
 static void conn_request(struct vsock_dev *d, struct conn *c);
 
+/*
+ * The CONNECT line on the SEQPACKET listener: the program's first record,
+ * the line and nothing else (a record read in part loses its rest, so it
+ * is taken whole; records after it are the connection's).
+ */
+static void
+conn_read_line_seq(struct vsock_dev *d, struct conn *c)
+{
+	char rec[VSOCK_LINE_MAX];
+	ssize_t n;
+
+	do {
+		n = recv(c->fd, rec, sizeof(rec), MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !c->hup)
+		return;
+	/* taken whole even when too long: the program then reads EOF, not ECONNRESET */
+	if (n > 0 && recv(c->fd, rec, sizeof(rec), MSG_DONTWAIT) < 0)
+		n = -1;
+	if (n <= 0 || (size_t)n > sizeof(rec) ||
+	    vsock_line_parse(rec, (size_t)n, &c->peer_port) != 0) {
+		/* a record of 0 bytes reads as EOF too: RDHUP tells them apart */
+		if (n != 0 || !(c->rdhup || c->hup))
+			d->st.bad_lines++;
+		conn_free(d, c);
+		return;
+	}
+	c->ok_line = true;
+	conn_request(d, c);
+}
+
 /* The host program's CONNECT line. */
 static void
 conn_read_line(struct vsock_dev *d, struct conn *c)
@@ -607,6 +638,10 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 	ssize_t n;
 	size_t take;
 
+	if (c->type == VSOCK_TYPE_SEQPACKET) {
+		conn_read_line_seq(d, c);
+		return;
+	}
 	n = recv(c->fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
@@ -638,6 +673,12 @@ conn_read_line(struct vsock_dev *d, struct conn *c)
 static void
 conn_request(struct vsock_dev *d, struct conn *c)
 {
+	/* a SEQPACKET REQUEST to a driver that did not take SEQPACKET would be dropped */
+	if (c->type == VSOCK_TYPE_SEQPACKET && !d->seqpacket) {
+		d->st.refused++;
+		conn_free(d, c);
+		return;
+	}
 	c->local_port = alloc_local_port(d, c->peer_port);
 	if (c->local_port == 0) {
 		conn_free(d, c);
@@ -668,6 +709,7 @@ on_accept(struct vsock_dev *d, struct conn *l)
 			d->st.refused++;
 			continue;
 		}
+		c->type = l->type;
 		if (d->forward) {
 			/* --forward-listen: each port leads to the same guest port. */
 			c->peer_port = l->peer_port;
@@ -1642,9 +1684,12 @@ const struct vhd_device_ops vsock_dev_ops = {
 	.get_stats = vsock_get_stats,
 };
 
-/* Watch listening socket @p fd leading to guest port @p port (0: CONNECT lines). */
+/*
+ * Watch listening socket @p fd leading to guest port @p port (0: CONNECT
+ * lines); its connections are of vsock @p type.
+ */
 static int
-add_listener(struct vsock_dev *d, int fd, uint32_t port)
+add_listener(struct vsock_dev *d, int fd, uint32_t port, uint16_t type)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct conn *l = &d->ltags[d->nltags];
@@ -1653,6 +1698,7 @@ add_listener(struct vsock_dev *d, int fd, uint32_t port)
 	l->fd = fd;
 	l->state = CONN_LISTENER;
 	l->peer_port = port;
+	l->type = type;
 	ev.data.ptr = l;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		int rc = -errno;
@@ -1664,25 +1710,36 @@ add_listener(struct vsock_dev *d, int fd, uint32_t port)
 	return 0;
 }
 
+/* The CONNECT listener of @p type at @p path (an old socket file there is replaced). */
 static int
-open_uds_listener(struct vsock_dev *d)
+open_uds_listener(struct vsock_dev *d, const char *path, uint16_t type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat stt;
 	int fd, rc;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX,
+		    (type == VSOCK_TYPE_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->uds_path);
-	if (stat(d->uds_path, &stt) == 0 && S_ISSOCK(stt.st_mode))
-		unlink(d->uds_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (stat(path, &stt) == 0 && S_ISSOCK(stt.st_mode))
+		unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
 		rc = -errno;
 		close(fd);
 		return rc;
 	}
-	return add_listener(d, fd, 0);
+	return add_listener(d, fd, 0, type);
+}
+
+/* Where host programs open SEQPACKET connections: uds_path + VSOCK_SEQPACKET_SUFFIX. */
+static void
+seq_listen_path(const struct vsock_dev *d, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", d->uds_path, VSOCK_SEQPACKET_SUFFIX);
 }
 
 static void
@@ -1742,16 +1799,26 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 	pthread_mutex_init(&d->inbox_lock, NULL);
 	for (i = 0; i < 8; i++)
 		d->config[i] = (uint8_t)(cfg->guest_cid >> (8 * i));
-	d->ltags = calloc(cfg->forward ? cfg->nlisten + 1 : 1, sizeof(*d->ltags));
+	d->ltags = calloc(cfg->forward ? cfg->nlisten + 1 : 2, sizeof(*d->ltags));
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0 || d->ltags == NULL) {
 		rc = d->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}
 	if (!cfg->forward) {
-		rc = open_uds_listener(d);
+		char seq[sizeof(d->uds_path) + sizeof(VSOCK_SEQPACKET_SUFFIX)];
+
+		rc = open_uds_listener(d, d->uds_path, VSOCK_TYPE_STREAM);
 		if (rc != 0)
 			goto fail;
+		seq_listen_path(d, seq, sizeof(seq));
+		if (!cfg->no_seqpacket) {
+			rc = open_uds_listener(d, seq, VSOCK_TYPE_SEQPACKET);
+			if (rc != 0) {
+				unlink(d->uds_path);
+				goto fail;
+			}
+		}
 	}
 	for (i = 0; cfg->forward && i < cfg->nlisten; i++) {
 		int fd = d->sock.listen(d->sock.ctx, cfg->listen_ports[i]);
@@ -1760,7 +1827,7 @@ vsock_dev_create(const struct vsock_dev_config *cfg, struct vsock_dev **out)
 			rc = fd;
 			goto fail;
 		}
-		rc = add_listener(d, fd, cfg->listen_ports[i]);
+		rc = add_listener(d, fd, cfg->listen_ports[i], VSOCK_TYPE_STREAM);
 		if (rc != 0)
 			goto fail;
 	}
@@ -1802,8 +1869,14 @@ vsock_dev_destroy(struct vsock_dev *d)
 		d->host->timer_cancel(d->host, &d->sweep);
 	close_all(d);
 	close_listeners(d);
-	if (!d->forward)
+	if (!d->forward) {
+		char seq[sizeof(d->uds_path) + sizeof(VSOCK_SEQPACKET_SUFFIX)];
+
 		unlink(d->uds_path);
+		seq_listen_path(d, seq, sizeof(seq));
+		if (!d->cfg.no_seqpacket)
+			unlink(seq);
+	}
 	close(d->epfd);
 	free(d);
 }

@@ -28,6 +28,10 @@
  * - SEQPACKET (unless no_seqpacket): guest REQUESTs of that type connect a
  *   SOCK_SEQPACKET Unix socket; a guest message leaves as one record at its
  *   EOM, a host record reaches the guest with EOM|EOR on its last packet.
+ *   Host programs open SEQPACKET connections on a second listener,
+ *   uds_path + VSOCK_SEQPACKET_SUFFIX, a SOCK_SEQPACKET socket: the first
+ *   record is the CONNECT line, the answer one "OK <port>\n" record (no OK
+ *   and closed when the driver did not negotiate SEQPACKET).
  * - Siblings: a guest packet to another CID goes, as it is, to the device
  *   of this process with that CID when the two share a group and its
  *   driver runs (split to fit its rx buffers), else RST from that CID.
@@ -56,6 +60,9 @@ extern "C" {
 #define VSOCK_DEFAULT_CID 3
 #define VSOCK_DEFAULT_TX_BUFFER 65536
 #define VSOCK_DEFAULT_QUEUE_SIZE 1024
+
+/** Appended to uds_path: the SOCK_SEQPACKET listener of host-initiated SEQPACKET connections. */
+#define VSOCK_SEQPACKET_SUFFIX ".seqpacket"
 
 /** One device instance. */
 struct vsock_dev_config {

@@ -18,7 +18,8 @@
 #              and through SG_IO (sg_raw WRITE(10)) refused with DATA PROTECT
 # VHD_SCSI_CASE=hotplug: VHD-SCSI-HOTADD asks the host to attach LUN 2, whose
 # disk must appear and read back VHD_SCSI_HOT_SUM; VHD-SCSI-HOTREMOVE asks
-# it to detach LUN 2, whose disk must go.
+# it to detach LUN 2, whose disk must go; LUN 0 then reports the changed
+# inventory once (UNIT ATTENTION) and answers.
 # VHD_SCSI_CASE=restart: ext4 on LUN 0, a write loop with fsync, and
 # VHD-SCSI-KILL in the middle (the host kills the backend with SIGKILL and
 # starts it again; QEMU reconnects); the loop must finish, the files check
@@ -65,6 +66,10 @@ hotplug)
 	done
 	if [ -e /sys/bus/scsi/devices/*:0:0:2 ]; then vhd_fail "LUN 2 still there after hot-remove"
 	else vhd_pass "hot-removed LUN 2 is gone"; fi
+	# Linux sent LUN 0 nothing since: its next command (SG_IO, no retries) gets the
+	# UNIT ATTENTION for the changed inventory (3F/0E; sg3-utils exit status 6), once
+	/usr/bin/sg_turs "/dev/$sda" >/dev/null 2>&1
+	vhd_eq "LUN 0 reports the LUN inventory change" 6 "$?"
 	vhd_check "LUN 0 still answers" /usr/bin/sg_turs "/dev/$sda"
 	vhd_done
 	;;

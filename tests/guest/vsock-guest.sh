@@ -33,8 +33,10 @@ vhd_eq "half-close: the host saw EOF and answered" 5 \
 # 4. SEQPACKET: three records of 1000 bytes (socat writes each 1000-byte read
 # as one), if the guest's transport offers SOCK_SEQPACKET (type 5).
 dd if=/dev/zero of=/tmp/seq bs=1000 count=3 2>/dev/null
+seq_ok=
 if socat -u -b 1000 OPEN:/tmp/seq VSOCK-CONNECT:2:1236,socktype=5 2>/tmp/seqerr; then
 	echo "VHD-VSOCK-SEQ-SENT"
+	seq_ok=1
 elif grep -q "not supported" /tmp/seqerr; then
 	cat /tmp/seqerr
 	vhd_skip "SEQPACKET: the transport has no SOCK_SEQPACKET (feature not negotiated)"
@@ -49,6 +51,17 @@ pid=$!
 sleep 1
 echo "VHD-VSOCK-HC-LISTENING"
 if wait $pid; then vhd_pass "host half-close: read to EOF"; else vhd_fail "host half-close"; fi
+
+# 7. Host-initiated SEQPACKET: a host program on <uds>.seqpacket connects to
+# our port 5002; we send it the three 1000-byte records.
+if [ -n "$seq_ok" ]; then
+	socat -u -b 1000 OPEN:/tmp/seq VSOCK-LISTEN:5002,socktype=5 &
+	pid=$!
+	sleep 1
+	echo "VHD-VSOCK-SEQ-LISTENING"
+	if wait $pid; then vhd_pass "host-initiated SEQPACKET: records sent"
+	else vhd_fail "host-initiated SEQPACKET"; fi
+fi
 
 # 6. Host to guest, 64 MiB, summed as it arrives.
 socat -u VSOCK-LISTEN:5000 - | md5sum | cut -d' ' -f1 >/tmp/h2g.sum &

@@ -18,6 +18,9 @@
 #      and can still answer
 #   6. host to guest: "CONNECT 5000\n" and 64 MiB in one stream into a socat
 #      VSOCK-LISTEN in the guest; the host gets "OK <port>\n", checksums match
+#   7. host-initiated SEQPACKET (ours), when 4 ran: a program on
+#      <uds>.seqpacket sends "CONNECT 5002\n" as a record, gets the OK as one
+#      record, then the guest's three 1000-byte records as three records
 # The backend must exit 0 on SIGTERM. Only Unix sockets on the host: never
 # AF_VSOCK (it leads out of this machine).
 set -euo pipefail
@@ -50,6 +53,24 @@ with open(sys.argv[2], "w") as f:
         f.write("%d\n" % len(r))
 ' "${uds}_1236" "$VHD_WORK/seq.lens" &
 seq_pid=$!
+# Host-initiated SEQPACKET: the OK record, then the lengths of the records, on one line.
+cat >"$VHD_WORK/seqconn.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(60)
+s.connect(sys.argv[1])
+s.send(b"CONNECT 5002\n")
+out = [s.recv(64).decode().strip()]
+while True:
+    r = s.recv(65536)
+    if not r:
+        break
+    out.append(str(len(r)))
+with open(sys.argv[2], "w") as f:
+    f.write(" ".join(out) + "\n")
+PY
+MARKERS["VHD-VSOCK-SEQ-LISTENING"]="timeout 120 python3 '$VHD_WORK/seqconn.py' '$uds.seqpacket' \
+	'$VHD_WORK/seqh.out' >'$VHD_WORK/seqh.err' 2>&1 &"
 # Host half-close toward the guest: "hello", shutdown(SHUT_WR), then read the answer.
 MARKERS["VHD-VSOCK-HC-LISTENING"]="{ printf 'CONNECT 5001\nhello'; } |
 	timeout 120 socat -t 30 - UNIX-CONNECT:'$uds' >'$VHD_WORK/hc.reply' 2>&1 &"
@@ -76,6 +97,13 @@ if grep -q '^VHD-VSOCK-SEQ-SENT' "$con"; then
 	expect "SEQPACKET records kept" "1000 1000 1000" "$(tr '\n' ' ' <"$VHD_WORK/seq.lens" | sed 's/ $//')"
 else
 	echo "SKIP: SEQPACKET (the guest could not open a SEQPACKET vsock socket)"
+fi
+if grep -q '^VHD-VSOCK-SEQ-LISTENING' "$con"; then
+	for _ in $(seq 50); do [ -s "$VHD_WORK/seqh.out" ] && break; sleep 0.1; done
+	cat "$VHD_WORK/seqh.err" 2>/dev/null || true
+	seqh=$(cat "$VHD_WORK/seqh.out" 2>/dev/null || true)
+	expect "host-initiated SEQPACKET: OK record, three records ($seqh)" yes \
+		"$(echo "$seqh" | grep -Eq '^OK [0-9]+ 1000 1000 1000$' && echo yes || echo no)"
 fi
 expect "host half-close: the guest read 5 bytes to EOF and answered" "5" \
 	"$(sed -n 2p "$VHD_WORK/hc.reply" | tr -d ' \r')"

@@ -7,7 +7,8 @@
  * message set as Linux's driver walks it (128-byte messages), fake sensors
  * moved through --sim-control, continuous updates at an interval and trip
  * events on the eventq, descriptor layouts (1+1, split header, reply
- * scattered, indirect), malformed messages, bad command lines. The SCMI
+ * scattered, indirect), malformed messages (and their BASE_ERROR_EVENT),
+ * bad command lines. The SCMI
  * wire format is written out here: the test checks the app, not our header.
  */
 
@@ -497,6 +498,30 @@ test_malformed(void **state)
 	used = wait_used(fe, EVQ, false, vhd_fe_post(fe, EVQ, b, 0, 1, false, NULL, true));
 	assert_int_equal(used, 0);
 	guard_ok(w, WR);
+	/* with BASE_NOTIFY_ERRORS on, an unanswerable message comes back as a BASE_ERROR_EVENT */
+	assert_int_equal(msg(fe, false, BASE, 8, P(1), WR).st, S_SUCCESS);
+	{
+		uint8_t *ev = wbuf(fe, WR);
+		struct vhd_fe_buf eb = {ev, WR};
+		const uint8_t *e;
+		uint32_t len;
+
+		assert_true(vhd_fe_post(fe, EVQ, &eb, 0, 1, false, ev, true) >= 0);
+		wr32(r, HDR(0, BASE, 77));
+		w = wbuf(fe, 7);
+		b[0] = (struct vhd_fe_buf){r, 4};
+		b[1] = (struct vhd_fe_buf){w, 7};
+		used = wait_used(fe, CMDQ, false,
+				 vhd_fe_post(fe, CMDQ, b, 1, 1, false, NULL, true));
+		assert_int_equal(used, 0);
+		e = event(fe, &len);
+		assert_int_equal(len, 4 + 8 + 8);
+		assert_int_equal(rd32(e), 0u | 3u << 8 | BASE << 10); /* notification 0 of Base */
+		assert_int_equal(rd32(e + 4), 1);                     /* the guest */
+		assert_int_equal(rd32(e + 8), 1);                     /* one report, not fatal */
+		assert_int_equal(rd32(e + 12), HDR(0, BASE, 77));
+		assert_int_equal(rd32(e + 16), 0);
+	}
 	/* still serving */
 	assert_int_equal(msg(fe, false, BASE, 0, NOP, WR).st, S_SUCCESS);
 	vhd_it_app_down(&a, 1);

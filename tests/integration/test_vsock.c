@@ -189,16 +189,23 @@ unix_listen(const char *base, uint32_t port)
 	return unix_listen_type(base, port, SOCK_STREAM);
 }
 
+/* A socket of @p type connected to @p path with @p suffix appended. */
 static int
-unix_connect(const char *path)
+unix_connect_type(const char *path, const char *suffix, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", path, suffix);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
+}
+
+static int
+unix_connect(const char *path)
+{
+	return unix_connect_type(path, "", SOCK_STREAM);
 }
 
 static ssize_t
@@ -387,6 +394,80 @@ test_seqpacket(void **state)
 	vhd_it_app_down(&a, 1);
 }
 
+static int
+unix_connect_seq(const char *uds)
+{
+	return unix_connect_type(uds, ".seqpacket", SOCK_SEQPACKET);
+}
+
+/*
+ * Host-initiated SEQPACKET (ours): a program on UDS_PATH.seqpacket sends the
+ * CONNECT line as its first record and gets the OK as one record; then
+ * records keep their boundaries both ways.
+ */
+static void
+test_seqpacket_host_initiated(void **state)
+{
+	struct vhd_fe_app a;
+	struct guest g;
+	char buf[RXSZ], want[32];
+	uint32_t local;
+	struct hdr h;
+	int hfd, i;
+
+	(void)state;
+	guest_up_with(&g, &a, F_RING | VHD_BIT(1), NULL);
+	hfd = unix_connect_seq(g.uds);
+	assert_int_equal(send(hfd, "CONNECT 3001\n", 13, 0), 13);
+	assert_int_equal(send(hfd, "early", 5, 0), 5);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_REQUEST);
+	assert_int_equal(le16toh(h.type), 2);
+	assert_int_equal(le32toh(h.dst_port), 3001);
+	local = le32toh(h.src_port);
+	assert_true(local >= 1u << 30);
+	tx_seq(&g, OP_RESPONSE, 3001, local, NULL, 0, 0);
+	snprintf(want, sizeof(want), "OK %u\n", local);
+	assert_int_equal(recv_rec(hfd, buf, sizeof(buf)), (ssize_t)strlen(want));
+	assert_memory_equal(buf, want, strlen(want));
+	h = rx(&g, buf);
+	assert_int_equal(le16toh(h.op), OP_RW);
+	assert_int_equal(le32toh(h.len), 5);
+	assert_int_equal(le32toh(h.flags), 3);
+	assert_memory_equal(buf, "early", 5);
+	/* a guest message in two packets: one record */
+	tx_seq(&g, OP_RW, 3001, local, "mes", 3, 0);
+	tx_seq(&g, OP_RW, 3001, local, "sage", 4, 3);
+	tx_seq(&g, OP_RW, 3001, local, "2", 1, 3);
+	assert_int_equal(recv_rec(hfd, buf, sizeof(buf)), 7);
+	assert_memory_equal(buf, "message", 7);
+	assert_int_equal(recv_rec(hfd, buf, sizeof(buf)), 1);
+	/* a host record larger than an rx buffer: pieces, EOM|EOR on the last */
+	memset(buf, 'q', sizeof(buf));
+	assert_int_equal(send(hfd, buf, RXSZ, 0), RXSZ);
+	for (i = 0; i < 2; i++) {
+		h = rx(&g, buf);
+		assert_int_equal(le16toh(h.op), OP_RW);
+		assert_int_equal(le32toh(h.flags), i == 0 ? 0 : 3);
+		assert_int_equal(le32toh(h.len), i == 0 ? RXSZ - HDR : HDR);
+		assert_int_equal(buf[0], 'q');
+	}
+	close(hfd);
+	h = rx(&g, NULL);
+	assert_int_equal(le16toh(h.op), OP_SHUTDOWN);
+	tx_seq(&g, OP_RST, 3001, local, NULL, 0, 0);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+	/* a driver without SEQPACKET: the program's socket is closed, no OK */
+	guest_up_with(&g, &a, F_RING, NULL);
+	hfd = unix_connect_seq(g.uds);
+	assert_int_equal(send(hfd, "CONNECT 3001\n", 13, 0), 13);
+	assert_int_equal(recv_rec(hfd, buf, sizeof(buf)), 0);
+	close(hfd);
+	vhd_it_fe_done(g.fe);
+	vhd_it_app_down(&a, 1);
+}
+
 /* --no-seqpacket: not offered, and a SEQPACKET REQUEST gets a RST. */
 static void
 test_no_seqpacket(void **state)
@@ -405,6 +486,13 @@ test_no_seqpacket(void **state)
 	assert_int_equal(le16toh(h.op), OP_RST);
 	assert_int_equal(le16toh(h.type), 2);
 	close(lfd);
+	/* nor the host programs' SEQPACKET listener */
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s.seqpacket", g.uds);
+		assert_int_equal(access(path, F_OK), -1);
+	}
 	vhd_it_fe_done(g.fe);
 	vhd_it_app_down(&a, 1);
 }
@@ -831,6 +919,7 @@ main(void)
 		VHD_IT_TEST(test_guest_to_host),
 		VHD_IT_TEST(test_host_to_guest),
 		VHD_IT_TEST(test_seqpacket),
+		VHD_IT_TEST(test_seqpacket_host_initiated),
 		VHD_IT_TEST(test_no_seqpacket),
 		VHD_IT_TEST(test_siblings),
 		VHD_IT_TEST(test_transport_reset),

@@ -1015,6 +1015,107 @@ test_malformed(void **state)
 			 SCMI_SUCCESS);
 }
 
+/* A message with @p rd readable bytes (a header @p hdr first) and @p wr writable ones. */
+static void
+send_chain(struct ctx *c, uint32_t hdr, uint32_t rd, uint32_t wr)
+{
+	uint8_t *r = vhd_test_alloc(&c->p, 8), *w = wbuf(&c->p, wr);
+	struct vhd_fe_buf b[2] = {{r, rd}, {w, wr}};
+	uint32_t v = htole32(hdr), len;
+	uint16_t id;
+
+	memset(r, 0, 8);
+	memcpy(r, &v, 4);
+	assert_true(vhd_test_post(&c->p, b, 1, 1, false) >= 0);
+	vhd_test_host_serve(&c->h, &c->p, &scmi_ops, c->dev, SCMI_CMDQ);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 1);
+	guard_ok(w, wr);
+}
+
+/* The next event is a BASE_ERROR_EVENT of the guest with the @p n reports in @p hdrs. */
+static void
+expect_error_event(struct ctx *c, const uint32_t *hdrs, uint32_t n)
+{
+	const uint8_t *e;
+	uint32_t len, i;
+
+	assert_non_null(e = next_event(c, &len));
+	assert_int_equal(len, 12 + 8 * n);
+	assert_int_equal(rd32(e), SCMI_HDR(SCMI_BASE_EVT_ERROR, SCMI_TYPE_NOTIFICATION,
+					   SCMI_PROTO_BASE, 0));
+	assert_int_equal(rd32(e + 4), 1);      /* agent_id: the guest */
+	assert_int_equal(rd32(e + 8), n);      /* not fatal, n reports */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(rd32(e + 12 + 8 * i), hdrs[i]);
+		assert_int_equal(rd32(e + 16 + 8 * i), 0);
+	}
+}
+
+/*
+ * BASE_ERROR_EVENT: with error notifications on, a message the device found
+ * malformed (PROTOCOL_ERROR, COMMS_ERROR) or could not answer at all is
+ * reported on the eventq with its header; errors that wait for a buffer
+ * share an event up to what the smallest eventq buffer takes.
+ */
+static void
+test_base_error_event(void **state)
+{
+	struct ctx *c = *state;
+	const struct scmi_dev_stats *st = scmi_dev_stats(c->dev);
+	uint32_t h[8], len, i;
+
+	/* off by default: nothing */
+	h[0] = SCMI_HDR(SCMI_MSG_VERSION, SCMI_TYPE_COMMAND, SCMI_PROTO_BASE, 1);
+	send_chain(c, h[0], 8, LINUX_WR);
+	assert_int_equal(scmi_dev_pending(c->dev), 0);
+	assert_int_equal(call(c, SCMI_PROTO_BASE, SCMI_BASE_NOTIFY_ERRORS, P(1), LINUX_WR).st,
+			 SCMI_SUCCESS);
+	post_events(c, 1, 136);
+	/* parameters of the wrong length: answered PROTOCOL_ERROR and reported */
+	send_chain(c, h[0], 8, LINUX_WR);
+	expect_error_event(c, h, 1);
+	assert_null(next_event(c, &len));
+	/* answers that are no protocol error are not reported */
+	assert_int_equal(call(c, SCMI_PROTO_BASE, 0x55, NOP, LINUX_WR).st, SCMI_NOT_SUPPORTED);
+	assert_int_equal(call(c, SCMI_PROTO_BASE, SCMI_BASE_NOTIFY_ERRORS, P(2), LINUX_WR).st,
+			 SCMI_INVALID_PARAMETERS);
+	assert_int_equal(scmi_dev_pending(c->dev), 0);
+	/* no buffer: a wrong message type, an unanswerable chain, a reply that does not
+	 * fit and a chain with no header wait in one event (the last adds no report) */
+	h[0] = SCMI_HDR(0, SCMI_TYPE_NOTIFICATION, SCMI_PROTO_BASE, 2);
+	send_chain(c, h[0], 4, LINUX_WR);
+	h[1] = SCMI_HDR(SCMI_MSG_VERSION, SCMI_TYPE_COMMAND, SCMI_PROTO_BASE, 3);
+	send_chain(c, h[1], 4, 7);
+	h[2] = SCMI_HDR(SCMI_BASE_DISCOVER_VENDOR, SCMI_TYPE_COMMAND, SCMI_PROTO_BASE, 4);
+	send_chain(c, h[2], 4, 12);
+	send_chain(c, 0, 3, LINUX_WR);
+	assert_int_equal(scmi_dev_pending(c->dev), 1);
+	post_events(c, 1, 136);
+	expect_error_event(c, h, 3);
+	assert_int_equal(st->error_reports, 4);
+	/* a chain with no header and nothing waiting: an event with no report */
+	post_events(c, 1, 136);
+	send_chain(c, 0, 0, LINUX_WR);
+	expect_error_event(c, h, 0);
+	/* eight while short of buffers: six share the first event (60-byte buffers), two
+	 * the next */
+	for (i = 0; i < 8; i++) {
+		h[i] = SCMI_HDR(SCMI_MSG_ATTRIBUTES, SCMI_TYPE_COMMAND, SCMI_PROTO_BASE, 10 + i);
+		send_chain(c, h[i], 8, LINUX_WR);
+	}
+	assert_int_equal(scmi_dev_pending(c->dev), 2);
+	post_events(c, 2, 136);
+	expect_error_event(c, h, 6);
+	expect_error_event(c, h + 6, 2);
+	/* off again: nothing */
+	assert_int_equal(call(c, SCMI_PROTO_BASE, SCMI_BASE_NOTIFY_ERRORS, P(0), LINUX_WR).st,
+			 SCMI_SUCCESS);
+	send_chain(c, h[0], 8, LINUX_WR);
+	assert_int_equal(scmi_dev_pending(c->dev), 0);
+	assert_null(next_event(c, &len));
+	assert_int_equal(st->error_reports, 12);
+}
+
 static void
 test_reset(void **state)
 {
@@ -1413,6 +1514,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_base_list_protocols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_notify_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_base_error_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_p2a, setup_nop2a, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_and_bad_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sensor_version_attributes, setup, teardown),

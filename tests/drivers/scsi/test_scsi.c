@@ -8,7 +8,8 @@
  * with completions out of order and the depth exhausted, read-only LUNs
  * (O_RDONLY, DATA PROTECT, bytes unchanged), overruns and residuals with
  * guard bytes, malformed headers and LUNs, UNMAP descriptor lists, WRITE
- * SAME, TMFs with commands in flight, AN, hot-add/remove events.
+ * SAME, TMFs with commands in flight, AN, hot-add/remove events, unit
+ * attention conditions.
  */
 
 #include <endian.h>
@@ -221,6 +222,29 @@ expect_cc(const struct cmd *m, uint8_t key, uint8_t asc, uint8_t ascq)
 	assert_int_equal(m->resp->sense[2], key);
 	assert_int_equal(m->resp->sense[12], asc);
 	assert_int_equal(m->resp->sense[13], ascq);
+}
+
+/* REQUEST SENSE (fixed format) on @p lun: GOOD, with @p key/@p asc/@p ascq as its data. */
+static void
+expect_sense_data(struct ctx *c, unsigned int lun, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	struct cmd m;
+
+	assert_int_equal(RUN(c, &m, lun, NULL, 0, 32, OP_REQUEST_SENSE, 0, 0, 0, 32, 0),
+			 SCSI_RESP_HDR + 18);
+	expect_good(&m, 32 - 18);
+	assert_int_equal(m.din[0], 0x70);
+	assert_int_equal(m.din[2], key);
+	assert_int_equal(m.din[12], asc);
+	assert_int_equal(m.din[13], ascq);
+}
+
+/* Attach @p l at @p idx while the driver is up; its power-on unit attention is consumed. */
+static void
+hot_attach(struct ctx *c, unsigned int idx, struct scsi_lun *l)
+{
+	assert_int_equal(scsi_dev_attach(&c->dev, idx, l), 0);
+	expect_sense_data(c, idx, SK_UNIT_ATTENTION, 0x29, 0x00);
 }
 
 static void
@@ -439,7 +463,7 @@ test_read_only(void **state)
 	assert_non_null(l);
 	/* really read-only: the descriptor cannot write */
 	assert_int_equal(fcntl(l->fd, F_GETFL) & O_ACCMODE, O_RDONLY);
-	assert_int_equal(scsi_dev_attach(&c->dev, 2, l), 0);
+	hot_attach(c, 2, l);
 	assert_int_equal(pread(c->fd, before, sizeof(before), 0), sizeof(before));
 	RUN(c, &m, 2, data, 4096, 0, OP_WRITE_10, 0, 0, 0, 0, 0, 0, 0, 1, 0);
 	expect_cc(&m, SK_DATA_PROTECT, 0x27, 0);
@@ -480,7 +504,7 @@ test_block_size_4096(void **state)
 	struct cmd m;
 
 	memset(data, 0x3c, sizeof(data));
-	assert_int_equal(scsi_dev_attach(&c->dev, 3, scsi_lun_open(&s, err, sizeof(err))), 0);
+	hot_attach(c, 3, scsi_lun_open(&s, err, sizeof(err)));
 	RUN(c, &m, 3, NULL, 0, 8, OP_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	assert_int_equal(scsi_get32(m.din), 15);
 	assert_int_equal(scsi_get32(m.din + 4), 4096);
@@ -739,6 +763,7 @@ test_tmf(void **state)
 	assert_int_equal(len, 1);
 	assert_int_equal(*r, VIRTIO_SCSI_S_FUNCTION_COMPLETE);
 	guard_ok(r, 1);
+	expect_sense_data(c, 1, SK_UNIT_ATTENTION, 0x29, 0x00);
 	r = tmf_post(c, VIRTIO_SCSI_T_TMF_CLEAR_ACA, 1, 0);
 	assert_int_equal(ctl_used(c, &len), 1);
 	assert_int_equal(*r, VIRTIO_SCSI_S_FUNCTION_REJECTED);
@@ -892,6 +917,8 @@ test_events(void **state)
 	assert_memory_equal(e1->lun, ((uint8_t[]){1, 0, 0, 7, 0, 0, 0, 0}), 8);
 	guard_ok((uint8_t *)e1, sizeof(*e1));
 	RUN(c, &m, 7, NULL, 0, 0, OP_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x29, 0x00);
+	RUN(c, &m, 7, NULL, 0, 0, OP_TEST_UNIT_READY, 0, 0, 0, 0, 0);
 	expect_good(&m, 0);
 	assert_int_equal(scsi_dev_attach(&c->dev, 7, NULL), -EINVAL);
 	assert_int_equal(scsi_dev_detach(&c->dev, 7), 0);
@@ -945,6 +972,142 @@ test_events(void **state)
 	assert_int_equal(c->dev.npending, 0);
 }
 
+static void
+tmf_done(struct ctx *c, uint32_t sub, unsigned int lun)
+{
+	uint8_t *r = tmf_post(c, sub, lun, 0);
+	uint32_t len;
+
+	assert_int_equal(ctl_used(c, &len), 1);
+	assert_int_equal(*r, VIRTIO_SCSI_S_FUNCTION_COMPLETE);
+}
+
+static void
+tur(struct ctx *c, unsigned int lun, struct cmd *m)
+{
+	RUN(c, m, lun, NULL, 0, 0, OP_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Unit attention conditions (SAM-5/SPC-4): after a LUN inventory change
+ * every LUN reports it once, on the next command but INQUIRY, REPORT LUNS
+ * and REQUEST SENSE; REPORT LUNS clears it, REQUEST SENSE returns and
+ * clears it; resets from TMFs; per LUN; in the LUN's sense format.
+ */
+static void
+test_unit_attention(void **state)
+{
+	struct ctx *c = *state;
+	struct scsi_lun_spec s = {.path = "ram:64K", .block_size = 512};
+	uint8_t page[16];
+	char err[256];
+	struct cmd m;
+
+	/* hot-add LUN 5: LUN 0 reports 3F/0E once; INQUIRY neither reports nor clears it */
+	assert_int_equal(scsi_dev_attach(&c->dev, 5, scsi_lun_open(&s, err, sizeof(err))), 0);
+	RUN(c, &m, 0, NULL, 0, 96, OP_INQUIRY, 0, 0, 0, 96, 0);
+	expect_good(&m, 0);
+	RUN(c, &m, 0, NULL, 0, 512, OP_READ_10, 0, 0, 0, 0, 0, 0, 0, 1, 0);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x3f, 0x0e);
+	assert_int_equal(le32toh(m.resp->resid), 512); /* nothing moved */
+	RUN(c, &m, 0, NULL, 0, 512, OP_READ_10, 0, 0, 0, 0, 0, 0, 0, 1, 0);
+	expect_good(&m, 0);
+	tur(c, 0, &m);
+	expect_good(&m, 0);
+	/* LUN 1: REPORT LUNS answers (the new LUN in the list) and clears it */
+	assert_int_equal(RUN(c, &m, 1, NULL, 0, 64, OP_REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0,
+			     0), SCSI_RESP_HDR + 32);
+	expect_good(&m, 32);
+	assert_int_equal(scsi_get32(m.din), 24);
+	assert_int_equal(m.din[8 + 16 + 1], 5);
+	tur(c, 1, &m);
+	expect_good(&m, 0);
+	/* the new LUN: its power on, through REQUEST SENSE (GOOD, sense as data), once */
+	RUN(c, &m, 5, NULL, 0, 96, OP_INQUIRY, 0, 0, 0, 96, 0);
+	expect_good(&m, 0);
+	expect_sense_data(c, 5, SK_UNIT_ATTENTION, 0x29, 0x00);
+	expect_sense_data(c, 5, SK_NO_SENSE, 0, 0);
+	tur(c, 5, &m);
+	expect_good(&m, 0);
+	assert_int_equal(c->dev.stats.unit_attentions, 1);
+
+	/* detach with D_SENSE on LUN 0: descriptor format there, fixed on LUN 1 */
+	RUN(c, &m, 0, NULL, 0, 16, OP_MODE_SENSE_6, 0x08, 0x0a, 0, 16, 0);
+	memcpy(page, m.din, 16);
+	page[0] = 0;
+	page[6] |= 0x04;
+	RUN(c, &m, 0, page, 16, 0, OP_MODE_SELECT_6, 0x10, 0, 0, 16, 0);
+	expect_good(&m, 0);
+	assert_int_equal(scsi_dev_detach(&c->dev, 5), 0);
+	tur(c, 0, &m);
+	assert_int_equal(m.resp->sense[0], 0x72);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x3f, 0x0e);
+	tur(c, 0, &m);
+	expect_good(&m, 0);
+	/* REQUEST SENSE with DESC=1 asks for descriptor format */
+	RUN(c, &m, 1, NULL, 0, 32, OP_REQUEST_SENSE, 0x01, 0, 0, 32, 0);
+	expect_good(&m, 32 - 8);
+	assert_memory_equal(m.din, ((uint8_t[]){0x72, SK_UNIT_ATTENTION, 0x3f, 0x0e}), 4);
+	tur(c, 1, &m);
+	expect_good(&m, 0);
+
+	/* LOGICAL UNIT RESET: 29/00 on that LUN only (D_SENSE back to fixed) */
+	tmf_done(c, VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, 0);
+	tur(c, 1, &m);
+	expect_good(&m, 0);
+	tur(c, 0, &m);
+	assert_int_equal(m.resp->sense[0], 0x70);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x29, 0x00);
+	tur(c, 0, &m);
+	expect_good(&m, 0);
+
+	/* I_T NEXUS RESET: I_T NEXUS LOSS OCCURRED on every LUN */
+	tmf_done(c, VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET, 0);
+	tur(c, 0, &m);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x29, 0x07);
+	RUN(c, &m, 1, NULL, 0, 8, OP_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x29, 0x07);
+	tur(c, 0, &m);
+	expect_good(&m, 0);
+	tur(c, 1, &m);
+	expect_good(&m, 0);
+
+	/* both pending: the reset first, then the inventory change; REPORT LUNS keeps the reset */
+	assert_int_equal(scsi_dev_attach(&c->dev, 6, scsi_lun_open(&s, err, sizeof(err))), 0);
+	tmf_done(c, VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, 1);
+	RUN(c, &m, 1, NULL, 0, 64, OP_REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0);
+	expect_good(&m, 32);
+	tur(c, 1, &m);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x29, 0x00);
+	tur(c, 1, &m);
+	expect_good(&m, 0);
+	tur(c, 0, &m);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x3f, 0x0e);
+	tmf_done(c, VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, 0);
+	assert_int_equal(scsi_dev_detach(&c->dev, 6), 0);
+	tur(c, 0, &m);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x29, 0x00);
+	tur(c, 0, &m);
+	expect_cc(&m, SK_UNIT_ATTENTION, 0x3f, 0x0e);
+	tur(c, 0, &m);
+	expect_good(&m, 0);
+
+	/* a device reset ends the nexus: nothing pending, nor from changes before the next driver */
+	assert_int_equal(scsi_dev_attach(&c->dev, 6, scsi_lun_open(&s, err, sizeof(err))), 0);
+	c->dev.ops.reset(&c->dev);
+	tur(c, 0, &m);
+	expect_good(&m, 0);
+	tur(c, 6, &m);
+	expect_good(&m, 0);
+	assert_int_equal(scsi_dev_detach(&c->dev, 6), 0);
+	c->dev.ops.set_features(&c->dev, 1ULL << VIRTIO_SCSI_F_HOTPLUG);
+	tur(c, 1, &m);
+	expect_good(&m, 0);
+	/* a command to a LUN that is not there is not a unit attention */
+	tur(c, 6, &m);
+	expect_cc(&m, SK_ILLEGAL_REQUEST, 0x25, 0);
+}
+
 /* A LUN detached while a command is at the host stays open until it ends. */
 static void
 test_detach_in_flight(void **state)
@@ -989,7 +1152,7 @@ test_block_device(void **state)
 	assert_non_null(l);
 	assert_true(l->blkdev);
 	assert_true(l->nblocks >= 64);
-	assert_int_equal(scsi_dev_attach(&c->dev, 4, l), 0);
+	hot_attach(c, 4, l);
 	memset(data, 0x6b, sizeof(data));
 	RUN(c, &m, 4, data, 4096, 0, OP_WRITE_10, 0x08, 0, 0, 0, 8, 0, 0, 8, 0);
 	expect_good(&m, 0);
@@ -1106,6 +1269,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tmf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unit_attention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config, setup, teardown),

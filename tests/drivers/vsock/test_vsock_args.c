@@ -80,6 +80,15 @@ test_vms_check(void **state)
 	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), 0);
 	strcpy(vms[1].uds_path, "/ua");
 	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), -1);
+	/* one VM's SEQPACKET listener on the other's uds-path, either way round */
+	strcpy(vms[1].uds_path, "/ua.seqpacket");
+	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "SEQPACKET listener"));
+	strcpy(vms[0].uds_path, "/ua.seqpacket.seqpacket");
+	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), -1);
+	strcpy(vms[0].uds_path, "/ua.seqpacketx");
+	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), 0);
+	strcpy(vms[0].uds_path, "/ua");
 	strcpy(vms[1].uds_path, "/ub");
 	vms[1].forward_cid = 1;
 	assert_int_equal(vsock_vms_check(vms, 2, err, sizeof(err)), -1); /* conflicts */

@@ -242,16 +242,23 @@ listen_port(struct fx *f, unsigned int slot, uint32_t port)
 	return fd;
 }
 
+/* A host program of socket @p type on the CONNECT listener uds + @p suffix. */
 static int
-host_connect(struct fx *f)
+host_connect_type(struct fx *f, const char *suffix, int type)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->uds);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", f->uds, suffix);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
+}
+
+static int
+host_connect(struct fx *f)
+{
+	return host_connect_type(f, "", SOCK_STREAM);
 }
 
 static ssize_t
@@ -986,6 +993,174 @@ test_seqpacket_backpressure(void **state)
 	close(cfd);
 }
 
+/* A host program on the SEQPACKET CONNECT listener (uds_path.seqpacket). */
+static int
+host_connect_seq(struct fx *f)
+{
+	return host_connect_type(f, VSOCK_SEQPACKET_SUFFIX, SOCK_SEQPACKET);
+}
+
+struct stat_want {
+	const char *name;
+	uint64_t v;
+};
+
+static void
+stat_put(void *ctx, const char *name, uint64_t v)
+{
+	struct stat_want *w = ctx;
+
+	if (strcmp(name, w->name) == 0)
+		w->v = v;
+}
+
+static uint64_t
+stat_of(struct fx *f, const char *name)
+{
+	struct stat_want w = {name, UINT64_MAX};
+
+	vsock_dev_get_ops(f->dev)->get_stats(f->dev, stat_put, &w);
+	assert_true(w.v != UINT64_MAX);
+	return w.v;
+}
+
+/* A host program's CONNECT record that is not exactly one line: closed, nothing sent. */
+static void
+seq_bad_line(struct fx *f, const void *rec, size_t len)
+{
+	uint64_t bad = stat_of(f, "bad_lines");
+	char buf[8];
+	int hfd = host_connect_seq(f);
+
+	assert_int_equal(send(hfd, rec, len, 0), (ssize_t)len);
+	pump(f);
+	rx_none(f);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 0);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	assert_int_equal(stat_of(f, "bad_lines"), bad + 1);
+	close(hfd);
+}
+
+/*
+ * Host-initiated SEQPACKET: CONNECT and OK are records of their own on the
+ * second listener; records keep their boundaries both ways; only with the
+ * feature negotiated.
+ */
+static void
+test_seqpacket_host_connect(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vsock_dev_config cfg = {.guest_cid = 4, .tx_buffer_size = 4096,
+				       .no_seqpacket = true};
+	char path[90], buf[64], want[32], longrec[40];
+	struct vsock_hdr h;
+	struct vsock_dev *d2;
+	uint32_t local;
+	uint8_t *pl;
+	int hfd;
+
+	/* the second listener is a SEQPACKET socket: a stream connect fails */
+	hfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", f->uds, VSOCK_SEQPACKET_SUFFIX);
+	assert_int_equal(connect(hfd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	assert_int_equal(errno, EPROTOTYPE);
+	close(hfd);
+	/* without the feature negotiated: refused, the program sees EOF, nothing to the guest */
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT);
+	hfd = host_connect_seq(f);
+	assert_int_equal(send(hfd, "CONNECT 2048\n", 13, 0), 13);
+	pump(f);
+	rx_none(f);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 0);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	assert_int_equal(stat_of(f, "refused"), 1);
+	close(hfd);
+
+	vsock_dev_get_ops(f->dev)->set_features(f->dev, FEAT | VHD_BIT(VSOCK_F_SEQPACKET));
+	hfd = host_connect_seq(f);
+	/* a record sent before the OK is the connection's first, after the OK */
+	assert_int_equal(send(hfd, "CONNECT 2048\n", 13, 0), 13);
+	assert_int_equal(send(hfd, "first", 5, 0), 5);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_REQUEST, 0, 2048);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	local = le32toh(h.src_port);
+	assert_true(local >= 1u << 30);
+	rx_none(f);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), -1); /* no OK before RESPONSE */
+	tx_seq(f, VSOCK_OP_RESPONSE, 2048, local, NULL, 0, 0, 0);
+	snprintf(want, sizeof(want), "OK %u\n", local);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), (ssize_t)strlen(want)); /* one record */
+	assert_memory_equal(buf, want, strlen(want));
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 5);
+	assert_int_equal(le16toh(h.op), VSOCK_OP_RW);
+	assert_int_equal(le16toh(h.type), VSOCK_TYPE_SEQPACKET);
+	assert_int_equal(le32toh(h.flags), SEQ_EOM_EOR);
+	assert_memory_equal(pl, "first", 5);
+	/* two host records: two messages */
+	assert_int_equal(send(hfd, "xy", 2, 0), 2);
+	assert_int_equal(send(hfd, "z", 1, 0), 1);
+	pump(f);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 2);
+	assert_int_equal(le32toh(h.flags), SEQ_EOM_EOR);
+	assert_memory_equal(pl, "xy", 2);
+	assert_int_equal(rx(f, &h, &pl), VSOCK_HDR_LEN + 1);
+	assert_int_equal(le32toh(h.flags), SEQ_EOM_EOR);
+	/* a guest message in two packets reaches the program as one record */
+	tx_seq(f, VSOCK_OP_RW, 2048, local, "ab", 2, 0, 8);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), -1);
+	tx_seq(f, VSOCK_OP_RW, 2048, local, "c", 1, SEQ_EOM_EOR, 8);
+	tx_seq(f, VSOCK_OP_RW, 2048, local, "d", 1, SEQ_EOM_EOR, 8);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(read_nb(hfd, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], 'd');
+	/* the OK record is not guest data: fwd_cnt counts the guest's 4 bytes */
+	tx_seq(f, VSOCK_OP_CREDIT_REQUEST, 2048, local, NULL, 0, 0, 8);
+	h = rx_expect(f, VSOCK_OP_CREDIT_UPDATE, local, 2048);
+	assert_int_equal(le32toh(h.fwd_cnt), 4);
+	close(hfd);
+	pump(f);
+	h = rx_expect(f, VSOCK_OP_SHUTDOWN, local, 2048);
+	assert_int_equal(le32toh(h.flags), VSOCK_SHUTDOWN_SEND);
+	tx_seq(f, VSOCK_OP_RST, 2048, local, NULL, 0, 0, 8);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+
+	/* the CONNECT record must be exactly one line */
+	seq_bad_line(f, "CONNECT 77", 10);
+	seq_bad_line(f, "CONNECT 77\nmore", 15);
+	seq_bad_line(f, "conn", 4);
+	memset(longrec, ' ', sizeof(longrec));
+	memcpy(longrec, "CONNECT", 7);
+	memcpy(longrec + sizeof(longrec) - 3, "77\n", 3);
+	seq_bad_line(f, longrec, sizeof(longrec));
+	seq_bad_line(f, "", 0);
+	/* a program that leaves without a line leaves nothing behind, and is no bad line */
+	local = (uint32_t)stat_of(f, "bad_lines");
+	hfd = host_connect_seq(f);
+	pump(f);
+	close(hfd);
+	pump(f);
+	assert_int_equal(vsock_dev_conn_count(f->dev), 0);
+	assert_int_equal(stat_of(f, "bad_lines"), local);
+
+	/* --no-seqpacket: no second listener; a device removes its own at the end */
+	snprintf(path, sizeof(path), "%s/w.sock", f->dir);
+	cfg.uds_path = path;
+	assert_int_equal(vsock_dev_create(&cfg, &d2), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", path, VSOCK_SEQPACKET_SUFFIX);
+	assert_int_equal(access(sa.sun_path, F_OK), -1);
+	vsock_dev_destroy(d2);
+	cfg.no_seqpacket = false;
+	assert_int_equal(vsock_dev_create(&cfg, &d2), 0);
+	assert_int_equal(access(sa.sun_path, F_OK), 0);
+	vsock_dev_destroy(d2);
+	assert_int_equal(access(sa.sun_path, F_OK), -1);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /* ---- siblings: a second and a third guest in the same process ---- */
 
 struct sib {
@@ -1504,6 +1679,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seqpacket_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seqpacket_record_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seqpacket_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seqpacket_host_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_siblings_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_siblings_fair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_reset_reconnect, setup, teardown),
