@@ -835,6 +835,15 @@ probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	assert_int_equal(*got, 1);
 }
 
+/* Bytes of one queue's part of the area (rte_vhost's layouts, 64-aligned);
+ * a device's restart state follows the queues'.
+ */
+static uint32_t
+area_perq(bool packed)
+{
+	return packed ? (32 * QSZ + 29 + 63) & ~63u : (16 * QSZ + 16 + 63) & ~63u;
+}
+
 static void
 kill_hard(struct vhd_fe_app *a)
 {
@@ -913,7 +922,7 @@ test_kill_mid_completion(void **state)
 {
 	static struct vhd_fe_app a;
 	unsigned int seen[NREQ] = {0}, got = 0, i, line_x = NREQ;
-	uint32_t perq = (32 * QSZ + 29 + 63) & ~63u;
+	uint32_t perq = area_perq(true);
 	struct vhd_fe_ring *r;
 	char path[256], want[64], err[16384];
 	struct vhd_fe *fe;
@@ -1066,7 +1075,7 @@ test_area_lies(void **state)
 		   vhd_fe_inflight_fd(fe), 0);
 	assert_true(hdr != MAP_FAILED);
 	for (i = 0; i < app->nq; i++) {
-		uint8_t *b = (uint8_t *)hdr + i * (vhd_fe_inflight_size(fe) / app->nq);
+		uint8_t *b = (uint8_t *)hdr + i * area_perq(vhd_fe_app_packed());
 		uint16_t *q = (uint16_t *)b;
 
 		if (vhd_fe_app_packed()) {
@@ -1135,8 +1144,8 @@ test_split_area_then_packed(void **state)
 		   vhd_fe_inflight_fd(fe), 0);
 	assert_true(hdr != MAP_FAILED);
 	for (i = 0; i < app->nq; i++) {
-		uint16_t *q = (uint16_t *)((uint8_t *)hdr + i * (vhd_fe_inflight_size(fe) /
-								  app->nq));
+		/* an area laid out for split rings */
+		uint16_t *q = (uint16_t *)((uint8_t *)hdr + i * area_perq(false));
 
 		/* packed layout after features: version, desc_num, free_head,
 		 * old_free_head, used_idx, old_used_idx */
@@ -1182,11 +1191,11 @@ test_packed_area(void **state)
 	assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_PACKED));
 	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ), 0);
 	/* ... and then, for a device keeping restart state, that state */
-	assert_true(vhd_fe_inflight_size(fe) >= app->nq * ((32 * QSZ + 29 + 63) & ~63u));
-	assert_int_equal((vhd_fe_inflight_size(fe) - app->nq * ((32 * QSZ + 29 + 63) & ~63u)) %
+	assert_true(vhd_fe_inflight_size(fe) >= app->nq * area_perq(true));
+	assert_int_equal((vhd_fe_inflight_size(fe) - app->nq * area_perq(true)) %
 			 64, 0);
 	if (!app->state)
-		assert_int_equal(vhd_fe_inflight_size(fe), app->nq * ((32 * QSZ + 29 + 63) & ~63u));
+		assert_int_equal(vhd_fe_inflight_size(fe), app->nq * area_perq(true));
 	vhd_it_fe_done(fe);
 	assert_true(vhd_fe_app_alive(&a));
 	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~app->no_features, app->nq, QSZ));
