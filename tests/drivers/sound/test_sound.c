@@ -1202,6 +1202,21 @@ read_file(const char *path, uint8_t *buf, size_t len)
 	return n;
 }
 
+/* @p n buffers of 1000 bytes (patterns @p pat, @p pat + 1...) to output
+ * stream 0, START, and @p ms of the sample clock.
+ */
+static void
+play_n(struct ctx *c, unsigned int n, uint8_t pat, uint64_t ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		tx(c, 0, 1000, (uint8_t)(pat + i));
+	serve(c, SOUND_Q_TX);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
+	vhd_test_host_advance(&c->h, ms * MS);
+}
+
 /* Worker turns until the host has no I/O or offloaded call left. */
 static void
 run_io(struct ctx *c)
@@ -1273,11 +1288,7 @@ test_file_backend(void **state)
 	assert_int_equal(params(c, 0, 4000, 1000, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
 			 VSND_S_OK);
 	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
-	for (i = 0; i < 3; i++)
-		tx(c, 0, 1000, (uint8_t)(0x40 + i));
-	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
-	vhd_test_host_advance(&c->h, 125 * MS);
+	play_n(c, 3, 0x40, 125);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 2);
 	/* played, handed to the host's I/O, not written on the worker */
 	assert_int_equal(c->h.nio, 2);
@@ -1343,11 +1354,7 @@ test_file_backend_queue(void **state)
 	run_io(c);
 	/* the host takes no I/O: the guest's buffers still complete on time */
 	c->h.io_limit = 0;
-	for (i = 0; i < 4; i++)
-		tx(c, 0, 1000, (uint8_t)(0x10 + i));
-	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
-	vhd_test_host_advance(&c->h, 250 * MS);
+	play_n(c, 4, 0x10, 250);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 4);
 	assert_int_equal(c->h.nio, 0);
 	assert_int_equal(file_size(out), SOUND_WAV_HDR);
@@ -1377,10 +1384,7 @@ test_file_backend_queue(void **state)
 	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	assert_int_equal(c->h.noff, 1);
 	assert_int_equal(c->h.nio, 0); /* the header waits for the truncation */
-	tx(c, 0, 1000, 0x77);
-	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
-	vhd_test_host_advance(&c->h, 40 * MS);
+	play_n(c, 1, 0x77, 40);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
 	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
 	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
@@ -1396,10 +1400,7 @@ test_file_backend_queue(void **state)
 	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
 	run_io(c);
 	c->h.io_limit = 0;
-	tx(c, 0, 1000, 0x55);
-	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
-	vhd_test_host_advance(&c->h, 40 * MS);
+	play_n(c, 1, 0x55, 40);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
 	assert_int_equal(file_size(out), SOUND_WAV_HDR + 1000);
 	assert_int_equal(sound_file_write_errors(f), 0);
