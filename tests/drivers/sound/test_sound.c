@@ -1415,6 +1415,60 @@ test_file_backend_queue(void **state)
 	unlink(out);
 }
 
+static int
+no_uring(struct vhd_host *host, struct vhd_io *io)
+{
+	(void)host;
+	(void)io;
+	return -ENOSYS;
+}
+
+/* A worker without io_uring (io_submit -ENOSYS): the writes go to the
+ * offload thread instead, still not on the worker, still in order.
+ */
+static void
+test_file_backend_no_uring(void **state)
+{
+	char out[] = "/tmp/vhd-sound-unit-XXXXXX";
+	char err[160];
+	int fd = mkstemp(out);
+	struct sound_dev_config cfg = {.n_out = 1, .n_in = 1, .be_out = &sound_file_backend};
+	struct sound_wav_info wi;
+	struct ctx *c;
+	uint8_t buf[SOUND_WAV_HDR + 4000];
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	cfg.be_arg[0] = sound_file_open_out(out, err, sizeof(err));
+	assert_non_null(cfg.be_arg[0]);
+	c = mk(&cfg, 0);
+	c->h.host.io_submit = no_uring;
+	assert_int_equal(params(c, 0, 4000, 1000, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	run_io(c);
+	play_n(c, 3, 0x20, 190);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 3);
+	assert_int_equal(c->h.noff, 3);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR);
+	run_io(c);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
+	run_io(c);
+	n = read_file(out, buf, sizeof(buf));
+	assert_int_equal(n, SOUND_WAV_HDR + 3000);
+	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
+	assert_int_equal(wi.data_len, 3000);
+	assert_int_equal(buf[SOUND_WAV_HDR], 0x20);
+	assert_int_equal(buf[SOUND_WAV_HDR + 1000], 0x21);
+	assert_int_equal(buf[SOUND_WAV_HDR + 2999], 0x22);
+	*(void **)state = c;
+	teardown(state);
+	unlink(out);
+}
+
 /* The ALSA backend on ALSA's null plugin through the file plugin (a private
  * configuration): unpollable descriptors, so the device's clock paces it;
  * what is played lands in the file plugin's output, capture reads its input.
@@ -1544,6 +1598,7 @@ main(void)
 		cmocka_unit_test(test_wav_extra_chunks),
 		cmocka_unit_test(test_file_backend),
 		cmocka_unit_test(test_file_backend_queue),
+		cmocka_unit_test(test_file_backend_no_uring),
 		cmocka_unit_test(test_alsa_plugins),
 	};
 
