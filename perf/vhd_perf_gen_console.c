@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "vhd_perf_console.h"
 #include "vhd_perf_cpu.h"
 #include "vhd_perf_gen.h"
+#include "vhd_perf_sock.h"
 #include "vhd_perf_stats.h"
 #include "vhd_perf_time.h"
 
@@ -34,7 +34,7 @@
 #define NRX 64       /* receive buffers kept posted */
 #define RXSZ 4096
 #define NTX 32       /* most transmit buffers in flight */
-#define MAX_SIZE 65536
+#define MAX_SIZE VHD_PERF_SOCK_MAX
 #define STALL_NS (5000ULL * 1000000ULL)
 
 static int
@@ -78,37 +78,6 @@ struct con {
 	int fl[2];           /* the floor's socket pair: [0] ours, [1] the echo thread's */
 	volatile bool stop;
 };
-
-struct thr {
-	struct con *c;
-	int fd;
-	int mode;            /* 0 echo, 1 discard, 2 write forever */
-	uint32_t size;
-};
-
-static void *
-peer_thread(void *arg)
-{
-	struct thr *t = arg;
-	static __thread uint8_t buf[MAX_SIZE];
-	ssize_t n;
-
-	memset(buf, 0x5a, sizeof(buf));
-	while (!t->c->stop) {
-		if (t->mode == 2) {
-			n = send(t->fd, buf, t->size, MSG_NOSIGNAL);
-			if (n <= 0)
-				break;
-			continue;
-		}
-		n = recv(t->fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			break;
-		if (t->mode == 0 && send(t->fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
-			break;
-	}
-	return NULL;
-}
 
 /* Connect to "unix:PATH" or "tcp:PORT"; @p fl gets a socket pair of the same kind. */
 static int
@@ -307,31 +276,6 @@ echo_once(struct con *c, uint32_t size, uint64_t *lat, struct vhd_perf_result *o
 	return got == size ? 0 : -1;
 }
 
-/* The same echo over the plain socket pair. */
-static int
-floor_once(struct con *c, uint32_t size, uint64_t *lat)
-{
-	static uint8_t buf[RXSZ];
-	uint64_t t0 = vhd_perf_now_ns();
-	size_t got = 0;
-
-	if (send(c->fl[0], c->txbuf[0], size, MSG_NOSIGNAL) != (ssize_t)size)
-		return -1;
-	while (got < size) {
-		ssize_t n = recv(c->fl[0], buf, size - got,
-				 c->cfg->style == VHD_PERF_POLL ? MSG_DONTWAIT : 0);
-
-		if (n > 0)
-			got += (size_t)n;
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			return -1;
-		else
-			vhd_perf_spin();
-	}
-	*lat = vhd_perf_now_ns() - t0;
-	return 0;
-}
-
 static int
 loop(struct con *c, struct vhd_perf_hist *h, struct vhd_perf_hist *fh,
      struct vhd_perf_result *out)
@@ -350,7 +294,9 @@ loop(struct con *c, struct vhd_perf_hist *h, struct vhd_perf_hist *fh,
 		if (i == cfg->warmup)
 			vhd_perf_meter_start(&m, cfg, out);
 		if (strcmp(c->op, "echo") == 0) {
-			if (echo_once(c, size, &lat, out) != 0 || floor_once(c, size, &flat) != 0)
+			if (echo_once(c, size, &lat, out) != 0 ||
+			    vhd_perf_sock_echo(c->fl[0], size, cfg->style == VHD_PERF_POLL,
+					       &flat) != 0)
 				return -1;
 			bytes = size;
 			bufs = 1;
@@ -389,13 +335,13 @@ vhd_perf_console(const struct vhd_perf_run_cfg *cfg, const char *peer,
 		 struct vhd_perf_result *out)
 {
 	struct con c = { .cfg = cfg, .peer = -1, .fl = { -1, -1 } };
-	struct thr pt, ft;
+	struct vhd_perf_sock_thr pt = {.up = false}, ft = {.up = false};
 	struct vhd_perf_hist *h = malloc(sizeof(*h)), *fh = malloc(sizeof(*fh));
-	pthread_t pth, fth;
-	bool pth_up = false, fth_up = false;
+	bool echo;
 	int rc = -1;
 
 	c.op = cfg->gen_cfg.op != NULL ? cfg->gen_cfg.op : "echo";
+	echo = strcmp(c.op, "echo") == 0;
 	memset(out, 0, sizeof(*out));
 	out->device = "console";
 	out->style = cfg->style == VHD_PERF_POLL ? "poll" : "notify";
@@ -415,18 +361,16 @@ vhd_perf_console(const struct vhd_perf_run_cfg *cfg, const char *peer,
 	c.peer = peer_connect(peer, cfg->connect_ms, c.fl);
 	if (c.peer < 0)
 		goto out;
-	pt = (struct thr){ &c, c.peer, strcmp(c.op, "echo") == 0 ? 0 :
-				       strcmp(c.op, "tx") == 0 ? 1 : 2, cfg->gen_cfg.size };
-	ft = (struct thr){ &c, c.fl[1], 0, 0 };
-	pth_up = pthread_create(&pth, NULL, peer_thread, &pt) == 0;
-	fth_up = strcmp(c.op, "echo") == 0 && pthread_create(&fth, NULL, peer_thread, &ft) == 0;
-	if (!pth_up || (strcmp(c.op, "echo") == 0 && !fth_up)) {
+	if (vhd_perf_sock_thr_start(&pt, c.peer, echo ? VHD_PERF_SOCK_ECHO :
+				    strcmp(c.op, "tx") == 0 ? VHD_PERF_SOCK_DISCARD :
+				    VHD_PERF_SOCK_WRITE, cfg->gen_cfg.size, &c.stop) != 0 ||
+	    (echo && vhd_perf_sock_thr_start(&ft, c.fl[1], VHD_PERF_SOCK_ECHO, 0, &c.stop) != 0)) {
 		fprintf(stderr, "vhd-perf: cannot start the host client thread\n");
 		goto out;
 	}
 	if (loop(&c, h, fh, out) != 0)
 		goto out;
-	if (strcmp(c.op, "echo") == 0) {
+	if (echo) {
 		vhd_perf_hist_summary(h, &out->lat);
 		vhd_perf_hist_summary(fh, &out->path);
 		out->path_name = peer[0] == 'u' ? "unix socketpair echo" : "loopback tcp echo";
@@ -434,15 +378,8 @@ vhd_perf_console(const struct vhd_perf_run_cfg *cfg, const char *peer,
 	rc = 0;
 out:
 	c.stop = true;
-	/* Unblock the threads: their sockets shut down under them. */
-	if (c.peer >= 0)
-		shutdown(c.peer, SHUT_RDWR);
-	if (c.fl[1] >= 0)
-		shutdown(c.fl[1], SHUT_RDWR);
-	if (pth_up)
-		pthread_join(pth, NULL);
-	if (fth_up)
-		pthread_join(fth, NULL);
+	vhd_perf_sock_thr_stop(&pt);
+	vhd_perf_sock_thr_stop(&ft);
 	if (c.peer >= 0)
 		close(c.peer);
 	if (c.fl[0] >= 0)

@@ -12,11 +12,11 @@
  * wire format is restated here as a guest driver would.
  */
 
-#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vhd_perf_gen.h"
+#include "vhd_virtio.h"
 
 #define SCMI_REQ 12
 #define SCMI_WR 136
@@ -40,21 +40,7 @@ scmi_slot_bytes(const struct vhd_perf_gen_cfg *cfg)
 	return SCMI_REQ + SCMI_WR;
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
 
 static void
 scmi_prepare(const struct vhd_perf_gen_cfg *cfg, void *slot, uint64_t seq,
@@ -63,9 +49,9 @@ scmi_prepare(const struct vhd_perf_gen_cfg *cfg, void *slot, uint64_t seq,
 	uint8_t *s = slot;
 
 	/* the token (bits 27:18) carries the sequence: the reply must echo it */
-	put32(s, SCMI_READING_GET | SCMI_SENSOR << 10 | (uint32_t)(seq & 0x3ff) << 18);
-	put32(s + 4, cfg->target);
-	put32(s + 8, 0);
+	vhd_put_le32(s, SCMI_READING_GET | SCMI_SENSOR << 10 | (uint32_t)(seq & 0x3ff) << 18);
+	vhd_put_le32(s + 4, cfg->target);
+	vhd_put_le32(s + 8, 0);
 	memset(s + SCMI_REQ, 0xff, 8);
 	bufs[0].ptr = s;
 	bufs[0].len = SCMI_REQ;
@@ -81,7 +67,7 @@ scmi_complete(const struct vhd_perf_gen_cfg *cfg, void *slot, uint32_t used_len)
 	const uint8_t *s = slot, *w = s + SCMI_REQ;
 
 	(void)cfg;
-	if (used_len != 8 + 16 || get32(w) != get32(s) || get32(w + 4) != 0)
+	if (used_len != 8 + 16 || vhd_get_le32(w) != vhd_get_le32(s) || vhd_get_le32(w + 4) != 0)
 		return -1;
 	return used_len;
 }

@@ -10,7 +10,6 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "vhd_fe.h"
 #include "vhd_perf_cpu.h"
 #include "vhd_perf_gen.h"
+#include "vhd_perf_sock.h"
 #include "vhd_perf_stats.h"
 #include "vhd_perf_time.h"
 #include "vhd_perf_vsock.h"
@@ -31,7 +31,7 @@
 #define RING 128 /* QEMU's vhost-vsock ring size */
 #define NRX 64
 #define HDR 44
-#define MAX_SIZE 65536
+#define MAX_SIZE VHD_PERF_SOCK_MAX
 #define RXSZ (HDR + MAX_SIZE)
 #define NTX 32
 #define GPORT 1234
@@ -96,37 +96,6 @@ struct vs {
 	int fl[2];          /* floor / ceiling socket pair */
 	volatile bool stop;
 };
-
-struct thr {
-	struct vs *v;
-	int fd;
-	int mode; /* 0 echo, 1 discard, 2 write forever */
-	uint32_t size;
-};
-
-static void *
-host_thread(void *arg)
-{
-	struct thr *t = arg;
-	static __thread uint8_t buf[MAX_SIZE];
-	ssize_t n;
-
-	memset(buf, 0x5a, sizeof(buf));
-	while (!t->v->stop) {
-		if (t->mode == 2) {
-			n = send(t->fd, buf, t->size, MSG_NOSIGNAL);
-			if (n <= 0)
-				break;
-			continue;
-		}
-		n = recv(t->fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			break;
-		if (t->mode == 0 && send(t->fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
-			break;
-	}
-	return NULL;
-}
 
 static uint32_t
 credit(const struct vs *v)
@@ -354,31 +323,6 @@ echo_once(struct vs *v, uint32_t size, uint64_t *lat, struct vhd_perf_result *ou
 	return 0;
 }
 
-/* The same echo over the plain socket pair. */
-static int
-floor_once(struct vs *v, uint32_t size, uint64_t *lat)
-{
-	static uint8_t buf[MAX_SIZE];
-	uint64_t t0 = vhd_perf_now_ns();
-	size_t got = 0;
-
-	if (send(v->fl[0], buf, size, MSG_NOSIGNAL) != (ssize_t)size)
-		return -1;
-	while (got < size) {
-		ssize_t n = recv(v->fl[0], buf, size - got,
-				 v->cfg->style == VHD_PERF_POLL ? MSG_DONTWAIT : 0);
-
-		if (n > 0)
-			got += (size_t)n;
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			return -1;
-		else
-			vhd_perf_spin();
-	}
-	*lat = vhd_perf_now_ns() - t0;
-	return 0;
-}
-
 /* One step of a bulk run: @return bytes moved (>= 0) or -1. */
 static int64_t
 bulk_step(struct vs *v, uint32_t size, uint32_t qd, uint64_t *pkts, struct vhd_perf_result *out)
@@ -436,7 +380,9 @@ loop(struct vs *v, struct vhd_perf_hist *h, struct vhd_perf_hist *fh,
 		if (i == cfg->warmup)
 			vhd_perf_meter_start(&m, cfg, out);
 		if (echo) {
-			if (echo_once(v, size, &lat, out) != 0 || floor_once(v, size, &flat) != 0)
+			if (echo_once(v, size, &lat, out) != 0 ||
+			    vhd_perf_sock_echo(v->fl[0], size, cfg->style == VHD_PERF_POLL,
+					       &flat) != 0)
 				return -1;
 		} else {
 			bytes = bulk_step(v, size, qd, &pkts, out);
@@ -465,11 +411,10 @@ static int
 ceiling(struct vs *v, uint32_t size, struct vhd_perf_source *ceil)
 {
 	static uint8_t buf[MAX_SIZE];
-	struct thr wt = {v, v->fl[1], 2, size};
+	struct vhd_perf_sock_thr wt;
 	uint64_t t0, c0, got = 0;
-	pthread_t th;
 
-	if (pthread_create(&th, NULL, host_thread, &wt) != 0)
+	if (vhd_perf_sock_thr_start(&wt, v->fl[1], VHD_PERF_SOCK_WRITE, size, &v->stop) != 0)
 		return -1;
 	t0 = vhd_perf_now_ns();
 	c0 = vhd_perf_thread_cpu_ns();
@@ -487,8 +432,7 @@ ceiling(struct vs *v, uint32_t size, struct vhd_perf_source *ceil)
 	ceil->size = size;
 	ceil->path = "unix socketpair, writer thread (dd-style ceiling)";
 	v->stop = true;
-	shutdown(v->fl[0], SHUT_RDWR);
-	pthread_join(th, NULL);
+	vhd_perf_sock_thr_stop(&wt);
 	v->stop = false;
 	return got >= CEIL_BYTES ? 0 : -1;
 }
@@ -499,9 +443,8 @@ vhd_perf_vsock(const struct vhd_perf_run_cfg *cfg, const char *peer,
 {
 	struct vs v = {.cfg = cfg, .lfd = -1, .hfd = -1, .fl = {-1, -1}};
 	struct vhd_perf_hist *h = malloc(sizeof(*h)), *fh = malloc(sizeof(*fh));
-	struct thr ht, ft;
-	pthread_t hth, fth;
-	bool hth_up = false, fth_up = false, echo;
+	struct vhd_perf_sock_thr ht = {.up = false}, ft = {.up = false};
+	bool echo;
 	struct sockaddr_un sa;
 	int rc = -1;
 
@@ -537,12 +480,10 @@ vhd_perf_vsock(const struct vhd_perf_run_cfg *cfg, const char *peer,
 	}
 	if (setup(&v, peer, out) != 0)
 		goto out;
-	ht = (struct thr){&v, v.hfd, echo ? 0 : strcmp(v.op, "tx") == 0 ? 1 : 2,
-			  cfg->gen_cfg.size};
-	ft = (struct thr){&v, v.fl[1], 0, 0};
-	hth_up = pthread_create(&hth, NULL, host_thread, &ht) == 0;
-	fth_up = echo && pthread_create(&fth, NULL, host_thread, &ft) == 0;
-	if (!hth_up || (echo && !fth_up)) {
+	if (vhd_perf_sock_thr_start(&ht, v.hfd, echo ? VHD_PERF_SOCK_ECHO :
+				    strcmp(v.op, "tx") == 0 ? VHD_PERF_SOCK_DISCARD :
+				    VHD_PERF_SOCK_WRITE, cfg->gen_cfg.size, &v.stop) != 0 ||
+	    (echo && vhd_perf_sock_thr_start(&ft, v.fl[1], VHD_PERF_SOCK_ECHO, 0, &v.stop) != 0)) {
 		fprintf(stderr, "vhd-perf: cannot start the host program thread\n");
 		goto out;
 	}
@@ -556,14 +497,8 @@ vhd_perf_vsock(const struct vhd_perf_run_cfg *cfg, const char *peer,
 	rc = 0;
 out:
 	v.stop = true;
-	if (v.hfd >= 0)
-		shutdown(v.hfd, SHUT_RDWR);
-	if (v.fl[1] >= 0)
-		shutdown(v.fl[1], SHUT_RDWR);
-	if (hth_up)
-		pthread_join(hth, NULL);
-	if (fth_up)
-		pthread_join(fth, NULL);
+	vhd_perf_sock_thr_stop(&ht);
+	vhd_perf_sock_thr_stop(&ft);
 	if (v.hfd >= 0)
 		close(v.hfd);
 	if (v.lfd >= 0) {

@@ -60,12 +60,19 @@ struct can_pend {
 	uint8_t state;
 };
 
+/* What outlives the backend process (vhd_device_ops.restart_state). */
+struct can_saved {
+	uint8_t started;        /* the guest's START, not undone by STOP or bus-off */
+	uint8_t reserved[7];
+};
+
 struct can_dev {
 	struct can_port *port;
 	struct vhd_host *host;
 	int watched_fd;
 	uint64_t features;      /* device bits negotiated */
-	bool started;
+	bool started;           /* change it with can_set_started() */
+	struct can_saved *saved; /* in the frontend's in-flight area, or NULL */
 	bool tx_blocked;        /* a TX request waits for room (VHD_REQ_RETRY) */
 	uint16_t status;        /* config status, atomic */
 	struct vhd_vq *txq;
@@ -305,6 +312,15 @@ can_rx_deliver(struct can_dev *dev)
 		vhd_vq_notify(dev->rxq);
 }
 
+/* The controller's state, kept in the in-flight area for a restarted backend. */
+static void
+can_set_started(struct can_dev *dev, bool on)
+{
+	dev->started = on;
+	if (dev->saved != NULL)
+		dev->saved->started = on;
+}
+
 static void
 can_rx_frame(struct can_dev *dev, const struct can_msg *m)
 {
@@ -334,7 +350,7 @@ can_busoff(struct can_dev *dev)
 		return;
 	/* Status first: the guest reads it when told of the change. */
 	can_set_status(dev, can_dev_status(dev) | CAN_S_CTRL_BUSOFF);
-	dev->started = false;
+	can_set_started(dev, false);
 	dev->bl_n = 0;
 	can_cancel_held(dev);
 	can_notify_config(dev);
@@ -522,10 +538,10 @@ can_handle_ctrl(struct can_dev *dev, struct vhd_req *req)
 		if (can_dev_status(dev) & CAN_S_CTRL_BUSOFF)
 			result = CAN_RESULT_NOT_OK;
 		else
-			dev->started = true;
+			can_set_started(dev, true);
 		break;
 	case CAN_CTRL_STOP:
-		dev->started = false;
+		can_set_started(dev, false);
 		dev->bl_n = 0;
 		can_cancel_held(dev);
 		break;
@@ -577,8 +593,10 @@ can_set_features(void *priv, uint64_t features)
 	struct can_dev *dev = priv;
 
 	dev->features = features & CAN_DEV_FEATURES;
-	/* A (re)negotiating driver finds the controller stopped, as the spec starts it. */
-	dev->started = false;
+	/* A (re)negotiating driver finds the controller stopped, as the spec starts it
+	 * (a restarted backend then takes the guest's state back: can_restart_state()).
+	 */
+	can_set_started(dev, false);
 	dev->bl_n = 0;
 	dev->port->ops->set_late_ack(dev->port, can_late(dev));
 }
@@ -670,6 +688,26 @@ can_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t v), 
 	put(ctx, "echo_unmatched", st->echo_unmatched);
 }
 
+/*
+ * Restart hook: the controller a killed backend had started stays started
+ * (the guest sent START once and will not again), so frames reach the RX
+ * buffers that come back held and TX is accepted. Frames on the bus while
+ * no backend ran are not seen.
+ */
+static void
+can_restart_state(void *priv, void *state, bool restored)
+{
+	struct can_dev *dev = priv;
+
+	dev->saved = state;
+	if (state == NULL)
+		return;
+	if (restored && dev->saved->started == 1 && !(can_dev_status(dev) & CAN_S_CTRL_BUSOFF))
+		dev->started = true;
+	memset(dev->saved, 0, sizeof(*dev->saved));
+	dev->saved->started = dev->started;
+}
+
 const struct vhd_device_ops can_dev_ops = {
 	.name = "can",
 	.virtio_id = CAN_VIRTIO_ID,
@@ -678,6 +716,7 @@ const struct vhd_device_ops can_dev_ops = {
 	.features = CAN_DEV_FEATURES,
 	.config_size = CAN_CONFIG_SIZE,
 	.held_survive_remap = true,
+	.restart_state_size = sizeof(struct can_saved),
 	.attach = can_attach,
 	.get_config = can_get_config,
 	.set_features = can_set_features,
@@ -685,6 +724,7 @@ const struct vhd_device_ops can_dev_ops = {
 	.queue_stop = can_queue_stop,
 	.handle = can_handle,
 	.next_wake = can_next_wake,
+	.restart_state = can_restart_state,
 	.get_stats = can_get_stats,
 };
 

@@ -60,6 +60,16 @@ struct cport {
 	uint8_t pending;       /* P_* */
 };
 
+/* What outlives the backend process (vhd_device_ops.restart_state): per
+ * port, what the guest's driver told it (MULTIPORT); SAVED_* bits.
+ */
+#define SAVED_READY 1u
+#define SAVED_OPEN 2u
+struct console_saved {
+	uint8_t port[8];
+};
+_Static_assert(CONSOLE_MAX_PORTS <= 8, "a saved byte per port");
+
 struct console_dev {
 	struct vhd_device_ops ops;
 	struct vhd_host *host;
@@ -73,11 +83,23 @@ struct console_dev {
 	int log_fd;
 	bool log_ts, log_bol;
 	struct console_dev_stats stats;
+	struct console_saved *saved; /* in the frontend's in-flight area, or NULL */
 	struct cport ports[CONSOLE_MAX_PORTS];
 };
 
 static void port_rewatch(struct cport *cp);
 static void ctrl_fill(struct console_dev *dev);
+
+/* Keep what the guest said of @p cp for a restarted backend. */
+static void
+port_save(struct cport *cp)
+{
+	struct console_saved *sv = cp->p.dev->saved;
+
+	if (sv != NULL)
+		sv->port[cp->p.id] = (uint8_t)((cp->ready ? SAVED_READY : 0) |
+					       (cp->guest_open ? SAVED_OPEN : 0));
+}
 
 static struct cport *
 cport_of(struct console_port *p)
@@ -727,6 +749,7 @@ handle_ctrl_tx(struct console_dev *dev, struct vhd_req *req)
 			dev->ports[i].ready = false;
 			dev->ports[i].guest_open = false;
 			dev->ports[i].pending = P_ADD;
+			port_save(&dev->ports[i]);
 			port_rewatch(&dev->ports[i]);
 		}
 		ctrl_fill(dev);
@@ -743,6 +766,7 @@ handle_ctrl_tx(struct console_dev *dev, struct vhd_req *req)
 			return 0;
 		}
 		cp->ready = true;
+		port_save(cp);
 		if (id == 0)
 			cp->pending |= P_CONSOLE;
 		if (id == 0 && __atomic_load_n(&dev->size, __ATOMIC_RELAXED) != 0)
@@ -755,6 +779,7 @@ handle_ctrl_tx(struct console_dev *dev, struct vhd_req *req)
 		return 0;
 	}
 	cp->guest_open = val != 0;
+	port_save(cp);
 	if (cp->guest_open)
 		port_rx(cp);
 	port_rewatch(cp);
@@ -993,11 +1018,45 @@ console_get_stats(void *priv, void (*put)(void *ctx, const char *name, uint64_t 
 	}
 }
 
+/*
+ * Restart hook (MULTIPORT): the guest's driver said DEVICE_READY, PORT_READY
+ * and PORT_OPEN to the dead process and will not again, so a restarted one
+ * takes them back, or it would give host input to no port. Each ready port
+ * is told its host side's state now (the dead process's client was cut
+ * off: PORT_OPEN 0 until one connects).
+ */
+static void
+console_restart_state(void *priv, void *state, bool restored)
+{
+	struct console_dev *dev = priv;
+	unsigned int i;
+
+	dev->saved = state;
+	if (state == NULL)
+		return;
+	for (i = 0; i < dev->nports; i++) {
+		struct cport *cp = &dev->ports[i];
+		uint8_t v = dev->saved->port[i];
+
+		/* the frontend's memory: anything but known bits is ignored */
+		if (restored && dev->multiport && (v & ~(SAVED_READY | SAVED_OPEN)) == 0 &&
+		    (v & SAVED_READY) != 0) {
+			cp->ready = true;
+			cp->guest_open = (v & SAVED_OPEN) != 0;
+			cp->pending |= P_OPEN;
+		}
+	}
+	memset(dev->saved, 0, sizeof(*dev->saved));
+	for (i = 0; i < dev->nports; i++)
+		port_save(&dev->ports[i]);
+}
+
 static const struct vhd_device_ops console_ops_template = {
 	.name = "console",
 	.virtio_id = CONSOLE_VIRTIO_ID,
 	.config_size = CONSOLE_CFG_SIZE,
 	.held_survive_remap = true,
+	.restart_state_size = sizeof(struct console_saved),
 	.attach = console_attach,
 	.get_config = console_get_config,
 	.set_config = console_set_config,
@@ -1005,6 +1064,7 @@ static const struct vhd_device_ops console_ops_template = {
 	.queue_start = console_queue_start,
 	.queue_stop = console_queue_stop,
 	.handle = console_handle,
+	.restart_state = console_restart_state,
 	.get_stats = console_get_stats,
 };
 

@@ -346,17 +346,6 @@ rtc_alarms_reset(struct rtc_dev *dev)
 
 /* ---- requestq ---- */
 
-static bool
-rtc_zero(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 /* A response carrying only @p status, cut to what fits (nothing when no byte does). */
 static int
 rtc_status(struct rtc_dev *dev, struct vhd_req *req, uint8_t status)
@@ -474,19 +463,19 @@ rtc_do_alarm(struct rtc_dev *dev, struct vhd_req *req, uint16_t type, const uint
 	case RTC_REQ_READ_ALARM:
 		memcpy(&rc, buf, sizeof(rc));
 		id = le16toh(rc.clock_id);
-		resv_ok = rtc_zero(rc.reserved, sizeof(rc.reserved));
+		resv_ok = vhd_mem_is_zero(rc.reserved, sizeof(rc.reserved));
 		break;
 	case RTC_REQ_SET_ALARM:
 		memcpy(&sa, buf, sizeof(sa));
 		id = le16toh(sa.clock_id);
 		flags = sa.flags;
-		resv_ok = rtc_zero(sa.reserved, sizeof(sa.reserved));
+		resv_ok = vhd_mem_is_zero(sa.reserved, sizeof(sa.reserved));
 		break;
 	default:
 		memcpy(&se, buf, sizeof(se));
 		id = le16toh(se.clock_id);
 		flags = se.flags;
-		resv_ok = rtc_zero(se.reserved, sizeof(se.reserved));
+		resv_ok = vhd_mem_is_zero(se.reserved, sizeof(se.reserved));
 		break;
 	}
 	/* No alarm negotiated, no such clock, a clock without alarm: all ENODEV. */
@@ -546,7 +535,7 @@ rtc_handle_request(struct rtc_dev *dev, struct vhd_req *req)
 		return rtc_status(dev, req, RTC_S_EOPNOTSUPP);
 	/* Longer buffers are fine (extra space ignored), shorter ones are not. */
 	if (req->rd_len < m->req || req->wr_len < m->resp ||
-	    !rtc_zero(head.reserved, sizeof(head.reserved)))
+	    !vhd_mem_is_zero(head.reserved, sizeof(head.reserved)))
 		return rtc_status(dev, req, RTC_S_EINVAL);
 	memset(buf, 0, sizeof(buf));
 	vhd_req_read(req, 0, buf, m->req);
@@ -566,7 +555,7 @@ rtc_handle_request(struct rtc_dev *dev, struct vhd_req *req)
 		id = le16toh(clk.clock_id);
 		if (id >= dev->nclocks)
 			return rtc_status(dev, req, RTC_S_ENODEV);
-		if (!rtc_zero(clk.reserved, sizeof(clk.reserved)))
+		if (!vhd_mem_is_zero(clk.reserved, sizeof(clk.reserved)))
 			return rtc_status(dev, req, RTC_S_EINVAL);
 		return type == RTC_REQ_READ ? rtc_do_read(dev, req, id) :
 					      rtc_do_clock_cap(dev, req, id);
@@ -578,7 +567,7 @@ rtc_handle_request(struct rtc_dev *dev, struct vhd_req *req)
 		check = rtc_counter_check(cross.hw_counter);
 		if (check != 0)
 			return rtc_counter_status(dev, req, check);
-		if (!rtc_zero(cross.reserved, sizeof(cross.reserved)))
+		if (!vhd_mem_is_zero(cross.reserved, sizeof(cross.reserved)))
 			return rtc_status(dev, req, RTC_S_EINVAL);
 		if (type == RTC_REQ_READ_CROSS) {
 			/*

@@ -13,6 +13,7 @@
 
 #include "scmi_dev.h"
 #include "vhd_ctl.h"
+#include "vhd_virtio.h"
 
 /* What sensor_msg() returns besides SCMI statuses (which overlap VHD_REQ_*). */
 #define ST_HELD 1000
@@ -132,28 +133,8 @@ struct scmi_dev {
 	struct scmi_dev_stats stats;
 };
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
 
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-static void
-put64(uint8_t *p, int64_t v)
-{
-	put32(p, (uint32_t)((uint64_t)v & 0xffffffffu));
-	put32(p + 4, (uint32_t)((uint64_t)v >> 32));
-}
 
 static void
 put_name(uint8_t *p, const char *name, size_t size)
@@ -322,7 +303,7 @@ notify(struct scmi_dev *dev, uint8_t proto, uint8_t msg, const uint8_t *p, uint3
 		return;
 	}
 	e = &dev->pend[(dev->pend_head + dev->npend) % dev->pend_cap];
-	put32(e->b, SCMI_HDR(msg, SCMI_TYPE_NOTIFICATION, proto, 0));
+	vhd_put_le32(e->b, SCMI_HDR(msg, SCMI_TYPE_NOTIFICATION, proto, 0));
 	memcpy(e->b + 4, p, len);
 	e->len = len + 4;
 	dev->npend++;
@@ -377,10 +358,10 @@ notify_update(struct scmi_dev *dev, struct scmi_state *st, const int64_t *v)
 	unsigned int i, n = st->s->naxes != 0 ? st->s->naxes : 1;
 
 	memset(p, 0, sizeof(p));
-	put32(p, AGENT_GUEST);
-	put32(p + 4, st->idx);
+	vhd_put_le32(p, AGENT_GUEST);
+	vhd_put_le32(p + 4, st->idx);
 	for (i = 0; i < n; i++)
-		put64(p + 8 + 16 * i, v[i]); /* timestamps stay 0: not offered */
+		vhd_put_le64(p + 8 + 16 * i, (uint64_t)v[i]); /* timestamps stay 0: not offered */
 	dev->stats.updates++;
 	notify(dev, SCMI_PROTO_SENSOR, SCMI_SENSOR_EVT_UPDATE, p, 8 + 16 * n);
 }
@@ -405,10 +386,10 @@ observe(struct scmi_dev *dev, struct scmi_state *st, int64_t v)
 			if (!((up && (t->dir & SCMI_TP_POSITIVE)) ||
 			      (down && (t->dir & SCMI_TP_NEGATIVE))))
 				continue;
-			put32(p, AGENT_GUEST);
-			put32(p + 4, st->idx);
+			vhd_put_le32(p, AGENT_GUEST);
+			vhd_put_le32(p + 4, st->idx);
 			/* bit 16: ascending crossing; bits 7:0: the trip point */
-			put32(p + 8, (up ? 1u << 16 : 0) | i);
+			vhd_put_le32(p + 8, (up ? 1u << 16 : 0) | i);
 			dev->stats.trip_events++;
 			notify(dev, SCMI_PROTO_SENSOR, SCMI_SENSOR_EVT_TRIP_POINT, p, sizeof(p));
 		}
@@ -507,16 +488,16 @@ job_done(void *arg, int res)
 		uint8_t out[8 + 16 * SCMI_MAX_AXES];
 		uint32_t len = 8;
 
-		put32(out, j->hdr);
+		vhd_put_le32(out, j->hdr);
 		if (res != 0) {
-			put32(out + 4, (uint32_t)SCMI_HARDWARE_ERROR);
+			vhd_put_le32(out + 4, (uint32_t)SCMI_HARDWARE_ERROR);
 			dev->stats.errors++;
 		} else {
-			put32(out + 4, SCMI_SUCCESS);
+			vhd_put_le32(out + 4, SCMI_SUCCESS);
 			len += reading_reply(st, j->v, out + 8);
 		}
 		if (len > j->w.total) { /* checked at submission; never trust twice */
-			put32(out + 4, (uint32_t)SCMI_COMMS_ERROR);
+			vhd_put_le32(out + 4, (uint32_t)SCMI_COMMS_ERROR);
 			len = 8;
 		}
 		dev->stats.requests++;
@@ -792,20 +773,20 @@ base_msg(struct scmi_dev *dev, struct msg *m)
 	case SCMI_MSG_VERSION:
 		PARAMS(m, 0);
 		NEED(m, 4);
-		put32(m->out, SCMI_BASE_VERSION);
+		vhd_put_le32(m->out, SCMI_BASE_VERSION);
 		return SCMI_SUCCESS;
 	case SCMI_MSG_ATTRIBUTES:
 		PARAMS(m, 0);
 		NEED(m, 4);
-		put32(m->out, 1u | 1u << 8); /* one protocol besides base, one agent */
+		vhd_put_le32(m->out, 1u | 1u << 8); /* one protocol besides base, one agent */
 		return SCMI_SUCCESS;
 	case SCMI_MSG_MESSAGE_ATTRIBUTES:
 		PARAMS(m, 4);
-		a = get32(m->p);
+		a = vhd_get_le32(m->p);
 		if (a > 0xff || !base_has((uint8_t)a))
 			return SCMI_NOT_FOUND;
 		NEED(m, 4);
-		put32(m->out, 0);
+		vhd_put_le32(m->out, 0);
 		return SCMI_SUCCESS;
 	case SCMI_BASE_DISCOVER_VENDOR:
 	case SCMI_BASE_DISCOVER_SUB_VENDOR:
@@ -817,36 +798,36 @@ base_msg(struct scmi_dev *dev, struct msg *m)
 	case SCMI_BASE_DISCOVER_IMPL_VERSION:
 		PARAMS(m, 0);
 		NEED(m, 4);
-		put32(m->out, IMPL_VERSION);
+		vhd_put_le32(m->out, IMPL_VERSION);
 		return SCMI_SUCCESS;
 	case SCMI_BASE_DISCOVER_LIST_PROTOCOLS:
 		PARAMS(m, 4);
-		a = get32(m->p); /* protocols to skip */
+		a = vhd_get_le32(m->p); /* protocols to skip */
 		if (a > 1)
 			return SCMI_INVALID_PARAMETERS;
 		if (a == 1) {
 			NEED(m, 4);
-			put32(m->out, 0);
+			vhd_put_le32(m->out, 0);
 			return SCMI_SUCCESS;
 		}
 		NEED(m, 8); /* the list padded to 32 bits */
-		put32(m->out, 1);
-		put32(m->out + 4, SCMI_PROTO_SENSOR);
+		vhd_put_le32(m->out, 1);
+		vhd_put_le32(m->out + 4, SCMI_PROTO_SENSOR);
 		return SCMI_SUCCESS;
 	case SCMI_BASE_DISCOVER_AGENT:
 		PARAMS(m, 4);
-		a = get32(m->p);
+		a = vhd_get_le32(m->p);
 		if (a == SCMI_AGENT_SELF)
 			a = AGENT_GUEST;
 		if (a > AGENT_GUEST)
 			return SCMI_NOT_FOUND;
 		NEED(m, 4 + SCMI_SHORT_NAME);
-		put32(m->out, a);
+		vhd_put_le32(m->out, a);
 		put_name(m->out + 4, a == 0 ? "platform" : "guest", SCMI_SHORT_NAME);
 		return SCMI_SUCCESS;
 	case SCMI_BASE_NOTIFY_ERRORS:
 		PARAMS(m, 4);
-		a = get32(m->p);
+		a = vhd_get_le32(m->p);
 		if ((a & ~1u) != 0)
 			return SCMI_INVALID_PARAMETERS;
 		if (!dev->p2a)
@@ -888,16 +869,16 @@ put_desc(const struct scmi_state *st, uint8_t *p)
 	hi = SCMI_SENS_ATTR_HIGH(a->unit, a->scale, s->naxes);
 	if (s->naxes != 0)
 		hi |= SCMI_SENS_HAS_AXES;
-	put32(p, st->idx);
-	put32(p + 4, lo);
-	put32(p + 8, hi);
+	vhd_put_le32(p, st->idx);
+	vhd_put_le32(p + 4, lo);
+	vhd_put_le32(p + 8, hi);
 	put_name(p + 12, s->name, SCMI_SHORT_NAME);
 	if (s->naxes != 0)
 		return;
-	put32(p + 28, 0); /* power: not known */
-	put32(p + 32, 1u | ((uint32_t)a->scale & 0x1fu) << 27); /* resolution 1 * 10^scale */
-	put64(p + 36, a->min);
-	put64(p + 44, a->max);
+	vhd_put_le32(p + 28, 0); /* power: not known */
+	vhd_put_le32(p + 32, 1u | ((uint32_t)a->scale & 0x1fu) << 27); /* resolution 1 * 10^scale */
+	vhd_put_le64(p + 36, (uint64_t)a->min);
+	vhd_put_le64(p + 44, (uint64_t)a->max);
 }
 
 static void
@@ -908,13 +889,13 @@ put_axis(const struct scmi_sensor *s, unsigned int i, uint8_t *p)
 
 	if (ext_name(a->name))
 		lo |= SCMI_AXIS_EXT_NAME;
-	put32(p, i);
-	put32(p + 4, lo);
-	put32(p + 8, SCMI_SENS_ATTR_HIGH(a->unit, a->scale, 0));
+	vhd_put_le32(p, i);
+	vhd_put_le32(p + 4, lo);
+	vhd_put_le32(p + 8, SCMI_SENS_ATTR_HIGH(a->unit, a->scale, 0));
 	put_name(p + 12, a->name, SCMI_SHORT_NAME);
-	put32(p + 28, 1u | ((uint32_t)a->scale & 0x1fu) << 27);
-	put64(p + 32, a->min);
-	put64(p + 40, a->max);
+	vhd_put_le32(p + 28, 1u | ((uint32_t)a->scale & 0x1fu) << 27);
+	vhd_put_le64(p + 32, (uint64_t)a->min);
+	vhd_put_le64(p + 40, (uint64_t)a->max);
 }
 
 static uint32_t
@@ -924,7 +905,7 @@ reading_reply(const struct scmi_state *st, const int64_t *v, uint8_t *out)
 
 	memset(out, 0, 16 * n);
 	for (i = 0; i < n; i++)
-		put64(out + 16 * i, v[i]);
+		vhd_put_le64(out + 16 * i, (uint64_t)v[i]);
 	return 16 * n;
 }
 
@@ -932,7 +913,7 @@ reading_reply(const struct scmi_state *st, const int64_t *v, uint8_t *out)
 static struct scmi_state *
 sensor_of(struct scmi_dev *dev, const struct msg *m)
 {
-	uint32_t id = get32(m->p);
+	uint32_t id = vhd_get_le32(m->p);
 
 	return id < dev->n ? &dev->st[id] : NULL;
 }
@@ -941,7 +922,7 @@ static int
 sensor_reading(struct scmi_dev *dev, struct scmi_state *st, struct msg *m, struct vhd_vq *vq,
 	       struct vhd_req *req)
 {
-	uint32_t flags = get32(m->p + 4);
+	uint32_t flags = vhd_get_le32(m->p + 4);
 	uint32_t need = 16 * (st->s->naxes != 0 ? st->s->naxes : 1);
 	int64_t v[SCMI_MAX_AXES];
 	struct scmi_job *j;
@@ -1071,7 +1052,7 @@ put_axis_name_cb(const void *ctx, uint32_t i, uint8_t *p)
 {
 	const struct scmi_sensor *s = ctx;
 
-	put32(p, i);
+	vhd_put_le32(p, i);
 	put_name(p + 4, s->axis[i].name, SCMI_LONG_NAME);
 }
 
@@ -1082,15 +1063,15 @@ put_interval_cb(const void *ctx, uint32_t i, uint8_t *p)
 
 	(void)ctx;
 	if (ms % 1000 == 0)
-		put32(p, SCMI_INTERVAL(ms / 1000, 0));
+		vhd_put_le32(p, SCMI_INTERVAL(ms / 1000, 0));
 	else
-		put32(p, SCMI_INTERVAL(ms / 100, -1));
+		vhd_put_le32(p, SCMI_INTERVAL(ms / 100, -1));
 }
 
 static int
 sensor_descriptions(struct scmi_dev *dev, struct msg *m)
 {
-	uint32_t first = get32(m->p), n = 0, off = 4;
+	uint32_t first = vhd_get_le32(m->p), n = 0, off = 4;
 
 	if (first > dev->n)
 		return SCMI_INVALID_PARAMETERS;
@@ -1109,7 +1090,7 @@ sensor_descriptions(struct scmi_dev *dev, struct msg *m)
 	}
 	if (n == 0 && first < dev->n)
 		return SCMI_COMMS_ERROR;
-	put32(m->out, n | (dev->n - first - n) << 16);
+	vhd_put_le32(m->out, n | (dev->n - first - n) << 16);
 	m->len = off;
 	return SCMI_SUCCESS;
 }
@@ -1131,21 +1112,21 @@ sensor_msg(struct scmi_dev *dev, struct msg *m, struct vhd_vq *vq, struct vhd_re
 	case SCMI_MSG_VERSION:
 		PARAMS(m, 0);
 		NEED(m, 4);
-		put32(m->out, SCMI_SENSOR_VERSION);
+		vhd_put_le32(m->out, SCMI_SENSOR_VERSION);
 		return SCMI_SUCCESS;
 	case SCMI_MSG_ATTRIBUTES:
 		PARAMS(m, 0);
 		NEED(m, 16);
 		memset(m->out, 0, 16); /* no async reads, no shared memory */
-		put32(m->out, dev->n);
+		vhd_put_le32(m->out, dev->n);
 		return SCMI_SUCCESS;
 	case SCMI_MSG_MESSAGE_ATTRIBUTES:
 		PARAMS(m, 4);
-		a = get32(m->p);
+		a = vhd_get_le32(m->p);
 		if (a > 0xff || !sensor_has((uint8_t)a))
 			return SCMI_NOT_FOUND;
 		NEED(m, 4);
-		put32(m->out, 0);
+		vhd_put_le32(m->out, 0);
 		return SCMI_SUCCESS;
 	case SCMI_SENSOR_DESCRIPTION_GET:
 		PARAMS(m, 4);
@@ -1155,7 +1136,7 @@ sensor_msg(struct scmi_dev *dev, struct msg *m, struct vhd_vq *vq, struct vhd_re
 		PARAMS(m, 8);
 		if (st == NULL)
 			return SCMI_NOT_FOUND;
-		a = get32(m->p + 4);
+		a = vhd_get_le32(m->p + 4);
 		if ((a & ~1u) != 0)
 			return SCMI_INVALID_PARAMETERS;
 		if (!dev->p2a)
@@ -1171,12 +1152,12 @@ sensor_msg(struct scmi_dev *dev, struct msg *m, struct vhd_vq *vq, struct vhd_re
 		PARAMS(m, 16);
 		if (st == NULL)
 			return SCMI_NOT_FOUND;
-		a = get32(m->p + 4);
+		a = vhd_get_le32(m->p + 4);
 		if (SCMI_TP_RESERVED(a) != 0 || SCMI_TP_ID(a) >= SCMI_TRIPS)
 			return SCMI_INVALID_PARAMETERS;
 		st->trip[SCMI_TP_ID(a)].dir = (uint8_t)SCMI_TP_DIR(a);
 		st->trip[SCMI_TP_ID(a)].value =
-			(int64_t)((uint64_t)get32(m->p + 8) | (uint64_t)get32(m->p + 12) << 32);
+			(int64_t)((uint64_t)vhd_get_le32(m->p + 8) | (uint64_t)vhd_get_le32(m->p + 12) << 32);
 		timer_update(dev, st);
 		m->len = 0;
 		return SCMI_SUCCESS;
@@ -1193,38 +1174,38 @@ sensor_msg(struct scmi_dev *dev, struct msg *m, struct vhd_vq *vq, struct vhd_re
 		if (st->s->naxes == 0)
 			return SCMI_NOT_SUPPORTED;
 		if (m->id == SCMI_SENSOR_AXIS_DESCRIPTION_GET)
-			rc = paged(m, get32(m->p + 4), st->s->naxes, SCMI_AXIS_DESC_EXT_SIZE, 63,
+			rc = paged(m, vhd_get_le32(m->p + 4), st->s->naxes, SCMI_AXIS_DESC_EXT_SIZE, 63,
 				   put_axis_cb, st->s, &ret);
 		else
-			rc = paged(m, get32(m->p + 4), st->s->naxes, SCMI_AXIS_NAME_DESC_SIZE, 63,
+			rc = paged(m, vhd_get_le32(m->p + 4), st->s->naxes, SCMI_AXIS_NAME_DESC_SIZE, 63,
 				   put_axis_name_cb, st->s, &ret);
 		if (rc != SCMI_SUCCESS)
 			return rc;
 		/* returned 5:0, remaining 31:26 */
-		put32(m->out, ret | (st->s->naxes - get32(m->p + 4) - ret) << 26);
+		vhd_put_le32(m->out, ret | (st->s->naxes - vhd_get_le32(m->p + 4) - ret) << 26);
 		return SCMI_SUCCESS;
 	case SCMI_SENSOR_LIST_UPDATE_INTERVALS:
 		PARAMS(m, 8);
 		if (st == NULL)
 			return SCMI_NOT_FOUND;
-		rc = paged(m, get32(m->p + 4), N_INTERVALS, 4, 0xfff, put_interval_cb, NULL, &ret);
+		rc = paged(m, vhd_get_le32(m->p + 4), N_INTERVALS, 4, 0xfff, put_interval_cb, NULL, &ret);
 		if (rc != SCMI_SUCCESS)
 			return rc;
-		put32(m->out, ret | (uint32_t)(N_INTERVALS - get32(m->p + 4) - ret) << 16);
+		vhd_put_le32(m->out, ret | (uint32_t)(N_INTERVALS - vhd_get_le32(m->p + 4) - ret) << 16);
 		return SCMI_SUCCESS;
 	case SCMI_SENSOR_CONFIG_GET:
 		PARAMS(m, 4);
 		if (st == NULL)
 			return SCMI_NOT_FOUND;
 		NEED(m, 4);
-		put32(m->out, st->config);
+		vhd_put_le32(m->out, st->config);
 		return SCMI_SUCCESS;
 	case SCMI_SENSOR_CONFIG_SET:
 		PARAMS(m, 8);
 		if (st == NULL)
 			return SCMI_NOT_FOUND;
 		m->len = 0;
-		return sensor_config_set(dev, st, get32(m->p + 4));
+		return sensor_config_set(dev, st, vhd_get_le32(m->p + 4));
 	case SCMI_SENSOR_NAME_GET:
 		PARAMS(m, 4);
 		if (st == NULL)
@@ -1232,7 +1213,7 @@ sensor_msg(struct scmi_dev *dev, struct msg *m, struct vhd_vq *vq, struct vhd_re
 		if (!ext_name(st->s->name))
 			return SCMI_NOT_SUPPORTED;
 		NEED(m, 4 + SCMI_LONG_NAME);
-		put32(m->out, 0);
+		vhd_put_le32(m->out, 0);
 		put_name(m->out + 4, st->s->name, SCMI_LONG_NAME);
 		return SCMI_SUCCESS;
 	default:
@@ -1295,8 +1276,8 @@ handle_cmd(struct scmi_dev *dev, struct vhd_vq *vq, struct vhd_req *req)
 	if (st == ST_RETRY)
 		return VHD_REQ_RETRY;
 reply:
-	put32(out, hdr);
-	put32(out + 4, (uint32_t)st);
+	vhd_put_le32(out, hdr);
+	vhd_put_le32(out + 4, (uint32_t)st);
 	if (st != SCMI_SUCCESS) {
 		m.len = 0;
 		dev->stats.errors++;

@@ -123,6 +123,19 @@ protect_set(const uint8_t *cdb)
 	return (cdb[1] & 0xe0) != 0;
 }
 
+/* LBA and block count of a 10-, 12- or 16-byte CDB of the READ/WRITE family. */
+static void
+cdb_range(struct scsi_cmd *c, const uint8_t *cdb, unsigned int len)
+{
+	if (len == 16) {
+		c->lba = scsi_get64(cdb + 2);
+		c->nblocks = scsi_get32(cdb + 10);
+	} else {
+		c->lba = scsi_get32(cdb + 2);
+		c->nblocks = len == 10 ? scsi_get16(cdb + 7) : scsi_get32(cdb + 6);
+	}
+}
+
 int
 scsi_cdb_parse(const uint8_t *cdb, struct scsi_cmd *c, struct scsi_sense *err)
 {
@@ -207,13 +220,7 @@ scsi_cdb_parse(const uint8_t *cdb, struct scsi_cmd *c, struct scsi_sense *err)
 		c->write = op == OP_WRITE_10 || op == OP_WRITE_12 || op == OP_WRITE_16;
 		c->kind = c->write ? SCSI_K_WRITE : SCSI_K_READ;
 		c->fua = (cdb[1] & 0x08) != 0;
-		if (len == 16) {
-			c->lba = scsi_get64(cdb + 2);
-			c->nblocks = scsi_get32(cdb + 10);
-		} else {
-			c->lba = scsi_get32(cdb + 2);
-			c->nblocks = len == 10 ? scsi_get16(cdb + 7) : scsi_get32(cdb + 6);
-		}
+		cdb_range(c, cdb, len);
 		return 0;
 	case OP_VERIFY_10:
 	case OP_VERIFY_12:
@@ -222,24 +229,12 @@ scsi_cdb_parse(const uint8_t *cdb, struct scsi_cmd *c, struct scsi_sense *err)
 		if (protect_set(cdb) || (cdb[1] & 0x06) != 0)
 			return bad(err, SENSE_INVALID_FIELD_CDB);
 		c->kind = SCSI_K_NONE;
-		if (len == 16) {
-			c->lba = scsi_get64(cdb + 2);
-			c->nblocks = scsi_get32(cdb + 10);
-		} else {
-			c->lba = scsi_get32(cdb + 2);
-			c->nblocks = len == 10 ? scsi_get16(cdb + 7) : scsi_get32(cdb + 6);
-		}
+		cdb_range(c, cdb, len);
 		return 0;
 	case OP_SYNC_CACHE_10:
 	case OP_SYNC_CACHE_16:
 		c->kind = SCSI_K_SYNC;
-		if (len == 16) {
-			c->lba = scsi_get64(cdb + 2);
-			c->nblocks = scsi_get32(cdb + 10);
-		} else {
-			c->lba = scsi_get32(cdb + 2);
-			c->nblocks = scsi_get16(cdb + 7);
-		}
+		cdb_range(c, cdb, len);
 		return 0;
 	case OP_WRITE_SAME_10:
 	case OP_WRITE_SAME_16:
@@ -249,16 +244,11 @@ scsi_cdb_parse(const uint8_t *cdb, struct scsi_cmd *c, struct scsi_sense *err)
 		c->kind = SCSI_K_WRITE_SAME;
 		c->write = true;
 		c->unmap = (cdb[1] & 0x08) != 0;
-		if (len == 16) {
+		if (len == 16)
 			c->ndob = (cdb[1] & 0x01) != 0;
-			c->lba = scsi_get64(cdb + 2);
-			c->nblocks = scsi_get32(cdb + 10);
-		} else {
-			if (cdb[1] & 0x01)
-				return bad(err, SENSE_INVALID_FIELD_CDB);
-			c->lba = scsi_get32(cdb + 2);
-			c->nblocks = scsi_get16(cdb + 7);
-		}
+		else if (cdb[1] & 0x01)
+			return bad(err, SENSE_INVALID_FIELD_CDB);
+		cdb_range(c, cdb, len);
 		/* WSNZ is reported: zero blocks ("to the end") is refused */
 		if (c->nblocks == 0)
 			return bad(err, SENSE_INVALID_FIELD_CDB);

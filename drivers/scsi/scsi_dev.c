@@ -566,17 +566,6 @@ do_rw(struct scsi_dev *dev, struct vhd_req *req, struct scsi_lun *l, const struc
 	return task_start(dev, t, req);
 }
 
-static bool
-all_zero(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 static int
 do_write_same(struct scsi_dev *dev, struct vhd_req *req, struct scsi_lun *l,
 	      const struct scsi_cmd *c, uint32_t din, uint32_t dout)
@@ -598,7 +587,7 @@ do_write_same(struct scsi_dev *dev, struct vhd_req *req, struct scsi_lun *l,
 	memset(t->pat, 0, sizeof(t->pat));
 	if (used != 0)
 		vhd_req_read(req, SCSI_REQ_HDR, t->pat, l->bs);
-	zero = all_zero(t->pat, l->bs);
+	zero = vhd_mem_is_zero(t->pat, l->bs);
 	dev->stats.write_sames++;
 	t->din = din;
 	t->dout = dout;

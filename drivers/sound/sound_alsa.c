@@ -339,19 +339,19 @@ alsa_kick(struct sound_stream *s)
 		pump(a);
 }
 
-/* Paced by the device's clock (an unpollable PCM): write now, never wait. */
-static int
-alsa_play(struct sound_stream *s, const void *buf, uint32_t len)
+/* Paced by the device's clock (an unpollable PCM): move what the PCM takes
+ * now, never wait. @return frames it did not take, or -EIO.
+ */
+static int64_t
+alsa_xfer(struct sound_alsa *a, uint8_t *b, uint32_t frames, uint32_t frame_bytes, bool out)
 {
-	struct sound_alsa *a = s->be_priv;
-	const uint8_t *b = buf;
-	uint32_t frames = len / s->frame_bytes;
 	int tries = 0;
 
 	if (a == NULL || a->pcm == NULL)
 		return -EIO;
 	while (frames > 0 && tries++ < 4) {
-		snd_pcm_sframes_t n = snd_pcm_writei(a->pcm, b, frames);
+		snd_pcm_sframes_t n = out ? snd_pcm_writei(a->pcm, b, frames) :
+			snd_pcm_readi(a->pcm, b, frames);
 
 		if (n == -EAGAIN)
 			break;
@@ -361,38 +361,33 @@ alsa_play(struct sound_stream *s, const void *buf, uint32_t len)
 			continue;
 		}
 		frames -= (uint32_t)n;
-		b += (size_t)n * s->frame_bytes;
+		b += (size_t)n * frame_bytes;
 	}
-	a->short_frames += frames; /* the PCM was full: the card runs slower than our clock */
-	return 0;
+	a->short_frames += frames;
+	return frames;
+}
+
+static int
+alsa_play(struct sound_stream *s, const void *buf, uint32_t len)
+{
+	/* frames left over: the PCM was full, the card runs slower than our clock */
+	int64_t left = alsa_xfer(s->be_priv, (uint8_t *)(uintptr_t)buf, len / s->frame_bytes,
+				 s->frame_bytes, true);
+
+	return left < 0 ? (int)left : 0;
 }
 
 static int
 alsa_capture(struct sound_stream *s, void *buf, uint32_t len)
 {
-	struct sound_alsa *a = s->be_priv;
-	uint8_t *b = buf;
 	uint32_t frames = len / s->frame_bytes;
-	int tries = 0;
+	int64_t left = alsa_xfer(s->be_priv, buf, frames, s->frame_bytes, false);
 
-	if (a == NULL || a->pcm == NULL)
-		return -EIO;
-	while (frames > 0 && tries++ < 4) {
-		snd_pcm_sframes_t n = snd_pcm_readi(a->pcm, b, frames);
-
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			if (recover(a, (int)n) != 0)
-				return -EIO;
-			continue;
-		}
-		frames -= (uint32_t)n;
-		b += (size_t)n * s->frame_bytes;
-	}
+	if (left < 0)
+		return (int)left;
 	/* what the card did not have yet is silence */
-	sound_silence(s->params.format, b, frames * s->frame_bytes);
-	a->short_frames += frames;
+	sound_silence(s->params.format, (uint8_t *)buf + (size_t)(frames - left) * s->frame_bytes,
+		      (uint32_t)left * s->frame_bytes);
 	return 0;
 }
 

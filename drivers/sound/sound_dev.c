@@ -1179,6 +1179,7 @@ sound_dev_fini(struct sound_dev *dev)
 {
 	uint32_t i;
 
+	dev->finishing = true;
 	for (i = 0; i < dev->n_streams; i++) {
 		struct sound_stream *s = &dev->stream[i];
 

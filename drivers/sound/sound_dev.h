@@ -198,6 +198,8 @@ struct sound_dev {
 	uint32_t pend_head, pend_count;
 	struct sound_stats stats;
 	struct vhd_ctl *ctl;    /**< --sim-control socket, or NULL */
+	/** In sound_dev_fini(): the worker is gone, backends finish synchronously. */
+	bool finishing;
 	bool ctl_watched;
 };
 
@@ -213,7 +215,10 @@ extern const struct sound_backend_ops sound_null_backend;
  */
 int sound_dev_init(struct sound_dev *dev, const struct sound_dev_config *cfg);
 
-/** Free backend state. */
+/**
+ * Free backend state. Off the worker, which no longer runs (after
+ * vhd_run(), or before it started): the file backend's last writes block.
+ */
 void sound_dev_fini(struct sound_dev *dev);
 
 /** Device description for the host (dev->ops, filled by sound_dev_init()). */

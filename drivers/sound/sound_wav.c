@@ -2,7 +2,6 @@
  * Copyright (c) 2026 the vhost-device authors
  */
 
-#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "sound_proto.h"
 #include "sound_pcm.h"
 #include "sound_wav.h"
+#include "vhd_virtio.h"
 
 #define TAG_PCM 1
 #define TAG_FLOAT 3
@@ -43,37 +43,9 @@ sound_wav_formats(void)
 	return m;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	v = htole16(v);
-	memcpy(p, &v, 2);
-}
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	uint16_t v;
 
-	memcpy(&v, p, 2);
-	return le16toh(v);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
 
 int
 sound_wav_header(uint8_t out[SOUND_WAV_HDR], uint8_t format, uint8_t channels, uint32_t rate,
@@ -89,17 +61,17 @@ sound_wav_header(uint8_t out[SOUND_WAV_HDR], uint8_t format, uint8_t channels, u
 		return -EINVAL;
 	memcpy(out, "RIFF", 4);
 	/* a file larger than 4 GiB saturates the sizes, as other tools do */
-	put32(out + 4, data_len > UINT32_MAX - 36 ? UINT32_MAX : 36 + data_len);
+	vhd_put_le32(out + 4, data_len > UINT32_MAX - 36 ? UINT32_MAX : 36 + data_len);
 	memcpy(out + 8, "WAVEfmt ", 8);
-	put32(out + 16, 16);
-	put16(out + 20, map[i].tag);
-	put16(out + 22, channels);
-	put32(out + 24, rate);
-	put32(out + 28, rate * bps * channels);
-	put16(out + 32, (uint16_t)(bps * channels));
-	put16(out + 34, map[i].bits);
+	vhd_put_le32(out + 16, 16);
+	vhd_put_le16(out + 20, map[i].tag);
+	vhd_put_le16(out + 22, channels);
+	vhd_put_le32(out + 24, rate);
+	vhd_put_le32(out + 28, rate * bps * channels);
+	vhd_put_le16(out + 32, (uint16_t)(bps * channels));
+	vhd_put_le16(out + 34, map[i].bits);
 	memcpy(out + 36, "data", 4);
-	put32(out + 40, data_len);
+	vhd_put_le32(out + 40, data_len);
 	return 0;
 }
 
@@ -118,7 +90,7 @@ sound_wav_parse(const uint8_t *buf, size_t len, uint64_t file_len, struct sound_
 		return -EINVAL;
 	}
 	while (off + 8 <= len) {
-		uint32_t sz = get32(buf + off + 4);
+		uint32_t sz = vhd_get_le32(buf + off + 4);
 		const uint8_t *c = buf + off + 8;
 
 		if (memcmp(buf + off, "fmt ", 4) == 0) {
@@ -126,18 +98,18 @@ sound_wav_parse(const uint8_t *buf, size_t len, uint64_t file_len, struct sound_
 				snprintf(err, err_len, "short fmt chunk");
 				return -EINVAL;
 			}
-			tag = get16(c);
-			ch = get16(c + 2);
-			rate = get32(c + 4);
-			align = get16(c + 12);
-			bits = get16(c + 14);
+			tag = vhd_get_le16(c);
+			ch = vhd_get_le16(c + 2);
+			rate = vhd_get_le32(c + 4);
+			align = vhd_get_le16(c + 12);
+			bits = vhd_get_le16(c + 14);
 			if (tag == TAG_EXTENSIBLE) {
 				if (sz < 40 || off + 8 + 26 > len) {
 					snprintf(err, err_len,
 						 "short WAVE_FORMAT_EXTENSIBLE chunk");
 					return -EINVAL;
 				}
-				tag = get16(c + 24); /* the sub-format GUID starts with the tag */
+				tag = vhd_get_le16(c + 24); /* the sub-format GUID starts with the tag */
 			}
 			have_fmt = true;
 		} else if (memcmp(buf + off, "data", 4) == 0) {

@@ -14,6 +14,7 @@
 #define VHD_VIRTIO_H
 
 #include <stdint.h>
+#include <string.h>
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "vhost-device assumes a little-endian host"
@@ -170,6 +171,52 @@ vhd_vring_packed_need_event(uint16_t off_wrap, uint16_t old, uint16_t new, int n
 	if ((off_wrap >> VHD_PACKED_WRAP_BIT) != new_wrap)
 		off = (uint16_t)(off - size);
 	return vhd_vring_need_event(off, new, old);
+}
+
+/*
+ * Little-endian fields of device messages, at any alignment (a request's
+ * bytes in a guest buffer or a copy of them).
+ */
+
+/** Store @p v at @p p, little-endian. */
+static inline void
+vhd_put_le16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2); /* little-endian host: see the check above */
+}
+
+/** Store @p v at @p p, little-endian. */
+static inline void
+vhd_put_le32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/** Store @p v at @p p, little-endian. */
+static inline void
+vhd_put_le64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/** Load a little-endian value from @p p. */
+static inline uint16_t
+vhd_get_le16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/** Load a little-endian value from @p p. */
+static inline uint32_t
+vhd_get_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
 }
 
 #endif /* VHD_VIRTIO_H */

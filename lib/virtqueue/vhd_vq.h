@@ -113,6 +113,12 @@ size_t vhd_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off, void 
 size_t vhd_iov_from_buf(const struct iovec *iov, unsigned int n, size_t off, const void *buf,
 			size_t len);
 
+/**
+ * True when the @p n bytes at @p p are all zero (reserved fields, a
+ * pattern that is a hole when written). @p n 0: true.
+ */
+bool vhd_mem_is_zero(const void *p, size_t n);
+
 /** Per-queue counters; all monotonic. */
 struct vhd_vq_stats {
 	uint64_t requests;     /**< chains popped and accepted */

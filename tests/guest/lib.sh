@@ -169,8 +169,13 @@ guest_run() {
 # poll] (below), a guest running DEV-guest.sh on its socket, AFTER_RUN CONSOLE
 # while the backend runs, telemetry requests must have moved and the backend
 # must exit 0 on SIGTERM, then AFTER_STOP CONSOLE. ':' for nothing to do.
+# A device's script may set: GUEST_POLL_OPTS (words added to the backend's
+# options in poll mode), GUEST_SKIP_POLL (why poll mode is skipped),
+# GUEST_RUN_OPTS (an array of more guest_run options, e.g. --file), GUEST_TIMEOUT
+# (seconds, 240), and define DEV_dev SOCKET to print guest_run's --dev value
+# (default DEV:SOCKET; test_dev for vhost-user-test-device-pci devices).
 guest_modes() {
-	local dev=$1 after_run=$2 after_stop=$3 name=${1}0 mode con req0
+	local dev=$1 after_run=$2 after_stop=$3 name=${1}0 mode con req0 devarg
 	local -a opts
 	for mode in default poll; do
 		if [ "$mode" = poll ] && [ -n "${GUEST_SKIP_POLL:-}" ]; then
@@ -185,8 +190,13 @@ guest_modes() {
 		"${dev}_start" "$name" "${opts[@]}"
 		req0=$(requests_of "$name")
 		con=$VHD_WORK/$dev-$mode.console
+		devarg="$dev:$(vhd_backend_sock "$name")"
+		if declare -F "${dev}_dev" >/dev/null; then
+			devarg=$("${dev}_dev" "$(vhd_backend_sock "$name")")
+		fi
 		expect_ok "guest checks" guest_run "$con" --script "$guest_tests_dir/$dev-guest.sh" \
-			--dev "$dev:$(vhd_backend_sock "$name")" --timeout 240
+			${GUEST_RUN_OPTS[@]+"${GUEST_RUN_OPTS[@]}"} --dev "$devarg" \
+			--timeout "${GUEST_TIMEOUT:-240}"
 		"$after_run" "$con"
 		requests_moved "$name" "$req0"
 		stop_clean "$name"

@@ -39,8 +39,31 @@ spi_start() {
 	SPI_IMG=$VHD_WORK/$name-flash.bin
 	rm -f "$SPI_IMG"
 	vhd_backend_start "$name" spi -l "sim:loopback,sim:flash:$SPI_IMG" "$@"
+	SPI_HELD0=$(spi_stat "$name" cs_held)
 }
 
+# The device on QEMU's generic vhost-user device: virtio-id 45, one queue, 32 config bytes.
+spi_dev() { test_dev "$1" 45 1 32; }
+
+# spi_stat NAME FIELD: one of the driver's counters (telemetry's "spi" object).
+spi_stat() {
+	vhd_telemetry "$1" /vhost_device/stats,0 |
+		python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["/vhost_device/stats"]["spi"][sys.argv[1]])' "$2"
+}
+
+# While the backend runs: the guest's spi lines, frames held between a
+# message's transfers, the one transfer at 60 MHz refused.
+spi_running() {
+	local held pe
+	grep -E 'spi' "$1" | grep '^\[' | sed 's/^/guest| /' || true
+	held=$(spi_stat spi0 cs_held)
+	if [ "$held" -gt "$SPI_HELD0" ]; then pass "frames held between transfers ($held)"
+	else fail "no transfer held the chip select ($SPI_HELD0 -> $held)"; fi
+	pe=$(spi_stat spi0 param_freq)
+	expect "the 60 MHz transfer answered PARAM_ERR" 1 "$pe"
+}
+
+# After SIGTERM: the image holds what the guest programmed.
 spi_after() {
 	if python3 - "$SPI_IMG" <<'PY'
 import sys
@@ -56,38 +79,15 @@ PY
 	else fail "flash image does not hold the guest's page"; fi
 }
 
-# spi_stat NAME FIELD: one of the driver's counters (telemetry's "spi" object).
-spi_stat() {
-	vhd_telemetry "$1" /vhost_device/stats,0 |
-		python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["/vhost_device/stats"]["spi"][sys.argv[1]])' "$2"
-}
-
-kernel_lines() { grep -E 'spi' "$1" | grep '^\[' | sed 's/^/guest| /' || true; }
-
-for mode in default poll; do
-	echo "== spi, mode $mode"
-	opts=()
-	[ "$mode" = default ] || opts=(--mode "$mode")
-	# Split rings in poll mode: QEMU's generic device hands the guest packed
-	# rings whatever packed= says, and Linux 7.3 publishes a packed indirect
-	# buffer before recording it, a race a poll-mode backend wins ("spi-rq:id
-	# 0 is not a head!"; README, vhost-device-i2c).
-	[ "$mode" != poll ] || opts+=(--no-packed)
-	spi_start spi0 "${opts[@]}"
-	req0=$(requests_of spi0)
-	held0=$(spi_stat spi0 cs_held)
-	con=$VHD_WORK/spi-$mode.console
-	expect_ok "guest checks" guest_run "$con" --script "$guest_tests_dir/spi-guest.sh" \
-		--file "$xfer_bin:spi-xfer" \
-		--dev "$(test_dev "$(vhd_backend_sock spi0)" 45 1 32)" --timeout 300
-	kernel_lines "$con"
-	requests_moved spi0 "$req0"
-	held=$(spi_stat spi0 cs_held)
-	if [ "$held" -gt "$held0" ]; then pass "frames held between transfers ($held)"
-	else fail "no transfer held the chip select ($held0 -> $held)"; fi
-	pe=$(spi_stat spi0 param_freq)
-	expect "the 60 MHz transfer answered PARAM_ERR" 1 "$pe"
-	stop_clean spi0
-	spi_after
-done
+# Split rings in poll mode (guest_modes adds GUEST_POLL_OPTS there): QEMU's
+# generic device hands the guest packed rings whatever packed= says, and
+# Linux 7.3 publishes a packed indirect buffer before recording it, a race a
+# poll-mode backend wins ("spi-rq:id 0 is not a head!"; README,
+# vhost-device-i2c).
+if [ "$QEMU_MAJOR" -ge 10 ]; then
+	GUEST_POLL_OPTS=--no-packed
+fi
+GUEST_RUN_OPTS=(--file "$xfer_bin:spi-xfer")
+GUEST_TIMEOUT=300
+guest_modes spi spi_running spi_after
 finish spi

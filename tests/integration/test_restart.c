@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -57,6 +58,11 @@ struct app_desc {
 	load_fn after;                 /* after the reconnect, or NULL */
 	bool state;                    /* keeps restart state in the area */
 	bool plain_sock;               /* -s PATH used as given (vhd_fe_app.plain_sock) */
+	/* From here on, set by name. */
+	load_fn probe;                 /* one request answered at once; NULL: probe()'s own */
+	void (*check)(struct vhd_fe *fe, unsigned int n); /* every request done: their results */
+	uint64_t no_features;          /* device features not to negotiate */
+	bool ctl_exact;                /* the control socket is %ctl itself, not %ctl0 */
 };
 
 static const struct app_desc *app;
@@ -123,7 +129,7 @@ gpio_ctl(const char *cmd)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ssize_t n;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s0", ctl_sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", ctl_sock, app->ctl_exact ? "" : "0");
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL), (ssize_t)strlen(cmd));
@@ -218,11 +224,14 @@ gpio_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	return 3;
 }
 
-/* input: four eventq buffers, all held (no event yet) across the kill. */
+/* Four buffers of app->wr writable bytes on the app's queue, all held
+ * across the kill (input: eventq, no event yet; console: port 0's
+ * receiveq, no host input).
+ */
 static unsigned int
-input_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+held4_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 {
-	post_n(fe, 0, 0, 4, NULL, 0, 8);
+	post_n(fe, app->q, 0, 4, NULL, 0, app->wr);
 	collect(fe, seen, 1, got, 200);
 	assert_int_equal(*got, 0);
 	return 4;
@@ -267,6 +276,412 @@ scmi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	return NREQ;
 }
 
+/* One chain on queue @p q that is answered at once: @return its used length. */
+static uint32_t
+call(struct vhd_fe *fe, uint16_t q, const void *rd, uint32_t rd_len, uint8_t **wr,
+     uint32_t wr_len)
+{
+	uint8_t *b = vhd_fe_mem_alloc(vhd_fe_mem(fe), rd_len + wr_len, 8, NULL);
+	struct vhd_fe_buf fb[2] = {{b, rd_len}, {b + rd_len, wr_len}};
+	uint32_t len;
+	uint16_t id;
+
+	assert_non_null(b);
+	memcpy(b, rd, rd_len);
+	memset(b + rd_len, 0xee, wr_len);
+	assert_true(vhd_fe_post(fe, q, fb, 1, wr_len != 0, false, NULL, true) >= 0);
+	if (vhd_fe_wait_used(fe, q, WAIT_MS) <= 0)
+		fail_msg("queue %u: no answer within %d ms", q, WAIT_MS);
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, q), &id, &len, NULL), 1);
+	if (wr != NULL)
+		*wr = b + rd_len;
+	return len;
+}
+
+/* can: virtio-can's wire format (the test checks the app, not our header). */
+#define CAN_HDR 16
+#define CAN_RX_SZ (CAN_HDR + 64)
+
+/* A frame on the simulated bus from its control socket ("ok" back). */
+static void
+can_send(unsigned int id)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "send %03X#%02X\n", id, id & 0xff);
+	gpio_ctl(cmd);
+}
+
+/* can: START, four RX buffers; a frame fills the first, the other three
+ * are held by the backend when it is killed.
+ */
+static unsigned int
+can_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint16_t start = 0x0201;
+	uint8_t *res;
+
+	assert_int_equal(call(fe, 2, &start, 2, &res, 1), 1);
+	assert_int_equal(res[0], 0); /* OK */
+	post_n(fe, 1, 0, 4, NULL, 0, CAN_RX_SZ);
+	collect(fe, seen, 1, got, 200);
+	assert_int_equal(*got, 0);
+	can_send(0x120);
+	collect(fe, seen, 1, got, WAIT_MS);
+	assert_int_equal(*got, 1);
+	assert_int_equal(seen[0], 1);
+	return 4;
+}
+
+/* The frame in RX buffer @p i: id and its one data byte. */
+static void
+can_check_rx(unsigned int i, unsigned int id)
+{
+	uint32_t can_id;
+	uint16_t type, len;
+
+	memcpy(&type, wbuf[i], 2);
+	memcpy(&len, wbuf[i] + 2, 2);
+	memcpy(&can_id, wbuf[i] + 12, 4);
+	assert_int_equal(type, 0x0101); /* VIRTIO_CAN_RX */
+	assert_int_equal(len, 1);
+	assert_int_equal(can_id, id);
+	assert_int_equal(wbuf[i][CAN_HDR], id & 0xff);
+}
+
+/* can after the restart: still started (restart state), so the three held
+ * buffers are held again and take the next frames, in order, and a
+ * transmission is accepted.
+ */
+static unsigned int
+can_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t tx[CAN_HDR + 1] = {0x01, 0x00, 0x01, 0x00}, *res;
+	unsigned int i;
+
+	collect(fe, seen, 2, got, 300);
+	assert_int_equal(*got, 1);
+	for (i = 0; i < 3; i++) {
+		can_send(0x121 + i);
+		collect(fe, seen, 2 + i, got, WAIT_MS);
+		assert_int_equal(*got, 2 + i);
+	}
+	can_check_rx(0, 0x120);
+	for (i = 1; i < 4; i++)
+		can_check_rx(i, 0x120 + i);
+	tx[12] = 0x55; /* can_id */
+	tx[CAN_HDR] = 0xaa;
+	assert_int_equal(call(fe, 0, tx, sizeof(tx), &res, 1), 1);
+	assert_int_equal(res[0], 0); /* OK: not "stopped" */
+	return 3;
+}
+
+/* can, started or not: START, then a frame into one RX buffer. */
+static unsigned int
+can_probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint16_t start = 0x0201;
+	uint8_t *res;
+
+	assert_int_equal(call(fe, 2, &start, 2, &res, 1), 1);
+	post_n(fe, 1, 0, 1, NULL, 0, CAN_RX_SZ);
+	can_send(0x42);
+	collect(fe, seen, 1, got, WAIT_MS);
+	return 1;
+}
+
+/* spi: 4-byte full-duplex transfers to the simulated loopback target,
+ * answered at once; the kill lands right after the kicks.
+ */
+static const uint8_t spi_req[32 + 4] = {0, 8, [32] = 0xa5, 0x5a, 0x0f, 0xf0};
+
+static unsigned int
+spi_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	(void)seen;
+	(void)got;
+	post_n(fe, 0, 0, NREQ, spi_req, sizeof(spi_req), 4 + 1);
+	return NREQ;
+}
+
+/* Whichever process answered: the bytes looped back, status OK. */
+static void
+spi_check(struct vhd_fe *fe, unsigned int n)
+{
+	unsigned int i;
+
+	(void)fe;
+	for (i = 0; i < n; i++) {
+		assert_memory_equal(wbuf[i], spi_req + 32, 4);
+		assert_int_equal(wbuf[i][4], 0); /* VIRTIO_SPI_TRANS_OK */
+	}
+}
+
+static unsigned int
+spi_probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	post_n(fe, 0, 0, 1, spi_req, sizeof(spi_req), 4 + 1);
+	collect(fe, seen, 1, got, WAIT_MS);
+	spi_check(fe, 1);
+	return 1;
+}
+
+/* rtc: an alarm set on clock 0 (UTC_SMEARED, CLOCK_REALTIME) an hour
+ * ahead, then READs of it on the requestq, answered at once; the kill lands
+ * right after the kicks.
+ */
+static const uint8_t rtc_read[16] = {0x01, 0x00};
+
+/* The alarm of clock 0: @return its flags (bit 0: enabled). */
+static uint8_t
+rtc_alarm_flags(struct vhd_fe *fe)
+{
+	const uint8_t rq[16] = {0x03, 0x10}; /* READ_ALARM */
+	uint8_t *w;
+
+	assert_int_equal(call(fe, 0, rq, sizeof(rq), &w, 24), 24);
+	assert_int_equal(w[0], 0);
+	return w[16];
+}
+
+static unsigned int
+rtc_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t set[24] = {0x04, 0x10}, *w; /* SET_ALARM */
+	uint64_t t = ((uint64_t)time(NULL) + 3600) * 1000000000ull;
+
+	(void)seen;
+	(void)got;
+	memcpy(set + 8, &t, 8);
+	set[18] = 1; /* VIRTIO_RTC_FLAG_ALARM_ENABLED */
+	assert_int_equal(call(fe, 0, set, sizeof(set), &w, 8), 8);
+	assert_int_equal(w[0], 0);
+	assert_int_equal(rtc_alarm_flags(fe), 1);
+	post_n(fe, 0, 0, NREQ, rtc_read, sizeof(rtc_read), 16);
+	return NREQ;
+}
+
+/* Whichever process answered: a UTC time; the alarm, like a reset's, is not
+ * kept by the restarted backend (README, vhost-device-rtc).
+ */
+static void
+rtc_check(struct vhd_fe *fe, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t t;
+
+		memcpy(&t, wbuf[i] + 8, 8);
+		assert_int_equal(wbuf[i][0], 0); /* VIRTIO_RTC_S_OK */
+		assert_true(t > 1700000000ull * 1000000000ull); /* a UTC time in ns */
+	}
+	if (fe != NULL && n > 1)
+		assert_int_equal(rtc_alarm_flags(fe), 0);
+}
+
+static unsigned int
+rtc_probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	post_n(fe, 0, 0, 1, rtc_read, sizeof(rtc_read), 16);
+	collect(fe, seen, 1, got, WAIT_MS);
+	rtc_check(NULL, 1);
+	return 1;
+}
+
+/* A client of the port's Unix socket, once the restarted backend listens. */
+static int
+console_client(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int64_t end = vhd_fe_app_now_ms() + WAIT_MS;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_sock);
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(fd >= 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		close(fd);
+		if (vhd_fe_app_now_ms() > end)
+			fail_msg("connect %s: %s", sa.sun_path, strerror(errno));
+		vhd_fe_app_sleep_ms(20);
+	}
+}
+
+/* console after the restart: the four are held again; host input, a byte
+ * at a time, fills them in order. (The host client of the dead process was
+ * cut off: it connects again.)
+ */
+static unsigned int
+console_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	int fd = console_client();
+	unsigned int i;
+
+	collect(fe, seen, 1, got, 300);
+	assert_int_equal(*got, 0);
+	for (i = 0; i < 4; i++) {
+		char c = (char)('w' + i);
+
+		assert_int_equal(send(fd, &c, 1, MSG_NOSIGNAL), 1);
+		collect(fe, seen, i + 1, got, WAIT_MS);
+		assert_int_equal(*got, i + 1);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(wbuf[i][0], 'w' + i);
+	close(fd);
+	return 4;
+}
+
+/* A byte from the host into one receive buffer. */
+static unsigned int
+console_probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	int fd = console_client();
+
+	post_n(fe, 0, 0, 1, NULL, 0, 64);
+	vhd_fe_app_sleep_ms(50); /* the backend accepted the client */
+	assert_int_equal(send(fd, "p", 1, MSG_NOSIGNAL), 1);
+	collect(fe, seen, 1, got, WAIT_MS);
+	assert_int_equal(wbuf[0][0], 'p');
+	close(fd);
+	return 1;
+}
+
+/* vsock: packets of the guest (CID 3) to the host (CID 2), 44-byte header. */
+#define VS_HDR 44
+
+static void
+vsock_tx(struct vhd_fe *fe, uint32_t src_port, uint32_t dst_port, uint16_t op)
+{
+	uint8_t *p = vhd_fe_mem_alloc(vhd_fe_mem(fe), VS_HDR, 8, NULL);
+	struct vhd_fe_buf fb = {p, VS_HDR};
+	uint64_t cid[2] = {3, 2};
+	uint16_t type = 1; /* STREAM */
+	uint32_t buf_alloc = 65536;
+
+	assert_non_null(p);
+	memset(p, 0, VS_HDR);
+	memcpy(p, cid, 16);
+	memcpy(p + 16, &src_port, 4);
+	memcpy(p + 20, &dst_port, 4);
+	memcpy(p + 28, &type, 2);
+	memcpy(p + 30, &op, 2);
+	memcpy(p + 36, &buf_alloc, 4);
+	assert_true(vhd_fe_post(fe, 1, &fb, 1, 0, false, NULL, true) >= 0);
+}
+
+/* vsock: four rx buffers; a connection request to a host port nobody
+ * listens on is refused (RST into the first); the other three wait on the
+ * ring at the kill.
+ */
+static unsigned int
+vsock_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	held4_load(fe, seen, got);
+	vsock_tx(fe, 2000, 7, 1 /* REQUEST */);
+	collect(fe, seen, 1, got, WAIT_MS);
+	assert_int_equal(*got, 1);
+	assert_int_equal(seen[0], 1);
+	return 4;
+}
+
+/* The RST packet in rx buffer @p i, for the guest's port @p port. */
+static void
+vsock_check_rst(unsigned int i, uint32_t port)
+{
+	uint32_t dst;
+	uint16_t op;
+
+	memcpy(&dst, wbuf[i] + 20, 4);
+	memcpy(&op, wbuf[i] + 30, 2);
+	assert_int_equal(op, 3); /* RST */
+	assert_int_equal(dst, port);
+}
+
+/* vsock after the restart: the connections of the dead process are gone,
+ * and the guest is told so: an eventq buffer gets TRANSPORT_RESET. The three
+ * rx buffers are still there; connection requests to a host port nobody
+ * listens on are refused, each RST in the next buffer.
+ */
+static unsigned int
+vsock_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	uint8_t *ev = vhd_fe_mem_alloc(vhd_fe_mem(fe), 8, 8, NULL);
+	struct vhd_fe_buf fb = {ev, 8};
+	uint32_t len, id;
+	unsigned int i;
+
+	collect(fe, seen, 2, got, 300);
+	assert_int_equal(*got, 1);
+	assert_non_null(ev);
+	memset(ev, 0xee, 8);
+	assert_true(vhd_fe_post(fe, 2, &fb, 0, 1, false, NULL, true) >= 0);
+	if (vhd_fe_wait_used(fe, 2, WAIT_MS) <= 0)
+		fail_msg("no TRANSPORT_RESET after the restart");
+	assert_int_equal(vhd_fe_ring_get_used(vhd_fe_queue_ring(fe, 2), NULL, &len, NULL), 1);
+	assert_int_equal(len, 4);
+	memcpy(&id, ev, 4);
+	assert_int_equal(id, 0); /* VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
+	for (i = 1; i < 4; i++) {
+		vsock_tx(fe, 2000 + i, 7, 1 /* REQUEST */);
+		collect(fe, seen, i + 1, got, WAIT_MS);
+		assert_int_equal(*got, i + 1);
+	}
+	for (i = 0; i < 4; i++)
+		vsock_check_rst(i, 2000 + i);
+	return 3;
+}
+
+static unsigned int
+vsock_probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	post_n(fe, 0, 0, 1, NULL, 0, VS_HDR + 64);
+	vsock_tx(fe, 1999, 7, 1);
+	collect(fe, seen, 1, got, WAIT_MS);
+	vsock_check_rst(0, 1999);
+	return 1;
+}
+
+/* template: DELAY requests of 1 s, held on the device's timers when the
+ * backend is killed; the restarted one holds them again and completes each.
+ */
+static const uint8_t template_delay[8] = {3, 0, 0, 0, 0x40, 0x42, 0x0f, 0x00}; /* 1000000 us */
+
+static unsigned int
+template_load(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	post_n(fe, 0, 0, 4, template_delay, sizeof(template_delay), 1);
+	collect(fe, seen, 1, got, 200);
+	assert_int_equal(*got, 0);
+	return 4;
+}
+
+static unsigned int
+template_after(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
+{
+	int64_t t0 = vhd_fe_app_now_ms();
+
+	collect(fe, seen, 1, got, 300);
+	assert_int_equal(*got, 0); /* held again, not answered early */
+	collect(fe, seen, 4, got, WAIT_MS);
+	assert_int_equal(*got, 4);
+	assert_true(vhd_fe_app_now_ms() - t0 >= 600); /* the delay ran again */
+	return 4;
+}
+
+static void
+template_check(struct vhd_fe *fe, unsigned int n)
+{
+	unsigned int i;
+
+	(void)fe;
+	for (i = 0; i < n; i++)
+		assert_int_equal(wbuf[i][0], 0); /* TEMPLATE_S_OK */
+}
+
 static const char *const rng_args[] = {"-p", "10000", "-m", "64", NULL};
 static const char *const scsi_args[] = {"ram:4M", NULL};
 static const char *const rng_restart[] = {NULL};
@@ -276,24 +691,53 @@ static const char *const i2c_args[] = {"-l", "sim0:32", "--sim-client", "32=regs
 static const char *const scmi_args[] = {"-d", "fake,kind=temperature", "--sim-control", "%ctl",
 					NULL};
 
+static const char *const can_args[] = {"-d", "sim:bus0", "--sim-control", "%ctl", NULL};
+static const char *const spi_args[] = {"-l", "sim:loopback", NULL};
+static const char *const none_args[] = {NULL};
+static const char *const console_args[] = {"--port", "0=unix:%ctl", NULL};
+static const char *const vsock_args[] = {"--guest-cid", "3", "--uds-path", "%ctl", NULL};
+
 static const struct app_desc apps[] = {
 	{"rng", rng_args, rng_restart, 1, 0, rng_load, 64, -1},
 	{"gpio", gpio_args, gpio_args, 2, 1, gpio_load, 1, 3, gpio_after, true},
 	{"i2c", i2c_args, i2c_args, 1, 0, i2c_load, 1, -1},
-	{"input", input_args, input_args, 2, 0, input_load, 8, 4, input_after, true},
+	{"input", input_args, input_args, 2, 0, held4_load, 8, 4, input_after, true},
 	{"scsi", scsi_args, scsi_args, 3, 2, scsi_load, 108 + 4096, -1, NULL, false, true},
 	{"scmi", scmi_args, scmi_args, 2, 0, scmi_load, 136, -1, NULL, true, true},
+	{"can", can_args, can_args, 3, 1, can_load, CAN_RX_SZ, 3, can_after, true,
+	 .probe = can_probe, .ctl_exact = true},
+	{"spi", spi_args, spi_args, 1, 0, spi_load, 5, -1, .probe = spi_probe,
+	 .check = spi_check},
+	{"rtc", none_args, none_args, 2, 0, rtc_load, 16, -1, NULL, false, true,
+	 .probe = rtc_probe, .check = rtc_check},
+	{"console", console_args, console_args, 2, 0, held4_load, 64, 4, console_after, true,
+	 .probe = console_probe, .no_features = 1ull << 1 /* MULTIPORT: unit-tested */},
+	/* rx buffers wait on the ring until there is a packet: one is taken, the rest not */
+	{"vsock", vsock_args, vsock_args, 3, 0, vsock_load, VS_HDR + 64, -1, vsock_after,
+	 .probe = vsock_probe},
+	{"template", none_args, none_args, 1, 0, template_load, 1, 4, template_after, false, true,
+	 .check = template_check},
 };
 
 
 static void
 start(struct vhd_fe_app *a, const char *const *opts)
 {
+	static char sub[4][160];
 	const char *args[16] = {"--mode", "interrupt"};
-	unsigned int n = 2, i;
+	unsigned int n = 2, i, k = 0;
 
-	for (i = 0; opts[i] != NULL && n < 15; i++)
-		args[n++] = strcmp(opts[i], "%ctl") == 0 ? ctl_sock : opts[i];
+	for (i = 0; opts[i] != NULL && n < 15; i++) {
+		const char *at = strstr(opts[i], "%ctl");
+
+		args[n++] = opts[i];
+		if (at == NULL || k == 4)
+			continue;
+		/* "%ctl" anywhere in an option: the control socket's path there */
+		snprintf(sub[k], sizeof(sub[k]), "%.*s%s%s", (int)(at - opts[i]), opts[i],
+			 ctl_sock, at + 4);
+		args[n - 1] = sub[k++];
+	}
 	args[n] = NULL;
 	vhd_it_app_start(a, args, NULL, 1);
 }
@@ -323,7 +767,7 @@ attach(struct vhd_fe_app *a)
 	vhd_fe_want_packed(fe, vhd_fe_app_packed());
 	vhd_fe_app_sock(a, 0, path, sizeof(path));
 	assert_int_equal(vhd_fe_connect(fe, path, WAIT_MS), 0);
-	rc = vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+	rc = vhd_fe_negotiate(fe, ~app->no_features, VHD_FE_PROTO_DEFAULT |
 				       VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD));
 	if (rc != 0)
 		fail_msg("negotiation: %s", vhd_fe_error(fe));
@@ -376,6 +820,11 @@ collect(struct vhd_fe *fe, unsigned int *seen, unsigned int want, unsigned int *
 static void
 probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 {
+	if (app->probe != NULL) {
+		app->probe(fe, seen, got);
+		assert_int_equal(*got, 1);
+		return;
+	}
 	post_n(fe, app->q, 0, 1, (uint8_t[8]){32 << 1}, app->q == 0 && app->wr == 1 ? 8 : 0,
 	       app->wr);
 	if (strcmp(app->name, "input") == 0) {
@@ -384,6 +833,15 @@ probe(struct vhd_fe *fe, unsigned int *seen, unsigned int *got)
 	}
 	collect(fe, seen, 1, got, WAIT_MS);
 	assert_int_equal(*got, 1);
+}
+
+/* Bytes of one queue's part of the area (rte_vhost's layouts, 64-aligned);
+ * a device's restart state follows the queues'.
+ */
+static uint32_t
+area_perq(bool packed)
+{
+	return packed ? (32 * QSZ + 29 + 63) & ~63u : (16 * QSZ + 16 + 63) & ~63u;
 }
 
 static void
@@ -416,6 +874,7 @@ test_kill_with_requests_in_flight(void **state)
 	kill_hard(&a);
 	snprintf(path, sizeof(path), "%s0", ctl_sock);
 	unlink(path);
+	unlink(ctl_sock); /* a listening socket at the path itself (can, console) */
 	vhd_fe_disconnect(fe);
 
 	start(&a, app->restart);
@@ -432,6 +891,8 @@ test_kill_with_requests_in_flight(void **state)
 			fail_msg("request %u completed %u times (%u completions in all)", i + 1,
 				 seen[i], got);
 	assert_int_equal(got, n);
+	if (app->check != NULL)
+		app->check(fe, n);
 	if (app->resubmitted >= 0) {
 		char err[16384], want[64];
 
@@ -461,7 +922,7 @@ test_kill_mid_completion(void **state)
 {
 	static struct vhd_fe_app a;
 	unsigned int seen[NREQ] = {0}, got = 0, i, line_x = NREQ;
-	uint32_t perq = (32 * QSZ + 29 + 63) & ~63u;
+	uint32_t perq = area_perq(true);
 	struct vhd_fe_ring *r;
 	char path[256], want[64], err[16384];
 	struct vhd_fe *fe;
@@ -481,6 +942,7 @@ test_kill_mid_completion(void **state)
 	kill_hard(&a);
 	snprintf(path, sizeof(path), "%s0", ctl_sock);
 	unlink(path);
+	unlink(ctl_sock); /* a listening socket at the path itself (can, console) */
 	vhd_fe_disconnect(fe);
 
 	area = mmap(NULL, vhd_fe_inflight_size(fe), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -589,7 +1051,7 @@ test_ring_larger_than_area(void **state)
 	}
 	vhd_it_fe_done(fe);
 	/* A frontend without an in-flight area is served as usual. */
-	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~0ULL, app->nq, QSZ));
+	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~app->no_features, app->nq, QSZ));
 	vhd_it_app_down(&a, 1);
 }
 
@@ -613,7 +1075,7 @@ test_area_lies(void **state)
 		   vhd_fe_inflight_fd(fe), 0);
 	assert_true(hdr != MAP_FAILED);
 	for (i = 0; i < app->nq; i++) {
-		uint8_t *b = (uint8_t *)hdr + i * (vhd_fe_inflight_size(fe) / app->nq);
+		uint8_t *b = (uint8_t *)hdr + i * area_perq(vhd_fe_app_packed());
 		uint16_t *q = (uint16_t *)b;
 
 		if (vhd_fe_app_packed()) {
@@ -675,15 +1137,15 @@ test_split_area_then_packed(void **state)
 	launch(&a, app->restart);
 	fe = attach(&a);
 	vhd_fe_want_packed(fe, false);
-	assert_int_equal(vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+	assert_int_equal(vhd_fe_negotiate(fe, ~app->no_features, VHD_FE_PROTO_DEFAULT |
 					  VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)), 0);
 	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ), 0);
 	hdr = mmap(NULL, vhd_fe_inflight_size(fe), PROT_READ | PROT_WRITE, MAP_SHARED,
 		   vhd_fe_inflight_fd(fe), 0);
 	assert_true(hdr != MAP_FAILED);
 	for (i = 0; i < app->nq; i++) {
-		uint16_t *q = (uint16_t *)((uint8_t *)hdr + i * (vhd_fe_inflight_size(fe) /
-								  app->nq));
+		/* an area laid out for split rings */
+		uint16_t *q = (uint16_t *)((uint8_t *)hdr + i * area_perq(false));
 
 		/* packed layout after features: version, desc_num, free_head,
 		 * old_free_head, used_idx, old_used_idx */
@@ -694,7 +1156,7 @@ test_split_area_then_packed(void **state)
 	}
 	munmap(hdr, vhd_fe_inflight_size(fe));
 	vhd_fe_want_packed(fe, true);
-	assert_int_equal(vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+	assert_int_equal(vhd_fe_negotiate(fe, ~app->no_features, VHD_FE_PROTO_DEFAULT |
 					  VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)), 0);
 	assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_PACKED));
 	for (i = 0; i < app->nq; i++)
@@ -724,19 +1186,19 @@ test_packed_area(void **state)
 	vhd_fe_want_packed(fe, true);
 	vhd_fe_app_sock(&a, 0, path, sizeof(path));
 	assert_int_equal(vhd_fe_connect(fe, path, WAIT_MS), 0);
-	assert_int_equal(vhd_fe_negotiate(fe, ~0ULL, VHD_FE_PROTO_DEFAULT |
+	assert_int_equal(vhd_fe_negotiate(fe, ~app->no_features, VHD_FE_PROTO_DEFAULT |
 					  VHD_BIT(VHD_FE_PROTO_F_INFLIGHT_SHMFD)), 0);
 	assert_true(vhd_fe_features(fe) & VHD_BIT(VHD_F_RING_PACKED));
 	assert_int_equal(vhd_fe_inflight_setup(fe, app->nq, QSZ), 0);
 	/* ... and then, for a device keeping restart state, that state */
-	assert_true(vhd_fe_inflight_size(fe) >= app->nq * ((32 * QSZ + 29 + 63) & ~63u));
-	assert_int_equal((vhd_fe_inflight_size(fe) - app->nq * ((32 * QSZ + 29 + 63) & ~63u)) %
+	assert_true(vhd_fe_inflight_size(fe) >= app->nq * area_perq(true));
+	assert_int_equal((vhd_fe_inflight_size(fe) - app->nq * area_perq(true)) %
 			 64, 0);
 	if (!app->state)
-		assert_int_equal(vhd_fe_inflight_size(fe), app->nq * ((32 * QSZ + 29 + 63) & ~63u));
+		assert_int_equal(vhd_fe_inflight_size(fe), app->nq * area_perq(true));
 	vhd_it_fe_done(fe);
 	assert_true(vhd_fe_app_alive(&a));
-	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~0ULL, app->nq, QSZ));
+	vhd_it_fe_done(vhd_it_fe_up(&a, 0, ~app->no_features, app->nq, QSZ));
 	vhd_it_app_down(&a, 1);
 }
 

@@ -301,6 +301,51 @@ test_start_stop(void **state)
 	assert_int_equal(ctrl(f, CAN_MSG_TX), CAN_RESULT_NOT_OK);
 }
 
+/* A START outlives the backend process in the restart state: a restarted
+ * backend (same state memory, restored) accepts TX and delivers RX at
+ * once; STOP is kept too; a value that is not 0/1 is not taken.
+ */
+static void
+test_restart_state(void **state)
+{
+	struct fx *f = *state;
+	uint64_t mem[1] = {0};
+	struct can_port *port;
+
+	assert_int_equal(can_dev_ops.restart_state_size, sizeof(mem));
+	can_dev_ops.restart_state(f->dev, mem, false);
+	start(f);
+	assert_int_equal(((uint8_t *)mem)[0], 1);
+	/* the next process on the same bus port, the frontend kept the state */
+	can_dev_ops.restart_state(f->dev, NULL, false);
+	can_dev_destroy(f->dev);
+	assert_int_equal(can_sim_port_open(f->sim, "bus", &port), 0);
+	f->dev = can_dev_create(port);
+	assert_non_null(f->dev);
+	can_dev_ops.attach(f->dev, &f->th.host);
+	can_dev_ops.set_features(f->dev, FEAT | ALL);
+	assert_false(can_dev_started(f->dev));
+	can_dev_ops.restart_state(f->dev, mem, true);
+	assert_true(can_dev_started(f->dev));
+	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_TXQ, &f->q[CAN_TXQ].vq), 0);
+	assert_int_equal(can_dev_ops.queue_start(f->dev, CAN_RXQ, &f->q[CAN_RXQ].vq), 0);
+	assert_int_equal(tx(f, 0x123, 0, 4, NULL), CAN_RESULT_OK);
+	rx_post(f, 24);
+	peer_send(f, 0x55, 0, 1);
+	can_dev_port_events(f->dev);
+	assert_int_equal(rx_used(f), 16 + 1);
+	/* STOP is written as well */
+	assert_int_equal(ctrl(f, CAN_CTRL_STOP), CAN_RESULT_OK);
+	assert_int_equal(((uint8_t *)mem)[0], 0);
+	/* the frontend's memory: garbage is not a START */
+	((uint8_t *)mem)[0] = 7;
+	can_dev_ops.set_features(f->dev, FEAT | ALL);
+	can_dev_ops.restart_state(f->dev, mem, true);
+	assert_false(can_dev_started(f->dev));
+	assert_int_equal(((uint8_t *)mem)[0], 0);
+	can_dev_ops.restart_state(f->dev, NULL, false);
+}
+
 static void
 test_tx_classic_no_echo(void **state)
 {
@@ -865,6 +910,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ack_timeout, setup_all, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_stop_forgets, setup_late, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_queue, setup_all, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_state, setup_all, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -649,6 +649,71 @@ rx_waits_for_guest_open(void **state)
 	close(c);
 }
 
+/* MULTIPORT across a backend restart: what the guest's driver said (device
+ * ready, ports ready and open) comes back from the restart state, each
+ * ready port is told its host side is closed now, and host input reaches
+ * the open port with no new PORT_OPEN from the guest. Garbage is not taken.
+ */
+static void
+restart_keeps_port_state(void **state)
+{
+	struct fx *f = fx_new(2, MP);
+	uint8_t mem[8] = {0}, *d = NULL;
+	struct cmsg m;
+	uint32_t len;
+	unsigned int i;
+	int c;
+
+	*state = f;
+	assert_int_equal(f->ops->restart_state_size, sizeof(mem));
+	f->ops->restart_state(f->dev, mem, false);
+	bring_up(f);
+	assert_int_equal(mem[0], 3);
+	assert_int_equal(mem[1], 3);
+	f->ops->restart_state(f->dev, NULL, false);
+	fx_free(f);
+	/* the next process, same frontend: the state comes back */
+	f = fx_new(2, MP);
+	*state = f;
+	assert_false(console_dev_guest_open(f->dev, 1));
+	f->ops->restart_state(f->dev, mem, true);
+	assert_true(console_dev_guest_open(f->dev, 0));
+	assert_true(console_dev_guest_open(f->dev, 1));
+	post_wr(f, CONSOLE_Q_CTRL_RX, 8, 64);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(ctrl_recv(f, &m), 1);
+		assert_int_equal(m.event, CONSOLE_PORT_OPEN);
+		assert_int_equal(m.id, i);
+		assert_int_equal(m.value, 0);
+	}
+	assert_int_equal(ctrl_recv(f, &m), 0);
+	post_wr(f, rxq(1), 1, 64);
+	c = client(f, 1);
+	assert_int_equal(ctrl_recv(f, &m), 1);
+	assert_int_equal(m.event, CONSOLE_PORT_OPEN);
+	assert_int_equal(m.value, 1);
+	send_all(c, "again", 5);
+	pump(f, 20);
+	assert_int_equal(get_used(f, rxq(1), &len, (void **)&d), 1);
+	assert_int_equal(len, 5);
+	assert_memory_equal(d, "again", 5);
+	close(c);
+	pump(f, 20);
+	f->ops->restart_state(f->dev, NULL, false);
+	fx_free(f);
+	/* the frontend's memory: unknown bits, or open without ready, are not taken */
+	f = fx_new(2, MP);
+	*state = f;
+	mem[0] = 0x83;
+	mem[1] = 2;
+	f->ops->restart_state(f->dev, mem, true);
+	assert_false(console_dev_guest_open(f->dev, 0));
+	assert_false(console_dev_guest_open(f->dev, 1));
+	assert_int_equal(mem[0], 0);
+	assert_int_equal(mem[1], 0);
+	f->ops->restart_state(f->dev, NULL, false);
+}
+
 /* ---- transmit ---- */
 
 static void
@@ -1091,6 +1156,7 @@ main(void)
 		cmocka_unit_test_teardown(pty_resize_no_multiport, teardown),
 		cmocka_unit_test_teardown(reconnect_and_refuse, teardown),
 		cmocka_unit_test_teardown(telemetry_counters, teardown),
+		cmocka_unit_test_teardown(restart_keeps_port_state, teardown),
 		cmocka_unit_test(nested_terminal),
 	};
 

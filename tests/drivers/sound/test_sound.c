@@ -20,6 +20,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -1180,6 +1181,53 @@ test_wav_extra_chunks(void **state)
 	assert_int_equal(wi.data_len, 16);
 }
 
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static ssize_t
+read_file(const char *path, uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+/* @p n buffers of 1000 bytes (patterns @p pat, @p pat + 1...) to output
+ * stream 0, START, and @p ms of the sample clock.
+ */
+static void
+play_n(struct ctx *c, unsigned int n, uint8_t pat, uint64_t ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		tx(c, 0, 1000, (uint8_t)(pat + i));
+	serve(c, SOUND_Q_TX);
+	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
+	vhd_test_host_advance(&c->h, ms * MS);
+}
+
+/* Worker turns until the host has no I/O or offloaded call left. */
+static void
+run_io(struct ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < 100 && (c->h.nio != 0 || c->h.noff != 0); i++)
+		vhd_test_host_run(&c->h);
+	assert_int_equal(c->h.nio + c->h.noff, 0);
+}
+
 static void
 test_file_backend(void **state)
 {
@@ -1240,18 +1288,24 @@ test_file_backend(void **state)
 	assert_int_equal(params(c, 0, 4000, 1000, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
 			 VSND_S_OK);
 	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
-	for (i = 0; i < 3; i++)
-		tx(c, 0, 1000, (uint8_t)(0x40 + i));
-	serve(c, SOUND_Q_TX);
-	assert_int_equal(pcm(c, VSND_R_PCM_START, 0), VSND_S_OK);
-	vhd_test_host_advance(&c->h, 125 * MS);
+	play_n(c, 3, 0x40, 125);
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 2);
+	/* played, handed to the host's I/O, not written on the worker */
+	assert_int_equal(c->h.nio, 2);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR);
+	assert_int_equal(vhd_test_host_run(&c->h), 2);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR + 2000);
 	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
 	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK); /* the third, then the header */
 	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
-	fd = open(out, O_RDONLY);
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
+	/* the header rewrite waits for the samples before it */
+	assert_int_equal(c->h.nio, 1);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR + 2000);
+	assert_int_equal(vhd_test_host_run(&c->h), 1);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR + 3000);
+	assert_int_equal(c->h.nio, 1);
+	run_io(c);
+	n = read_file(out, buf, sizeof(buf));
 	assert_int_equal(n, SOUND_WAV_HDR + 3000);
 	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
 	assert_int_equal(wi.format, VSND_PCM_FMT_U8);
@@ -1260,11 +1314,159 @@ test_file_backend(void **state)
 	assert_int_equal(wi.data_len, 3000);
 	assert_int_equal(buf[SOUND_WAV_HDR], 0x40);
 	assert_int_equal(buf[SOUND_WAV_HDR + 2999], 0x42);
+	assert_int_equal(sound_file_write_errors(f), 0);
 	*(void **)state = c;
 	teardown(state);
 	unlink(out);
 	assert_null(sound_file_open_out("/nonexistent-dir/x.wav", err, sizeof(err)));
 	assert_null(sound_file_open_in("/nonexistent-dir/x.wav", &wi, err, sizeof(err)));
+}
+
+/* The recording's write queue: a full host queue (-EAGAIN) is retried by the
+ * backend's timer and at completions, one write at a time keeps the order; a
+ * new format's truncation goes to the offload thread before the new samples;
+ * at destroy what is still queued is written (synchronously, off the worker).
+ */
+static void
+test_file_backend_queue(void **state)
+{
+	char out[] = "/tmp/vhd-sound-unit-XXXXXX";
+	char err[160];
+	int fd = mkstemp(out);
+	struct sound_file *f;
+	struct sound_dev_config cfg = {.n_out = 1, .n_in = 1, .be_out = &sound_file_backend};
+	struct sound_wav_info wi;
+	struct ctx *c;
+	uint8_t buf[SOUND_WAV_HDR + 8000];
+	unsigned int i, turns;
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	f = sound_file_open_out(out, err, sizeof(err));
+	assert_non_null(f);
+	cfg.be_arg[0] = f;
+	c = mk(&cfg, 0);
+	assert_int_equal(params(c, 0, 4000, 1000, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	run_io(c);
+	/* the host takes no I/O: the guest's buffers still complete on time */
+	c->h.io_limit = 0;
+	play_n(c, 4, 0x10, 250);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 4);
+	assert_int_equal(c->h.nio, 0);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR);
+	/* one at a time from now: the retry timer, then each completion, submit the next */
+	c->h.io_limit = 1;
+	assert_int_equal(vhd_test_host_advance(&c->h, SOUND_FILE_RETRY_NS), 1);
+	assert_int_equal(c->h.nio, 1);
+	for (turns = 0; turns < 20 && file_size(out) < SOUND_WAV_HDR + 4000; turns++) {
+		vhd_test_host_run(&c->h);
+		vhd_test_host_advance(&c->h, SOUND_FILE_RETRY_NS);
+	}
+	n = read_file(out, buf, sizeof(buf));
+	assert_int_equal(n, SOUND_WAV_HDR + 4000);
+	for (i = 0; i < 4000; i++)
+		if (buf[SOUND_WAV_HDR + i] != 0x10 + i / 1000)
+			fail_msg("byte %u of the recording is %#x", i, buf[SOUND_WAV_HDR + i]);
+	c->h.io_limit = VHD_TEST_HOST_DEPTH;
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
+	run_io(c);
+	n = read_file(out, buf, sizeof(buf));
+	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
+	assert_int_equal(wi.data_len, 4000);
+	/* new parameters: a new recording, truncated by the offload thread first */
+	assert_int_equal(params(c, 0, 4000, 1000, 2, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	assert_int_equal(c->h.noff, 1);
+	assert_int_equal(c->h.nio, 0); /* the header waits for the truncation */
+	play_n(c, 1, 0x77, 40);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
+	run_io(c);
+	n = read_file(out, buf, sizeof(buf));
+	assert_int_equal(n, SOUND_WAV_HDR + 1000);
+	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
+	assert_int_equal(wi.channels, 2);
+	assert_int_equal(wi.data_len, 1000);
+	assert_int_equal(buf[SOUND_WAV_HDR], 0x77);
+	assert_int_equal(buf[SOUND_WAV_HDR + 999], 0x77);
+	/* samples the host never took are written at destroy, with the final header */
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	run_io(c);
+	c->h.io_limit = 0;
+	play_n(c, 1, 0x55, 40);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 1);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR + 1000);
+	assert_int_equal(sound_file_write_errors(f), 0);
+	*(void **)state = c;
+	teardown(state);
+	n = read_file(out, buf, sizeof(buf));
+	assert_int_equal(n, SOUND_WAV_HDR + 2000);
+	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
+	assert_int_equal(wi.data_len, 2000);
+	assert_int_equal(buf[SOUND_WAV_HDR + 1000], 0x55);
+	assert_int_equal(buf[SOUND_WAV_HDR + 1999], 0x55);
+	unlink(out);
+}
+
+static int
+no_uring(struct vhd_host *host, struct vhd_io *io)
+{
+	(void)host;
+	(void)io;
+	return -ENOSYS;
+}
+
+/* A worker without io_uring (io_submit -ENOSYS): the writes go to the
+ * offload thread instead, still not on the worker, still in order.
+ */
+static void
+test_file_backend_no_uring(void **state)
+{
+	char out[] = "/tmp/vhd-sound-unit-XXXXXX";
+	char err[160];
+	int fd = mkstemp(out);
+	struct sound_dev_config cfg = {.n_out = 1, .n_in = 1, .be_out = &sound_file_backend};
+	struct sound_wav_info wi;
+	struct ctx *c;
+	uint8_t buf[SOUND_WAV_HDR + 4000];
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	cfg.be_arg[0] = sound_file_open_out(out, err, sizeof(err));
+	assert_non_null(cfg.be_arg[0]);
+	c = mk(&cfg, 0);
+	c->h.host.io_submit = no_uring;
+	assert_int_equal(params(c, 0, 4000, 1000, 1, VSND_PCM_FMT_U8, VSND_PCM_RATE_16000, 0),
+			 VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_PREPARE, 0), VSND_S_OK);
+	run_io(c);
+	play_n(c, 3, 0x20, 190);
+	assert_int_equal(used_n(c, SOUND_Q_TX, NULL), 3);
+	assert_int_equal(c->h.noff, 3);
+	assert_int_equal(file_size(out), SOUND_WAV_HDR);
+	run_io(c);
+	assert_int_equal(pcm(c, VSND_R_PCM_STOP, 0), VSND_S_OK);
+	assert_int_equal(pcm(c, VSND_R_PCM_RELEASE, 0), VSND_S_OK);
+	run_io(c);
+	n = read_file(out, buf, sizeof(buf));
+	assert_int_equal(n, SOUND_WAV_HDR + 3000);
+	assert_int_equal(sound_wav_parse(buf, (size_t)n, (uint64_t)n, &wi, err, sizeof(err)), 0);
+	assert_int_equal(wi.data_len, 3000);
+	assert_int_equal(buf[SOUND_WAV_HDR], 0x20);
+	assert_int_equal(buf[SOUND_WAV_HDR + 1000], 0x21);
+	assert_int_equal(buf[SOUND_WAV_HDR + 2999], 0x22);
+	*(void **)state = c;
+	teardown(state);
+	unlink(out);
 }
 
 /* The ALSA backend on ALSA's null plugin through the file plugin (a private
@@ -1395,6 +1597,8 @@ main(void)
 		cmocka_unit_test(test_wav_header),
 		cmocka_unit_test(test_wav_extra_chunks),
 		cmocka_unit_test(test_file_backend),
+		cmocka_unit_test(test_file_backend_queue),
+		cmocka_unit_test(test_file_backend_no_uring),
 		cmocka_unit_test(test_alsa_plugins),
 	};
 

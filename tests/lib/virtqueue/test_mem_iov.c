@@ -87,6 +87,21 @@ iov_copy(void **state)
 	assert_int_equal(b[4], 1);
 }
 
+static void
+mem_is_zero(void **state)
+{
+	uint8_t b[64] = {0};
+
+	(void)state;
+	assert_true(vhd_mem_is_zero(b, sizeof(b)));
+	assert_true(vhd_mem_is_zero(b, 0));
+	b[63] = 1;
+	assert_false(vhd_mem_is_zero(b, sizeof(b)));
+	assert_true(vhd_mem_is_zero(b, 63));
+	b[0] = 0x80;
+	assert_false(vhd_mem_is_zero(b, 1));
+}
+
 int
 main(void)
 {
@@ -95,6 +110,7 @@ main(void)
 		cmocka_unit_test(translate_outside),
 		cmocka_unit_test(to_gpa),
 		cmocka_unit_test(iov_copy),
+		cmocka_unit_test(mem_is_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
