@@ -334,20 +334,20 @@ report_error(struct scmi_dev *dev, bool have_hdr, uint32_t hdr)
 		dev->stats.error_reports++;
 	if (dev->npend > 0) {
 		struct scmi_evt *e = &dev->pend[(dev->pend_head + dev->npend - 1) % dev->pend_cap];
-		uint32_t n = get32(e->b + 8) & SCMI_ERR_COUNT_MASK;
+		uint32_t n = vhd_get_le32(e->b + 8) & SCMI_ERR_COUNT_MASK;
 
-		if (get32(e->b) == evt_hdr && (!have_hdr || n < max)) {
+		if (vhd_get_le32(e->b) == evt_hdr && (!have_hdr || n < max)) {
 			if (have_hdr) {
-				put64(e->b + e->len, hdr);
-				put32(e->b + 8, n + 1);
+				vhd_put_le64(e->b + e->len, hdr);
+				vhd_put_le32(e->b + 8, n + 1);
 				e->len += 8;
 			}
 			return;
 		}
 	}
-	put32(p, AGENT_GUEST);
-	put32(p + 4, have_hdr ? 1 : 0);
-	put64(p + 8, hdr);
+	vhd_put_le32(p, AGENT_GUEST);
+	vhd_put_le32(p + 4, have_hdr ? 1 : 0);
+	vhd_put_le64(p + 8, hdr);
 	notify(dev, SCMI_PROTO_BASE, SCMI_BASE_EVT_ERROR, p, have_hdr ? 16 : 8);
 }
 
