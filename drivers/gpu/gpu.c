@@ -207,11 +207,12 @@ upd_publish(struct gpu_dev *dev)
 
 static void dmabuf_done(void *arg, bool ok);
 
-/* DMABUF_UPDATE of the next scanout of the held flush; the flush is
- * published when none is left (or the display cannot take one).
+/* DMABUF_UPDATE of the next scanout still to update. @return true when one
+ * was queued (dmabuf_done() runs later), false when none is left or the
+ * display could take none.
  */
-static void
-dmabuf_next(struct gpu_dev *dev)
+static bool
+dmabuf_start(struct gpu_dev *dev)
 {
 	while (dev->upd_mask != 0) {
 		uint32_t sid = (uint32_t)__builtin_ctz(dev->upd_mask);
@@ -220,9 +221,9 @@ dmabuf_next(struct gpu_dev *dev)
 		dev->upd_mask &= ~(1u << sid);
 		if (gpu_disp_dmabuf_update(&dev->disp, sid, x->x, x->y, x->width, x->height,
 					   dmabuf_done, dev) == 0)
-			return;
+			return true;
 	}
-	upd_publish(dev);
+	return false;
 }
 
 static void
@@ -235,7 +236,8 @@ dmabuf_done(void *arg, bool ok)
 		dev->upd_mask = 0;
 		return;
 	}
-	dmabuf_next(dev);
+	if (!dmabuf_start(dev))
+		upd_publish(dev); /* the held flush: the display has shown it all */
 }
 
 /* Answer with @p st; in virgl mode a fenced command that succeeded waits
@@ -246,15 +248,14 @@ answer(struct gpu_dev *dev, struct vhd_req *req, const struct gpu_ctrl_hdr *in, 
 {
 	int used = status(dev, req, in, st);
 
-	if (dev->upd_mask != 0 && used > 0) {
+	if (dev->upd_mask != 0 && used > 0 && dmabuf_start(dev)) {
 		/* a flush of dmabuf scanouts: answered once the display has shown
 		 * them (its fence, if any, is implied: the display read the buffer)
 		 */
 		dev->upd_held = true;
 		dev->upd_id = req->id;
 		dev->upd_len = (uint32_t)used;
-		dmabuf_next(dev);
-		return dev->upd_held ? VHD_REQ_HELD : used;
+		return VHD_REQ_HELD;
 	}
 	dev->upd_mask = 0;
 

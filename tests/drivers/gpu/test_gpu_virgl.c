@@ -854,6 +854,45 @@ test_scanout_dmabuf(void **state)
 	assert_int_equal(gpu_virgl_stats(c->dev.virgl)->exports, 1);
 }
 
+/* A display gone before the DMABUF_UPDATE could be sent: the flush is answered once, now. */
+static void
+test_scanout_dmabuf_display_gone(void **state)
+{
+	struct t *c = *state;
+	uint8_t m[64];
+	uint16_t id;
+	uint32_t len;
+	int fd = -1;
+	struct gpu_set_scanout fl = {hd(GPU_CMD_RESOURCE_FLUSH, 0), {0, 0, htole32(W),
+								     htole32(H)}, htole32(5), 0};
+	struct gpu_ctrl_hdr resp;
+	struct vhd_req req;
+
+	gpu_virgl_set_exporter(memfd_export);
+	gpu_fake_disp_up(&c->d, &c->dev, &c->h, 1ull << GPU_DISP_PF_DMABUF2, 1024, 768);
+	cleared(c, 5, 0.0f, 0.0f, 1.0f);
+	assert_int_equal(rect_cmd(c, GPU_CMD_SET_SCANOUT, 0, 5, W, H), GPU_RESP_OK_NODATA);
+	gpu_fake_disp_expect(&c->d, GPU_DISP_DMABUF_SCANOUT2, m, sizeof(m), &fd);
+	close(fd);
+	/* the display hangs up; the device learns it only when it writes the update
+	 * (served by hand: a host turn first would see the hang-up)
+	 */
+	gpu_fake_disp_close(&c->d);
+	memset(&req, 0, sizeof(req));
+	req.id = 7;
+	req.n_rd = 1;
+	req.n_wr = 1;
+	req.rd_len = sizeof(fl);
+	req.wr_len = sizeof(resp);
+	req.iov[0] = (struct iovec){&fl, sizeof(fl)};
+	req.iov[1] = (struct iovec){&resp, sizeof(resp)};
+	/* answered now, to the caller only: the device pushes nothing itself */
+	assert_int_equal(c->dev.ops.handle(&c->dev, 0, &c->p.vq, &req), sizeof(resp));
+	assert_int_equal(le32toh(resp.type), GPU_RESP_OK_NODATA);
+	assert_int_equal(vhd_test_used(&c->p, &id, &len), 0);
+	assert_false(c->dev.upd_held);
+}
+
 /* UPDATE_CURSOR of a renderer resource: its pixels go to the display. */
 static void
 test_cursor(void **state)
@@ -920,6 +959,7 @@ main(void)
 		T(test_stop_and_reset),
 		T(test_scanout_read_back),
 		T(test_scanout_dmabuf),
+		T(test_scanout_dmabuf_display_gone),
 		T(test_cursor),
 	};
 
