@@ -289,7 +289,10 @@ static const char telemetry_text[] =
 	"device type, socket, mode and lcore of device \\fIID\\fR.\n"
 	".TP\n\\fB/vhost_device/stats\\fR,\\fIID\\fR\n"
 	"the device's and each queue's counters (requests, kicks, calls, dropped "
-	"chains...) and the driver's own, under the device type's name.\n";
+	"chains...) and the driver's own, under the device type's name.\n"
+	".TP\n\\fB/vhost_device/queues\\fR,\\fIID\\fR\n"
+	"each queue's state, our ring indexes and the guest's (avail index, flags, "
+	"used event): a stalled queue shows whether a kick or an interrupt was lost.\n";
 
 int
 vhd_help_man(FILE *fp, const char *name, const struct vhd_help *h)

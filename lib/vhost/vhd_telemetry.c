@@ -8,10 +8,13 @@
  *   /vhost_device/info,<id>     type, socket, mode, lcore, connection
  *   /vhost_device/stats,<id>    counters, device totals and per queue, and the
  *                               driver's own under its type name
+ *   /vhost_device/queues,<id>   per queue: state, our ring indexes and the
+ *                               guest's (what a stalled queue is told from)
  * Counters are read without stopping the workers: each is a naturally
  * aligned 64-bit word, so a read is never torn.
  */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +108,62 @@ put_u64(void *ctx, const char *name, uint64_t v)
 	rte_tel_data_add_dict_u64(ctx, name, v);
 }
 
+static const char *
+state_name(enum vhd_q_state st)
+{
+	return st == VHD_Q_RUNNING ? "running" : st == VHD_Q_PAUSED ? "paused" : "stopped";
+}
+
+static int
+cmd_queues(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vhd_dev *dev = dev_from_params(params);
+	uint16_t i;
+	char key[16];
+
+	(void)cmd;
+	if (dev == NULL)
+		return -1;
+	rte_tel_data_start_dict(d);
+	/* ctl keeps the memory table and the queues' states from changing. No pause:
+	 * resuming wakes the worker, which would hide the stall being looked at.
+	 */
+	pthread_mutex_lock(&dev->ctl);
+	for (i = 0; i < dev->ops->num_queues; i++) {
+		const struct vhd_queue *q = &dev->q[i];
+		struct rte_tel_data *qd = rte_tel_data_alloc();
+		struct vhd_vq_peek pk;
+
+		if (qd == NULL)
+			break;
+		rte_tel_data_start_dict(qd);
+		rte_tel_data_add_dict_string(qd, "state", state_name(q->state));
+		rte_tel_data_add_dict_u64(qd, "kick_fd", q->kick_fd >= 0);
+		rte_tel_data_add_dict_u64(qd, "retry", q->retry);
+		if (q->state == VHD_Q_RUNNING) {
+			vhd_vq_peek(&q->vq, &pk);
+			rte_tel_data_add_dict_u64(qd, "packed", q->vq.packed);
+			rte_tel_data_add_dict_u64(qd, "size", q->vq.size);
+			rte_tel_data_add_dict_u64(qd, "event_idx", q->vq.event_idx);
+			rte_tel_data_add_dict_u64(qd, "kicks_armed", q->vq.kicks == VHD_VQ_KICKS_ON);
+			rte_tel_data_add_dict_u64(qd, "last_avail", vhd_vq_last_avail(&q->vq));
+			rte_tel_data_add_dict_u64(qd, "used_idx", vhd_vq_used_idx(&q->vq));
+			rte_tel_data_add_dict_u64(qd, "signalled_used", q->vq.signalled_used);
+			rte_tel_data_add_dict_u64(qd, "signalled_valid", q->vq.signalled_valid);
+			rte_tel_data_add_dict_u64(qd, "unpublished", pk.unpublished);
+			rte_tel_data_add_dict_u64(qd, "pending", pk.pending);
+			rte_tel_data_add_dict_u64(qd, "guest_avail_idx", pk.avail_idx);
+			rte_tel_data_add_dict_u64(qd, "guest_avail_flags", pk.avail_flags);
+			rte_tel_data_add_dict_u64(qd, "guest_used_event", pk.used_event);
+			rte_tel_data_add_dict_u64(qd, "guest_used_idx", pk.guest_used_idx);
+		}
+		snprintf(key, sizeof(key), "queue%u", i);
+		rte_tel_data_add_dict_container(d, key, qd, 0);
+	}
+	pthread_mutex_unlock(&dev->ctl);
+	return 0;
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -153,6 +212,9 @@ vhd_telemetry_init(void)
 				   "Device ids and sockets. Takes no parameters");
 	rte_telemetry_register_cmd("/vhost_device/info", cmd_info,
 				   "Device type, socket, mode, lcore. Parameters: int device id");
+	rte_telemetry_register_cmd("/vhost_device/queues", cmd_queues,
+				   "Per queue: state, our ring indexes and the guest's. "
+				   "Parameters: int device id");
 	rte_telemetry_register_cmd("/vhost_device/stats", cmd_stats,
 				   "Device and per-queue counters. Parameters: int device id");
 }

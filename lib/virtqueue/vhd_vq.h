@@ -288,6 +288,38 @@ int vhd_vq_track_set_packed(struct vhd_vq *vq, const struct vhd_vq_track *track,
 bool vhd_vq_has_work(const struct vhd_vq *vq);
 
 /**
+ * The guest's side of a ring as it is now, next to our indexes: what a
+ * stalled queue is diagnosed from (lost kick: pending != 0 with kicks armed;
+ * lost interrupt: nothing pending, everything published, the guest asking
+ * for an interrupt).
+ */
+struct vhd_vq_peek {
+	/** Split: avail->idx. Packed: flags of the descriptor at last_avail. */
+	uint16_t avail_idx;
+	/** Split: avail->flags. Packed: the driver event area's flags. */
+	uint16_t avail_flags;
+	/** Split: used_event (meaningful with EVENT_IDX). Packed: the driver
+	 * event area's off_wrap.
+	 */
+	uint16_t used_event;
+	/** Split: used->idx as the guest reads it. Packed: our position with
+	 * the wrap counter in bit 15, as vhd_vq_used_idx().
+	 */
+	uint16_t guest_used_idx;
+	/** Chains published and not popped (packed: 1 when at least one). */
+	uint16_t pending;
+	/** Chains completed and not yet published. */
+	uint16_t unpublished;
+};
+
+/**
+ * Read the guest's side of @p vq for diagnostics. The ring must be mapped
+ * (a running queue); the worker may run meanwhile: each field is one
+ * naturally aligned read.
+ */
+void vhd_vq_peek(const struct vhd_vq *vq, struct vhd_vq_peek *p);
+
+/**
  * Pop the next chain into @p req.
  * Malformed chains are returned to the guest (used length 0), counted, and
  * skipped: this call then moves on to the next chain.

@@ -129,6 +129,17 @@ vhd_vq_packed_has_work(const struct vhd_vq *vq)
 	return head_state(vq, load_flags(&vq->pdesc[vq->last_avail])) == 1;
 }
 
+void
+vhd_vq_packed_peek(const struct vhd_vq *vq, struct vhd_vq_peek *p)
+{
+	p->avail_idx = load_flags(&vq->pdesc[vq->last_avail]);
+	p->avail_flags = __atomic_load_n(&vq->drv_event->flags, __ATOMIC_RELAXED);
+	p->used_event = __atomic_load_n(&vq->drv_event->off_wrap, __ATOMIC_RELAXED);
+	p->guest_used_idx = vhd_vq_used_idx(vq);
+	p->pending = head_state(vq, p->avail_idx) == 1;
+	p->unpublished = vq->batch;
+}
+
 /* Add one buffer to @req; false when it cannot be taken. */
 static bool
 add_segment(struct vhd_vq *vq, struct vhd_req *req, unsigned int *n, uint64_t addr, uint32_t len,

@@ -15,6 +15,7 @@
 int vhd_vq_packed_setup(struct vhd_vq *vq, const struct vhd_vq_config *cfg);
 void vhd_vq_packed_fini(struct vhd_vq *vq);
 bool vhd_vq_packed_has_work(const struct vhd_vq *vq);
+void vhd_vq_packed_peek(const struct vhd_vq *vq, struct vhd_vq_peek *p);
 int vhd_vq_packed_pop(struct vhd_vq *vq, struct vhd_req *req);
 void vhd_vq_packed_unpop(struct vhd_vq *vq);
 void vhd_vq_packed_push(struct vhd_vq *vq, uint16_t id, uint32_t len);

@@ -133,6 +133,22 @@ vhd_vq_has_work(const struct vhd_vq *vq)
 	return vq->resubmit_pos < vq->n_resubmit || avail_pending(vq) != 0;
 }
 
+void
+vhd_vq_peek(const struct vhd_vq *vq, struct vhd_vq_peek *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (vq->packed) {
+		vhd_vq_packed_peek(vq, p);
+		return;
+	}
+	p->avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	p->avail_flags = VHD_READ_ONCE(vq->avail->flags);
+	p->used_event = *vhd_vring_used_event(vq->avail, vq->size);
+	p->guest_used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED);
+	p->pending = (uint16_t)(p->avail_idx - vq->last_avail);
+	p->unpublished = vq->batch;
+}
+
 /* Walk one chain starting at @head. Returns 0 or -1 for a malformed chain. */
 static int
 walk_chain(struct vhd_vq *vq, uint16_t head, struct vhd_req *req)

@@ -46,6 +46,9 @@ usage: ${0##*/} [options]
                      build-kernel.sh built; exit 77 when it is not built
   --log FILE         serial console log (default: a temporary file, removed)
   --timeout SEC      hard limit for the whole boot and test (default 180)
+  --on-timeout CMD   run CMD (bash -c, output on stderr, 30 s at most) when
+                     the timeout hits, before QEMU is killed: the backends'
+                     state is still the stalled one then
   --mem MB           guest memory, shared with the backends (default 256)
   --smp N            guest CPUs (default 1)
   --kernel IMG       kernel image (default: the --kernel-version build)
@@ -60,6 +63,7 @@ USAGE
 
 reconnect='' script='' log='' kernel='' initrd='' append='' shell=0 verbose=0
 timeout=180 mem=256 smp=1 qemu_sel=${VHD_QEMU:-7.2} kver=${VHD_GUEST_KERNEL:-7.3}
+on_timeout=
 arch=${VHD_GUEST_ARCH:-x86_64}
 files=() envs=() devs=() qargs=()
 while [ $# -gt 0 ]; do
@@ -75,6 +79,7 @@ while [ $# -gt 0 ]; do
 	--kernel-version) kver=$2; shift ;;
 	--arch) arch=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--on-timeout) on_timeout=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--kernel) kernel=$2; shift ;;
@@ -288,6 +293,9 @@ while :; do
 	fi
 	if [ $(( (now - t0) / 1000000000 )) -ge "$timeout" ]; then
 		vhd_log "timeout after ${timeout}s, killing QEMU"
+		if [ -n "$on_timeout" ]; then
+			timeout 30 bash -c "$on_timeout" >&2 || vhd_log "--on-timeout command failed"
+		fi
 		break
 	fi
 	sleep 0.1
@@ -318,6 +326,8 @@ if [ -n "$booted" ]; then
 	vhd_log "guest reached /init after $(secs "$booted"), total $(secs "$total")"
 fi
 if [ -z "$status" ]; then
+	vhd_log "last console lines before the timeout:"
+	tail -n 25 "$log" >&2
 	rc=124
 elif [ -z "$rc" ]; then
 	vhd_log "no VHD-GUEST-EXIT marker (QEMU status $status); last console lines:"

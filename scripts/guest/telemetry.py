@@ -7,9 +7,12 @@
 # one JSON reply per command). Used by the guest tests and demo.sh to read
 # the backends' /vhost_device/... counters.
 """usage: telemetry.py (--prefix FILE_PREFIX | --socket PATH) [--field NAME] COMMAND...
+       telemetry.py (--prefix FILE_PREFIX | --socket PATH) --dump
 
 Prints each reply as one JSON line, or with --field only that top-level
 field of the command's reply (e.g. requests of /vhost_device/stats,0).
+--dump prints, for every device of /vhost_device/list, its info, stats and
+queues replies (what a stalled guest is diagnosed from).
 Exit status 1 if the socket is missing
 or a reply is not JSON."""
 import glob
@@ -38,6 +41,7 @@ def main(argv):
     prefix = None
     cmds = []
     field = None
+    dump = False
     it = iter(argv)
     for a in it:
         if a == "--socket":
@@ -46,6 +50,9 @@ def main(argv):
             field = next(it, None)
         elif a == "--prefix":
             prefix = next(it, None)
+        elif a == "--dump":
+            cmds.append("/vhost_device/list")
+            dump = True
         elif a in ("-h", "--help"):
             print(__doc__)
             return 0
@@ -64,6 +71,11 @@ def main(argv):
         s.connect(path)
         hello = json.loads(s.recv(4096).decode())
         maxlen = int(hello.get("max_output_len", 16384))
+        if dump:
+            s.send(b"/vhost_device/list")
+            ids = json.loads(s.recv(maxlen).decode()).get("/vhost_device/list") or {}
+            cmds = ["/vhost_device/%s,%s" % (what, i) for i in sorted(ids, key=int)
+                    for what in ("info", "stats", "queues")]
         for c in cmds:
             s.send(c.encode())
             reply = s.recv(maxlen).decode()

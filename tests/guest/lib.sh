@@ -138,6 +138,19 @@ stop_guest() {
 }
 VHD_CLEANUP_HOOKS+=(stop_guest)
 
+# backends_dump_cmd: a command printing every running backend's telemetry
+# (info, stats and ring state of each device), run by run-guest.sh when a
+# guest times out, while the stall can still be seen.
+backends_dump_cmd() {
+	local n c=
+	for n in "${!VHD_BE_PID[@]}"; do
+		vhd_backend_alive "$n" || continue
+		c="$c echo '--- backend $n telemetry:';"
+		c="$c python3 '$VHD_GUEST_DIR/telemetry.py' --prefix '${VHD_BE_PREFIX[$n]}' --dump;"
+	done
+	printf '%s\n' "${c:-:}"
+}
+
 # guest_run LOG RUN-GUEST-ARGS...: boot, serve MARKERS while the guest runs,
 # print the console without kernel lines, return the guest's status.
 guest_run() {
@@ -145,7 +158,8 @@ guest_run() {
 	shift
 	local -A done_=()
 	: >"$log"
-	"$run_guest" --log "$log" --env VHD_QEMU_MAJOR="$QEMU_MAJOR" "$@" &
+	"$run_guest" --log "$log" --env VHD_QEMU_MAJOR="$QEMU_MAJOR" \
+		--on-timeout "$(backends_dump_cmd)" "$@" &
 	pid=$!
 	GUEST_PID=$pid
 	while kill -0 "$pid" 2>/dev/null; do

@@ -1369,6 +1369,79 @@ test_interrupt_mode_no_evidx(void **state)
 	run_interrupt(F_NO_EVIDX);
 }
 
+/* Field @p f of queue 0 in reply @p r to /vhost_device/queues,0; fails the test when absent. */
+static int64_t
+queue0(const char *r, const char *f)
+{
+	int64_t v = vhd_fe_app_json_u64(r, "queue0", f);
+
+	if (v < 0)
+		fail_msg("no %s for queue0 in %s", f, r);
+	return v;
+}
+
+/*
+ * /vhost_device/queues tells a lost kick from a lost interrupt: a chain
+ * published without a kick shows as pending with kicks armed and our
+ * last_avail behind the guest's avail index; once served, nothing is
+ * pending and the guest's used index is ours.
+ */
+static void
+test_queues_telemetry(void **state)
+{
+	static const char *const extra[] = {"--mode", "interrupt", NULL};
+	static struct vhd_fe_app a;
+	struct vhd_fe *fe;
+	struct vhd_fe_ring *r;
+	struct vhd_fe_buf fb;
+	char reply[4096];
+	unsigned int i;
+	uint16_t id;
+	uint32_t len;
+	uint8_t *b;
+
+	(void)state;
+	vhd_it_app_up(&a, "rng", extra, 1);
+	assert_true(vhd_fe_app_telemetry(&a, "/vhost_device/queues,0", reply, sizeof(reply)) > 0);
+	assert_non_null(strstr(reply, "\"stopped\""));
+	fe = vhd_it_fe_up(&a, 0, F_ALL, 1, QSZ);
+	r = vhd_fe_queue_ring(fe, 0);
+	b = buf_new(fe);
+	assert_int_equal(fetch(fe, b, BUFSZ, false, true, false), BUFSZ);
+	vhd_fe_app_sleep_ms(100); /* asleep with kicks armed */
+	fb = (struct vhd_fe_buf){b, BUFSZ};
+	assert_true(vhd_fe_post(fe, 0, &fb, 0, 1, false, NULL, false) >= 0); /* no kick */
+	vhd_fe_app_sleep_ms(100);
+	/* twice: looking must not wake the worker (a stall stays visible) */
+	for (i = 0; i < 2; i++) {
+		assert_true(vhd_fe_app_telemetry(&a, "/vhost_device/queues,0", reply,
+						 sizeof(reply)) > 0);
+		assert_non_null(strstr(reply, "\"running\""));
+		assert_int_equal(queue0(reply, "kicks_armed"), 1);
+		assert_int_equal(queue0(reply, "pending"), 1);
+		assert_int_equal(queue0(reply, "packed"), vhd_fe_app_packed());
+		if (!vhd_fe_app_packed()) { /* packed: positions, and flags for the index */
+			assert_int_equal(queue0(reply, "guest_avail_idx"), r->avail_idx);
+			assert_int_equal(queue0(reply, "last_avail"), (uint16_t)(r->avail_idx - 1));
+			assert_int_equal(queue0(reply, "used_idx"), r->used->idx);
+		}
+		vhd_fe_app_sleep_ms(50);
+	}
+	assert_int_equal(vhd_fe_kick(fe, 0), 0);
+	wait_one(fe, false, &id, &len);
+	assert_true(vhd_fe_app_telemetry(&a, "/vhost_device/queues,0", reply, sizeof(reply)) > 0);
+	assert_int_equal(queue0(reply, "pending"), 0);
+	assert_int_equal(queue0(reply, "unpublished"), 0);
+	assert_int_equal(queue0(reply, "guest_used_idx"), queue0(reply, "used_idx"));
+	if (!vhd_fe_app_packed()) {
+		assert_int_equal(queue0(reply, "last_avail"), r->avail_idx);
+		assert_int_equal(queue0(reply, "guest_used_idx"), r->used->idx);
+		assert_int_equal(queue0(reply, "signalled_used"), r->used->idx);
+	}
+	vhd_it_fe_done(fe);
+	vhd_it_app_down(&a, 1);
+}
+
 /*
  * Interrupt mode idles without spinning also before any frontend came and
  * with several sockets.
@@ -1586,6 +1659,7 @@ main(int argc, char **argv)
 		T(test_avail_jump),
 		T(test_interrupt_mode),
 		T(test_interrupt_mode_no_evidx),
+		T(test_queues_telemetry),
 		T(test_interrupt_idle_unconnected),
 		T(test_sigint),
 		T(test_no_interrupt),

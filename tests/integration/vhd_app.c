@@ -13,7 +13,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "vhd_app.h"
@@ -342,4 +345,93 @@ err:
 	fprintf(stderr, "vhd_app: %s socket %u: %s\n", a->name, idx, vhd_fe_error(fe));
 	vhd_fe_destroy(fe);
 	return NULL;
+}
+
+/* The runtime directories EAL may have put the socket in, as telemetry.py looks. */
+static int
+telemetry_connect(const struct vhd_fe_app *a)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *bases[4] = {"/var/run/dpdk", "/run/dpdk", NULL, "/tmp/dpdk"};
+	char xdgbase[256];
+	struct sockaddr_un sa;
+	unsigned int i;
+	int fd;
+
+	if (xdg != NULL && snprintf(xdgbase, sizeof(xdgbase), "%s/dpdk", xdg) <
+				   (int)sizeof(xdgbase))
+		bases[2] = xdgbase;
+	for (i = 0; i < 4; i++) {
+		if (bases[i] == NULL)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/dpdk_telemetry.v2", bases[i],
+			     a->prefix) >= (int)sizeof(sa.sun_path))
+			continue;
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+int
+vhd_fe_app_telemetry(const struct vhd_fe_app *a, const char *cmd, char *buf, size_t len)
+{
+	struct timeval tv = {.tv_sec = 5};
+	ssize_t n;
+	int fd = telemetry_connect(a);
+
+	if (fd < 0 || len < 2)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* the greeting first, then one reply per command */
+	if (recv(fd, buf, len - 1, 0) <= 0 || send(fd, cmd, strlen(cmd), 0) < 0)
+		goto fail;
+	n = recv(fd, buf, len - 1, MSG_TRUNC);
+	if (n <= 0 || (size_t)n >= len)
+		goto fail;
+	buf[n] = '\0';
+	close(fd);
+	return (int)n;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int64_t
+vhd_fe_app_json_u64(const char *json, const char *key, const char *field)
+{
+	char pat[96];
+	const char *p = json, *end = NULL;
+	int64_t v = 0;
+
+	if (key != NULL) {
+		snprintf(pat, sizeof(pat), "\"%s\": {", key);
+		p = strstr(json, pat);
+		if (p == NULL) {
+			snprintf(pat, sizeof(pat), "\"%s\":{", key);
+			p = strstr(json, pat);
+		}
+		if (p == NULL)
+			return -1;
+		end = strchr(p + strlen(pat), '}');
+	}
+	snprintf(pat, sizeof(pat), "\"%s\":", field);
+	p = strstr(p, pat);
+	if (p == NULL || (end != NULL && p > end))
+		return -1;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p))
+		v = v * 10 + (*p++ - '0');
+	return v;
 }

@@ -133,6 +133,20 @@ int vhd_fe_app_attach(struct vhd_fe_app *a, unsigned int idx, struct vhd_fe *fe,
 struct vhd_fe *vhd_fe_app_connect(struct vhd_fe_app *a, unsigned int idx, uint64_t want,
 				  uint16_t nq, uint16_t qsize);
 
+/**
+ * Send one command to the application's DPDK telemetry socket (found under
+ * its --file-prefix) and put the JSON reply, NUL-terminated, in @p buf.
+ * @return the reply's length, or -1 (no socket, no reply, too long).
+ */
+int vhd_fe_app_telemetry(const struct vhd_fe_app *a, const char *cmd, char *buf, size_t len);
+
+/**
+ * The unsigned number under "@p field" inside the object "@p key" of a
+ * telemetry reply (@p key NULL: the first "@p field" anywhere).
+ * @return the number, or -1 when absent.
+ */
+int64_t vhd_fe_app_json_u64(const char *json, const char *key, const char *field);
+
 /** Milliseconds on the monotonic clock. */
 int64_t vhd_fe_app_now_ms(void);
 

@@ -538,6 +538,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(pop_direct_and_indirect),
+		T(peek_follows_the_ring),
 		T(unpop_returns_same_chain),
 		T(bad_head_index),
 		T(bad_next_index),

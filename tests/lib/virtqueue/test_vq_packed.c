@@ -908,6 +908,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(pop_direct_and_indirect),
+		T(peek_follows_the_ring),
 		T(track_packed_hooks),
 		T(track_packed_resubmit),
 		T(unpop_returns_same_chain),

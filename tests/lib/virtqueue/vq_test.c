@@ -97,6 +97,37 @@ pop_direct_and_indirect(void **state)
 	assert_int_equal(c->p.vq.stats.bad_chains, 0);
 }
 
+/* vhd_vq_peek() sees what the guest published, what we took and what we hold back. */
+void
+peek_follows_the_ring(void **state)
+{
+	struct ctx *c = *state;
+	struct vhd_vq_peek pk;
+
+	vhd_vq_peek(&c->p.vq, &pk);
+	assert_int_equal(pk.pending, 0);
+	post_good(c, false);
+	post_good(c, true);
+	vhd_vq_peek(&c->p.vq, &pk);
+	/* a packed ring tells only whether the next descriptor is available */
+	assert_int_equal(pk.pending, c->p.vq.packed ? 1 : 2);
+	if (!c->p.vq.packed)
+		assert_int_equal(pk.avail_idx, (uint16_t)(c->p.vq.last_avail + 2));
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 7);
+	assert_int_equal(vhd_vq_pop(&c->p.vq, &c->req), 1);
+	vhd_vq_push(&c->p.vq, c->req.id, 7);
+	vhd_vq_peek(&c->p.vq, &pk);
+	assert_int_equal(pk.pending, 0);
+	assert_int_equal(pk.unpublished, 2);
+	if (!c->p.vq.packed)
+		assert_int_equal(pk.guest_used_idx, 0);
+	vhd_vq_flush(&c->p.vq);
+	vhd_vq_peek(&c->p.vq, &pk);
+	assert_int_equal(pk.unpublished, 0);
+	assert_int_equal(pk.guest_used_idx, vhd_vq_used_idx(&c->p.vq));
+}
+
 void
 unpop_returns_same_chain(void **state)
 {

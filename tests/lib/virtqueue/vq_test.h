@@ -38,6 +38,7 @@ uint64_t gpa_of(struct ctx *c, uint32_t len);
 /** Test cases run on both ring formats. */
 void pop_direct_and_indirect(void **state);
 void unpop_returns_same_chain(void **state);
+void peek_follows_the_ring(void **state);
 void notify_writes_call_fd(void **state);
 
 #endif /* VQ_TEST_H */
