@@ -14,9 +14,9 @@
 #   3. hot-add and hot-remove of LUN 2 through --control: /dev/sdX appears
 #      with the image's bytes, then goes
 #   4. kill -9 of the backend during a write loop on ext4, restart on the
-#      same socket, QEMU reconnecting (reconnect-ms= on 10.2, reconnect= on
-#      7.2): the loop finishes, checksums and fsck are clean. When QEMU < 10
-#      does not carry the guest across, that is reported, not failed.
+#      same socket, QEMU 10.2 reconnecting (reconnect-ms=): the loop
+#      finishes, checksums and fsck are clean. Skipped on QEMU 7.2, whose
+#      vhost-user-scsi cannot start on a reconnecting chardev.
 # Each backend must exit 0 on SIGTERM.
 set -euo pipefail
 # shellcheck source=tests/guest/lib.sh
@@ -118,6 +118,16 @@ expect "control replies" " ok ok" "$HOT_REPLY"
 stop_clean scsi3
 
 echo "== 4. backend kill -9 and restart during writes, QEMU reconnecting"
+if [ "$QEMU_MAJOR" -lt 10 ]; then
+	# Seen on 7.2: "Failed to set msg fds", then "vhost_backend_init failed: Protocol
+	# error", QEMU exits before the guest boots. A reconnecting chardev connects
+	# asynchronously and 7.2's vhost-user-scsi sends its first message without
+	# waiting for it (vhost-user-blk waits).
+	echo "SKIP: restart under reconnect: QEMU $QEMU_MAJOR's vhost-user-scsi does not start on a" \
+		"reconnecting chardev (its first message goes out before the connection is up)"
+	finish scsi
+	exit
+fi
 truncate -s 64M "$VHD_WORK/disk4.img"
 RESTARTED=0
 restart_backend() {
@@ -138,9 +148,6 @@ guest_run "$VHD_WORK/scsi4.console" --script "$guest_tests_dir/scsi-guest.sh" \
 unset 'MARKERS[VHD-SCSI-KILL]'
 if [ "$RESTARTED" = 1 ] && [ "$rc" = 0 ]; then
 	pass "guest's I/O resumed across a backend kill -9 + restart, fsck clean"
-elif [ "$QEMU_MAJOR" -lt 10 ]; then
-	echo "NOTE: QEMU $QEMU_MAJOR did not carry the guest across the restart" \
-		"(restarted=$RESTARTED, guest status $rc)"
 else
 	fail "restart under reconnect: restarted=$RESTARTED, guest status $rc"
 fi
