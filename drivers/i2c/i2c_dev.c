@@ -34,8 +34,13 @@ i2c_run_held(const struct i2c_map *map, struct i2c_held *held, unsigned int n,
 	     struct i2c_job *job)
 {
 	struct i2c_xfer_msg msgs[I2C_XFER_MAX_MSGS];
-	unsigned int i = 0, j, done;
+	unsigned int i = 0, j, done, k;
 
+	/* a refused request ends what reaches the bus: it and those after it fail */
+	for (k = 0; k < n; k++)
+		if (held[k].refused)
+			break;
+	n = k;
 	while (i < n) {
 		struct i2c_adapter *ad = i2c_map_lookup(map, held[i].msg.addr);
 
@@ -61,7 +66,7 @@ i2c_held_blocking(const struct i2c_dev *d)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->n_held; i++)
+	for (i = 0; i < d->n_held && !d->held[i].refused; i++)
 		if (i2c_map_lookup(d->map, d->held[i].msg.addr)->ops->blocking)
 			return true;
 	return false;
@@ -105,7 +110,8 @@ i2c_complete_group(struct i2c_dev *d, const struct i2c_job *job, bool last_is_cu
 			ret = (int)used;
 		else
 			vhd_vq_push(d->vq, d->held[i].id, used);
-		if (i > job->n_ok)
+		/* refused ones were counted when they came */
+		if (i > job->n_ok && !d->held[i].refused)
 			d->stats.skipped++;
 	}
 	i2c_drop_held(d);
@@ -181,12 +187,48 @@ i2c_reply_now(struct i2c_dev *d, struct vhd_req *req, uint8_t st)
 	return 1;
 }
 
-/* The request being handled fails: what its group held so far runs first (those requests
- * precede it), then it answers ERR and, with FAIL_NEXT, so does the rest of its group.
+/* Keeps a refused request of a group that goes on, to be answered ERR with the group's
+ * last request. False when it cannot be kept (no status byte, group full, no memory).
+ */
+static bool
+i2c_hold_refused(struct i2c_dev *d, struct vhd_req *req)
+{
+	struct i2c_held *h;
+
+	if (req->wr_len == 0 || d->n_held == I2C_XFER_MAX_MSGS)
+		return false;
+	h = &d->held[d->n_held];
+	h->wr_iov = malloc(sizeof(struct iovec) * req->n_wr);
+	if (h->wr_iov == NULL)
+		return false;
+	memcpy(h->wr_iov, vhd_req_wr_iov(req), sizeof(struct iovec) * req->n_wr);
+	h->n_wr = req->n_wr;
+	h->wr_len = req->wr_len;
+	h->id = req->id;
+	h->refused = true;
+	d->n_held++;
+	return true;
+}
+
+/*
+ * The request being handled fails. A group answers as one: Linux's driver stops waiting at
+ * a group's first failure and frees the group's requests, so a completion published after
+ * that one would land in freed memory. So a refused request of a group is kept with it
+ * (what the group held so far runs first, those requests precede it), and the group is
+ * answered when its last request comes. A lone request answers ERR at once; so does one
+ * that cannot be kept, after what its group held.
  */
 static int
 i2c_refuse(struct i2c_dev *d, struct vhd_req *req, bool fail_next)
 {
+	if ((fail_next || d->n_held > 0) && i2c_hold_refused(d, req)) {
+		d->failing = fail_next;
+		if (fail_next)
+			return VHD_REQ_HELD;
+		if (i2c_offload_group(d))
+			return VHD_REQ_HELD;
+		return i2c_finish_group(d, true);
+	}
 	if (d->n_held > 0) {
 		/* Offloaded: this request comes back, already counted, once that group
 		 * is done, and is answered then (d->refuse_next). */
@@ -219,8 +261,7 @@ i2c_handle_one(struct i2c_dev *d, struct vhd_vq *vq, struct vhd_req *req)
 	fail_next = (hdr.flags & VIRTIO_I2C_FLAGS_FAIL_NEXT) != 0;
 	if (d->failing) {
 		d->stats.skipped++;
-		d->failing = fail_next;
-		return i2c_reply_now(d, req, VIRTIO_I2C_MSG_ERR);
+		return i2c_refuse(d, req, fail_next);
 	}
 	if (req->wr_len == 0)
 		return i2c_refuse(d, req, fail_next);

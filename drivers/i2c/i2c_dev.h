@@ -72,6 +72,7 @@ struct i2c_held {
 	struct iovec *wr_iov;   /**< copy of the request's writable iovecs */
 	uint16_t n_wr;
 	uint32_t wr_len;        /**< status byte at wr_len - 1 */
+	bool refused;           /**< failed before the bus: it and what follows answer ERR */
 };
 
 /** Outcome of running a group (on the worker or a helper thread). */

@@ -339,7 +339,11 @@ test_group_bad_addr_middle(void **state)
 	fx_free(x);
 }
 
-/* the failing state of a group survives until its last request, across kicks */
+/*
+ * A failing group is answered as one, when its last request comes, across kicks: Linux
+ * stops waiting at the first failure and frees the group, so nothing of it may be
+ * published after that first failure.
+ */
 static void
 test_failing_group_across_kicks(void **state)
 {
@@ -347,20 +351,50 @@ test_failing_group_across_kicks(void **state)
 	struct rq r[3];
 
 	(void)state;
+	memset(r, 0, sizeof(r));
 	post(x, &r[0], 0x7f, FN, 1);
-	assert_int_equal(serve(x, r, 1), 1);
-	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(serve(x, r, 3), 0);
+	assert_true(x->dev.failing);
 	post(x, &r[1], 0x20, FN, 1);
-	assert_int_equal(serve(x, &r[1], 1), 1);
-	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(serve(x, r, 3), 0);
 	post(x, &r[2], 0x20, 0, 1);
-	assert_int_equal(serve(x, &r[2], 1), 1);
+	assert_int_equal(serve(x, r, 3), 3);
+	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(*r[2].status, VIRTIO_I2C_MSG_ERR);
+	assert_false(x->dev.failing);
 	assert_int_equal(x->a.n_xfers, 0);
+	assert_int_equal(x->dev.stats.bad_addr, 1);
+	assert_int_equal(x->dev.stats.skipped, 2);
+	memset(r, 0, sizeof(r));
 	post(x, &r[0], 0x20, 0, 1);
 	assert_int_equal(serve(x, r, 1), 1);
 	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_OK);
 	assert_int_equal(x->a.n_xfers, 1);
+	fx_free(x);
+}
+
+/* A good prefix, then a refusal: the prefix runs, and nothing is published before the end. */
+static void
+test_group_refused_after_good_prefix(void **state)
+{
+	struct fx *x = fx_new(16, 0);
+	struct rq r[3];
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	post(x, &r[0], 0x20, FN, 2);
+	post(x, &r[1], 0x33, FN, 1);
+	assert_int_equal(serve(x, r, 3), 0);
+	assert_int_equal(x->a.n_xfers, 0);
+	post(x, &r[2], 0x20, RD, 1);
+	assert_int_equal(serve(x, r, 3), 3);
+	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_OK);
+	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(*r[2].status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(x->a.n_xfers, 1);
+	assert_int_equal(x->a.xfer_len[0], 1);
+	assert_int_equal(x->dev.stats.skipped, 1);
 	fx_free(x);
 }
 
@@ -560,12 +594,16 @@ test_queue_stop_fails_group(void **state)
 	assert_int_equal(*r[1].status, VIRTIO_I2C_MSG_OK);
 	assert_int_equal(x->a.xfer_len[0], 1);
 	assert_int_equal(x->a.log[0].addr, 0x21);
-	/* a failing group does not outlive the queue either */
+	/* a failing group does not outlive the queue either: its refused request answers */
+	r[0].done = false;
 	post(x, &r[0], 0x33, FN, 1);
-	assert_int_equal(serve(x, r, 1), 1);
+	assert_int_equal(serve(x, r, 1), 0);
 	assert_true(x->dev.failing);
 	i2c_dev_ops.queue_stop(&x->dev, 0, &x->p.vq);
 	assert_false(x->dev.failing);
+	assert_int_equal(vhd_test_used(&x->p, &id, &len), 1);
+	assert_int_equal(id, r[0].head);
+	assert_int_equal(*r[0].status, VIRTIO_I2C_MSG_ERR);
 	fx_free(x);
 }
 
@@ -843,6 +881,7 @@ main(void)
 		cmocka_unit_test(test_group_transfer_fails),
 		cmocka_unit_test(test_group_bad_addr_middle),
 		cmocka_unit_test(test_failing_group_across_kicks),
+		cmocka_unit_test(test_group_refused_after_good_prefix),
 		cmocka_unit_test(test_group_two_adapters),
 		cmocka_unit_test(test_zero_length),
 		cmocka_unit_test(test_bad_wire_addr),
@@ -863,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_group_transfer_fails),
 		cmocka_unit_test(test_group_bad_addr_middle),
 		cmocka_unit_test(test_failing_group_across_kicks),
+		cmocka_unit_test(test_group_refused_after_good_prefix),
 		cmocka_unit_test(test_group_two_adapters),
 		cmocka_unit_test(test_zero_length),
 		cmocka_unit_test(test_bad_wire_addr),
