@@ -35,6 +35,8 @@
 #define TIMERS_PER_VISIT 64
 /* How long a queue stop waits for in-flight I/O and offloaded calls. */
 #define DRAIN_TIMEOUT_NS (5ULL * 1000000000ULL)
+/* a submission the kernel refused (-EBUSY, -EAGAIN) is offered again this soon */
+#define URING_RETRY_NS 1000000ULL
 
 uint64_t
 vhd_now_ns(void)
@@ -128,7 +130,13 @@ vhd_svc_worker_turn(struct vhd_worker *w)
 void
 vhd_svc_worker_sleep(struct vhd_worker *w, uint64_t deadline)
 {
-	vhd_uring_flush(&w->uring);
+	/* Submissions the kernel did not take: try again soon, not on the next request. */
+	if (vhd_uring_flush(&w->uring)) {
+		uint64_t soon = vhd_now_ns() + URING_RETRY_NS;
+
+		if (soon < deadline)
+			deadline = soon;
+	}
 	if (deadline != w->timer_armed) {
 		struct itimerspec its;
 

@@ -84,8 +84,8 @@ struct vhd_uring {
 /** Set up @p u with @p entries submission slots. @return 0 or a negative errno. */
 int vhd_uring_init(struct vhd_uring *u, unsigned int entries);
 void vhd_uring_fini(struct vhd_uring *u);
-/** Hand queued submissions to the kernel. */
-void vhd_uring_flush(struct vhd_uring *u);
+/** Hand queued submissions to the kernel. @return true when some are still queued. */
+bool vhd_uring_flush(struct vhd_uring *u);
 /** Take every completion from the ring into its device's queue (reaper only). */
 unsigned int vhd_uring_reap(struct vhd_uring *u);
 /** Clear the ring's eventfd (after epoll reported it). */

@@ -68,21 +68,38 @@ vhd_uring_fini(struct vhd_uring *u)
 	u->efd = -1;
 }
 
+/*
+ * The kernel may take fewer entries than were queued (it stops at an entry it cannot
+ * start, or when it runs short of memory) or none (-EBUSY, -EAGAIN): what it left stays
+ * counted, and the next flush hands it over again. Counting it as gone would leave it
+ * in the ring until some other submission came, and a guest waiting for it sends none.
+ */
 static void
 flush_locked(struct vhd_uring *u)
 {
-	if (u->unsubmitted != 0 && io_uring_submit(RING(u)) >= 0)
-		__atomic_store_n(&u->unsubmitted, 0, __ATOMIC_RELAXED);
+	int n;
+
+	if (u->unsubmitted == 0)
+		return;
+	n = io_uring_submit(RING(u));
+	if (n > 0)
+		__atomic_store_n(&u->unsubmitted,
+				 (unsigned int)n >= u->unsubmitted ? 0 : u->unsubmitted - (unsigned int)n,
+				 __ATOMIC_RELAXED);
 }
 
-void
+bool
 vhd_uring_flush(struct vhd_uring *u)
 {
+	bool left;
+
 	if (u->ring == NULL || __atomic_load_n(&u->unsubmitted, __ATOMIC_RELAXED) == 0)
-		return;
+		return false;
 	pthread_mutex_lock(&u->sq_lock);
 	flush_locked(u);
+	left = u->unsubmitted != 0;
 	pthread_mutex_unlock(&u->sq_lock);
+	return left;
 }
 
 void
