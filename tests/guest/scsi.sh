@@ -63,7 +63,7 @@ scsi_case() {
 		--env VHD_SCSI_SERIAL="$(serial "$VHD_WORK/disk.img")" \
 		--env VHD_SCSI_BLOCKS=$((64 * 2048)) --env VHD_SCSI_NQ="$nq" \
 		--env VHD_SCSI_HELLO="$HELLO" --smp "$nq" \
-		--dev scsi:"$(vhd_backend_sock "$name")",num_queues="$nq" --timeout 600 || rc=$?
+		--dev scsi:"$(vhd_backend_sock "$name")",num_queues="$nq" --timeout 300 || rc=$?
 	unset 'MARKERS[VHD-SCSI-TRIM-BEFORE]' 'MARKERS[VHD-SCSI-TRIM-AFTER]'
 	[ "$rc" != 77 ] || { vhd_backend_stop "$name" || true; skip "guest kernel or QEMU not built"; }
 	if [ "$rc" = 0 ]; then pass "guest checks ($name)"; else fail "guest checks ($name), status $rc"; fi
