@@ -138,13 +138,14 @@ stop_guest() {
 }
 VHD_CLEANUP_HOOKS+=(stop_guest)
 
-# backends_dump_cmd: a command printing every running backend's telemetry
-# (info, stats and ring state of each device), run by run-guest.sh when a
-# guest times out, while the stall can still be seen.
+# backends_dump_cmd: a command printing the telemetry (info, stats and ring
+# state of each device) of every backend started so far, run by run-guest.sh
+# when a guest times out, while the stall can still be seen. Not filtered on
+# liveness now: a backend restarted during the run keeps its name and prefix,
+# and one that is down then just reports no socket.
 backends_dump_cmd() {
 	local n c=
 	for n in "${!VHD_BE_PID[@]}"; do
-		vhd_backend_alive "$n" || continue
 		c="$c echo '--- backend $n telemetry:';"
 		c="$c python3 '$VHD_GUEST_DIR/telemetry.py' --prefix '${VHD_BE_PREFIX[$n]}' --dump;"
 	done
